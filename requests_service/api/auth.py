@@ -1,0 +1,28 @@
+"""Bearer-token authentication and agency isolation for officer endpoints."""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_smorest import abort
+
+from requests_service.db.session import current_session
+from requests_service.domain.lifecycle import Role
+from requests_service.services.access import Actor, actor_for_token
+
+
+def current_actor(*roles: Role) -> Actor:
+    """The authenticated officer; 401 without a valid token, 403 without one of ``roles``."""
+    actor: Actor | None = g.get("actor")
+    if actor is None:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            abort(401, message="未认证：请在Authorization头中提供有效的Bearer令牌。")
+        actor = actor_for_token(current_session(), token.strip())
+        if actor is None:
+            abort(401, message="令牌无效、已吊销或用户已停用。")
+        g.actor = actor
+    if roles and not actor.has_any(roles):
+        labels = "、".join(r.label for r in roles)
+        abort(403, message=f"无权执行此操作：需要以下角色之一：{labels}。")
+    return actor

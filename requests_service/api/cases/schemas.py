@@ -1,0 +1,327 @@
+"""Schemas for officer case endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields, validate, validates_schema
+from marshmallow.exceptions import ValidationError
+
+from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
+from requests_service.domain.channels import Channel
+from requests_service.domain.identity import (
+    ApplicantType,
+    IdType,
+    OrganisationType,
+    mask_address,
+    mask_id,
+    mask_name,
+    mask_phone,
+)
+from requests_service.domain.lifecycle import Action, CaseState
+from requests_service.domain.outcomes import Outcome
+
+DELIVERY_FORMS = ("paper", "electronic", "on_site")  # 纸质 / 电子 / 现场查阅
+DELIVERY_METHODS = (
+    "post",
+    "email",
+    "pickup",
+    "online",
+    "fax",
+)  # 邮寄 / 电子邮件 / 自行领取 / 在线 / 传真
+
+
+class ApplicantInSchema(BaseSchema):
+    applicant_type = enum_field(ApplicantType, required=True)
+    organisation_type = enum_field(OrganisationType, allow_none=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    id_type = enum_field(IdType, required=True)
+    id_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    contact_person = fields.String(validate=validate.Length(max=80))
+    phone = fields.String(validate=validate.Length(max=40))
+    email = fields.String(validate=validate.Length(max=200))
+    address = fields.String(validate=validate.Length(max=300))
+    postcode = fields.String(validate=validate.Length(max=6))
+
+
+class ApplicantSchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    applicant_type = enum_field(ApplicantType)
+    applicant_type_label = label_of("applicant_type")
+    organisation_type = enum_field(OrganisationType, allow_none=True)
+    organisation_type_label = label_of("organisation_type")
+    name = fields.String()
+    id_type = enum_field(IdType)
+    id_type_label = label_of("id_type")
+    id_number = fields.String()
+    id_number_masked = fields.Function(lambda a: mask_id(a.id_number))
+    contact_person = fields.String()
+    phone = fields.String()
+    email = fields.String()
+    address = fields.String()
+    postcode = fields.String()
+
+
+class MaskedApplicantSchema(BaseSchema):
+    """For lists and public views: personal data masked."""
+
+    applicant_type = enum_field(ApplicantType)
+    applicant_type_label = label_of("applicant_type")
+    organisation_type = enum_field(OrganisationType, allow_none=True)
+    name = fields.Function(lambda a: a.name if a.organisation_type else mask_name(a.name))
+    id_type = enum_field(IdType)
+    id_number = fields.Function(lambda a: mask_id(a.id_number))
+    phone = fields.Function(lambda a: mask_phone(a.phone) if a.phone else "")
+    address = fields.Function(lambda a: mask_address(a.address) if a.address else "")
+
+
+class CaseRegisterSchema(BaseSchema):
+    """A clerk registers an application received in person, by post, fax or e-mail."""
+
+    agency_id = fields.Integer(allow_none=True)
+    channel = enum_field(Channel, required=True)
+    applicant = fields.Nested(ApplicantInSchema, required=True)
+    requested_information = fields.String(required=True, validate=validate.Length(min=2, max=5000))
+    description_hint = fields.String(validate=validate.Length(max=2000))
+    delivery_form = fields.String(validate=validate.OneOf(DELIVERY_FORMS))
+    delivery_method = fields.String(validate=validate.OneOf(DELIVERY_METHODS))
+    submitted_at = fields.AwareDateTime(
+        metadata={"description": "申请人提交/寄出时间（带时区）；当面提交时即收到时间"}
+    )
+    signed_for_at = fields.AwareDateTime(metadata={"description": "挂号信/EMS签收时间"})
+    letter_arrived_at = fields.AwareDateTime(metadata={"description": "平信到达时间"})
+    confirmed_at = fields.AwareDateTime(
+        metadata={"description": "与申请人确认收到的时间（平信、网络、传真、电子邮件）"}
+    )
+
+
+class CaseUpdateSchema(BaseSchema):
+    requested_information = fields.String(validate=validate.Length(min=2, max=5000))
+    description_hint = fields.String(validate=validate.Length(max=2000))
+    delivery_form = fields.String(validate=validate.OneOf(DELIVERY_FORMS))
+    delivery_method = fields.String(validate=validate.OneOf(DELIVERY_METHODS))
+
+
+class WithheldPartSchema(BaseSchema):
+    description = fields.String(required=True)
+    reason = fields.String(required=True)
+    legal_basis = fields.String(required=True)
+
+
+class TransitionSchema(BaseSchema):
+    """One lifecycle action; which extra fields matter depends on the action."""
+
+    action = enum_field(Action, required=True)
+    on = fields.Date(metadata={"description": "事项发生的法定日期（默认今天，北京时间）"})
+    comment = fields.String(validate=validate.Length(max=2000))
+    reason = fields.String(validate=validate.Length(max=2000))
+    # register
+    signed_for_at = fields.AwareDateTime()
+    letter_arrived_at = fields.AwareDateTime()
+    confirmed_at = fields.AwareDateTime()
+    # request_correction / receive_correction
+    correction_items = fields.List(
+        fields.String(validate=validate.Length(min=1, max=500)), validate=validate.Length(max=50)
+    )
+    correction_period_working_days = fields.Integer(validate=validate.Range(min=1, max=60))
+    corrected_information = fields.String(validate=validate.Length(min=2, max=5000))
+    # consultation
+    consulted_party = fields.String(validate=validate.Length(max=200))
+    consultation_kind = fields.String(validate=validate.OneOf(("third_party", "other_agency")))
+    opinion = fields.String(validate=validate.Length(max=2000))
+    # fees
+    fee_amount = fields.Decimal(as_string=True, places=2, validate=validate.Range(min=0))
+    # extension
+    extra_working_days = fields.Integer(validate=validate.Range(min=1, max=20))
+    applicant_notified_on = fields.Date()
+    # Art. 35
+    deferred_due_on = fields.Date()
+    # reply
+    outcome = enum_field(Outcome)
+    reasons = fields.String(validate=validate.Length(max=10000))
+    legal_basis = fields.String(validate=validate.Length(max=2000))
+    details = fields.Dict(keys=fields.String())
+    negative_list_entry_id = fields.Integer(allow_none=True)
+    # delivery
+    delivery_method = fields.String(validate=validate.OneOf(DELIVERY_METHODS))
+    proof = fields.String(validate=validate.Length(max=1000))
+
+
+class AssignSchema(BaseSchema):
+    assignee_id = fields.Integer(required=True, allow_none=True)
+
+
+class NegativeListRefSchema(BaseSchema):
+    id = fields.Integer()
+    category = fields.String()
+    legal_basis = fields.String()
+
+
+class CaseSummarySchema(BaseSchema):
+    id = fields.Integer()
+    case_number = fields.String(allow_none=True)
+    agency_id = fields.Integer()
+    agency_name = fields.Function(lambda c: c.agency.name)
+    state = enum_field(CaseState)
+    state_label = label_of("state")
+    channel = enum_field(Channel)
+    channel_label = label_of("channel")
+    applicant = fields.Nested(MaskedApplicantSchema)
+    requested_information = fields.String()
+    receipt_date = fields.Date(allow_none=True)
+    due_on = fields.Date(allow_none=True)
+    due_provisional = fields.Boolean()
+    clock_state = fields.String(allow_none=True)
+    extended = fields.Boolean()
+    assignee_id = fields.Integer(allow_none=True)
+    assignee_name = fields.Function(lambda c: c.assignee.display_name if c.assignee else None)
+    outcome = enum_field(Outcome, allow_none=True)
+    outcome_label = label_of("outcome")
+    version = fields.Integer()
+    updated_at = fields.AwareDateTime()
+
+
+class ClockSchema(BaseSchema):
+    receipt_date = fields.Date()
+    original_due = fields.Date(allow_none=True)
+    reply_due = fields.Date(allow_none=True)
+    extended = fields.Boolean()
+    working_days_used = fields.Integer()
+    working_days_left = fields.Integer(allow_none=True)
+    state = fields.Function(lambda c: c.state.value)
+    state_label = fields.Function(lambda c: c.state.label)
+    pause_reason = fields.String(allow_none=True)
+    provisional = fields.Boolean()
+    explanation = fields.List(fields.String())
+
+
+class CaseDetailSchema(CaseSummarySchema):
+    applicant = fields.Nested(ApplicantSchema)
+    tracking_code = fields.String()
+    description_hint = fields.String()
+    delivery_form = fields.String()
+    delivery_method = fields.String()
+    submitted_at = fields.AwareDateTime()
+    signed_for_at = fields.AwareDateTime(allow_none=True)
+    letter_arrived_at = fields.AwareDateTime(allow_none=True)
+    confirmed_at = fields.AwareDateTime(allow_none=True)
+    registered_at = fields.AwareDateTime(allow_none=True)
+    correction_requested = fields.Boolean()
+    correction_due_on = fields.Date(allow_none=True)
+    reply_reasons = fields.String()
+    reply_legal_basis = fields.String()
+    reply_details = fields.Dict()
+    negative_list_entry_id = fields.Integer(allow_none=True)
+    replied_on = fields.Date(allow_none=True)
+    delivered_on = fields.Date(allow_none=True)
+    closed_on = fields.Date(allow_none=True)
+    created_at = fields.AwareDateTime()
+    allowed_actions = fields.List(fields.Dict(), dump_only=True)
+    clock = fields.Nested(ClockSchema, allow_none=True, dump_only=True)
+
+
+class RegisteredCaseSchema(CaseDetailSchema):
+    tracking_secret = fields.String(
+        metadata={"description": "查询密码，只在登记时显示一次，请告知申请人"}
+    )
+
+
+SORTS = (
+    "id",
+    "-id",
+    "due_on",
+    "-due_on",
+    "receipt_date",
+    "-receipt_date",
+    "updated_at",
+    "-updated_at",
+)
+
+
+class CaseQueryArgsSchema(BaseSchema):
+    state = fields.List(enum_field(CaseState))
+    open = fields.Boolean(metadata={"description": "只看未办结案件"})
+    agency_id = fields.Integer()
+    assignee_id = fields.Integer()
+    unassigned = fields.Boolean()
+    channel = enum_field(Channel)
+    applicant_type = enum_field(ApplicantType)
+    organisation_type = enum_field(OrganisationType)
+    outcome = enum_field(Outcome)
+    received_from = fields.Date()
+    received_to = fields.Date()
+    due_before = fields.Date()
+    overdue = fields.Boolean()
+    q = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": "申请内容全文检索"}
+    )
+    sort = fields.String(load_default="-id", validate=validate.OneOf(SORTS))
+
+    @validates_schema
+    def _dates_in_order(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and end < start:
+            raise ValidationError("结束日期不能早于开始日期。", "received_to")
+
+
+class EventSchema(BaseSchema):
+    id = fields.Integer()
+    action = fields.String()
+    action_label = fields.Function(lambda e: _action_label(e.action))
+    from_state = enum_field(CaseState, allow_none=True)
+    from_state_label = label_of("from_state")
+    to_state = enum_field(CaseState, allow_none=True)
+    to_state_label = label_of("to_state")
+    actor_role = fields.Function(lambda e: e.actor_role.value)
+    actor_name = fields.String()
+    occurred_at = fields.AwareDateTime()
+    effective_on = fields.Date(allow_none=True)
+    public = fields.Boolean()
+    data = fields.Dict()
+
+
+EXTRA_EVENT_LABELS = {
+    "submit": "在线提交申请",
+    "assign": "指派承办人",
+    "update": "修改申请信息",
+    "note": "添加内部备注",
+    "attachment": "上传附件",
+}
+
+
+def _action_label(action: str) -> str:
+    try:
+        return Action(action).label
+    except ValueError:
+        return EXTRA_EVENT_LABELS.get(action, action)
+
+
+class NoteCreateSchema(BaseSchema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class NoteSchema(BaseSchema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    author_id = fields.Integer()
+    author_name = fields.Function(lambda n: n.author.display_name)
+    body = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class AttachmentSchema(BaseSchema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    sha256 = fields.String()
+    kind = fields.String()
+    uploaded_at = fields.AwareDateTime()
+
+
+ATTACHMENT_KINDS = ("application", "correction", "evidence", "delivery_proof", "other")
+
+
+class AttachmentUploadSchema(BaseSchema):
+    kind = fields.String(load_default="evidence", validate=validate.OneOf(ATTACHMENT_KINDS))

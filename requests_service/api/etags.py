@@ -1,0 +1,28 @@
+"""ETags from the case's version counter, so two officers cannot overwrite each other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_smorest import abort
+from flask_smorest.etag import EtagMixin
+
+from requests_service.db.models import Case
+
+
+def case_etag_data(case: Case) -> dict[str, Any]:
+    return {"id": case.id, "version": case.version}
+
+
+def case_etag(case: Case) -> str:
+    return EtagMixin._generate_etag(case_etag_data(case))
+
+
+def check_if_match(case: Case) -> None:
+    """For POST actions: If-Match is optional, but a stale one is refused with 412.
+
+    (flask-smorest checks If-Match itself only for PUT/PATCH/DELETE.)
+    """
+    if request.if_match and case_etag(case) not in request.if_match:
+        abort(412, message="案件已被他人修改（If-Match与当前版本不符），请刷新后重试。")

@@ -1,0 +1,106 @@
+"""Schemas for the public endpoints (online application form and applicant tracking)."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from requests_service.api.cases.schemas import (
+    DELIVERY_FORMS,
+    DELIVERY_METHODS,
+    ApplicantInSchema,
+    MaskedApplicantSchema,
+)
+from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
+from requests_service.domain.channels import Channel
+from requests_service.domain.lifecycle import CaseState
+from requests_service.domain.outcomes import Outcome
+
+
+class IntakeOfficeSchema(BaseSchema):
+    name = fields.String(attribute="intake_office_name")
+    address = fields.String(attribute="intake_address")
+    postcode = fields.String(attribute="intake_postcode")
+    phone = fields.String(attribute="intake_phone")
+    email = fields.String(attribute="intake_email")
+    office_hours = fields.String(attribute="intake_office_hours")
+    online_form_url = fields.String()
+
+
+class PublicAgencySchema(BaseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    short_name = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+    intake_office = fields.Function(lambda a: IntakeOfficeSchema().dump(a))
+
+
+class PublicAgencyQueryArgsSchema(BaseSchema):
+    q = fields.String(validate=validate.Length(min=1, max=100))
+    parent_id = fields.Integer()
+
+
+class ApplicationSubmitSchema(BaseSchema):
+    """The online application form (Art. 29: name, ID, contact; description; delivery form)."""
+
+    agency_id = fields.Integer(required=True)
+    applicant = fields.Nested(ApplicantInSchema, required=True)
+    requested_information = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=5000),
+        metadata={"description": "所需政府信息的名称、文号或者便于行政机关查询的其他特征性描述"},
+    )
+    description_hint = fields.String(validate=validate.Length(max=2000))
+    delivery_form = fields.String(validate=validate.OneOf(DELIVERY_FORMS))
+    delivery_method = fields.String(validate=validate.OneOf(DELIVERY_METHODS))
+
+
+class SubmissionReceiptSchema(BaseSchema):
+    tracking_code = fields.String()
+    tracking_secret = fields.String(metadata={"description": "查询密码，请妥善保存，只显示一次"})
+    state = fields.String(metadata={"description": "案件状态（received）"})
+    state_label = fields.String()
+    agency_name = fields.String()
+    submitted_at = fields.String(metadata={"description": "提交时间（UTC，ISO 8601）"})
+    message = fields.String()
+
+
+class TimelineEntrySchema(BaseSchema):
+    on = fields.Date(attribute="effective_on", allow_none=True)
+    at = fields.AwareDateTime(attribute="occurred_at")
+    action = fields.String()
+    label = fields.String()
+    state = fields.String(allow_none=True)
+    state_label = fields.String(allow_none=True)
+    detail = fields.String(allow_none=True)
+
+
+class TrackingSchema(BaseSchema):
+    tracking_code = fields.String()
+    case_number = fields.String(allow_none=True)
+    agency_name = fields.String()
+    state = enum_field(CaseState)
+    state_label = fields.String()
+    channel = enum_field(Channel)
+    channel_label = label_of("channel")
+    applicant = fields.Nested(MaskedApplicantSchema)
+    requested_information = fields.String()
+    receipt_date = fields.Date(allow_none=True)
+    due_on = fields.Date(allow_none=True)
+    due_provisional = fields.Boolean()
+    paused = fields.Boolean()
+    pause_reason = fields.String(allow_none=True)
+    correction_due_on = fields.Date(allow_none=True)
+    correction_items = fields.List(fields.String())
+    outcome = enum_field(Outcome, allow_none=True)
+    outcome_label = fields.String(allow_none=True)
+    timeline = fields.List(fields.Nested(TimelineEntrySchema))
+    letters = fields.List(fields.Dict())
+
+
+class PublicCorrectionSchema(BaseSchema):
+    corrected_information = fields.String(required=True, validate=validate.Length(min=2, max=5000))
+    comment = fields.String(validate=validate.Length(max=2000))
+
+
+class PublicWithdrawSchema(BaseSchema):
+    reason = fields.String(validate=validate.Length(max=2000))

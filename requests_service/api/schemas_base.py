@@ -1,0 +1,36 @@
+"""Shared schema pieces: Chinese messages for unknown fields, enum fields with labels."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields
+
+from requests_service.api import i18n  # noqa: F401  (installs Chinese messages)
+
+
+class BaseSchema(ma.Schema):
+    error_messages = {"unknown": "未知字段。", "type": "格式无效，应为JSON对象。"}
+
+    class Meta:
+        ordered = True
+
+
+def enum_field(enum_cls: type[Enum], **kwargs: Any) -> fields.Enum:
+    """An enum accepted and returned by value; its Chinese labels go into the description."""
+    labels = "；".join(f"{m.value}={m.label}" for m in enum_cls)  # type: ignore[attr-defined]
+    metadata = dict(kwargs.pop("metadata", {}))
+    metadata["description"] = (metadata.get("description", "") + " 取值：" + labels).strip()
+    return fields.Enum(enum_cls, by_value=True, metadata=metadata, **kwargs)
+
+
+def label_of(attr: str) -> fields.Function:
+    """A read-only `<attr>_label` field: the Chinese label of an enum attribute."""
+
+    def _label(obj: Any) -> str | None:
+        value = getattr(obj, attr, None) if not isinstance(obj, dict) else obj.get(attr)
+        return value.label if value is not None else None
+
+    return fields.Function(_label, dump_only=True)

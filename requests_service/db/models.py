@@ -1,0 +1,306 @@
+"""Typed SQLAlchemy 2 models. Alembic (``migrations/``) owns the schema built from these."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from requests_service.db.base import Base, JsonDocument, UtcDateTime, utcnow
+from requests_service.domain.channels import Channel
+from requests_service.domain.identity import ApplicantType, IdType, OrganisationType
+from requests_service.domain.lifecycle import CaseState, Role
+from requests_service.domain.outcomes import Outcome
+
+
+def _enum(cls: type, length: int = 40) -> Enum:
+    # Store the enum *value* (lower-case English) so SQL reports read the same as the API.
+    return Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Agency(Base):
+    """An administrative agency (行政机关) with its OGI intake office (政府信息公开工作机构)."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    short_name: Mapped[str] = mapped_column(String(40))
+    # e.g. "市发改依申" → 市发改依申〔2026〕第0042号
+    case_number_prefix: Mapped[str] = mapped_column(String(40))
+    is_oversight_office: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    intake_office_name: Mapped[str] = mapped_column(String(200), default="")
+    intake_address: Mapped[str] = mapped_column(String(300), default="")
+    intake_postcode: Mapped[str] = mapped_column(String(6), default="")
+    intake_phone: Mapped[str] = mapped_column(String(40), default="")
+    intake_email: Mapped[str] = mapped_column(String(200), default="")
+    intake_office_hours: Mapped[str] = mapped_column(String(200), default="")
+    online_form_url: Mapped[str] = mapped_column(String(500), default="")
+    reconsideration_body: Mapped[str] = mapped_column(String(200), default="")
+    court: Mapped[str] = mapped_column(String(200), default="")
+    correction_period_working_days: Mapped[int] = mapped_column(Integer, default=15)
+    fee_waiver_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    parent: Mapped[Agency | None] = relationship(remote_side=[id])
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+    )
+
+    @property
+    def roles(self) -> list[Role]:
+        return [r.role for r in self.role_rows]
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, 20), primary_key=True)
+
+
+class ApiToken(Base):
+    """Bearer token; only its SHA-256 is stored, so a database leak does not leak tokens."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Applicant(Base):
+    """申请人. The ID number is kept so cases can be matched; APIs show it masked."""
+
+    __tablename__ = "applicants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_type: Mapped[ApplicantType] = mapped_column(_enum(ApplicantType, 20))
+    organisation_type: Mapped[OrganisationType | None] = mapped_column(_enum(OrganisationType))
+    name: Mapped[str] = mapped_column(String(200))
+    id_type: Mapped[IdType] = mapped_column(_enum(IdType))
+    id_number: Mapped[str] = mapped_column(String(40))
+    # HMAC of the normalised number: matching without exposing numbers in an index.
+    id_fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    contact_person: Mapped[str] = mapped_column(String(80), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    postcode: Mapped[str] = mapped_column(String(6), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Case(Base):
+    """One application (政府信息公开申请) and its handling."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "case_year", "case_seq", name="uq_cases_agency_year_seq"),
+        Index("ix_cases_agency_state_due", "agency_id", "state", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    state: Mapped[CaseState] = mapped_column(_enum(CaseState), index=True)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, 20), index=True)
+    case_number: Mapped[str | None] = mapped_column(String(80), unique=True)
+    case_year: Mapped[int | None] = mapped_column(Integer)
+    case_seq: Mapped[int | None] = mapped_column(Integer)
+    tracking_code: Mapped[str] = mapped_column(String(32), unique=True)
+    tracking_secret_hash: Mapped[str] = mapped_column(String(64))
+    requested_information: Mapped[str] = mapped_column(Text)
+    description_hint: Mapped[str] = mapped_column(Text, default="")
+    delivery_form: Mapped[str] = mapped_column(String(20), default="electronic")
+    delivery_method: Mapped[str] = mapped_column(String(20), default="email")
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    signed_for_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    letter_arrived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    receipt_date: Mapped[date | None] = mapped_column(Date, index=True)
+    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Stored, indexed due date: lists and dashboards never recompute clocks per request.
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    clock_state: Mapped[str | None] = mapped_column(String(20))
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    correction_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    correction_due_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome), index=True)
+    reply_reasons: Mapped[str] = mapped_column(Text, default="")
+    reply_legal_basis: Mapped[str] = mapped_column(Text, default="")
+    reply_details: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    negative_list_entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("negative_list_entries.id")
+    )
+    replied_on: Mapped[date | None] = mapped_column(Date)
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    applicant: Mapped[Applicant] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaseEvent(Base):
+    """The audit trail: one row per state change or recorded fact, never updated."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[CaseState | None] = mapped_column(_enum(CaseState))
+    to_state: Mapped[CaseState | None] = mapped_column(_enum(CaseState))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[Role] = mapped_column(_enum(Role, 20))
+    actor_name: Mapped[str] = mapped_column(String(80))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The legal date the event takes effect on (Asia/Shanghai), used by the deadline clock.
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+
+class Attachment(Base):
+    """File stored outside the database under UPLOAD_DIR, addressed by its SHA-256."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="evidence")
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_by_applicant: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Note(Base):
+    """Internal note (内部备注): never shown to the applicant."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+
+class NegativeListEntry(Base):
+    """负面清单: a category of information the agency does not disclose, with its legal basis."""
+
+    __tablename__ = "negative_list_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    category: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class NumberSequence(Base):
+    """Per-agency, per-year, per-kind counter; incremented inside the registering transaction,
+    so a rollback returns the number and concurrent registrations queue on the row lock."""
+
+    __tablename__ = "number_sequences"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IdempotencyKey(Base):
+    """A public submission's Idempotency-Key, so a retried POST never makes two cases."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    response: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CalendarYear(Base):
+    """The State Council's official holiday arrangement for one year, as loaded by an admin.
+
+    Overrides the copy bundled in ``requests_service/data/calendar``; every change is audited in
+    ``calendar_changes``.
+    """
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source_ref: Mapped[str] = mapped_column(String(300))
+    days_off: Mapped[list[str]] = mapped_column(JsonDocument)
+    makeup_workdays: Mapped[list[str]] = mapped_column(JsonDocument)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CalendarChange(Base):
+    __tablename__ = "calendar_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(80))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    after: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    cases_recomputed: Mapped[int] = mapped_column(Integer, default=0)

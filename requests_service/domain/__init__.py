@@ -1,0 +1,1 @@
+"""Pure domain core: no Flask, SQLAlchemy, marshmallow, Jinja2 or WeasyPrint imports."""

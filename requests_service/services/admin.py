@@ -1,0 +1,201 @@
+"""Administration use cases: agencies, users and roles, tokens, negative lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from requests_service.db.base import utcnow
+from requests_service.db.models import Agency, ApiToken, NegativeListEntry, User, UserRole
+from requests_service.domain.errors import Conflict, NotFound, RuleViolation
+from requests_service.domain.lifecycle import Role
+from requests_service.domain.outcomes import Outcome, OutcomeGroup
+from requests_service.services.access import Actor, descendant_agency_ids, hash_token, new_token
+from requests_service.services.unit_of_work import UnitOfWork
+
+INTAKE_FIELDS = {
+    "name": "intake_office_name",
+    "address": "intake_address",
+    "postcode": "intake_postcode",
+    "phone": "intake_phone",
+    "email": "intake_email",
+    "office_hours": "intake_office_hours",
+    "online_form_url": "online_form_url",
+}
+
+
+def managed_agency_ids(session: Session, actor: Actor) -> set[int]:
+    """An agency admin manages their own agency and every agency below it."""
+    assert actor.agency_id is not None
+    return descendant_agency_ids(session, actor.agency_id)
+
+
+def get_managed_agency(session: Session, actor: Actor, agency_id: int) -> Agency:
+    agency = session.get(Agency, agency_id)
+    if agency is None or agency.id not in managed_agency_ids(session, actor):
+        raise NotFound("机关不存在。", agency_id=agency_id)
+    return agency
+
+
+def _apply_agency_fields(agency: Agency, data: Mapping[str, Any]) -> None:
+    for name in (
+        "name",
+        "short_name",
+        "case_number_prefix",
+        "is_oversight_office",
+        "reconsideration_body",
+        "court",
+        "correction_period_working_days",
+        "fee_waiver_allowed",
+        "active",
+    ):
+        if name in data:
+            setattr(agency, name, data[name])
+    for key, attr in INTAKE_FIELDS.items():
+        if key in (data.get("intake_office") or {}):
+            setattr(agency, attr, data["intake_office"][key] or "")
+
+
+def _check_name_free(session: Session, name: str, exclude_id: int | None = None) -> None:
+    clash = session.scalar(select(Agency.id).where(Agency.name == name))
+    if clash is not None and clash != exclude_id:
+        raise Conflict(f"已存在名为“{name}”的机关。")
+
+
+def create_agency(session: Session, actor: Actor, data: Mapping[str, Any]) -> Agency:
+    with UnitOfWork(session) as uow:
+        parent_id = data.get("parent_id") or actor.agency_id
+        get_managed_agency(session, actor, parent_id)
+        _check_name_free(session, data["name"])
+        agency = Agency(parent_id=parent_id)
+        _apply_agency_fields(agency, data)
+        session.add(agency)
+        uow.commit()
+        return agency
+
+
+def update_agency(
+    session: Session, actor: Actor, agency_id: int, data: Mapping[str, Any]
+) -> Agency:
+    with UnitOfWork(session) as uow:
+        agency = get_managed_agency(session, actor, agency_id)
+        if "name" in data:
+            _check_name_free(session, data["name"], exclude_id=agency.id)
+        if "parent_id" in data and data["parent_id"] != agency.parent_id:
+            new_parent = data["parent_id"]
+            if new_parent is None or new_parent in descendant_agency_ids(session, agency.id):
+                raise RuleViolation(
+                    "上级机关无效：不能为空，也不能是本机关或其下级机关。",
+                    fields={"parent_id": ["上级机关无效。"]},
+                )
+            get_managed_agency(session, actor, new_parent)
+            agency.parent_id = new_parent
+        _apply_agency_fields(agency, data)
+        uow.commit()
+        return agency
+
+
+def create_user(session: Session, actor: Actor, data: Mapping[str, Any]) -> User:
+    with UnitOfWork(session) as uow:
+        agency_id = data.get("agency_id") or actor.agency_id
+        assert agency_id is not None
+        get_managed_agency(session, actor, agency_id)
+        if session.scalar(select(User.id).where(User.username == data["username"])):
+            raise Conflict(f"用户名“{data['username']}”已被使用。")
+        user = User(
+            agency_id=agency_id, username=data["username"], display_name=data["display_name"]
+        )
+        user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(data["roles"]))]
+        session.add(user)
+        uow.commit()
+        return user
+
+
+def get_managed_user(session: Session, actor: Actor, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.agency_id not in managed_agency_ids(session, actor):
+        raise NotFound("用户不存在。", user_id=user_id)
+    return user
+
+
+def update_user(session: Session, actor: Actor, user_id: int, data: Mapping[str, Any]) -> User:
+    with UnitOfWork(session) as uow:
+        user = get_managed_user(session, actor, user_id)
+        if "display_name" in data:
+            user.display_name = data["display_name"]
+        if "active" in data:
+            user.active = data["active"]
+        if "roles" in data:
+            wanted = {Role(r) for r in data["roles"]}
+            user.role_rows = [r for r in user.role_rows if r.role in wanted]
+            have = {r.role for r in user.role_rows}
+            user.role_rows.extend(UserRole(role=r) for r in sorted(wanted - have))
+        uow.commit()
+        return user
+
+
+def issue_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a bearer token; only its hash is stored, the plain value is returned once."""
+    with UnitOfWork(session) as uow:
+        plain = new_token()
+        token = ApiToken(user_id=user.id, token_hash=hash_token(plain), name=name)
+        session.add(token)
+        uow.commit()
+        return token, plain
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+    with UnitOfWork(session) as uow:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            raise NotFound("令牌不存在。")
+        get_managed_user(session, actor, token.user_id)
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+        uow.commit()
+        return token
+
+
+def _check_negative_outcome(outcome: Outcome) -> None:
+    if outcome.group is not OutcomeGroup.WITHHELD:
+        raise RuleViolation(
+            "负面清单条目只能对应不予公开类答复结果。", fields={"outcome": ["应为不予公开类。"]}
+        )
+
+
+def create_negative_entry(
+    session: Session, actor: Actor, agency_id: int, data: Mapping[str, Any]
+) -> NegativeListEntry:
+    with UnitOfWork(session) as uow:
+        get_managed_agency(session, actor, agency_id)
+        _check_negative_outcome(Outcome(data["outcome"]))
+        entry = NegativeListEntry(
+            agency_id=agency_id,
+            category=data["category"],
+            description=data.get("description") or "",
+            legal_basis=data["legal_basis"],
+            outcome=data["outcome"],
+        )
+        session.add(entry)
+        uow.commit()
+        return entry
+
+
+def update_negative_entry(
+    session: Session, actor: Actor, entry_id: int, data: Mapping[str, Any]
+) -> NegativeListEntry:
+    with UnitOfWork(session) as uow:
+        entry = session.get(NegativeListEntry, entry_id)
+        if entry is None:
+            raise NotFound("负面清单条目不存在。")
+        get_managed_agency(session, actor, entry.agency_id)
+        if "outcome" in data:
+            _check_negative_outcome(Outcome(data["outcome"]))
+        for name in ("category", "description", "legal_basis", "outcome", "active"):
+            if name in data:
+                setattr(entry, name, data[name])
+        uow.commit()
+        return entry

@@ -1,0 +1,652 @@
+"""Case use cases: submit, register, transition, assign, edit. One transaction each."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from requests_service.db.base import utcnow
+from requests_service.db.models import (
+    Agency,
+    Applicant,
+    Case,
+    IdempotencyKey,
+    NegativeListEntry,
+    User,
+)
+from requests_service.domain.channels import Channel, receipt_date
+from requests_service.domain.deadlines import ClockEventType, validate_extension
+from requests_service.domain.errors import Conflict, NotFound, RuleViolation
+from requests_service.domain.identity import id_fingerprint, validate_applicant
+from requests_service.domain.lifecycle import (
+    TRANSITIONS,
+    Action,
+    CaseFacts,
+    CaseState,
+    Role,
+    next_state,
+)
+from requests_service.domain.outcomes import OUTCOMES_FOR_OFFICER_REPLY, Outcome, validate_reply
+from requests_service.services.access import APPLICANT, Actor
+from requests_service.services.clock import (
+    case_clock,
+    legal_date,
+    legal_today,
+    load_calendar,
+    refresh_due_date,
+)
+from requests_service.services.history import record_event
+from requests_service.services.numbering import format_case_number, next_number
+from requests_service.services.tracking import (
+    hash_secret,
+    new_tracking_code,
+    new_tracking_secret,
+    normalise_code,
+    secret_matches,
+)
+from requests_service.services.unit_of_work import UnitOfWork
+
+# Actions whose event the applicant sees on the public timeline.
+PUBLIC_ACTIONS = frozenset(
+    {
+        Action.REGISTER,
+        Action.REQUEST_CORRECTION,
+        Action.RECEIVE_CORRECTION,
+        Action.DEEM_ABANDONED_NO_CORRECTION,
+        Action.START_CONSULTATION,
+        Action.END_CONSULTATION,
+        Action.ISSUE_FEE_NOTICE,
+        Action.RECORD_FEE_PAYMENT,
+        Action.WAIVE_FEE,
+        Action.DEEM_ABANDONED_NO_FEE,
+        Action.REQUEST_REASONS,
+        Action.RECEIVE_REASONS,
+        Action.EXTEND,
+        Action.APPROVE_REPLY,
+        Action.DELIVER,
+        Action.ARCHIVE,
+        Action.WITHDRAW,
+    }
+)
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    case: Case
+    tracking_secret: str | None
+    replayed: bool = False
+
+
+# ---------------------------------------------------------------- loading
+
+
+def get_agency(session: Session, agency_id: int) -> Agency:
+    agency = session.get(Agency, agency_id)
+    if agency is None or not agency.active:
+        raise NotFound("机关不存在或已停用。", agency_id=agency_id)
+    return agency
+
+
+def get_case_for(session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
+    """A case the officer may see; another agency's case answers 404, as if absent."""
+    query = select(Case).where(Case.id == case_id)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Case)
+    case = session.scalars(query).unique().one_or_none()
+    if case is None or not actor.can_see_agency(case.agency_id):
+        raise NotFound("案件不存在。", case_id=case_id)
+    return case
+
+
+def get_case_by_tracking(session: Session, code: str, secret: str, key: str) -> Case:
+    case = (
+        session.scalars(select(Case).where(Case.tracking_code == normalise_code(code)))
+        .unique()
+        .one_or_none()
+    )
+    # Same answer for a wrong code and a wrong secret, so codes cannot be probed.
+    if case is None or not secret_matches(secret or "", case.tracking_secret_hash, key):
+        raise NotFound("查询码或查询密码不正确。")
+    return case
+
+
+# ---------------------------------------------------------------- applicants
+
+
+def _applicant_from(session: Session, data: Mapping[str, Any], secret_key: str) -> Applicant:
+    cleaned = validate_applicant(
+        data["applicant_type"],
+        data.get("organisation_type"),
+        data["id_type"],
+        data["id_number"],
+        data["name"],
+        phone=data.get("phone"),
+        email=data.get("email"),
+        postcode=data.get("postcode"),
+        address=data.get("address"),
+    )
+    fingerprint = id_fingerprint(cleaned.id_type, cleaned.id_number, secret_key.encode())
+    existing = session.scalars(
+        select(Applicant).where(
+            Applicant.id_type == cleaned.id_type,
+            Applicant.id_fingerprint == fingerprint,
+            Applicant.name == cleaned.name,
+        )
+    ).first()
+    applicant = existing or Applicant(
+        applicant_type=cleaned.applicant_type,
+        organisation_type=cleaned.organisation_type,
+        name=cleaned.name,
+        id_type=cleaned.id_type,
+        id_number=cleaned.id_number,
+        id_fingerprint=fingerprint,
+    )
+    # Contact details follow the latest application; the case keeps its own history in events.
+    applicant.contact_person = (data.get("contact_person") or "").strip()
+    applicant.phone = cleaned.phone or ""
+    applicant.email = cleaned.email or ""
+    applicant.address = cleaned.address or ""
+    applicant.postcode = cleaned.postcode or ""
+    if existing is None:
+        session.add(applicant)
+    return applicant
+
+
+# ---------------------------------------------------------------- submission and registration
+
+
+def _fingerprint_request(payload: Mapping[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def submit_online(
+    session: Session,
+    data: Mapping[str, Any],
+    *,
+    secret_key: str,
+    idempotency_key: str | None,
+    render: Callable[[Case, str], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    """The online form's submission (Art. 29): a RECEIVED case awaiting confirmation (Art. 31).
+
+    Returns the response body and whether it replays an earlier submission with the same
+    Idempotency-Key. The same key with a different body is a 409.
+    """
+    fingerprint = _fingerprint_request(data)
+    try:
+        return _submit_once(session, data, fingerprint, secret_key, idempotency_key, render)
+    except IntegrityError:
+        # A concurrent retry with the same key committed first: answer with its result.
+        if not idempotency_key:
+            raise
+        session.rollback()
+        replay = _replay(session, idempotency_key, fingerprint)
+        if replay is None:
+            raise
+        return replay, True
+
+
+def _replay(session: Session, key: str, fingerprint: str) -> dict[str, Any] | None:
+    earlier = session.get(IdempotencyKey, key)
+    if earlier is None:
+        return None
+    if earlier.request_fingerprint != fingerprint:
+        raise Conflict("该Idempotency-Key已用于另一份不同的申请。")
+    return earlier.response
+
+
+def _submit_once(
+    session: Session,
+    data: Mapping[str, Any],
+    fingerprint: str,
+    secret_key: str,
+    idempotency_key: str | None,
+    render: Callable[[Case, str], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    with UnitOfWork(session) as uow:
+        if idempotency_key:
+            replay = _replay(session, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay, True
+        agency = get_agency(session, data["agency_id"])
+        if agency.is_oversight_office:
+            raise RuleViolation(
+                "该机构为监督机构，不受理政府信息公开申请，请向掌握信息的行政机关提出。",
+                fields={"agency_id": ["请选择受理申请的行政机关。"]},
+            )
+        applicant = _applicant_from(session, data["applicant"], secret_key)
+        secret = new_tracking_secret()
+        case = Case(
+            agency_id=agency.id,
+            applicant=applicant,
+            state=CaseState.RECEIVED,
+            channel=Channel.ONLINE,
+            tracking_code=new_tracking_code(),
+            tracking_secret_hash=hash_secret(secret, secret_key),
+            requested_information=data["requested_information"].strip(),
+            description_hint=(data.get("description_hint") or "").strip(),
+            delivery_form=data.get("delivery_form") or "electronic",
+            delivery_method=data.get("delivery_method") or "email",
+            submitted_at=utcnow(),
+            reply_details={},
+        )
+        session.add(case)
+        session.flush()
+        record_event(
+            session,
+            case,
+            actor=APPLICANT,
+            role=Role.APPLICANT,
+            action="submit",
+            from_state=None,
+            to_state=CaseState.RECEIVED,
+            effective_on=legal_date(case.submitted_at),
+            public=True,
+            data={"channel": Channel.ONLINE.value},
+        )
+        body = render(case, secret)
+        if idempotency_key:
+            session.add(
+                IdempotencyKey(
+                    key=idempotency_key,
+                    request_fingerprint=fingerprint,
+                    case_id=case.id,
+                    response=body,
+                )
+            )
+        uow.commit()
+        return body, False
+
+
+def _assign_number(session: Session, case: Case, agency: Agency) -> None:
+    assert case.receipt_date is not None
+    year = case.receipt_date.year
+    seq = next_number(session, agency_id=agency.id, year=year, kind="case")
+    case.case_year = year
+    case.case_seq = seq
+    case.case_number = format_case_number(agency.case_number_prefix, year, seq)
+
+
+def _fix_receipt_date(case: Case, timestamps: Mapping[str, datetime | None]) -> None:
+    """Art. 31: the legal receipt date follows the channel."""
+    case.signed_for_at = timestamps.get("signed_for_at") or case.signed_for_at
+    case.letter_arrived_at = timestamps.get("letter_arrived_at") or case.letter_arrived_at
+    case.confirmed_at = timestamps.get("confirmed_at") or case.confirmed_at
+    case.receipt_date = receipt_date(
+        case.channel,
+        submitted_at=case.submitted_at,
+        signed_for_at=case.signed_for_at,
+        letter_arrived_at=case.letter_arrived_at,
+        confirmed_at=case.confirmed_at,
+    )
+    if case.receipt_date > legal_today():
+        raise RuleViolation("收到申请日期不能晚于今天。", fields={"receipt_date": ["日期在未来。"]})
+
+
+def register_case(
+    session: Session, actor: Actor, data: Mapping[str, Any], *, secret_key: str
+) -> tuple[Case, str]:
+    """A clerk registers an application received in person, by post, fax or e-mail (登记)."""
+    with UnitOfWork(session) as uow:
+        agency_id = actor.agency_id if data.get("agency_id") is None else data["agency_id"]
+        if agency_id != actor.agency_id:
+            raise NotFound("机关不存在。", agency_id=agency_id)
+        agency = get_agency(session, agency_id)
+        channel = Channel(data["channel"])
+        applicant = _applicant_from(session, data["applicant"], secret_key)
+        secret = new_tracking_secret()
+        submitted_at = data.get("submitted_at") or utcnow()
+        case = Case(
+            agency_id=agency.id,
+            applicant=applicant,
+            state=CaseState.REGISTERED,
+            channel=channel,
+            tracking_code=new_tracking_code(),
+            tracking_secret_hash=hash_secret(secret, secret_key),
+            requested_information=data["requested_information"].strip(),
+            description_hint=(data.get("description_hint") or "").strip(),
+            delivery_form=data.get("delivery_form") or "paper",
+            delivery_method=data.get("delivery_method") or "post",
+            submitted_at=submitted_at,
+            registered_at=utcnow(),
+            reply_details={},
+        )
+        _fix_receipt_date(case, data)
+        session.add(case)
+        _assign_number(session, case, agency)
+        session.flush()
+        record_event(
+            session,
+            case,
+            actor=actor,
+            role=Role.REGISTRAR,
+            action=Action.REGISTER.value,
+            from_state=None,
+            to_state=CaseState.REGISTERED,
+            effective_on=case.receipt_date,
+            public=True,
+            data={
+                "channel": channel.value,
+                "case_number": case.case_number,
+                "receipt_date": case.receipt_date.isoformat() if case.receipt_date else None,
+            },
+        )
+        refresh_due_date(session, case)
+        uow.commit()
+        return case, secret
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def _require(data: Mapping[str, Any], *names: str) -> None:
+    missing = {n: ["此项为必填项。"] for n in names if data.get(n) in (None, "", [])}
+    if missing:
+        raise RuleViolation("缺少必填信息。", fields=missing)
+
+
+def _effective_on(case: Case, data: Mapping[str, Any]) -> date:
+    on: date = data.get("on") or legal_today()
+    if on > legal_today():
+        raise RuleViolation("日期不能晚于今天。", fields={"on": ["日期在未来。"]})
+    if case.receipt_date and on < case.receipt_date:
+        raise RuleViolation("日期不能早于收到申请日期。", fields={"on": ["早于收到申请日期。"]})
+    return on
+
+
+def _clock_event(kind: ClockEventType, on: date, **extra: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": kind.value, "on": on.isoformat()}
+    spec.update({k: v for k, v in extra.items() if v is not None})
+    return spec
+
+
+def _apply_effects(
+    session: Session, case: Case, action: Action, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    """Action-specific checks and field changes; returns the event data (what changed)."""
+    changed: dict[str, Any] = {}
+    if action is Action.REGISTER:
+        timestamps = dict(data)
+        if case.channel in (Channel.ONLINE, Channel.FAX, Channel.EMAIL) and not (
+            timestamps.get("confirmed_at") or case.confirmed_at
+        ):
+            # Registering an online/fax/e-mail submission is the agency's confirmation (Art. 31).
+            timestamps["confirmed_at"] = utcnow()
+        _fix_receipt_date(case, timestamps)
+        case.registered_at = utcnow()
+        _assign_number(session, case, case.agency)
+        changed.update(
+            case_number=case.case_number,
+            receipt_date=case.receipt_date.isoformat() if case.receipt_date else None,
+        )
+    elif action is Action.REQUEST_CORRECTION:
+        _require(data, "correction_items")
+        period = data.get("correction_period_working_days") or (
+            case.agency.correction_period_working_days
+        )
+        calendar = load_calendar(session)
+        case.correction_requested = True
+        case.correction_due_on = calendar.add_working_days(on, period)
+        changed.update(
+            correction_items=list(data["correction_items"]),
+            correction_period_working_days=period,
+            correction_due_on=case.correction_due_on.isoformat(),
+            clock_event=_clock_event(ClockEventType.CORRECTION_REQUESTED, on),
+        )
+    elif action is Action.RECEIVE_CORRECTION:
+        if data.get("corrected_information"):
+            changed["previous_requested_information"] = case.requested_information
+            case.requested_information = data["corrected_information"].strip()
+            changed["requested_information"] = case.requested_information
+        changed["clock_event"] = _clock_event(ClockEventType.CORRECTION_RECEIVED, on)
+    elif action is Action.DEEM_ABANDONED_NO_CORRECTION:
+        if case.correction_due_on is None or on <= case.correction_due_on:
+            raise RuleViolation(
+                f"补正期限（{case.correction_due_on}）尚未届满，不能视为放弃申请（第三十条）。"
+            )
+        case.outcome = Outcome.OTHER_NO_CORRECTION
+        case.closed_on = on
+        changed["clock_event"] = _clock_event(ClockEventType.CLOSED, on)
+    elif action is Action.START_CONSULTATION:
+        _require(data, "consulted_party")
+        changed.update(
+            consulted_party=data["consulted_party"],
+            consultation_kind=data.get("consultation_kind") or "third_party",
+            clock_event=_clock_event(ClockEventType.THIRD_PARTY_CONSULT_SENT, on),
+        )
+    elif action is Action.END_CONSULTATION:
+        changed.update(
+            opinion=data.get("opinion") or "",
+            clock_event=_clock_event(ClockEventType.THIRD_PARTY_REPLY_RECEIVED, on),
+        )
+    elif action in (Action.START_SECRECY_REVIEW, Action.END_SECRECY_REVIEW):
+        if data.get("comment"):
+            changed["comment"] = data["comment"]
+    elif action is Action.ISSUE_FEE_NOTICE:
+        _require(data, "fee_amount")
+        changed.update(
+            fee_amount=str(data["fee_amount"]),
+            clock_event=_clock_event(ClockEventType.FEE_NOTICE_SENT, on),
+        )
+    elif action is Action.RECORD_FEE_PAYMENT:
+        changed["clock_event"] = _clock_event(ClockEventType.FEE_PAID, on)
+    elif action is Action.WAIVE_FEE:
+        if not case.agency.fee_waiver_allowed:
+            raise RuleViolation("本机关未启用信息处理费减免政策，不能减免。")
+        _require(data, "reason")
+        changed.update(
+            reason=data["reason"], clock_event=_clock_event(ClockEventType.FEE_WAIVED, on)
+        )
+    elif action is Action.DEEM_ABANDONED_NO_FEE:
+        case.outcome = Outcome.OTHER_FEE_UNPAID
+        case.closed_on = on
+        changed["clock_event"] = _clock_event(ClockEventType.CLOSED, on)
+    elif action is Action.REQUEST_REASONS:
+        changed["clock_event"] = _clock_event(ClockEventType.REASONS_REQUESTED, on)
+    elif action is Action.RECEIVE_REASONS:
+        changed["clock_event"] = _clock_event(ClockEventType.REASONS_RECEIVED, on)
+        if data.get("deferred_due_on"):
+            changed["deferred_due_on"] = data["deferred_due_on"].isoformat()
+    elif action is Action.EXTEND:
+        _require(data, "reason", "extra_working_days")
+        calendar = load_calendar(session)
+        clock = case_clock(session, case, calendar=calendar, today=on)
+        if clock is None:
+            raise RuleViolation("案件尚未登记，不能延期。")
+        validate_extension(calendar, clock, on, data["extra_working_days"])
+        case.extended = True
+        changed.update(
+            reason=data["reason"],
+            extra_working_days=data["extra_working_days"],
+            applicant_notified_on=(data.get("applicant_notified_on") or on).isoformat(),
+            clock_event=_clock_event(
+                ClockEventType.EXTENSION_APPROVED,
+                on,
+                extra_working_days=data["extra_working_days"],
+            ),
+        )
+    elif action in (Action.DRAFT_REPLY, Action.REVISE_REPLY):
+        changed.update(_set_reply(session, case, data))
+    elif action is Action.RETURN_DRAFT:
+        _require(data, "reason")
+        changed["reason"] = data["reason"]
+    elif action is Action.APPROVE_REPLY:
+        case.replied_on = on
+        changed["replied_on"] = on.isoformat()
+    elif action is Action.DELIVER:
+        _require(data, "delivery_method")
+        case.delivered_on = on
+        changed.update(
+            delivery_method=data["delivery_method"],
+            proof=data.get("proof") or "",
+            delivered_on=on.isoformat(),
+            clock_event=_clock_event(ClockEventType.REPLY_DELIVERED, on),
+        )
+    elif action is Action.WITHDRAW:
+        case.outcome = Outcome.OTHER
+        case.closed_on = on
+        changed.update(
+            reason=data.get("reason") or "",
+            clock_event=_clock_event(ClockEventType.WITHDRAWN, on),
+        )
+    if data.get("comment") and "comment" not in changed:
+        changed["comment"] = data["comment"]
+    if changed.get("clock_event") and "deferred_due_on" in changed:
+        changed["clock_event"]["deferred_due"] = changed["deferred_due_on"]
+    return changed
+
+
+def _set_reply(session: Session, case: Case, data: Mapping[str, Any]) -> dict[str, Any]:
+    _require(data, "outcome")
+    outcome = Outcome(data["outcome"])
+    if outcome not in OUTCOMES_FOR_OFFICER_REPLY:
+        raise RuleViolation(
+            f"答复结果“{outcome.label}”只能由系统在相应情形下自动产生，不能手工选择。",
+            fields={"outcome": ["不能手工选择该答复结果。"]},
+        )
+    decision = validate_reply(
+        outcome, data.get("reasons") or "", data.get("legal_basis"), data.get("details") or {}
+    )
+    entry_id = data.get("negative_list_entry_id")
+    if entry_id is not None:
+        entry = session.get(NegativeListEntry, entry_id)
+        if entry is None or entry.agency_id != case.agency_id or not entry.active:
+            raise RuleViolation(
+                "引用的负面清单条目不存在。", fields={"negative_list_entry_id": ["不存在。"]}
+            )
+        if outcome.group.value != "withheld":
+            raise RuleViolation(
+                "只有不予公开类答复可以引用负面清单条目。",
+                fields={"negative_list_entry_id": ["与答复结果不符。"]},
+            )
+    case.outcome = decision.outcome
+    case.reply_reasons = decision.reasons
+    case.reply_legal_basis = decision.legal_basis
+    case.reply_details = dict(decision.details)
+    case.negative_list_entry_id = entry_id
+    return {
+        "outcome": decision.outcome.value,
+        "reasons": decision.reasons,
+        "legal_basis": decision.legal_basis,
+        "details": dict(decision.details),
+        "negative_list_entry_id": entry_id,
+    }
+
+
+def _facts(case: Case) -> CaseFacts:
+    return CaseFacts(
+        correction_requested_before=case.correction_requested,
+        extended_before=case.extended,
+    )
+
+
+def apply_action(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    action: Action,
+    data: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> Case:
+    """Run one lifecycle action: domain guard, effects, one audit event, due date — one commit."""
+    with UnitOfWork(session) as uow:
+        if expected_version is not None and case.version != expected_version:
+            raise Conflict("案件已被他人修改，请刷新后重试。")
+        transition = TRANSITIONS[action]
+        role = actor.acting_role(transition.roles) or actor.primary_role
+        before = case.state
+        after = next_state(before, action, role, _facts(case))
+        on = _effective_on(case, data)
+        changed = _apply_effects(session, case, action, data, on)
+        case.state = after
+        case.updated_at = utcnow()
+        record_event(
+            session,
+            case,
+            actor=actor,
+            role=role,
+            action=action.value,
+            from_state=before,
+            to_state=after,
+            effective_on=on,
+            public=action in PUBLIC_ACTIONS,
+            data=changed,
+        )
+        refresh_due_date(session, case)
+        uow.commit()
+        return case
+
+
+# ---------------------------------------------------------------- officer edits
+
+
+def assign_case(session: Session, actor: Actor, case: Case, assignee_id: int | None) -> Case:
+    with UnitOfWork(session) as uow:
+        if case.state.is_read_only:
+            raise Conflict("已归档的案件为只读，不能修改。")
+        if assignee_id is not None:
+            user = session.get(User, assignee_id)
+            if user is None or user.agency_id != case.agency_id or not user.active:
+                raise RuleViolation(
+                    "承办人必须是本机关的在职用户。", fields={"assignee_id": ["用户不存在。"]}
+                )
+            if Role.HANDLER not in user.roles:
+                raise RuleViolation(
+                    "被指派的用户没有承办人角色。", fields={"assignee_id": ["不是承办人。"]}
+                )
+        before = case.assignee_id
+        case.assignee_id = assignee_id
+        case.updated_at = utcnow()
+        record_event(
+            session,
+            case,
+            actor=actor,
+            role=actor.primary_role,
+            action="assign",
+            from_state=case.state,
+            to_state=case.state,
+            data={"assignee_id": {"before": before, "after": assignee_id}},
+        )
+        uow.commit()
+        return case
+
+
+EDITABLE_FIELDS = ("requested_information", "description_hint", "delivery_form", "delivery_method")
+
+
+def update_case(session: Session, actor: Actor, case: Case, data: Mapping[str, Any]) -> Case:
+    """Correct the recorded application details (not the state: states change by actions)."""
+    with UnitOfWork(session) as uow:
+        if case.state.is_read_only:
+            raise Conflict("已归档的案件为只读，不能修改。")
+        if not case.state.is_open:
+            raise Conflict(f"案件已办结（{case.state.label}），不能修改申请内容。")
+        changes = {}
+        for name in EDITABLE_FIELDS:
+            if name in data and data[name] != getattr(case, name):
+                changes[name] = {"before": getattr(case, name), "after": data[name]}
+                setattr(case, name, data[name])
+        if changes:
+            case.updated_at = utcnow()
+            record_event(
+                session,
+                case,
+                actor=actor,
+                role=actor.primary_role,
+                action="update",
+                from_state=case.state,
+                to_state=case.state,
+                data=changes,
+            )
+        uow.commit()
+        return case
