@@ -22,6 +22,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(create_token)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(write_spec)
 
 
 @click.command("db-upgrade")
@@ -204,3 +205,16 @@ def _demo_applicant(index: int) -> dict[str, str]:
         "phone": f"1380013800{index}",
         "address": "示范市幸福路10号",
     }
+
+
+@click.command("write-spec")
+@click.argument("path", default="openapi/openapi.json")
+def write_spec(path: str) -> None:
+    """Write the OpenAPI document generated from the code (commit it with API changes)."""
+    from pathlib import Path
+
+    from requests_service.api.spec import render_spec
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(render_spec(current_app), encoding="utf-8")
+    click.echo(f"已写入 {path}")

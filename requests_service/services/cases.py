@@ -25,6 +25,7 @@ from requests_service.db.models import (
 from requests_service.domain.channels import Channel, receipt_date
 from requests_service.domain.deadlines import ClockEventType, validate_extension
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
+from requests_service.domain.fees import parse_yuan
 from requests_service.domain.identity import id_fingerprint, validate_applicant
 from requests_service.domain.lifecycle import (
     TRANSITIONS,
@@ -434,7 +435,7 @@ def _apply_effects(
     elif action is Action.ISSUE_FEE_NOTICE:
         _require(data, "fee_amount")
         changed.update(
-            fee_amount=str(data["fee_amount"]),
+            fee_amount=str(parse_yuan(data["fee_amount"])),
             clock_event=_clock_event(ClockEventType.FEE_NOTICE_SENT, on),
         )
     elif action is Action.RECORD_FEE_PAYMENT:

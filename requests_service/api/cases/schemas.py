@@ -130,7 +130,10 @@ class TransitionSchema(BaseSchema):
     consultation_kind = fields.String(validate=validate.OneOf(("third_party", "other_agency")))
     opinion = fields.String(validate=validate.Length(max=2000))
     # fees
-    fee_amount = fields.Decimal(as_string=True, places=2, validate=validate.Range(min=0))
+    fee_amount = fields.String(
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "金额（元），以字符串表示，最多两位小数，如\"100.00\""},
+    )
     # extension
     extra_working_days = fields.Integer(validate=validate.Range(min=1, max=20))
     applicant_notified_on = fields.Date()
