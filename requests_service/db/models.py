@@ -163,9 +163,13 @@ class Case(Base):
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     clock_state: Mapped[str | None] = mapped_column(String(20))
+    # The clock's inputs, projected from the case events in the same transaction, so a calendar
+    # change re-computes a million due dates from this table alone.
+    clock_inputs: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument, default=list)
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
     correction_requested: Mapped[bool] = mapped_column(Boolean, default=False)
-    correction_due_on: Mapped[date | None] = mapped_column(Date)
+    correction_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    fee_payment_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome), index=True)
     reply_reasons: Mapped[str] = mapped_column(Text, default="")
     reply_legal_basis: Mapped[str] = mapped_column(Text, default="")

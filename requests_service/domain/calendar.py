@@ -371,6 +371,8 @@ class WorkingCalendar:
             return False
         first = a.year + 1 if (a.month, a.day) == (12, 31) else a.year
         official = self._official
+        if first == b.year:
+            return first not in official
         return any(y not in official for y in range(first, b.year + 1))
 
 

@@ -166,7 +166,7 @@ class PausedInterval:
     reason_label: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Clock:
     """The computed reply clock.
 
@@ -206,38 +206,48 @@ def _is_int(value: object) -> bool:
 
 
 class _Run:
-    """Mutable bookkeeping for one ``compute_clock`` call; never escapes the function."""
+    """Mutable bookkeeping for one ``compute_clock`` call; never escapes the function.
 
-    __slots__ = ("add", "between", "closed", "pause_from", "run_from")
+    Counted segments since the current start are (a, b] for each closed segment, then
+    (run_from, ...) while running; pauses are the gaps between them. ``consumed`` caches the
+    working days of the closed segments so the common queries cost one calendar look-up.
+    """
+
+    __slots__ = ("add", "between", "closed", "closed_end", "consumed", "pause_from", "run_from")
 
     def __init__(self, calendar: WorkingCalendar, start: date) -> None:
         self.add = calendar.add_working_days
         self.between = calendar.working_days_between
-        # Counted segments since the current start: working days in (a, b] of each closed
-        # segment, then (run_from, ...) while running. Pauses are the gaps between segments.
-        self.closed: list[tuple[date, date]] = []
+        self.closed: list[tuple[date, date, int]] = []
+        self.closed_end: date | None = None
+        self.consumed = 0
         self.run_from: date | None = start
         self.pause_from: date | None = None
 
     def counted_upto(self, t: date) -> int:
-        between = self.between
-        n = 0
-        for a, b in self.closed:
-            n += between(a, b if b < t else t)
+        if self.closed_end is None or t >= self.closed_end:
+            n = self.consumed
+        else:
+            # Only when asked about a day inside the history (e.g. ``today`` before events).
+            between = self.between
+            n = 0
+            for a, b, _ in self.closed:
+                n += between(a, b if b < t else t)
         if self.run_from is not None:
-            n += between(self.run_from, t)
+            n += self.between(self.run_from, t)
         return n
 
     def due_for(self, budget: int, at: date) -> date | None:
         """The ``budget``-th counted working day; while paused, projected as if counting
         resumed on ``at``. None when no segment is open (awaiting correction)."""
-        rem = budget
-        between = self.between
-        for a, b in self.closed:
-            w = between(a, b)
-            if w >= rem:
-                return self.add(a, rem)
-            rem -= w
+        if budget <= self.consumed:
+            # The period ran out before a pause or stop began: find the segment it ended in.
+            rem = budget
+            for a, _, w in self.closed:
+                if w >= rem:
+                    return self.add(a, rem)
+                rem -= w
+        rem = budget - self.consumed
         if self.run_from is not None:
             return self.add(self.run_from, rem)
         if self.pause_from is not None:
@@ -246,8 +256,17 @@ class _Run:
 
     def stop(self, on: date) -> None:
         if self.run_from is not None:
-            self.closed.append((self.run_from, on))
+            w = self.between(self.run_from, on)
+            self.closed.append((self.run_from, on, w))
+            self.consumed += w
+            self.closed_end = on
             self.run_from = None
+
+    def restart(self, on: date) -> None:
+        self.closed.clear()
+        self.closed_end = None
+        self.consumed = 0
+        self.run_from = on
 
 
 def _bad(message: str, index: int, event: object, **details: Any) -> RuleViolation:
@@ -288,9 +307,9 @@ def compute_clock(
     the projection of a paused clock, ``working_days_used``/``left`` and whether an unanswered
     clock is overdue. Inconsistent input raises ``RuleViolation``.
     """
-    if not _is_plain_date(receipt_date):
+    if type(receipt_date) is not date and not _is_plain_date(receipt_date):
         raise RuleViolation("收到申请之日应为日期", field="receipt_date")
-    if not _is_plain_date(today):
+    if type(today) is not date and not _is_plain_date(today):
         raise RuleViolation("当前日期应为日期", field="today")
     if not _is_int(base_working_days) or base_working_days < 1:
         raise RuleViolation("答复期限工作日数应为正整数", field="base_working_days")
@@ -334,16 +353,23 @@ def compute_clock(
     for index, ev in enumerate(events):
         if index >= MAX_EVENTS:
             raise _bad(f"事件过多（最多{MAX_EVENTS}个）", index, ev)
-        try:
-            etype = ClockEventType(getattr(ev, "type", None))
-        except ValueError:
-            raise _bad("未知的事件类型", index, ev, field_name="type") from None
-        on = getattr(ev, "on", None)
-        if not _is_plain_date(on):
+        if type(ev) is ClockEvent:
+            raw_type, on, extra_wd, new_due = ev.type, ev.on, ev.extra_working_days, ev.deferred_due
+        else:
+            raw_type = getattr(ev, "type", None)
+            on = getattr(ev, "on", None)
+            extra_wd = getattr(ev, "extra_working_days", None)
+            new_due = getattr(ev, "deferred_due", None)
+        if type(raw_type) is ClockEventType:
+            etype = raw_type
+        else:
+            try:
+                etype = ClockEventType(raw_type)
+            except ValueError:
+                raise _bad("未知的事件类型", index, ev, field_name="type") from None
+        if type(on) is not date and not _is_plain_date(on):
             raise _bad("事件日期应为日期", index, ev)
         assert isinstance(on, date)
-        extra_wd = getattr(ev, "extra_working_days", None)
-        new_due = getattr(ev, "deferred_due", None)
         if extra_wd is not None and etype is not ClockEventType.EXTENSION_APPROVED:
             raise _bad("只有批准延期事件可以填写延期工作日数", index, ev)
         if new_due is not None and etype is not ClockEventType.DEFERRED_DUE_DATE_SET:
@@ -385,8 +411,7 @@ def compute_clock(
                 raise _bad("未发出补正告知，不能记录收到补正材料", index, ev)
             awaiting_correction = False
             start = on
-            run.closed.clear()
-            run.run_from = on
+            run.restart(on)
             due = add(on, base_working_days)
             steps.append(
                 f"{day} 收到补正材料，重新起算{base_working_days}个工作日 → {due.isoformat()}"
@@ -429,7 +454,7 @@ def compute_clock(
                 steps.append(f"{day} {_CLOSE_TEXT[etype]}（仍有其他暂停事由，继续暂停）")
             else:
                 end_pauses(on)
-                left = budget() - run.counted_upto(on)
+                left = budget() - run.consumed
                 due = run.due_for(budget(), on)
                 assert due is not None
                 if left > 0:
@@ -586,7 +611,10 @@ def compute_clock(
         else:
             state = ClockState.RUNNING
 
-    last_relied = max(d for d in (reply_due, original_due, last_event_on) if d is not None)
+    # original_due never exceeds reply_due (its budget is never larger).
+    last_relied = last_event_on
+    if reply_due is not None and reply_due > last_relied:
+        last_relied = reply_due
     provisional = calendar.range_is_provisional(receipt_date, last_relied)
     if provisional:
         years = sorted(
@@ -601,24 +629,40 @@ def compute_clock(
             "相关日期为预计日期，载入正式安排后将重新计算"
         )
 
-    return Clock(
-        receipt_date=receipt_date,
-        start_date=start,
-        original_due=original_due,
-        reply_due=reply_due,
-        extended=bool(extra),
-        extension_days=extra,
-        paused_intervals=tuple(PausedInterval(s, e, "、".join(lb)) for s, e, lb in intervals),
-        working_days_used=used,
-        working_days_left=left,
-        state=state,
-        pause_reason=pause_reason,
-        provisional=provisional,
-        explanation=tuple(steps),
-        late_by_working_days=late_by,
-        deferred_due=deferred_due,
-        base_working_days=base_working_days,
+    return _new_clock(
+        {
+            "receipt_date": receipt_date,
+            "start_date": start,
+            "original_due": original_due,
+            "reply_due": reply_due,
+            "extended": bool(extra),
+            "extension_days": extra,
+            "paused_intervals": tuple(
+                PausedInterval(s, e, "、".join(lb)) for s, e, lb in intervals
+            ),
+            "working_days_used": used,
+            "working_days_left": left,
+            "state": state,
+            "pause_reason": pause_reason,
+            "provisional": provisional,
+            "explanation": tuple(steps),
+            "late_by_working_days": late_by,
+            "deferred_due": deferred_due,
+            "base_working_days": base_working_days,
+        }
     )
+
+
+def _new_clock(fields: dict[str, Any]) -> Clock:
+    """Build a ``Clock`` without the frozen-dataclass ``__init__``.
+
+    That ``__init__`` assigns each of the 16 fields through ``object.__setattr__``, about a third
+    of the cost of a whole recomputation; the recompute job handles a million clocks. ``fields``
+    must name every field (a unit test compares with ``dataclasses.replace``).
+    """
+    clock = object.__new__(Clock)
+    clock.__dict__.update(fields)
+    return clock
 
 
 def _late_by(calendar: WorkingCalendar, due: date, when: date) -> int:

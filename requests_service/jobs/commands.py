@@ -23,6 +23,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_token)
     app.cli.add_command(seed_demo)
     app.cli.add_command(write_spec)
+    app.cli.add_command(close_lapsed)
+    app.cli.add_command(recompute_deadlines)
 
 
 @click.command("db-upgrade")
@@ -218,3 +220,26 @@ def write_spec(path: str) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(render_spec(current_app), encoding="utf-8")
     click.echo(f"已写入 {path}")
+
+
+@click.command("close-lapsed")
+def close_lapsed() -> None:
+    """Close cases whose correction or fee period lapsed (run daily, e.g. from cron)."""
+    from requests_service.services.lapses import close_lapsed_cases
+
+    report = close_lapsed_cases(current_session())
+    click.echo(
+        f"逾期未补正终止 {len(report.closed_no_correction)} 件；"
+        f"逾期未缴费终止 {len(report.closed_fee_unpaid)} 件；失败 {len(report.failed)} 件"
+    )
+
+
+@click.command("recompute-deadlines")
+def recompute_deadlines() -> None:
+    """Re-compute the stored due dates of every open case (e.g. after a calendar import)."""
+    from requests_service.services.calendar_admin import recompute_due_dates
+
+    session = current_session()
+    computed, changed = recompute_due_dates(session)
+    session.commit()
+    click.echo(f"已重新计算 {computed} 件，期限变化 {changed} 件")

@@ -23,7 +23,12 @@ from requests_service.db.models import (
     User,
 )
 from requests_service.domain.channels import Channel, receipt_date
-from requests_service.domain.deadlines import ClockEventType, validate_extension
+from requests_service.domain.deadlines import (
+    ClockEventType,
+    correction_period_due,
+    fee_payment_due,
+    validate_extension,
+)
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
 from requests_service.domain.fees import parse_yuan
 from requests_service.domain.identity import id_fingerprint, validate_applicant
@@ -394,9 +399,8 @@ def _apply_effects(
         period = data.get("correction_period_working_days") or (
             case.agency.correction_period_working_days
         )
-        calendar = load_calendar(session)
         case.correction_requested = True
-        case.correction_due_on = calendar.add_working_days(on, period)
+        case.correction_due_on = correction_period_due(load_calendar(session), on, period)
         changed.update(
             correction_items=list(data["correction_items"]),
             correction_period_working_days=period,
@@ -434,11 +438,21 @@ def _apply_effects(
             changed["comment"] = data["comment"]
     elif action is Action.ISSUE_FEE_NOTICE:
         _require(data, "fee_amount")
+        received_on = data.get("notice_received_on") or on
+        if received_on < on:
+            raise RuleViolation(
+                "申请人收到收费通知的日期不能早于发出日期。",
+                fields={"notice_received_on": ["早于发出日期。"]},
+            )
+        case.fee_payment_due_on = fee_payment_due(load_calendar(session), received_on)
         changed.update(
             fee_amount=str(parse_yuan(data["fee_amount"])),
+            notice_received_on=received_on.isoformat(),
+            fee_payment_due_on=case.fee_payment_due_on.isoformat(),
             clock_event=_clock_event(ClockEventType.FEE_NOTICE_SENT, on),
         )
     elif action is Action.RECORD_FEE_PAYMENT:
+        case.fee_payment_due_on = None
         changed["clock_event"] = _clock_event(ClockEventType.FEE_PAID, on)
     elif action is Action.WAIVE_FEE:
         if not case.agency.fee_waiver_allowed:
@@ -448,6 +462,10 @@ def _apply_effects(
             reason=data["reason"], clock_event=_clock_event(ClockEventType.FEE_WAIVED, on)
         )
     elif action is Action.DEEM_ABANDONED_NO_FEE:
+        if case.fee_payment_due_on is None or on <= case.fee_payment_due_on:
+            raise RuleViolation(
+                f"缴费期限（{case.fee_payment_due_on}）尚未届满，不能视为放弃申请。"
+            )
         case.outcome = Outcome.OTHER_FEE_UNPAID
         case.closed_on = on
         changed["clock_event"] = _clock_event(ClockEventType.CLOSED, on)
@@ -501,8 +519,17 @@ def _apply_effects(
         )
     if data.get("comment") and "comment" not in changed:
         changed["comment"] = data["comment"]
-    if changed.get("clock_event") and "deferred_due_on" in changed:
-        changed["clock_event"]["deferred_due"] = changed["deferred_due_on"]
+    clock_events = [changed.pop("clock_event")] if "clock_event" in changed else []
+    if "deferred_due_on" in changed:
+        # Art. 35: the agency fixes a reasonable later reply date and tells the applicant.
+        clock_events.append(
+            _clock_event(
+                ClockEventType.DEFERRED_DUE_DATE_SET, on, deferred_due=changed["deferred_due_on"]
+            )
+        )
+    if clock_events:
+        changed["clock_events"] = clock_events
+        case.clock_inputs = [*(case.clock_inputs or []), *clock_events]
     return changed
 
 

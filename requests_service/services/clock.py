@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import Case
 from requests_service.domain.calendar import WorkingCalendar, load_bundled_arrangements
 from requests_service.domain.deadlines import Clock, ClockEvent, ClockEventType, compute_clock
-from requests_service.services.history import case_events
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -24,32 +26,50 @@ def legal_date(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
+_CALENDARS: dict[tuple[tuple[int, str], ...], WorkingCalendar] = {}
+
+
 def load_calendar(session: Session) -> WorkingCalendar:
-    """The working-day calendar: the bundled official arrangements (overrides come from the DB)."""
-    from requests_service.services.calendar_admin import stored_arrangements
+    """The working-day calendar: bundled official years, overridden by years stored in the DB.
 
-    arrangements = {a.year: a for a in load_bundled_arrangements()}
-    for arrangement in stored_arrangements(session):
-        arrangements[arrangement.year] = arrangement
-    return WorkingCalendar(arrangements.values())
+    Building one takes ~40 ms, so built calendars are kept per process, keyed by the stored
+    years' update stamps read from the database on every call: a change made through another
+    worker is seen at once (no case state is cached).
+    """
+    from requests_service.db.models import CalendarYear
 
-
-def clock_events_of(session: Session, case: Case) -> list[ClockEvent]:
-    events: list[ClockEvent] = []
-    for row in case_events(session, case.id):
-        spec = (row.data or {}).get("clock_event")
-        if not spec:
-            continue
-        events.append(
-            ClockEvent(
-                type=ClockEventType(spec["type"]),
-                on=date.fromisoformat(spec["on"]),
-                extra_working_days=spec.get("extra_working_days"),
-                deferred_due=(
-                    date.fromisoformat(spec["deferred_due"]) if spec.get("deferred_due") else None
-                ),
-            )
+    key = tuple(
+        (year, stamp.isoformat())
+        for year, stamp in session.execute(
+            select(CalendarYear.year, CalendarYear.updated_at).order_by(CalendarYear.year)
         )
+    )
+    calendar = _CALENDARS.get(key)
+    if calendar is None:
+        from requests_service.services.calendar_admin import stored_arrangements
+
+        arrangements = {a.year: a for a in load_bundled_arrangements()}
+        for arrangement in stored_arrangements(session):
+            arrangements[arrangement.year] = arrangement
+        calendar = WorkingCalendar(arrangements.values())
+        if len(_CALENDARS) > 8:
+            _CALENDARS.clear()
+        _CALENDARS[key] = calendar
+    return calendar
+
+
+def clock_events_from(inputs: Iterable[Mapping[str, Any]]) -> list[ClockEvent]:
+    events = [
+        ClockEvent(
+            type=ClockEventType(spec["type"]),
+            on=date.fromisoformat(spec["on"]),
+            extra_working_days=spec.get("extra_working_days"),
+            deferred_due=(
+                date.fromisoformat(spec["deferred_due"]) if spec.get("deferred_due") else None
+            ),
+        )
+        for spec in inputs
+    ]
     events.sort(key=lambda e: e.on)
     return events
 
@@ -59,17 +79,14 @@ def case_clock(
     case: Case,
     *,
     calendar: WorkingCalendar | None = None,
-    extra: list[ClockEvent] | None = None,
     today: date | None = None,
 ) -> Clock | None:
     if case.receipt_date is None:
         return None
-    events = clock_events_of(session, case) + list(extra or [])
-    events.sort(key=lambda e: e.on)
     return compute_clock(
         calendar or load_calendar(session),
         case.receipt_date,
-        events,
+        clock_events_from(case.clock_inputs or []),
         today=today or legal_today(),
     )
 
@@ -78,7 +95,6 @@ def refresh_due_date(
     session: Session, case: Case, *, calendar: WorkingCalendar | None = None
 ) -> Clock | None:
     """Recompute and store the due date after an event; lists read the stored column."""
-    session.flush()
     clock = case_clock(session, case, calendar=calendar)
     if clock is None:
         case.due_on = None

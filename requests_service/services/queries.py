@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import Applicant, Case
+from requests_service.domain.calendar import WorkingCalendar
 from requests_service.domain.lifecycle import OPEN_STATES, CaseState
 from requests_service.services.access import Actor
 from requests_service.services.clock import legal_today
@@ -23,7 +24,9 @@ SORT_COLUMNS = {
 }
 
 
-def case_list_query(actor: Actor, args: Mapping[str, Any]) -> Select[tuple[Case]]:
+def case_list_query(
+    actor: Actor, args: Mapping[str, Any], *, calendar: WorkingCalendar | None = None
+) -> Select[tuple[Case]]:
     query = select(Case).where(Case.agency_id.in_(actor.visible_agency_ids))
     if args.get("agency_id") is not None:
         query = query.where(Case.agency_id == args["agency_id"])
@@ -59,6 +62,11 @@ def case_list_query(actor: Actor, args: Mapping[str, Any]) -> Select[tuple[Case]
             Case.due_on < legal_today(),
         )
         query = query.where(overdue if args["overdue"] else not_(overdue))
+    if args.get("due_within") is not None and calendar is not None:
+        limit = calendar.add_working_days(legal_today(), args["due_within"])
+        query = query.where(
+            Case.state.in_(OPEN_STATES), Case.state.not_in(PAUSED_STATES), Case.due_on <= limit
+        )
     if args.get("q"):
         pattern = (
             "%" + args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

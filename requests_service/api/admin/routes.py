@@ -12,6 +12,7 @@ from requests_service.api.admin.schemas import (
     AgencyCreateSchema,
     AgencySchema,
     AgencyUpdateSchema,
+    LapseReportSchema,
     NegativeListEntryCreateSchema,
     NegativeListEntrySchema,
     NegativeListEntryUpdateSchema,
@@ -26,6 +27,7 @@ from requests_service.db.models import Agency, ApiToken, NegativeListEntry, User
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import admin as admin_service
+from requests_service.services.lapses import close_lapsed_cases
 from requests_service.services.queries import paginate
 
 blp = Blueprint(
@@ -177,3 +179,15 @@ class NegativeListEntryDetail(MethodView):
         """Update or deactivate a negative-list entry"""
         actor = current_actor(Role.AGENCY_ADMIN)
         return admin_service.update_negative_entry(current_session(), actor, entry_id, data)
+
+
+@blp.route("/jobs/close-lapsed")
+class CloseLapsedJob(MethodView):
+    @blp.response(200, LapseReportSchema)
+    def post(self) -> Any:
+        """Close cases whose correction or fee period lapsed (also run daily by `flask
+        close-lapsed`); idempotent"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        session = current_session()
+        ids = admin_service.managed_agency_ids(session, actor)
+        return close_lapsed_cases(session, agency_ids=ids)

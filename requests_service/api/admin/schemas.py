@@ -135,3 +135,13 @@ class NegativeListEntrySchema(BaseSchema):
     outcome = enum_field(Outcome)
     outcome_label = label_of("outcome")
     active = fields.Boolean()
+
+
+class LapseReportSchema(BaseSchema):
+    closed_no_correction = fields.List(
+        fields.Integer(), metadata={"description": "逾期未补正而终止的案件"}
+    )
+    closed_fee_unpaid = fields.List(
+        fields.Integer(), metadata={"description": "逾期未缴费而终止的案件"}
+    )
+    failed = fields.Dict(keys=fields.String(), values=fields.String())

@@ -20,6 +20,7 @@ from requests_service.api.cases.schemas import (
     CaseRegisterSchema,
     CaseSummarySchema,
     CaseUpdateSchema,
+    DashboardSchema,
     EventSchema,
     NoteCreateSchema,
     NoteSchema,
@@ -33,7 +34,8 @@ from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import CaseFacts, Role, allowed_actions
 from requests_service.services import attachments as attachment_service
 from requests_service.services import cases as case_service
-from requests_service.services.clock import case_clock
+from requests_service.services.clock import case_clock, load_calendar
+from requests_service.services.dashboard import dashboard
 from requests_service.services.history import case_events, record_event
 from requests_service.services.queries import case_list_query, paginate
 from requests_service.services.unit_of_work import UnitOfWork
@@ -67,9 +69,10 @@ class Cases(MethodView):
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """List cases of your agency (oversight: of the agencies under you), filtered and sorted"""
         actor = current_actor(*OFFICER_ROLES)
+        session = current_session()
         rows, total = paginate(
-            current_session(),
-            case_list_query(actor, args),
+            session,
+            case_list_query(actor, args, calendar=load_calendar(session)),
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
@@ -86,6 +89,16 @@ class Cases(MethodView):
         )
         case.tracking_secret = secret  # type: ignore[attr-defined]
         return _detail(case, actor.role_set)
+
+
+@blp.route("/dashboard")
+class CaseDashboard(MethodView):
+    @blp.response(200, DashboardSchema)
+    def get(self) -> Any:
+        """Deadline dashboard: open, paused, due within 3 working days, overdue — per agency
+        and per handler"""
+        actor = current_actor(*OFFICER_ROLES)
+        return dashboard(current_session(), actor)
 
 
 @blp.route("/<int:case_id>")

@@ -132,7 +132,10 @@ class TransitionSchema(BaseSchema):
     # fees
     fee_amount = fields.String(
         validate=validate.Length(min=1, max=20),
-        metadata={"description": "金额（元），以字符串表示，最多两位小数，如\"100.00\""},
+        metadata={"description": '金额（元），以字符串表示，最多两位小数，如"100.00"'},
+    )
+    notice_received_on = fields.Date(
+        metadata={"description": "申请人收到收费通知的日期（默认同发出日）"}
     )
     # extension
     extra_working_days = fields.Integer(validate=validate.Range(min=1, max=20))
@@ -255,6 +258,10 @@ class CaseQueryArgsSchema(BaseSchema):
     received_to = fields.Date()
     due_before = fields.Date()
     overdue = fields.Boolean()
+    due_within = fields.Integer(
+        validate=validate.Range(min=0, max=60),
+        metadata={"description": "N个工作日内到期（含已超期）的未办结、未暂停案件"},
+    )
     q = fields.String(
         validate=validate.Length(min=1, max=200), metadata={"description": "申请内容全文检索"}
     )
@@ -328,3 +335,22 @@ ATTACHMENT_KINDS = ("application", "correction", "evidence", "delivery_proof", "
 
 class AttachmentUploadSchema(BaseSchema):
     kind = fields.String(load_default="evidence", validate=validate.OneOf(ATTACHMENT_KINDS))
+
+
+class DashboardCountsSchema(BaseSchema):
+    agency_id = fields.Integer()
+    agency_name = fields.String()
+    assignee_id = fields.Integer(allow_none=True)
+    assignee_name = fields.String()
+    open = fields.Integer()
+    paused = fields.Integer()
+    due_soon = fields.Integer()
+    overdue = fields.Integer()
+
+
+class DashboardSchema(BaseSchema):
+    as_of = fields.Date()
+    due_soon_until = fields.Date()
+    due_soon_working_days = fields.Integer()
+    agencies = fields.List(fields.Nested(DashboardCountsSchema))
+    handlers = fields.List(fields.Nested(DashboardCountsSchema))
