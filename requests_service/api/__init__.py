@@ -9,8 +9,9 @@ def register_blueprints(api: Api) -> None:
     from requests_service.api.admin.routes import blp as admin_blp
     from requests_service.api.calendar.routes import blp as calendar_blp
     from requests_service.api.cases.routes import blp as cases_blp
+    from requests_service.api.fees.routes import blp as fees_blp
     from requests_service.api.meta.routes import blp as meta_blp
     from requests_service.api.public.routes import blp as public_blp
 
-    for blp in (public_blp, cases_blp, calendar_blp, admin_blp, meta_blp):
+    for blp in (public_blp, cases_blp, calendar_blp, fees_blp, admin_blp, meta_blp):
         api.register_blueprint(blp)

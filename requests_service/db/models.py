@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from requests_service.db.base import Base, JsonDocument, UtcDateTime, utcnow
 from requests_service.domain.channels import Channel
+from requests_service.domain.fees import FeeMethod
 from requests_service.domain.identity import ApplicantType, IdType, OrganisationType
 from requests_service.domain.lifecycle import CaseState, Role
 from requests_service.domain.outcomes import Outcome
@@ -120,6 +123,9 @@ class Applicant(Base):
     id_number: Mapped[str] = mapped_column(String(40))
     # HMAC of the normalised number: matching without exposing numbers in an index.
     id_fingerprint: Mapped[str] = mapped_column(String(64), index=True)
+    # "The same applicant" for monthly fee aggregation: records with the same verified ID share
+    # it automatically; an officer may link records of one person applying under several names.
+    person_id: Mapped[int | None] = mapped_column(Integer, index=True)
     contact_person: Mapped[str] = mapped_column(String(80), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
@@ -177,6 +183,8 @@ class Case(Base):
     negative_list_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("negative_list_entries.id")
     )
+    # Pieces under 一事一申请 for per-piece fees; an officer may split a multi-item application.
+    pieces: Mapped[int] = mapped_column(Integer, default=1)
     replied_on: Mapped[date | None] = mapped_column(Date)
     delivered_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
@@ -308,3 +316,54 @@ class CalendarChange(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     after: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     cases_recomputed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApplicantLink(Base):
+    """Audit of an officer linking two applicant records as the same person."""
+
+    __tablename__ = "applicant_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    same_as_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"))
+    person_id_before: Mapped[int | None] = mapped_column(Integer)
+    person_id_after: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(80))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class FeeAssessment(Base):
+    """信息处理费: one proposal → notice → payment/waiver/abandonment, with its computation."""
+
+    __tablename__ = "fee_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    method: Mapped[FeeMethod] = mapped_column(_enum(FeeMethod, 20))
+    units: Mapped[int] = mapped_column(Integer)
+    units_before_in_month: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    amount_due: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    breakdown: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    proposed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    notice_issued_on: Mapped[date | None] = mapped_column(Date)
+    notice_received_on: Mapped[date | None] = mapped_column(Date)
+    payment_due_on: Mapped[date | None] = mapped_column(Date)
+    paid_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    paid_on: Mapped[date | None] = mapped_column(Date, index=True)
+    payment_method: Mapped[str | None] = mapped_column(String(40))
+    receipt_number: Mapped[str | None] = mapped_column(String(80))
+    reduction_reason: Mapped[str | None] = mapped_column(Text)
+    waived_on: Mapped[date | None] = mapped_column(Date, index=True)
+    waiver_reason: Mapped[str | None] = mapped_column(Text)
+    waived_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    refund_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    refunded_on: Mapped[date | None] = mapped_column(Date)
+    refund_reason: Mapped[str | None] = mapped_column(Text)
+    closed_reason: Mapped[str | None] = mapped_column(Text)

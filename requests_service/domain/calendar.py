@@ -217,7 +217,7 @@ class WorkingCalendar:
             result = (frozenset(arrangement.days_off), frozenset(arrangement.makeup_workdays))
         else:
             # Make-up days are deliberately ignored: they are only known from the notice.
-            result = (frozenset(holidays.China(years=year)), frozenset())
+            result = (frozenset(holidays.country_holidays("CN", years=year)), frozenset())
         self._year_cache[year] = result
         return result
 

@@ -16,9 +16,9 @@ Dates are taken in Asia/Shanghai: a timestamp at 23:30 UTC is already the next d
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from requests_service.domain.errors import RuleViolation
 
@@ -90,7 +90,17 @@ def required_timestamp_field(channel: Channel) -> str | None:
     return _REQUIRED_FIELD.get(Channel(channel))
 
 
-def _local(value: datetime | None, field: str, tz: ZoneInfo) -> datetime | None:
+def _zone(tz: str) -> tzinfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        # Slim images may lack tzdata; China has kept UTC+8 without DST since 1991.
+        if tz == DEFAULT_TZ:
+            return timezone(timedelta(hours=8), DEFAULT_TZ)
+        raise
+
+
+def _local(value: datetime | None, field: str, tz: tzinfo) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime):
@@ -131,7 +141,7 @@ def receipt_date(
         channel = Channel(channel)
     except ValueError:
         raise RuleViolation("未知的提交渠道", field="channel", value=str(channel)) from None
-    zone = ZoneInfo(tz)
+    zone = _zone(tz)
     local = {
         "submitted_at": _local(submitted_at, "submitted_at", zone),
         "signed_for_at": _local(signed_for_at, "signed_for_at", zone),

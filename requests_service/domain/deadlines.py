@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from requests_service.domain.calendar import WorkingCalendar
 from requests_service.domain.channels import Channel, receipt_date
@@ -95,6 +95,9 @@ _EVENT_LABELS: dict[ClockEventType, str] = {
     ClockEventType.WITHDRAWN: "申请人撤回申请",
     ClockEventType.CLOSED: "办结或终止办理",
 }
+
+
+_EVENT_VALUES = frozenset(t.value for t in ClockEventType)
 
 
 class ClockState(StrEnum):
@@ -196,12 +199,12 @@ class Clock:
     base_working_days: int = REPLY_WORKING_DAYS
 
 
-def _is_plain_date(value: object) -> bool:
+def _is_plain_date(value: object) -> TypeGuard[date]:
     # datetime is a date subclass, but mixing the two raises TypeError on comparison.
     return isinstance(value, date) and not isinstance(value, datetime)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -307,9 +310,9 @@ def compute_clock(
     the projection of a paused clock, ``working_days_used``/``left`` and whether an unanswered
     clock is overdue. Inconsistent input raises ``RuleViolation``.
     """
-    if type(receipt_date) is not date and not _is_plain_date(receipt_date):
+    if not _is_plain_date(receipt_date):
         raise RuleViolation("收到申请之日应为日期", field="receipt_date")
-    if type(today) is not date and not _is_plain_date(today):
+    if not _is_plain_date(today):
         raise RuleViolation("当前日期应为日期", field="today")
     if not _is_int(base_working_days) or base_working_days < 1:
         raise RuleViolation("答复期限工作日数应为正整数", field="base_working_days")
@@ -331,12 +334,18 @@ def compute_clock(
     late_by = 0
     last_event_on = receipt_date
     steps: list[str] = []
+    due: date | None
 
     def budget() -> int:
         return deferred_budget if deferred_budget is not None else base_working_days + extra
 
     first_due = add(receipt_date, base_working_days)
-    via = f"（{Channel(channel).label}）" if channel is not None else ""
+    via = ""
+    if channel is not None:
+        try:
+            via = f"（{Channel(channel).label}）"
+        except ValueError:
+            raise RuleViolation("未知的提交渠道", field="channel", value=str(channel)) from None
     steps.append(
         f"{receipt_date.isoformat()} 收到申请{via}，自次日起计算{base_working_days}个工作日"
         f" → {first_due.isoformat()}"
@@ -353,6 +362,10 @@ def compute_clock(
     for index, ev in enumerate(events):
         if index >= MAX_EVENTS:
             raise _bad(f"事件过多（最多{MAX_EVENTS}个）", index, ev)
+        raw_type: object
+        on: object
+        extra_wd: object
+        new_due: object
         if type(ev) is ClockEvent:
             raw_type, on, extra_wd, new_due = ev.type, ev.on, ev.extra_working_days, ev.deferred_due
         else:
@@ -360,16 +373,15 @@ def compute_clock(
             on = getattr(ev, "on", None)
             extra_wd = getattr(ev, "extra_working_days", None)
             new_due = getattr(ev, "deferred_due", None)
-        if type(raw_type) is ClockEventType:
+        etype: ClockEventType
+        if isinstance(raw_type, ClockEventType):
             etype = raw_type
+        elif isinstance(raw_type, str) and raw_type in _EVENT_VALUES:
+            etype = ClockEventType(raw_type)
         else:
-            try:
-                etype = ClockEventType(raw_type)
-            except ValueError:
-                raise _bad("未知的事件类型", index, ev, field_name="type") from None
-        if type(on) is not date and not _is_plain_date(on):
+            raise _bad("未知的事件类型", index, ev, field_name="type")
+        if not _is_plain_date(on):
             raise _bad("事件日期应为日期", index, ev)
-        assert isinstance(on, date)
         if extra_wd is not None and etype is not ClockEventType.EXTENSION_APPROVED:
             raise _bad("只有批准延期事件可以填写延期工作日数", index, ev)
         if new_due is not None and etype is not ClockEventType.DEFERRED_DUE_DATE_SET:
@@ -468,7 +480,6 @@ def compute_clock(
         elif etype is ClockEventType.EXTENSION_APPROVED:
             if not _is_int(extra_wd) or not 1 <= extra_wd <= MAX_EXTENSION_WORKING_DAYS:
                 raise _bad("延期工作日数应为1至20之间的整数（条例第三十三条）", index, ev)
-            assert isinstance(extra_wd, int)
             if extra:
                 raise _bad("延期答复只能批准一次（条例第三十三条）", index, ev)
             if deferred_budget is not None:
@@ -510,7 +521,6 @@ def compute_clock(
         elif etype is ClockEventType.DEFERRED_DUE_DATE_SET:
             if not _is_plain_date(new_due):
                 raise _bad("确定延迟答复期限须填写延迟答复日期（deferred_due）", index, ev)
-            assert isinstance(new_due, date)
             if not reasons_received:
                 raise _bad(
                     "须先要求申请人说明理由并收到理由，才能确定延迟答复期限（条例第三十五条）",
@@ -555,7 +565,9 @@ def compute_clock(
                 else:
                     finished = ClockState.OVERDUE
                     late_by = _late_by(calendar, due, on)
-                    steps.append(f"{day} 送达答复，超过答复期限{due.isoformat()}{late_by}个工作日")
+                    steps.append(
+                        f"{day} 送达答复，超过答复期限（{due.isoformat()}）{late_by}个工作日"
+                    )
             finished_on = on
 
         elif etype is ClockEventType.WITHDRAWN:
@@ -599,7 +611,9 @@ def compute_clock(
             state = ClockState.OVERDUE
             left = 0
             late_by = _late_by(calendar, reply_due, today)
-            steps.append(f"截至{today.isoformat()}已超过答复期限{late_by}个工作日")
+            steps.append(
+                f"截至{today.isoformat()}已超过答复期限（{reply_due.isoformat()}）{late_by}个工作日"
+            )
         elif run.pause_from is not None:
             state = ClockState.PAUSED
             pause_reason = "、".join(intervals[-1][2])
@@ -840,10 +854,18 @@ def _receipt_from(inputs: Mapping[str, Any]) -> tuple[Channel, date]:
         channel = None
     if channel is None:
         raise RuleViolation("未知的提交渠道：channel", field="channel")
-    stamps = {
-        f: _json_datetime(inputs[f], f) for f in _TIMESTAMP_FIELDS if inputs.get(f) is not None
-    }
-    return channel, receipt_date(channel, **stamps)
+
+    def stamp(name: str) -> datetime | None:
+        value = inputs.get(name)
+        return None if value is None else _json_datetime(value, name)
+
+    return channel, receipt_date(
+        channel,
+        submitted_at=stamp("submitted_at"),
+        signed_for_at=stamp("signed_for_at"),
+        letter_arrived_at=stamp("letter_arrived_at"),
+        confirmed_at=stamp("confirmed_at"),
+    )
 
 
 def _iso(d: date | None) -> str | None:
@@ -866,8 +888,16 @@ def evaluate_deadline_vector(
         return _evaluate(calendar, inputs, today)
     except DomainError:
         raise
-    except (TypeError, ValueError, OverflowError, KeyError, AttributeError) as exc:
-        # Defence in depth: a gap in the checks above must still surface as a 422, not a 500.
+    except (
+        TypeError,
+        ValueError,
+        OverflowError,
+        KeyError,
+        AttributeError,
+        AssertionError,
+    ) as exc:
+        # Defence in depth: a gap in the checks above (or a broken internal invariant) must
+        # still surface as a 422 on this public endpoint, not a 500. Fuzz tests keep it unused.
         raise RuleViolation("输入无法处理", field="inputs", error=type(exc).__name__) from None
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeGuard
 
 from requests_service.domain.errors import RuleViolation
 
@@ -81,11 +81,11 @@ _NATIONAL_VOLUME_TIERS: tuple[VolumeTier, ...] = (
 )
 
 
-def _is_count(value: object) -> bool:
+def _is_count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_money(value: object) -> bool:
+def _is_money(value: object) -> TypeGuard[Decimal]:
     return isinstance(value, Decimal) and value.is_finite() and value >= 0
 
 
@@ -204,7 +204,6 @@ def _line(first: int, last: int, price: Decimal, noun: str) -> FeeLine:
 def _check_count(value: object, field_name: str, label: str, *, minimum: int, maximum: int) -> int:
     if not _is_count(value):
         raise RuleViolation(f"{label}应为整数：{field_name}", field=field_name, value=repr(value))
-    assert isinstance(value, int)
     if value < minimum:
         raise RuleViolation(
             f"{label}不能小于{minimum}：{field_name}", field=field_name, value=value
@@ -394,7 +393,6 @@ _FEE_KEYS = frozenset(
 
 def _json_count(value: object, field_name: str) -> int:
     if _is_count(value):
-        assert isinstance(value, int)
         return value
     if isinstance(value, str) and _COUNT_RE.fullmatch(value):
         return int(value)

@@ -30,7 +30,6 @@ from requests_service.domain.deadlines import (
     validate_extension,
 )
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
-from requests_service.domain.fees import parse_yuan
 from requests_service.domain.identity import id_fingerprint, validate_applicant
 from requests_service.domain.lifecycle import (
     TRANSITIONS,
@@ -41,6 +40,7 @@ from requests_service.domain.lifecycle import (
     next_state,
 )
 from requests_service.domain.outcomes import OUTCOMES_FOR_OFFICER_REPLY, Outcome, validate_reply
+from requests_service.services import fees as fee_services
 from requests_service.services.access import APPLICANT, Actor
 from requests_service.services.clock import (
     case_clock,
@@ -147,7 +147,13 @@ def _applicant_from(session: Session, data: Mapping[str, Any], secret_key: str) 
             Applicant.name == cleaned.name,
         )
     ).first()
+    if existing is None:
+        # The same verified ID is the same person, whatever name was typed this time.
+        same_id = session.scalars(
+            select(Applicant).where(Applicant.id_fingerprint == fingerprint)
+        ).first()
     applicant = existing or Applicant(
+        person_id=(same_id.person_id or same_id.id) if existing is None and same_id else None,
         applicant_type=cleaned.applicant_type,
         organisation_type=cleaned.organisation_type,
         name=cleaned.name,
@@ -376,7 +382,12 @@ def _clock_event(kind: ClockEventType, on: date, **extra: Any) -> dict[str, Any]
 
 
 def _apply_effects(
-    session: Session, case: Case, action: Action, data: Mapping[str, Any], on: date
+    session: Session,
+    actor: Actor,
+    case: Case,
+    action: Action,
+    data: Mapping[str, Any],
+    on: date,
 ) -> dict[str, Any]:
     """Action-specific checks and field changes; returns the event data (what changed)."""
     changed: dict[str, Any] = {}
@@ -437,35 +448,38 @@ def _apply_effects(
         if data.get("comment"):
             changed["comment"] = data["comment"]
     elif action is Action.ISSUE_FEE_NOTICE:
-        _require(data, "fee_amount")
         received_on = data.get("notice_received_on") or on
         if received_on < on:
             raise RuleViolation(
                 "申请人收到收费通知的日期不能早于发出日期。",
                 fields={"notice_received_on": ["早于发出日期。"]},
             )
+        # Payment is due 20 working days from the day after the applicant receives the notice.
         case.fee_payment_due_on = fee_payment_due(load_calendar(session), received_on)
         changed.update(
-            fee_amount=str(parse_yuan(data["fee_amount"])),
+            fee_services.on_notice_issued(
+                session, actor, case, on=on, received_on=received_on, due_on=case.fee_payment_due_on
+            ),
             notice_received_on=received_on.isoformat(),
             fee_payment_due_on=case.fee_payment_due_on.isoformat(),
             clock_event=_clock_event(ClockEventType.FEE_NOTICE_SENT, on),
         )
     elif action is Action.RECORD_FEE_PAYMENT:
+        changed.update(fee_services.on_payment(session, case, data, on))
         case.fee_payment_due_on = None
         changed["clock_event"] = _clock_event(ClockEventType.FEE_PAID, on)
     elif action is Action.WAIVE_FEE:
-        if not case.agency.fee_waiver_allowed:
-            raise RuleViolation("本机关未启用信息处理费减免政策，不能减免。")
-        _require(data, "reason")
         changed.update(
-            reason=data["reason"], clock_event=_clock_event(ClockEventType.FEE_WAIVED, on)
+            fee_services.on_waiver(session, actor, case, case.agency, data.get("reason") or "", on)
         )
+        case.fee_payment_due_on = None
+        changed["clock_event"] = _clock_event(ClockEventType.FEE_WAIVED, on)
     elif action is Action.DEEM_ABANDONED_NO_FEE:
         if case.fee_payment_due_on is None or on <= case.fee_payment_due_on:
             raise RuleViolation(
                 f"缴费期限（{case.fee_payment_due_on}）尚未届满，不能视为放弃申请。"
             )
+        changed.update(fee_services.on_abandoned(session, case))
         case.outcome = Outcome.OTHER_FEE_UNPAID
         case.closed_on = on
         changed["clock_event"] = _clock_event(ClockEventType.CLOSED, on)
@@ -511,6 +525,8 @@ def _apply_effects(
             clock_event=_clock_event(ClockEventType.REPLY_DELIVERED, on),
         )
     elif action is Action.WITHDRAW:
+        changed.update(fee_services.on_withdrawn(session, case))
+        case.fee_payment_due_on = None
         case.outcome = Outcome.OTHER
         case.closed_on = on
         changed.update(
@@ -595,7 +611,7 @@ def apply_action(
         before = case.state
         after = next_state(before, action, role, _facts(case))
         on = _effective_on(case, data)
-        changed = _apply_effects(session, case, action, data, on)
+        changed = _apply_effects(session, actor, case, action, data, on)
         case.state = after
         case.updated_at = utcnow()
         record_event(

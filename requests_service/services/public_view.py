@@ -7,8 +7,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import Case
+from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.services.clock import case_clock
+from requests_service.services.fees import assessments_of
 from requests_service.services.history import case_events
 
 EVENT_LABELS = {"submit": "在线提交申请"}
@@ -75,5 +77,19 @@ def tracking_view(session: Session, case: Case) -> dict[str, Any]:
             else None
         ),
         "timeline": timeline,
+        "fees": [
+            {
+                "status": a.status,
+                "status_label": FeeStatus(a.status).label,
+                "method_label": a.method.label,
+                "amount_due": str(a.amount_due),
+                "notice_issued_on": a.notice_issued_on,
+                "payment_due_on": a.payment_due_on,
+                "paid_on": a.paid_on,
+                "explanation": (a.breakdown or {}).get("explanation", []),
+            }
+            for a in assessments_of(session, case.id)
+            if a.status not in ("proposed", "declined")
+        ],
         "letters": [],
     }

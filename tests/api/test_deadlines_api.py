@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_lifecycle_api import act, ok, register
+from tests.api.test_lifecycle_api import PAYMENT, act, ok, propose_fee, register
 from tests.factories import World
 
 VECTORS = json.loads(
@@ -80,8 +80,9 @@ def test_case_through_correction_consultation_fee_and_extension(client: Any, wor
         ("registrar", "receive_correction", "2026-03-20", {}, "2026-04-20"),
         ("handler", "start_consultation", "2026-03-27", {"consulted_party": "某公司"}, None),
         ("handler", "end_consultation", "2026-04-03", {}, "2026-04-27"),
-        ("approver", "issue_fee_notice", "2026-04-08", {"fee_amount": "100.00"}, None),
-        ("handler", "record_fee_payment", "2026-04-10", {}, "2026-04-29"),
+        ("propose", "", "", {}, None),
+        ("approver", "issue_fee_notice", "2026-04-08", {}, None),
+        ("handler", "record_fee_payment", "2026-04-10", PAYMENT, "2026-04-29"),
         (
             "approver",
             "extend",
@@ -91,6 +92,9 @@ def test_case_through_correction_consultation_fee_and_extension(client: Any, wor
         ),
     ]
     for who, action, on, extra, expected_due in steps:
+        if who == "propose":
+            propose_fee(client, world, case_id, units=11)
+            continue
         body = ok(act(client, world, who, case_id, action, on=on, **extra))
         if expected_due is not None:
             assert body["due_on"] == expected_due, action
@@ -243,17 +247,8 @@ def test_close_lapsed_is_idempotent(client: Any, world: World) -> None:
     unpaid = register(client, world, submitted_at="2026-03-02T10:00:00+08:00")
     ok(act(client, world, "handler", unpaid["id"], "start_review", on="2026-03-03"))
     ok(act(client, world, "handler", unpaid["id"], "accept", on="2026-03-03"))
-    ok(
-        act(
-            client,
-            world,
-            "approver",
-            unpaid["id"],
-            "issue_fee_notice",
-            on="2026-03-05",
-            fee_amount="200.00",
-        )
-    )
+    propose_fee(client, world, unpaid["id"], units=12)
+    ok(act(client, world, "approver", unpaid["id"], "issue_fee_notice", on="2026-03-05"))
     current = register(client, world, submitted_at=None)
     first = client.post("/admin/jobs/close-lapsed", headers=world.auth("admin"))
     assert first.status_code == 200, first.json
@@ -270,4 +265,7 @@ def test_close_lapsed_is_idempotent(client: Any, world: World) -> None:
     assert states[current["id"]][0] == "registered"
     history = client.get(f"/cases/{unpaid['id']}/history", headers=world.auth("handler")).json
     assert history[-1]["actor_role"] == "system"
-    assert Decimal(history[-2]["data"]["fee_amount"]) == Decimal("200")
+    # The same person's earlier application that month counts: pieces 2-13 → 11th-13th charged.
+    assert Decimal(history[-2]["data"]["fee_amount"]) == Decimal("300")
+    fees = client.get(f"/cases/{unpaid['id']}/fees", headers=world.auth("handler")).json
+    assert fees[0]["status"] == "abandoned"

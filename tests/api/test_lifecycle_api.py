@@ -28,6 +28,19 @@ def act(client: Any, world: World, who: str, case_id: int, action: str, **data: 
     )
 
 
+PAYMENT = {"amount": "100.00", "payment_method": "银行转账", "receipt_number": "FS-0001"}
+
+
+def propose_fee(client: Any, world: World, case_id: int, *, units: int) -> dict[str, Any]:
+    response = client.post(
+        f"/cases/{case_id}/fees/proposal",
+        json={"method": "per_piece", "units": units},
+        headers=world.auth("handler"),
+    )
+    assert response.status_code == 201, response.json
+    return response.json
+
+
 def ok(response: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.json
     return response.json
@@ -236,20 +249,15 @@ def test_fee_and_extension_path(client: Any, world: World) -> None:
     case_id = case["id"]
     ok(act(client, world, "handler", case_id, "start_review", on="2026-08-04"))
     ok(act(client, world, "handler", case_id, "accept", on="2026-08-04"))
-    forbidden = act(client, world, "handler", case_id, "issue_fee_notice", fee_amount="100.00")
+    # Pieces 11 of the month: 100 yuan (Fee Measures, per piece).
+    proposal = propose_fee(client, world, case_id, units=11)
+    assert proposal["amount"] == "100.00"
+    forbidden = act(client, world, "handler", case_id, "issue_fee_notice")
     assert forbidden.status_code == 403
-    ok(
-        act(
-            client,
-            world,
-            "approver",
-            case_id,
-            "issue_fee_notice",
-            on="2026-08-10",
-            fee_amount="100.00",
-        )
+    ok(act(client, world, "approver", case_id, "issue_fee_notice", on="2026-08-10"))
+    paid = ok(
+        act(client, world, "handler", case_id, "record_fee_payment", on="2026-08-14", **PAYMENT)
     )
-    paid = ok(act(client, world, "handler", case_id, "record_fee_payment", on="2026-08-14"))
     assert paid["state"] == "in_handling"
     assert paid["due_on"] == "2026-09-04"
     refused = act(client, world, "handler", case_id, "extend", extra_working_days=10, reason="需要")

@@ -36,6 +36,7 @@ from requests_service.services import attachments as attachment_service
 from requests_service.services import cases as case_service
 from requests_service.services.clock import case_clock, load_calendar
 from requests_service.services.dashboard import dashboard
+from requests_service.services.fees import assessments_of
 from requests_service.services.history import case_events, record_event
 from requests_service.services.queries import case_list_query, paginate
 from requests_service.services.unit_of_work import UnitOfWork
@@ -58,6 +59,7 @@ def _detail(case: Case, actor_roles: frozenset[Role]) -> Case:
             actions[action.value] = {"action": action.value, "label": action.label}
     case.allowed_actions = sorted(actions.values(), key=lambda a: a["action"])  # type: ignore[attr-defined]
     case.clock = case_clock(session, case)  # type: ignore[attr-defined]
+    case.fees = assessments_of(session, case.id)  # type: ignore[attr-defined]
     return case
 
 

@@ -130,9 +130,13 @@ class TransitionSchema(BaseSchema):
     consultation_kind = fields.String(validate=validate.OneOf(("third_party", "other_agency")))
     opinion = fields.String(validate=validate.Length(max=2000))
     # fees
-    fee_amount = fields.String(
+    amount = fields.String(
         validate=validate.Length(min=1, max=20),
-        metadata={"description": '金额（元），以字符串表示，最多两位小数，如"100.00"'},
+        metadata={"description": '缴费金额（元），以字符串表示，最多两位小数，如"100.00"'},
+    )
+    payment_method = fields.String(validate=validate.Length(min=1, max=40))
+    receipt_number = fields.String(
+        validate=validate.Length(min=1, max=80), metadata={"description": "财政票据号"}
     )
     notice_received_on = fields.Date(
         metadata={"description": "申请人收到收费通知的日期（默认同发出日）"}
@@ -224,6 +228,9 @@ class CaseDetailSchema(CaseSummarySchema):
     created_at = fields.AwareDateTime()
     allowed_actions = fields.List(fields.Dict(), dump_only=True)
     clock = fields.Nested(ClockSchema, allow_none=True, dump_only=True)
+    fees = fields.Function(lambda c: _fees(c), dump_only=True)
+    pieces = fields.Integer()
+    fee_payment_due_on = fields.Date(allow_none=True)
 
 
 class RegisteredCaseSchema(CaseDetailSchema):
@@ -354,3 +361,9 @@ class DashboardSchema(BaseSchema):
     due_soon_working_days = fields.Integer()
     agencies = fields.List(fields.Nested(DashboardCountsSchema))
     handlers = fields.List(fields.Nested(DashboardCountsSchema))
+
+
+def _fees(case: Any) -> list[dict[str, Any]]:
+    from requests_service.api.fees.schemas import FeeAssessmentSchema
+
+    return FeeAssessmentSchema(many=True).dump(getattr(case, "fees", []))

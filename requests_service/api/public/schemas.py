@@ -74,6 +74,17 @@ class TimelineEntrySchema(BaseSchema):
     detail = fields.String(allow_none=True)
 
 
+class PublicFeeSchema(BaseSchema):
+    status = fields.String()
+    status_label = fields.String()
+    method_label = fields.String()
+    amount_due = fields.String()
+    notice_issued_on = fields.Date(allow_none=True)
+    payment_due_on = fields.Date(allow_none=True)
+    paid_on = fields.Date(allow_none=True)
+    explanation = fields.List(fields.String())
+
+
 class TrackingSchema(BaseSchema):
     tracking_code = fields.String()
     case_number = fields.String(allow_none=True)
@@ -94,6 +105,7 @@ class TrackingSchema(BaseSchema):
     outcome = enum_field(Outcome, allow_none=True)
     outcome_label = fields.String(allow_none=True)
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
+    fees = fields.List(fields.Nested(PublicFeeSchema))
     letters = fields.List(fields.Dict())
 
 
