@@ -1,0 +1,450 @@
+"""Benchmark the online submission endpoint ``POST /public/applications`` over real HTTP.
+
+Creates a throwaway database (SQLite in a temp dir, or with ``--postgres`` a throwaway
+PostgreSQL database at 127.0.0.1:5432), upgrades it, seeds one agency, starts gunicorn on a
+free port and fires ``--requests`` POSTs from ``--concurrency`` threads, each thread on its own
+``http.client`` keep-alive connection. Prints throughput and latency percentiles.
+
+    .venv/bin/python bench/bench_submit.py [--requests 2000] [--concurrency 8] [--workers 2]
+                                           [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+# The project's venv; else the gunicorn next to the interpreter running this script.
+GUNICORN = next(
+    (
+        g
+        for g in (ROOT / ".venv" / "bin" / "gunicorn", Path(sys.executable).parent / "gunicorn")
+        if g.exists()
+    ),
+    ROOT / ".venv" / "bin" / "gunicorn",
+)
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+HOST = "127.0.0.1"
+ENDPOINT = "/public/applications"
+STARTUP_TIMEOUT_S = 60.0
+REQUEST_TIMEOUT_S = 60.0
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+# ---------------------------------------------------------------- database
+
+
+def create_postgres_db() -> tuple[str, str]:
+    """Create ``rs_bench_<random>``; returns (name, SQLAlchemy URL)."""
+    from sqlalchemy import create_engine, text
+
+    name = f"rs_bench_{secrets.token_hex(4)}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return name, f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_postgres_db(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def seed_agency(url: str) -> int:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from requests_service.db.models import Agency
+
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            agency = Agency(
+                name="示范市基准测试局",
+                short_name="基准局",
+                case_number_prefix="基准依申",
+            )
+            session.add(agency)
+            session.commit()
+            return agency.id
+    finally:
+        engine.dispose()
+
+
+def schema_drift(url: str) -> list[str]:
+    """Model columns that the migrated schema lacks (models edited without a migration)."""
+    from sqlalchemy import create_engine, inspect
+
+    from requests_service.db.models import Agency
+
+    engine = create_engine(url)
+    try:
+        inspector = inspect(engine)
+        tables = set(inspector.get_table_names())
+        missing: list[str] = []
+        for table in Agency.metadata.sorted_tables:
+            if table.name not in tables:
+                missing.append(f"{table.name} (table)")
+                continue
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
+        return missing
+    finally:
+        engine.dispose()
+
+
+def count_cases(url: str) -> int:
+    from sqlalchemy import create_engine, func, select
+
+    from requests_service.db.models import Case
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(select(func.count()).select_from(Case)) or 0)
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_gunicorn(
+    workers: int, port: int, db_url: str, tmp: Path, log_path: Path
+) -> subprocess.Popen[bytes]:
+    upload_dir = tmp / "uploads"
+    upload_dir.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=db_url,
+        SECRET_KEY="bench",
+        UPLOAD_DIR=str(upload_dir),
+        REQUESTS_SERVICE_INSTANCE=str(tmp / "instance"),
+        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
+    )
+    cmd = [
+        str(GUNICORN),
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{HOST}:{port}",
+        "requests_service:create_app()",
+    ]
+    with log_path.open("wb") as log:
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_until_ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    last_error = ""
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"gunicorn exited with code {proc.returncode}:\n{read_tail(log_path)}"
+            )
+        conn = http.client.HTTPConnection(HOST, port, timeout=5)
+        try:
+            conn.request("GET", "/public/agencies")
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status == 200:
+                return
+            last_error = f"HTTP {resp.status}"
+        except OSError as exc:
+            last_error = repr(exc)
+        finally:
+            conn.close()
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"gunicorn not ready after {STARTUP_TIMEOUT_S:.0f}s ({last_error}):\n{read_tail(log_path)}"
+    )
+
+
+def stop_gunicorn(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def read_tail(path: Path, limit: int = 4000) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[-limit:]
+    except OSError:
+        return ""
+
+
+# ---------------------------------------------------------------- load
+
+
+def resident_id(n: int) -> str:
+    from requests_service.domain.identity import resident_id_check_char
+
+    body = "11010119900307" + f"{n % 1000:03d}"
+    return body + resident_id_check_char(body)
+
+
+def request_body(agency_id: int, n: int) -> bytes:
+    payload = {
+        "agency_id": agency_id,
+        "applicant": {
+            "applicant_type": "natural_person",
+            "name": "张三",
+            "id_type": "resident_id",
+            "id_number": resident_id(n),
+            "phone": "13800138000",
+        },
+        "requested_information": f"2025年本市重点建设项目计划 #{n}",
+    }
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+@dataclass
+class Results:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+    errors: int = 0
+    exceptions: int = 0
+    first_error: str | None = None
+    connects: int = 0
+
+    def record(self, latency_ms: float, status: int | None, error_text: str | None) -> None:
+        with self.lock:
+            self.latencies_ms.append(latency_ms)
+            if status is not None:
+                self.statuses[status] = self.statuses.get(status, 0) + 1
+            if status != 201:
+                self.errors += 1
+                if status is None:
+                    self.exceptions += 1
+                if self.first_error is None:
+                    self.first_error = f"HTTP {status}: {error_text}"
+
+
+def worker(
+    port: int,
+    agency_id: int,
+    run_id: str,
+    jobs: list[int],
+    next_index: list[int],
+    index_lock: threading.Lock,
+    results: Results,
+) -> None:
+    conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+    connected = False
+    try:
+        while True:
+            with index_lock:
+                i = next_index[0]
+                if i >= len(jobs):
+                    return
+                next_index[0] = i + 1
+            n = jobs[i]
+            body = request_body(agency_id, n)
+            headers = {
+                "Content-Type": "application/json; charset=utf-8",
+                "Idempotency-Key": f"bench-{run_id}-{n}",
+                "Connection": "keep-alive",
+            }
+            if conn.sock is None:
+                connected = False
+            started = time.perf_counter()
+            try:
+                if not connected:
+                    conn.connect()
+                    connected = True
+                    with results.lock:
+                        results.connects += 1
+                conn.request("POST", ENDPOINT, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                latency = (time.perf_counter() - started) * 1000
+                text = None if resp.status == 201 else data.decode("utf-8", errors="replace")
+                results.record(latency, resp.status, text)
+                if resp.will_close:
+                    conn.close()
+                    connected = False
+            except (OSError, http.client.HTTPException) as exc:
+                latency = (time.perf_counter() - started) * 1000
+                results.record(latency, None, repr(exc))
+                conn.close()
+                connected = False
+    finally:
+        conn.close()
+
+
+def run_load(port: int, agency_id: int, total: int, concurrency: int) -> tuple[Results, float]:
+    run_id = secrets.token_hex(4)
+    jobs = list(range(total))
+    next_index = [0]
+    index_lock = threading.Lock()
+    results = Results()
+    threads = [
+        threading.Thread(
+            target=worker,
+            args=(port, agency_id, run_id, jobs, next_index, index_lock, results),
+            name=f"bench-{t}",
+            daemon=True,
+        )
+        for t in range(concurrency)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, time.perf_counter() - started
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float]:
+    if not values:
+        return (float("nan"),) * 3
+    if len(values) == 1:
+        return (values[0],) * 3
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49], cuts[94], cuts[98]
+
+
+# ---------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=2000, help="total POSTs (2000)")
+    parser.add_argument("--concurrency", type=int, default=8, help="client threads (8)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="use a throwaway PostgreSQL database at 127.0.0.1:5432 instead of SQLite",
+    )
+    args = parser.parse_args(argv)
+    for name in ("requests", "concurrency", "workers"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from requests_service.db.migrate import upgrade
+
+    pg_name: str | None = None
+    proc: subprocess.Popen[bytes] | None = None
+    with tempfile.TemporaryDirectory(prefix="rs_bench_") as tmp_name:
+        tmp = Path(tmp_name)
+        log_path = tmp / "gunicorn.log"
+        try:
+            if args.postgres:
+                backend = "postgresql"
+                pg_name, db_url = create_postgres_db()
+            else:
+                backend = "sqlite"
+                db_url = f"sqlite:///{tmp / 'bench.sqlite'}"
+            upgrade(db_url)
+            drift = schema_drift(db_url)
+            if drift:
+                print(
+                    "warning: models have columns the migrations do not create: "
+                    + ", ".join(drift),
+                    file=sys.stderr,
+                )
+            agency_id = seed_agency(db_url)
+
+            port = free_port()
+            proc = start_gunicorn(args.workers, port, db_url, tmp, log_path)
+            wait_until_ready(proc, port, log_path)
+
+            results, wall = run_load(port, agency_id, args.requests, args.concurrency)
+            stop_gunicorn(proc)
+            cases = count_cases(db_url)
+            report(args, backend, results, wall, cases, log_path)
+            return 0 if results.errors == 0 else 1
+        finally:
+            if proc is not None:
+                stop_gunicorn(proc)
+            if pg_name is not None:
+                drop_postgres_db(pg_name)
+
+
+def report(
+    args: argparse.Namespace,
+    backend: str,
+    results: Results,
+    wall: float,
+    cases: int,
+    log_path: Path,
+) -> None:
+    done = len(results.latencies_ms)
+    p50, p95, p99 = percentiles(results.latencies_ms)
+    lines: list[tuple[str, Any]] = [
+        ("backend", backend),
+        ("workers", args.workers),
+        ("concurrency", args.concurrency),
+        ("total requests", done),
+        ("wall time", f"{wall:.2f} s"),
+        ("requests/s", f"{done / wall:.1f}" if wall > 0 else "n/a"),
+        ("latency p50", f"{p50:.1f} ms"),
+        ("latency p95", f"{p95:.1f} ms"),
+        ("latency p99", f"{p99:.1f} ms"),
+        ("non-201 responses", results.errors),
+        ("status counts", ", ".join(f"{s}: {c}" for s, c in sorted(results.statuses.items()))),
+        ("TCP connections", results.connects),
+        ("cases in database", cases),
+    ]
+    width = max(len(k) for k, _ in lines)
+    for key, value in lines:
+        print(f"{key:<{width}}  {value}")
+    if results.exceptions:
+        print(f"{'transport errors':<{width}}  {results.exceptions}")
+    if results.first_error is not None:
+        print(f"first error: {results.first_error}")
+    # Anything gunicorn or the app logged beyond gunicorn's own [INFO] lines.
+    log_lines = [
+        line
+        for line in read_tail(log_path, limit=1_000_000).splitlines()
+        if line.strip() and "[INFO]" not in line
+    ]
+    if log_lines:
+        print(f"gunicorn log: {len(log_lines)} non-INFO line(s), first: {log_lines[0]}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
