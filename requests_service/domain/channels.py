@@ -130,10 +130,10 @@ def receipt_date(
     Required timestamp per channel: in person → ``submitted_at``; post requiring signature →
     ``signed_for_at``; ordinary mail, online, fax, e-mail → ``confirmed_at``. Other timestamps are
     optional but, when given, are checked for consistency: nothing is signed for or confirmed
-    before it was submitted, an ordinary letter is not confirmed before it arrived, and — because
-    Art. 31 obliges the office to confirm an ordinary letter *on the day it arrives* — a later
-    confirmation day is rejected rather than silently moving the receipt date (and thus the
-    reply period) to the agency's advantage.
+    before it was submitted, and an ordinary letter is not confirmed before it arrived. Because
+    Art. 31 obliges the office to confirm an ordinary letter *on the day it arrives*, a later
+    confirmation does not move the receipt date (and thus the reply period) to the agency's
+    advantage: the arrival day is the receipt date then [D].
 
     All timestamps must be timezone-aware; they are converted to ``tz`` before taking the date.
     """
@@ -182,10 +182,7 @@ def receipt_date(
                 value=decisive.isoformat(),
             )
         if decisive.date() != arrived.date():
-            raise RuleViolation(
-                "平信等无需签收的申请，应于收到申请的当日与申请人确认（条例第三十一条第二项）",
-                field="confirmed_at",
-                letter_arrived_at=arrived.date().isoformat(),
-                value=decisive.date().isoformat(),
-            )
+            # The office had to confirm on the day of arrival; a late confirmation must not
+            # shift the reply period in the agency's favour, so the arrival day counts [D].
+            return arrived.date()
     return decisive.date()
