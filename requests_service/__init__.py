@@ -29,4 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(api)
     register_error_handlers(app)
     register_commands(app)
+    from requests_service.letters.service_adapter import missing_fonts
+
+    missing_fonts()  # logs an error at start-up when the letter fonts are not installed
     return app

@@ -27,6 +27,8 @@ class Config:
     TIMEZONE: str = "Asia/Shanghai"
     SQL_ECHO: bool = False
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
+    # "rq": letters are rendered by an RQ worker (`rq worker letters`); "inline": in the request.
+    LETTER_QUEUE: str = "rq"
     # Uploads: 20 MiB per file is enough for scanned ID cards and signed forms.
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
     ALLOWED_UPLOAD_TYPES: tuple[str, ...] = (
@@ -75,6 +77,7 @@ class Config:
             TIMEZONE=os.environ.get("TIMEZONE", defaults.TIMEZONE),
             SQL_ECHO=os.environ.get("SQL_ECHO", "") not in ("", "0", "false"),
             REDIS_URL=os.environ.get("REDIS_URL", defaults.REDIS_URL),
+            LETTER_QUEUE=os.environ.get("LETTER_QUEUE", defaults.LETTER_QUEUE),
             MAX_UPLOAD_BYTES=_int("MAX_UPLOAD_BYTES", defaults.MAX_UPLOAD_BYTES),
         )
 

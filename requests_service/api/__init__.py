@@ -10,8 +10,19 @@ def register_blueprints(api: Api) -> None:
     from requests_service.api.calendar.routes import blp as calendar_blp
     from requests_service.api.cases.routes import blp as cases_blp
     from requests_service.api.fees.routes import blp as fees_blp
+    from requests_service.api.letters.routes import blp as letters_blp
     from requests_service.api.meta.routes import blp as meta_blp
+    from requests_service.api.oversight.routes import blp as oversight_blp
     from requests_service.api.public.routes import blp as public_blp
 
-    for blp in (public_blp, cases_blp, calendar_blp, fees_blp, admin_blp, meta_blp):
+    for blp in (
+        public_blp,
+        cases_blp,
+        letters_blp,
+        calendar_blp,
+        fees_blp,
+        oversight_blp,
+        admin_blp,
+        meta_blp,
+    ):
         api.register_blueprint(blp)

@@ -19,6 +19,7 @@ from requests_service.domain.errors import (
     NotFound,
     RuleViolation,
     TooLarge,
+    Unavailable,
     UnsupportedType,
 )
 
@@ -32,6 +33,7 @@ STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (RuleViolation, 422),
     (TooLarge, 413),
     (UnsupportedType, 415),
+    (Unavailable, 503),
     (DomainError, 422),
 )
 

@@ -62,6 +62,8 @@ class Agency(Base):
     court: Mapped[str] = mapped_column(String(200), default="")
     correction_period_working_days: Mapped[int] = mapped_column(Integer, default=15)
     fee_waiver_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Optional local rule: no reply may be approved while a difficult-case filing awaits guidance.
+    hold_reply_while_filing_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -367,3 +369,102 @@ class FeeAssessment(Base):
     refunded_on: Mapped[date | None] = mapped_column(Date)
     refund_reason: Mapped[str | None] = mapped_column(Text)
     closed_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Letter(Base):
+    """A letter or notice of a case: drafted, approved, issued once (numbered, rendered, hashed)
+    and never re-rendered, because the issued letter is the agency's legal act."""
+
+    __tablename__ = "letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    # Handler's edits to the variables filled from the case (whitelisted paths).
+    overrides: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    issued_context: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    document_number: Mapped[str | None] = mapped_column(String(80), unique=True)
+    number_year: Mapped[int | None] = mapped_column(Integer)
+    number_seq: Mapped[int | None] = mapped_column(Integer)
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_size: Mapped[int | None] = mapped_column(Integer)
+    render_error: Mapped[str | None] = mapped_column(Text)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    delivery_method: Mapped[str | None] = mapped_column(String(20))
+    delivered_on: Mapped[date | None] = mapped_column(Date)
+    delivery_proof: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class DifficultCaseFiling(Base):
+    """疑难件备案: a case filed with the oversight office, which gives guidance."""
+
+    __tablename__ = "difficult_case_filings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    oversight_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    proposed_reply: Mapped[str] = mapped_column(Text)
+    proposed_basis: Mapped[str] = mapped_column(Text)
+    attachment_ids: Mapped[list[int]] = mapped_column(JsonDocument, default=list)
+    trigger_on: Mapped[date] = mapped_column(Date)
+    filed_on: Mapped[date] = mapped_column(Date, index=True)
+    filed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    guidance: Mapped[str | None] = mapped_column(Text)
+    guidance_attachment_ids: Mapped[list[int]] = mapped_column(JsonDocument, default=list)
+    guidance_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    guidance_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    close_note: Mapped[str | None] = mapped_column(Text)
+
+
+class FilingEvent(Base):
+    """Audit trail of a filing (who, when, from → to)."""
+
+    __tablename__ = "filing_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("difficult_case_filings.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(80))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+
+class RemedyRecord(Base):
+    """An administrative reconsideration or lawsuit about a case (annual report section 四)."""
+
+    __tablename__ = "remedy_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(String(200))
+    external_case_number: Mapped[str] = mapped_column(String(100), default="")
+    filed_on: Mapped[date] = mapped_column(Date, index=True)
+    decided_on: Mapped[date | None] = mapped_column(Date, index=True)
+    result: Mapped[str] = mapped_column(String(20), index=True)
+    correction_reasons: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

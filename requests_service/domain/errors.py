@@ -47,3 +47,7 @@ class TooLarge(DomainError):
 
 class UnsupportedType(DomainError):
     """An upload's type is not accepted (415)."""
+
+
+class Unavailable(DomainError):
+    """A needed service (queue, renderer, fonts) failed; nothing was changed (503)."""

@@ -50,6 +50,7 @@ def _apply_agency_fields(agency: Agency, data: Mapping[str, Any]) -> None:
         "court",
         "correction_period_working_days",
         "fee_waiver_allowed",
+        "hold_reply_while_filing_pending",
         "active",
     ):
         if name in data:

@@ -513,6 +513,11 @@ def _apply_effects(
         _require(data, "reason")
         changed["reason"] = data["reason"]
     elif action is Action.APPROVE_REPLY:
+        if case.agency.hold_reply_while_filing_pending:
+            from requests_service.services.oversight import pending_filing
+
+            if pending_filing(session, case.id) is not None:
+                raise Conflict("该案件的疑难件报备尚未得到监督机构指导意见，暂不能签发答复。")
         case.replied_on = on
         changed["replied_on"] = on.isoformat()
     elif action is Action.DELIVER:

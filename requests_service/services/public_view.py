@@ -12,6 +12,7 @@ from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.services.clock import case_clock
 from requests_service.services.fees import assessments_of
 from requests_service.services.history import case_events
+from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, letters_of
 
 EVENT_LABELS = {"submit": "在线提交申请"}
 
@@ -91,5 +92,16 @@ def tracking_view(session: Session, case: Case) -> dict[str, Any]:
             for a in assessments_of(session, case.id)
             if a.status not in ("proposed", "declined")
         ],
-        "letters": [],
+        "letters": [
+            {
+                "id": letter.id,
+                "kind": letter.kind,
+                "title": LETTER_TITLES.get(letter.kind, letter.kind),
+                "document_number": letter.document_number,
+                "issue_date": letter.issue_date,
+                "download": f"/public/tracking/{case.tracking_code}/letters/{letter.id}",
+            }
+            for letter in letters_of(session, case.id)
+            if letter.status == "issued" and letter.kind in APPLICANT_KINDS
+        ],
     }

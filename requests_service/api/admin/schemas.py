@@ -39,6 +39,7 @@ class AgencyCreateSchema(BaseSchema):
     court = fields.String(validate=validate.Length(max=200))
     correction_period_working_days = fields.Integer(validate=validate.Range(min=1, max=60))
     fee_waiver_allowed = fields.Boolean()
+    hold_reply_while_filing_pending = fields.Boolean()
 
 
 class AgencyUpdateSchema(AgencyCreateSchema):
@@ -61,6 +62,7 @@ class AgencySchema(BaseSchema):
     court = fields.String()
     correction_period_working_days = fields.Integer()
     fee_waiver_allowed = fields.Boolean()
+    hold_reply_while_filing_pending = fields.Boolean()
     active = fields.Boolean()
 
 

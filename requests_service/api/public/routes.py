@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
+from requests_service.api.letters.routes import pdf_response
 from requests_service.api.public.schemas import (
     ApplicationSubmitSchema,
     PublicAgencyQueryArgsSchema,
@@ -21,7 +22,9 @@ from requests_service.api.public.schemas import (
 from requests_service.db.models import Agency, Case
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Action
+from requests_service.letters.service_adapter import pdf_renderer
 from requests_service.services import cases as case_service
+from requests_service.services import letters as letter_service
 from requests_service.services.access import APPLICANT
 from requests_service.services.public_view import tracking_view
 from requests_service.services.queries import paginate
@@ -155,3 +158,32 @@ class PublicWithdrawal(MethodView):
         case = _tracked_case(code)
         case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, data)
         return tracking_view(session, case)
+
+
+@blp.route("/tracking/<string:code>/letters/<int:letter_id>")
+class PublicLetter(MethodView):
+    @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
+    @blp.response(200, description="已签发文书的PDF")
+    def get(self, code: str, letter_id: int) -> Any:
+        """Download an issued letter addressed to the applicant"""
+        session = current_session()
+        case = _tracked_case(code)
+        letter = letter_service.get_letter(session, case, letter_id)
+        if letter.kind not in letter_service.APPLICANT_KINDS or letter.status != "issued":
+            abort(404, message="文书不存在。")
+        data = letter_service.read_pdf(current_app.config["UPLOAD_DIR"], letter)
+        return pdf_response(data, f"{letter.document_number}.pdf")
+
+
+@blp.route("/agencies/<int:agency_id>/application-form")
+class PublicApplicationForm(MethodView):
+    @blp.doc(security=PUBLIC)
+    @blp.response(200, description="政府信息公开申请表（PDF），已填入机关名称和受理机构信息")
+    def get(self, agency_id: int) -> Any:
+        """The blank application form of an agency, with its intake office filled in"""
+        session = current_session()
+        agency = case_service.get_agency(session, agency_id)
+        pdf = pdf_renderer(current_app.config["LETTER_TEMPLATES_DIR"])(
+            "application_form", letter_service.form_context(agency)
+        )
+        return pdf_response(pdf, "application-form.pdf")

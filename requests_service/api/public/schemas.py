@@ -85,6 +85,15 @@ class PublicFeeSchema(BaseSchema):
     explanation = fields.List(fields.String())
 
 
+class PublicLetterSchema(BaseSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    document_number = fields.String()
+    issue_date = fields.Date()
+    download = fields.String(metadata={"description": "下载地址（需提供查询密码请求头）"})
+
+
 class TrackingSchema(BaseSchema):
     tracking_code = fields.String()
     case_number = fields.String(allow_none=True)
@@ -106,7 +115,7 @@ class TrackingSchema(BaseSchema):
     outcome_label = fields.String(allow_none=True)
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
     fees = fields.List(fields.Nested(PublicFeeSchema))
-    letters = fields.List(fields.Dict())
+    letters = fields.List(fields.Nested(PublicLetterSchema))
 
 
 class PublicCorrectionSchema(BaseSchema):
