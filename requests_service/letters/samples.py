@@ -367,6 +367,10 @@ def sample_context(
         raise ValueError(f"unknown document kind {kind!r}")
     if outcome is not None and kind != "reply":
         raise ValueError("outcome applies to reply letters only")
+    if variant is not None and kind not in ("reply", "third_party_consultation"):
+        raise ValueError("variant applies to reply and consultation letters only")
+    if kind == "third_party_consultation" and variant not in (None, *_CONSULTATIONS):
+        raise ValueError(f"no consultation variant {variant!r}: {', '.join(_CONSULTATIONS)}")
     context: dict[str, Any] = {
         "kind": kind,
         "document_number": _DOCUMENT_NUMBERS[kind],
