@@ -14,6 +14,7 @@ def register_blueprints(api: Api) -> None:
     from requests_service.api.meta.routes import blp as meta_blp
     from requests_service.api.oversight.routes import blp as oversight_blp
     from requests_service.api.public.routes import blp as public_blp
+    from requests_service.api.topics.routes import blp as topics_blp
 
     for blp in (
         public_blp,
@@ -22,6 +23,7 @@ def register_blueprints(api: Api) -> None:
         calendar_blp,
         fees_blp,
         oversight_blp,
+        topics_blp,
         admin_blp,
         meta_blp,
     ):

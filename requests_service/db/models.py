@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -187,6 +188,8 @@ class Case(Base):
     )
     # Pieces under 一事一申请 for per-piece fees; an officer may split a multi-item application.
     pieces: Mapped[int] = mapped_column(Integer, default=1)
+    # The group of similar requests this application joined at intake (frequent requests).
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), index=True)
     replied_on: Mapped[date | None] = mapped_column(Date)
     delivered_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
@@ -468,3 +471,80 @@ class RemedyRecord(Base):
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Topic(Base):
+    """Requests for the same information, grouped at intake (Art. 44 proactive disclosure)."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    representative_text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), index=True, default="open")
+    case_count: Mapped[int] = mapped_column(Integer, default=0)
+    applicant_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_on: Mapped[date] = mapped_column(Date)
+    last_on: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RequestBandKey(Base):
+    """MinHash LSH band keys of each application, shared by every process through the DB."""
+
+    __tablename__ = "request_band_keys"
+    __table_args__ = (Index("ix_request_band_keys_agency_key", "agency_id", "band_key"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    band_key: Mapped[str] = mapped_column(String(24), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(Integer)
+    received_on: Mapped[date] = mapped_column(Date)
+
+
+class TopicEvent(Base):
+    __tablename__ = "topic_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(80))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+
+class PublishedItem(Base):
+    """The public catalogue of information converted to proactive disclosure (转为主动公开)."""
+
+    __tablename__ = "published_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    location: Mapped[str] = mapped_column(String(500))
+    category: Mapped[str] = mapped_column(String(100))
+    published_on: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SurgeAlert(Base):
+    """A topic's daily volume jumped above its baseline: prepare a response (seeds)."""
+
+    __tablename__ = "surge_alerts"
+    __table_args__ = (UniqueConstraint("topic_id", "day", name="uq_surge_alerts_topic_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    today_count: Mapped[int] = mapped_column(Integer)
+    baseline_mean: Mapped[float] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -51,6 +51,7 @@ from requests_service.services.clock import (
 )
 from requests_service.services.history import record_event
 from requests_service.services.numbering import format_case_number, next_number
+from requests_service.services.topics import index_request
 from requests_service.services.tracking import (
     hash_secret,
     new_tracking_code,
@@ -265,6 +266,7 @@ def _submit_once(
             public=True,
             data={"channel": Channel.ONLINE.value},
         )
+        index_request(session, case)
         body = render(case, secret)
         if idempotency_key:
             session.add(
@@ -353,6 +355,7 @@ def register_case(
             },
         )
         refresh_due_date(session, case)
+        index_request(session, case)
         uow.commit()
         return case, secret
 

@@ -1,0 +1,168 @@
+"""Frequently requested information → proactive disclosure; public catalogue; surge alerts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from requests_service.api.auth import current_actor
+from requests_service.api.topics.schemas import (
+    CatalogueQueryArgsSchema,
+    PublishedItemSchema,
+    RelatedSchema,
+    SurgeAlertSchema,
+    TopicDecisionSchema,
+    TopicEventSchema,
+    TopicQueryArgsSchema,
+    TopicSchema,
+)
+from requests_service.db.base import utcnow
+from requests_service.db.models import PublishedItem, SurgeAlert, Topic, TopicEvent
+from requests_service.db.session import current_session
+from requests_service.domain.errors import NotFound
+from requests_service.domain.lifecycle import Role
+from requests_service.services import cases as case_service
+from requests_service.services import topics as topic_service
+from requests_service.services.queries import paginate
+
+blp = Blueprint(
+    "topics",
+    __name__,
+    url_prefix="/",
+    description="高频申请信息：相似申请归并、转为主动公开、突增预警、主动公开目录",
+)
+
+OFFICERS = (Role.REGISTRAR, Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN, Role.OVERSIGHT)
+
+
+@blp.route("topics")
+class Topics(MethodView):
+    @blp.arguments(TopicQueryArgsSchema, location="query")
+    @blp.response(200, TopicSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Groups of similar requests, most applicants first (candidates: status=candidate)"""
+        actor = current_actor(*OFFICERS)
+        query = select(Topic).where(Topic.agency_id.in_(actor.visible_agency_ids))
+        if args.get("status"):
+            query = query.where(Topic.status == args["status"])
+        if args.get("agency_id") is not None:
+            query = query.where(Topic.agency_id == args["agency_id"])
+        if args.get("min_applicants"):
+            query = query.where(Topic.applicant_count >= args["min_applicants"])
+        rows, total = paginate(
+            current_session(),
+            query.order_by(Topic.applicant_count.desc(), Topic.last_on.desc(), Topic.id),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+
+@blp.route("topics/<int:topic_id>")
+class TopicDetail(MethodView):
+    @blp.response(200, TopicSchema)
+    def get(self, topic_id: int) -> Any:
+        """One topic"""
+        actor = current_actor(*OFFICERS)
+        return topic_service.get_topic(current_session(), actor, topic_id)
+
+
+@blp.route("topics/<int:topic_id>/decision")
+class TopicDecision(MethodView):
+    @blp.arguments(TopicDecisionSchema)
+    @blp.response(200, TopicSchema)
+    def post(self, data: dict[str, Any], topic_id: int) -> Any:
+        """Convert to proactive disclosure (where, when, category) or decline with a reason"""
+        actor = current_actor(Role.APPROVER, Role.AGENCY_ADMIN)
+        session = current_session()
+        topic = topic_service.get_topic(session, actor, topic_id)
+        return topic_service.decide_topic(session, actor, topic, data)
+
+
+@blp.route("topics/<int:topic_id>/history")
+class TopicHistory(MethodView):
+    @blp.response(200, TopicEventSchema(many=True))
+    def get(self, topic_id: int) -> Any:
+        """Audit trail of a topic"""
+        actor = current_actor(*OFFICERS)
+        session = current_session()
+        topic = topic_service.get_topic(session, actor, topic_id)
+        return session.scalars(
+            select(TopicEvent).where(TopicEvent.topic_id == topic.id).order_by(TopicEvent.id)
+        ).all()
+
+
+@blp.route("alerts")
+class SurgeAlerts(MethodView):
+    @blp.response(200, SurgeAlertSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters: Any) -> Any:
+        """Surge alerts of your agencies (the oversight office sees those under it)"""
+        actor = current_actor(*OFFICERS)
+        rows, total = paginate(
+            current_session(),
+            select(SurgeAlert)
+            .where(SurgeAlert.agency_id.in_(actor.visible_agency_ids))
+            .order_by(SurgeAlert.day.desc(), SurgeAlert.id.desc()),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+
+@blp.route("alerts/<int:alert_id>/acknowledgement")
+class SurgeAlertAck(MethodView):
+    @blp.response(200, SurgeAlertSchema)
+    def post(self, alert_id: int) -> Any:
+        """Acknowledge an alert (a response plan is being prepared)"""
+        actor = current_actor(Role.APPROVER, Role.AGENCY_ADMIN, Role.OVERSIGHT)
+        session = current_session()
+        alert = session.get(SurgeAlert, alert_id)
+        if alert is None or not actor.can_see_agency(alert.agency_id):
+            raise NotFound("预警不存在。")
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at = utcnow()
+            session.commit()
+        return alert
+
+
+@blp.route("cases/<int:case_id>/related")
+class CaseRelated(MethodView):
+    @blp.response(200, RelatedSchema)
+    def get(self, case_id: int) -> Any:
+        """The same applicant's earlier requests for this information and their replies, and
+        whether their volume looks clearly excessive (Art. 35)"""
+        actor = current_actor(*OFFICERS)
+        session = current_session()
+        case = case_service.get_case_for(session, actor, case_id)
+        return topic_service.related_requests(session, case)
+
+
+@blp.route("public/catalogue")
+class PublicCatalogue(MethodView):
+    @blp.doc(security=[{}])
+    @blp.arguments(CatalogueQueryArgsSchema, location="query")
+    @blp.response(200, PublishedItemSchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """Information already published proactively; with q, the items closest to your text —
+        search here before applying"""
+        session = current_session()
+        if args.get("q"):
+            results = topic_service.search_catalogue(
+                session, args["q"], agency_id=args.get("agency_id")
+            )
+            out = []
+            for item, score in results:
+                item.score = round(score, 3)  # type: ignore[attr-defined]
+                out.append(item)
+            return out
+        query = select(PublishedItem)
+        if args.get("agency_id") is not None:
+            query = query.where(PublishedItem.agency_id == args["agency_id"])
+        return session.scalars(query.order_by(PublishedItem.published_on.desc()).limit(200)).all()

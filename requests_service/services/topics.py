@@ -1,0 +1,328 @@
+"""Frequently requested information: group similar requests at intake, flag candidates for
+proactive disclosure (Art. 44), raise surge alerts, and show repeated/excessive patterns.
+
+The LSH index lives in the database (``request_band_keys``), so every app process and worker
+shares it and it survives restarts; only the handful of candidates are re-ranked exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from requests_service.db.base import utcnow
+from requests_service.db.models import (
+    Applicant,
+    Case,
+    PublishedItem,
+    RequestBandKey,
+    SurgeAlert,
+    Topic,
+    TopicEvent,
+)
+from requests_service.domain.errors import Conflict, NotFound, RuleViolation
+from requests_service.domain.similarity import (
+    band_keys,
+    best_match,
+    candidates_for,
+    excessive,
+    signature,
+    similarity,
+    surge,
+)
+from requests_service.services.access import Actor
+from requests_service.services.clock import legal_date, legal_today
+from requests_service.services.unit_of_work import UnitOfWork
+
+WINDOW_DAYS = 365
+# [D] Art. 44 says "several applicants"; 3 distinct applicants within 12 months by default.
+CANDIDATE_MIN_APPLICANTS = 3
+MAX_CANDIDATES = 20
+SURGE_WINDOW_DAYS = 28
+
+STATUS_LABELS = {
+    "open": "跟踪中",
+    "candidate": "建议转为主动公开",
+    "converted": "已转为主动公开",
+    "declined": "决定不转为主动公开",
+}
+
+
+def _received_on(case: Case) -> date:
+    return case.receipt_date or legal_date(case.submitted_at)
+
+
+def _person(applicant: Applicant) -> int:
+    return applicant.person_id or applicant.id
+
+
+def index_request(session: Session, case: Case) -> Topic:
+    """Put a new application into its topic (or a new one). Runs in the intake transaction."""
+    received = _received_on(case)
+    keys = band_keys(signature(case.requested_information))
+    since = received - timedelta(days=WINDOW_DAYS)
+    rows = session.execute(
+        select(RequestBandKey.band_key, RequestBandKey.case_id).where(
+            RequestBandKey.agency_id == case.agency_id,
+            RequestBandKey.band_key.in_(keys),
+            RequestBandKey.received_on >= since,
+        )
+    ).all()
+    index: dict[str, list[int]] = {}
+    for key, case_id in rows:
+        index.setdefault(key, []).append(case_id)
+    candidate_ids = candidates_for(keys, index, limit=MAX_CANDIDATES)
+    topic: Topic | None = None
+    if candidate_ids:
+        texts = session.execute(
+            select(Case.id, Case.requested_information, Case.topic_id).where(
+                Case.id.in_(candidate_ids), Case.topic_id.is_not(None)
+            )
+        ).all()
+        topic_of = {cid: tid for cid, _, tid in texts}
+        match = best_match(case.requested_information, [(cid, text) for cid, text, _ in texts])
+        if match is not None:
+            topic = session.get(Topic, topic_of[match[0]])
+    if topic is None:
+        topic = Topic(
+            agency_id=case.agency_id,
+            representative_text=case.requested_information[:2000],
+            status="open",
+            case_count=0,
+            applicant_count=0,
+            first_on=received,
+            last_on=received,
+        )
+        session.add(topic)
+        session.flush()
+    case.topic_id = topic.id
+    session.add_all(
+        RequestBandKey(
+            case_id=case.id, band_key=key, agency_id=case.agency_id, received_on=received
+        )
+        for key in keys
+    )
+    session.flush()
+    _refresh_topic(session, topic, received)
+    return topic
+
+
+def _refresh_topic(session: Session, topic: Topic, today: date) -> None:
+    since = utcnow() - timedelta(days=WINDOW_DAYS)
+    topic.case_count = int(
+        session.scalar(select(func.count()).select_from(Case).where(Case.topic_id == topic.id)) or 0
+    )
+    topic.applicant_count = int(
+        session.scalar(
+            select(func.count(func.distinct(func.coalesce(Applicant.person_id, Applicant.id))))
+            .select_from(Case)
+            .join(Applicant, Applicant.id == Case.applicant_id)
+            .where(Case.topic_id == topic.id, Case.created_at >= since)
+        )
+        or 0
+    )
+    topic.last_on = max(topic.last_on, today)
+    if topic.status == "open" and topic.applicant_count >= CANDIDATE_MIN_APPLICANTS:
+        _topic_event(
+            session,
+            topic,
+            None,
+            "candidate",
+            "became_candidate",
+            {"applicants": topic.applicant_count},
+        )
+        topic.status = "candidate"
+    _check_surge(session, topic, today)
+
+
+def _check_surge(session: Session, topic: Topic, today: date) -> None:
+    """Daily arrivals (Asia/Shanghai days) of the topic against its 28-day baseline."""
+    start = today - timedelta(days=SURGE_WINDOW_DAYS)
+    arrivals = session.scalars(
+        select(Case.submitted_at).where(
+            Case.topic_id == topic.id,
+            Case.submitted_at >= utcnow() - timedelta(days=SURGE_WINDOW_DAYS + 2),
+        )
+    ).all()
+    per_day: dict[date, int] = {}
+    for moment in arrivals:
+        day = legal_date(moment)
+        per_day[day] = per_day.get(day, 0) + 1
+    counts = [per_day.get(start + timedelta(days=i), 0) for i in range(SURGE_WINDOW_DAYS + 1)]
+    result = surge(counts, window=SURGE_WINDOW_DAYS)
+    if result is None:
+        return
+    existing = session.scalar(
+        select(SurgeAlert).where(SurgeAlert.topic_id == topic.id, SurgeAlert.day == today)
+    )
+    if existing is None:
+        session.add(
+            SurgeAlert(
+                topic_id=topic.id,
+                agency_id=topic.agency_id,
+                day=today,
+                today_count=result.today_count,
+                baseline_mean=result.baseline_mean,
+                message=result.message,
+            )
+        )
+    else:
+        existing.today_count = result.today_count
+        existing.message = result.message
+
+
+def _topic_event(
+    session: Session,
+    topic: Topic,
+    actor: Actor | None,
+    to_status: str,
+    action: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        TopicEvent(
+            topic_id=topic.id,
+            action=action,
+            from_status=topic.status,
+            to_status=to_status,
+            actor_user_id=actor.user_id if actor else None,
+            actor_name=actor.name if actor else "系统",
+            data=data or {},
+        )
+    )
+
+
+def get_topic(session: Session, actor: Actor, topic_id: int) -> Topic:
+    topic = session.get(Topic, topic_id)
+    if topic is None or not actor.can_see_agency(topic.agency_id):
+        raise NotFound("主题不存在。")
+    return topic
+
+
+def decide_topic(session: Session, actor: Actor, topic: Topic, data: Mapping[str, Any]) -> Topic:
+    """Convert to proactive disclosure (where, when, category) or decline (reason); audited."""
+    with UnitOfWork(session) as uow:
+        if topic.status not in ("open", "candidate"):
+            raise Conflict(f"主题状态为“{STATUS_LABELS[topic.status]}”，不能再作决定。")
+        decision = data["decision"]
+        if decision == "convert":
+            missing = {
+                n: ["此项为必填项。"]
+                for n in ("title", "location", "category", "published_on")
+                if not data.get(n)
+            }
+            if missing:
+                raise RuleViolation(
+                    "转为主动公开须填写标题、公开位置、类别和公开日期。", fields=missing
+                )
+            if data["published_on"] > legal_today():
+                raise RuleViolation(
+                    "公开日期不能晚于今天。", fields={"published_on": ["日期在未来。"]}
+                )
+            item = PublishedItem(
+                agency_id=topic.agency_id,
+                topic_id=topic.id,
+                title=data["title"],
+                location=data["location"],
+                category=data["category"],
+                published_on=data["published_on"],
+            )
+            session.add(item)
+            session.flush()
+            _topic_event(
+                session,
+                topic,
+                actor,
+                "converted",
+                "convert",
+                {"published_item_id": item.id, "location": item.location},
+            )
+            topic.status = "converted"
+        else:
+            if not (data.get("reason") or "").strip():
+                raise RuleViolation(
+                    "不转为主动公开须说明理由。", fields={"reason": ["此项为必填项。"]}
+                )
+            _topic_event(session, topic, actor, "declined", "decline", {"reason": data["reason"]})
+            topic.status = "declined"
+            topic.decision_reason = data["reason"]
+        topic.decided_at = utcnow()
+        topic.decided_by_user_id = actor.user_id
+        uow.commit()
+        return topic
+
+
+def search_catalogue(
+    session: Session, text: str, *, agency_id: int | None = None, limit: int = 10
+) -> list[tuple[PublishedItem, float]]:
+    """Published items most similar to what an applicant is about to ask for."""
+    query = select(PublishedItem)
+    if agency_id is not None:
+        query = query.where(PublishedItem.agency_id == agency_id)
+    items = session.scalars(query.order_by(PublishedItem.published_on.desc()).limit(2000)).all()
+    scored = [(item, similarity(text, item.title)) for item in items]
+    scored = [pair for pair in scored if pair[1] >= 0.3]
+    return sorted(scored, key=lambda pair: -pair[1])[:limit]
+
+
+def related_requests(session: Session, case: Case) -> dict[str, Any]:
+    """For the officer: the same applicant's earlier requests in this topic and their replies
+    (repeat → 不予处理), and whether their volume looks excessive (Art. 35)."""
+    person = _person(case.applicant)
+    same_person = (
+        select(Case)
+        .join(Applicant, Applicant.id == Case.applicant_id)
+        .where(
+            func.coalesce(Applicant.person_id, Applicant.id) == person,
+            Case.agency_id == case.agency_id,
+            Case.id != case.id,
+        )
+    )
+    earlier = []
+    if case.topic_id is not None:
+        earlier = (
+            session.scalars(same_person.where(Case.topic_id == case.topic_id).order_by(Case.id))
+            .unique()
+            .all()
+        )
+    dates = [
+        d
+        for (d,) in session.execute(
+            select(Case.receipt_date)
+            .join(Applicant, Applicant.id == Case.applicant_id)
+            .where(
+                func.coalesce(Applicant.person_id, Applicant.id) == person,
+                Case.agency_id == case.agency_id,
+                Case.receipt_date.is_not(None),
+            )
+        )
+    ]
+    flag = excessive(dates, legal_today())
+    return {
+        "topic_id": case.topic_id,
+        "earlier_same_topic": [
+            {
+                "id": c.id,
+                "case_number": c.case_number,
+                "receipt_date": c.receipt_date,
+                "state": c.state.value,
+                "state_label": c.state.label,
+                "outcome": c.outcome.value if c.outcome else None,
+                "outcome_label": c.outcome.label if c.outcome else None,
+                "replied_on": c.replied_on,
+            }
+            for c in earlier
+        ],
+        "repeat_suspected": any(c.replied_on is not None for c in earlier),
+        "excessive": None
+        if flag is None
+        else {
+            "count_30_days": flag.count_30_days,
+            "count_365_days": flag.count_365_days,
+            "message": flag.message,
+        },
+    }
