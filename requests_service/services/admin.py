@@ -9,7 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
-from requests_service.db.models import Agency, ApiToken, NegativeListEntry, User, UserRole
+from requests_service.db.models import (
+    AdminEvent,
+    Agency,
+    ApiToken,
+    NegativeListEntry,
+    User,
+    UserRole,
+)
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
 from requests_service.domain.lifecycle import Role
 from requests_service.domain.outcomes import Outcome, OutcomeGroup
@@ -25,6 +32,58 @@ INTAKE_FIELDS = {
     "office_hours": "intake_office_hours",
     "online_form_url": "online_form_url",
 }
+
+
+AGENCY_AUDITED = (
+    "name",
+    "short_name",
+    "case_number_prefix",
+    "parent_id",
+    "is_oversight_office",
+    "intake_office_name",
+    "intake_address",
+    "intake_postcode",
+    "intake_phone",
+    "intake_email",
+    "intake_office_hours",
+    "online_form_url",
+    "reconsideration_body",
+    "court",
+    "correction_period_working_days",
+    "fee_waiver_allowed",
+    "hold_reply_while_filing_pending",
+    "active",
+)
+
+
+def _snapshot(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in names}
+
+
+def audit(
+    session: Session,
+    actor: Actor,
+    *,
+    agency_id: int,
+    action: str,
+    target: Any,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """One audit row per administrative change (who, when, what, before → after)."""
+    session.flush()
+    session.add(
+        AdminEvent(
+            agency_id=agency_id,
+            action=action,
+            target_type=type(target).__name__,
+            target_id=target.id,
+            actor_user_id=actor.user_id,
+            actor_name=actor.name,
+            before=before,
+            after=after,
+        )
+    )
 
 
 def managed_agency_ids(session: Session, actor: Actor) -> set[int]:
@@ -74,6 +133,16 @@ def create_agency(session: Session, actor: Actor, data: Mapping[str, Any]) -> Ag
         agency = Agency(parent_id=parent_id)
         _apply_agency_fields(agency, data)
         session.add(agency)
+        session.flush()
+        audit(
+            session,
+            actor,
+            agency_id=agency.id,
+            action="agency_create",
+            target=agency,
+            before=None,
+            after=_snapshot(agency, AGENCY_AUDITED),
+        )
         uow.commit()
         return agency
 
@@ -83,6 +152,7 @@ def update_agency(
 ) -> Agency:
     with UnitOfWork(session) as uow:
         agency = get_managed_agency(session, actor, agency_id)
+        before = _snapshot(agency, AGENCY_AUDITED)
         if "name" in data:
             _check_name_free(session, data["name"], exclude_id=agency.id)
         if "parent_id" in data and data["parent_id"] != agency.parent_id:
@@ -95,6 +165,15 @@ def update_agency(
             get_managed_agency(session, actor, new_parent)
             agency.parent_id = new_parent
         _apply_agency_fields(agency, data)
+        audit(
+            session,
+            actor,
+            agency_id=agency.id,
+            action="agency_update",
+            target=agency,
+            before=before,
+            after=_snapshot(agency, AGENCY_AUDITED),
+        )
         uow.commit()
         return agency
 
@@ -111,8 +190,27 @@ def create_user(session: Session, actor: Actor, data: Mapping[str, Any]) -> User
         )
         user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(data["roles"]))]
         session.add(user)
+        session.flush()
+        audit(
+            session,
+            actor,
+            agency_id=agency_id,
+            action="user_create",
+            target=user,
+            before=None,
+            after=_user_snapshot(user),
+        )
         uow.commit()
         return user
+
+
+def _user_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "active": user.active,
+        "roles": [r.value for r in user.roles],
+    }
 
 
 def get_managed_user(session: Session, actor: Actor, user_id: int) -> User:
@@ -125,6 +223,7 @@ def get_managed_user(session: Session, actor: Actor, user_id: int) -> User:
 def update_user(session: Session, actor: Actor, user_id: int, data: Mapping[str, Any]) -> User:
     with UnitOfWork(session) as uow:
         user = get_managed_user(session, actor, user_id)
+        before = _user_snapshot(user)
         if "display_name" in data:
             user.display_name = data["display_name"]
         if "active" in data:
@@ -134,16 +233,37 @@ def update_user(session: Session, actor: Actor, user_id: int, data: Mapping[str,
             user.role_rows = [r for r in user.role_rows if r.role in wanted]
             have = {r.role for r in user.role_rows}
             user.role_rows.extend(UserRole(role=r) for r in sorted(wanted - have))
+        audit(
+            session,
+            actor,
+            agency_id=user.agency_id,
+            action="user_update",
+            target=user,
+            before=before,
+            after=_user_snapshot(user),
+        )
         uow.commit()
         return user
 
 
-def issue_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+def issue_token(
+    session: Session, user: User, name: str, actor: Actor | None = None
+) -> tuple[ApiToken, str]:
     """Create a bearer token; only its hash is stored, the plain value is returned once."""
     with UnitOfWork(session) as uow:
         plain = new_token()
         token = ApiToken(user_id=user.id, token_hash=hash_token(plain), name=name)
         session.add(token)
+        if actor is not None:
+            audit(
+                session,
+                actor,
+                agency_id=user.agency_id,
+                action="token_issue",
+                target=token,
+                before=None,
+                after={"user_id": user.id, "name": name},
+            )
         uow.commit()
         return token, plain
 
@@ -153,9 +273,18 @@ def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
         token = session.get(ApiToken, token_id)
         if token is None:
             raise NotFound("令牌不存在。")
-        get_managed_user(session, actor, token.user_id)
+        owner = get_managed_user(session, actor, token.user_id)
         if token.revoked_at is None:
             token.revoked_at = utcnow()
+            audit(
+                session,
+                actor,
+                agency_id=owner.agency_id,
+                action="token_revoke",
+                target=token,
+                before={"revoked": False},
+                after={"revoked": True},
+            )
         uow.commit()
         return token
 
@@ -181,8 +310,28 @@ def create_negative_entry(
             outcome=data["outcome"],
         )
         session.add(entry)
+        session.flush()
+        audit(
+            session,
+            actor,
+            agency_id=agency_id,
+            action="negative_list_create",
+            target=entry,
+            before=None,
+            after=_entry_snapshot(entry),
+        )
         uow.commit()
         return entry
+
+
+def _entry_snapshot(entry: NegativeListEntry) -> dict[str, Any]:
+    return {
+        "category": entry.category,
+        "description": entry.description,
+        "legal_basis": entry.legal_basis,
+        "outcome": str(entry.outcome),
+        "active": entry.active,
+    }
 
 
 def update_negative_entry(
@@ -195,8 +344,18 @@ def update_negative_entry(
         get_managed_agency(session, actor, entry.agency_id)
         if "outcome" in data:
             _check_negative_outcome(Outcome(data["outcome"]))
+        before = _entry_snapshot(entry)
         for name in ("category", "description", "legal_basis", "outcome", "active"):
             if name in data:
                 setattr(entry, name, data[name])
+        audit(
+            session,
+            actor,
+            agency_id=entry.agency_id,
+            action="negative_list_update",
+            target=entry,
+            before=before,
+            after=_entry_snapshot(entry),
+        )
         uow.commit()
         return entry

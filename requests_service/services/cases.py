@@ -141,35 +141,26 @@ def _applicant_from(session: Session, data: Mapping[str, Any], secret_key: str) 
         address=data.get("address"),
     )
     fingerprint = id_fingerprint(cleaned.id_type, cleaned.id_number, secret_key.encode())
-    existing = session.scalars(
-        select(Applicant).where(
-            Applicant.id_type == cleaned.id_type,
-            Applicant.id_fingerprint == fingerprint,
-            Applicant.name == cleaned.name,
-        )
+    # Each application keeps the applicant's details as submitted (letters go to that address);
+    # records with the same verified ID belong to one person, for monthly fee counting.
+    same_person = session.scalars(
+        select(Applicant).where(Applicant.id_fingerprint == fingerprint).order_by(Applicant.id)
     ).first()
-    if existing is None:
-        # The same verified ID is the same person, whatever name was typed this time.
-        same_id = session.scalars(
-            select(Applicant).where(Applicant.id_fingerprint == fingerprint)
-        ).first()
-    applicant = existing or Applicant(
-        person_id=(same_id.person_id or same_id.id) if existing is None and same_id else None,
+    applicant = Applicant(
+        person_id=(same_person.person_id or same_person.id) if same_person else None,
         applicant_type=cleaned.applicant_type,
         organisation_type=cleaned.organisation_type,
         name=cleaned.name,
         id_type=cleaned.id_type,
         id_number=cleaned.id_number,
         id_fingerprint=fingerprint,
+        contact_person=(data.get("contact_person") or "").strip(),
+        phone=cleaned.phone or "",
+        email=cleaned.email or "",
+        address=cleaned.address or "",
+        postcode=cleaned.postcode or "",
     )
-    # Contact details follow the latest application; the case keeps its own history in events.
-    applicant.contact_person = (data.get("contact_person") or "").strip()
-    applicant.phone = cleaned.phone or ""
-    applicant.email = cleaned.email or ""
-    applicant.address = cleaned.address or ""
-    applicant.postcode = cleaned.postcode or ""
-    if existing is None:
-        session.add(applicant)
+    session.add(applicant)
     return applicant
 
 

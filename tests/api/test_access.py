@@ -135,3 +135,24 @@ def test_admin_issues_token_and_manages_roles(client: Any, world: World) -> None
         headers=world.auth("admin"),
     )
     assert other.status_code == 404
+
+
+def test_admin_changes_are_audited(client: Any, world: World) -> None:
+    changed = client.patch(
+        f"/admin/agencies/{world.agencies['A']}",
+        json={"intake_office": {"phone": "010-87654321"}},
+        headers=world.auth("admin"),
+    )
+    assert changed.status_code == 200, changed.json
+    client.post(
+        f"/admin/users/{world.users['handler']}/tokens",
+        json={"name": "x"},
+        headers=world.auth("admin"),
+    )
+    events = client.get("/admin/events", headers=world.auth("admin")).json
+    assert [e["action"] for e in events[:2]] == ["token_issue", "agency_update"]
+    update = events[1]
+    assert update["before"]["intake_phone"] == "010-12345678"
+    assert update["after"]["intake_phone"] == "010-87654321"
+    assert update["actor_name"] == "用户admin"
+    assert client.get("/admin/events", headers=world.auth("handler")).status_code == 403

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from requests_service.api.admin.schemas import (
+    AdminEventSchema,
     AgencyCreateSchema,
     AgencySchema,
     AgencyUpdateSchema,
@@ -23,7 +24,7 @@ from requests_service.api.admin.schemas import (
     UserUpdateSchema,
 )
 from requests_service.api.auth import current_actor
-from requests_service.db.models import Agency, ApiToken, NegativeListEntry, User
+from requests_service.db.models import AdminEvent, Agency, ApiToken, NegativeListEntry, User
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import admin as admin_service
@@ -134,7 +135,7 @@ class UserTokens(MethodView):
         actor = current_actor(Role.AGENCY_ADMIN)
         session = current_session()
         user = admin_service.get_managed_user(session, actor, user_id)
-        token, plain = admin_service.issue_token(session, user, data["name"])
+        token, plain = admin_service.issue_token(session, user, data["name"], actor)
         token.token = plain  # type: ignore[attr-defined]
         return token
 
@@ -191,3 +192,22 @@ class CloseLapsedJob(MethodView):
         session = current_session()
         ids = admin_service.managed_agency_ids(session, actor)
         return close_lapsed_cases(session, agency_ids=ids)
+
+
+@blp.route("/events")
+class AdminEvents(MethodView):
+    @blp.response(200, AdminEventSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters: Any) -> Any:
+        """Audit trail of administrative changes in the agencies you manage, newest first"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        session = current_session()
+        ids = admin_service.managed_agency_ids(session, actor)
+        rows, total = paginate(
+            session,
+            select(AdminEvent).where(AdminEvent.agency_id.in_(ids)).order_by(AdminEvent.id.desc()),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows

@@ -147,3 +147,15 @@ class LapseReportSchema(BaseSchema):
         fields.Integer(), metadata={"description": "逾期未缴费而终止的案件"}
     )
     failed = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class AdminEventSchema(BaseSchema):
+    id = fields.Integer()
+    agency_id = fields.Integer()
+    action = fields.String()
+    target_type = fields.String()
+    target_id = fields.Integer()
+    actor_name = fields.String()
+    occurred_at = fields.AwareDateTime()
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
