@@ -242,4 +242,10 @@ def recompute_deadlines() -> None:
     session = current_session()
     computed, changed = recompute_due_dates(session)
     session.commit()
+    engine = current_app.extensions["db_engine"]
+    if changed and engine.dialect.name == "postgresql":
+        # Mass updates clear the visibility map the dashboard's index-only scan relies on;
+        # vacuum now rather than wait for autovacuum.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE) cases")
     click.echo(f"已重新计算 {computed} 件，期限变化 {changed} 件")

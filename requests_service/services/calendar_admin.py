@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Text, bindparam, cast, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -128,13 +129,21 @@ def recompute_due_dates(
 ) -> tuple[int, int]:
     """Re-compute the stored due dates of open cases; returns (cases computed, cases changed).
 
-    Reads only the case rows (receipt date and the projected clock inputs), computes in batches
-    and writes back only the rows whose due date or provisional flag moved. The caller commits.
+    Reads only the case rows (receipt date and the projected clock inputs) through Core, in
+    batches. Many cases share the same receipt date and events, so each distinct pair is
+    computed once per run. Only rows whose due date, provisional flag or clock state moved are
+    written, one set-based UPDATE per batch on PostgreSQL. The caller commits.
     """
     calendar = calendar or load_calendar(session)
     today = today or legal_today()
+    inputs_text = cast(Case.clock_inputs, Text)
     query = select(
-        Case.id, Case.receipt_date, Case.clock_inputs, Case.due_on, Case.due_provisional
+        Case.id,
+        Case.receipt_date,
+        inputs_text,
+        Case.due_on,
+        Case.due_provisional,
+        Case.clock_state,
     ).where(Case.state.in_(OPEN_STATES), Case.receipt_date.is_not(None))
     if affected_year is not None:
         # A year's calendar can only move due dates of cases received before its end whose
@@ -147,33 +156,68 @@ def recompute_due_dates(
                 Case.due_provisional.is_(True),
             ),
         )
-    statement = (
-        update(Case.__table__)
-        .where(Case.__table__.c.id == bindparam("case_id"))
+    memo: dict[tuple[date, str], tuple[date | None, bool, str]] = {}
+    write = _batch_writer(session)
+    computed = changed = 0
+    result = session.connection().execute(query.execution_options(yield_per=BATCH))
+    for rows in result.partitions(BATCH):
+        updates = []
+        for case_id, receipt, inputs, due_on, provisional, state in rows:
+            key = (receipt, inputs or "[]")
+            outcome = memo.get(key)
+            if outcome is None:
+                clock = compute_clock(
+                    calendar, receipt, clock_events_from(json.loads(key[1])), today=today
+                )
+                outcome = (clock.reply_due, clock.provisional, clock.state.value)
+                memo[key] = outcome
+            computed += 1
+            if outcome != (due_on, provisional, state):
+                updates.append((case_id, *outcome))
+        if updates:
+            changed += len(updates)
+            write(updates)
+    return computed, changed
+
+
+def _batch_writer(session: Session) -> Callable[[list[tuple[Any, ...]]], None]:
+    connection = session.connection()
+    table = Case.__table__
+    if connection.dialect.name == "postgresql":
+        statement = text(
+            "UPDATE cases AS c SET due_on = u.due, due_provisional = u.provisional, "
+            "clock_state = u.state, version = c.version + 1 "
+            "FROM unnest(CAST(:ids AS integer[]), CAST(:dues AS date[]), "
+            "CAST(:provisionals AS boolean[]), CAST(:states AS varchar[])) "
+            "AS u(id, due, provisional, state) WHERE c.id = u.id"
+        )
+
+        def write_pg(updates: list[tuple[Any, ...]]) -> None:
+            ids, dues, provisionals, states = (list(col) for col in zip(*updates, strict=True))
+            connection.execute(
+                statement,
+                {"ids": ids, "dues": dues, "provisionals": provisionals, "states": states},
+            )
+
+        return write_pg
+    statement_core = (
+        update(table)
+        .where(table.c.id == bindparam("case_id"))
         .values(
             due_on=bindparam("new_due"),
             due_provisional=bindparam("new_provisional"),
             clock_state=bindparam("new_state"),
-            version=Case.__table__.c.version + 1,
+            version=table.c.version + 1,
         )
     )
-    computed = changed = 0
-    result = session.execute(query.execution_options(yield_per=BATCH))
-    for rows in result.partitions(BATCH):
-        updates = []
-        for case_id, receipt, inputs, due_on, provisional in rows:
-            clock = compute_clock(calendar, receipt, clock_events_from(inputs or []), today=today)
-            computed += 1
-            if clock.reply_due != due_on or clock.provisional != provisional:
-                updates.append(
-                    {
-                        "case_id": case_id,
-                        "new_due": clock.reply_due,
-                        "new_provisional": clock.provisional,
-                        "new_state": clock.state.value,
-                    }
-                )
-        if updates:
-            changed += len(updates)
-            session.connection().execute(statement, updates)
-    return computed, changed
+
+    def write_rows(updates: list[tuple[Any, ...]]) -> None:
+        connection.execute(
+            statement_core,
+            [
+                {"case_id": i, "new_due": d, "new_provisional": p, "new_state": st}
+                for i, d, p, st in updates
+            ],
+        )
+
+    return write_rows
