@@ -13,6 +13,9 @@ from enum import StrEnum
 
 from requests_service.domain.errors import InvalidTransition, RuleViolation
 
+# One definition of the report's remedy kinds and results, shared with the annual report.
+from requests_service.domain.statistics import RemedyKind, RemedyResult
+
 
 class FilingCategory(StrEnum):
     LIKELY_LITIGATION = "likely_litigation"
@@ -90,36 +93,6 @@ def next_filing_status(current: FilingStatus, action: FilingAction) -> FilingSta
             action=action.value,
         )
     return target
-
-
-class RemedyKind(StrEnum):
-    RECONSIDERATION = "reconsideration"
-    LITIGATION_DIRECT = "litigation_direct"
-    LITIGATION_AFTER_RECONSIDERATION = "litigation_after_reconsideration"
-
-    @property
-    def label(self) -> str:
-        return {
-            "reconsideration": "行政复议",
-            "litigation_direct": "行政诉讼（未经复议直接起诉）",
-            "litigation_after_reconsideration": "行政诉讼（复议后起诉）",
-        }[self.value]
-
-
-class RemedyResult(StrEnum):
-    UPHELD = "upheld"
-    CORRECTED = "corrected"
-    OTHER = "other"
-    PENDING = "pending"
-
-    @property
-    def label(self) -> str:
-        return {
-            "upheld": "结果维持",
-            "corrected": "结果纠正",
-            "other": "其他结果",
-            "pending": "尚未审结",
-        }[self.value]
 
 
 class CorrectionReason(StrEnum):
