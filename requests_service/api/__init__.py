@@ -14,6 +14,7 @@ def register_blueprints(api: Api) -> None:
     from requests_service.api.meta.routes import blp as meta_blp
     from requests_service.api.oversight.routes import blp as oversight_blp
     from requests_service.api.public.routes import blp as public_blp
+    from requests_service.api.stats.routes import blp as stats_blp
     from requests_service.api.topics.routes import blp as topics_blp
 
     for blp in (
@@ -26,5 +27,6 @@ def register_blueprints(api: Api) -> None:
         topics_blp,
         admin_blp,
         meta_blp,
+        stats_blp,
     ):
         api.register_blueprint(blp)

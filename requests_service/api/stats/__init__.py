@@ -1,0 +1,1 @@
+"""Statistics and the annual report (sections 三 and 四)."""
