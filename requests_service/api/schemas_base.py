@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import Enum
 from typing import Any
 
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from requests_service.api import i18n  # noqa: F401  (installs Chinese messages)
 
@@ -34,3 +35,24 @@ def label_of(attr: str) -> fields.Function:
         return value.label if value is not None else None
 
     return fields.Function(_label, dump_only=True)
+
+
+_DATES = validate.Range(
+    min=date(2000, 1, 1), max=date(2100, 12, 31), error="日期应在2000-01-01至2100-12-31之间。"
+)
+
+
+class PeriodArgsSchema(BaseSchema):
+    """A reporting period: both days included; the end may not precede the start."""
+
+    date_from = fields.Date(
+        required=True, validate=_DATES, metadata={"description": "开始日期（含）"}
+    )
+    date_to = fields.Date(
+        required=True, validate=_DATES, metadata={"description": "结束日期（含）"}
+    )
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        if data["date_to"] < data["date_from"]:
+            raise ValidationError("结束日期不能早于开始日期。", "date_to")

@@ -18,10 +18,10 @@ from requests_service.api.fees.schemas import (
     FeeQuoteSchema,
     FeeReductionSchema,
     FeeRefundSchema,
-    FeeTotalsArgsSchema,
     FeeTotalsSchema,
     FeeVectorInputSchema,
 )
+from requests_service.api.schemas_base import PeriodArgsSchema
 from requests_service.db.session import current_session
 from requests_service.domain.fees import evaluate_fee_vector
 from requests_service.domain.lifecycle import Role
@@ -59,7 +59,7 @@ class FeeCalculator(MethodView):
 
 @blp.route("fees/totals")
 class FeeTotals(MethodView):
-    @blp.arguments(FeeTotalsArgsSchema, location="query")
+    @blp.arguments(PeriodArgsSchema, location="query")
     @blp.response(200, FeeTotalsSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
         """Fees per agency over a period: notices, collected, waived, refunded"""

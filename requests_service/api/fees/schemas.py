@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate, validates_schema
-from marshmallow.exceptions import ValidationError
+from marshmallow import fields, validate
 
 from requests_service.api.schemas_base import BaseSchema, enum_field
 from requests_service.domain.fee_status import FeeStatus
@@ -89,19 +88,7 @@ class FeeAssessmentSchema(BaseSchema):
     closed_reason = fields.String(allow_none=True)
 
 
-class FeeTotalsArgsSchema(BaseSchema):
-    date_from = fields.Date(required=True)
-    date_to = fields.Date(required=True)
-
-    @validates_schema
-    def _ordered(self, data: dict, **_: object) -> None:  # type: ignore[type-arg]
-        if data["date_to"] < data["date_from"]:
-            raise ValidationError("结束日期不能早于开始日期。", "date_to")
-
-
-class FeeTotalsSchema(BaseSchema):
-    agency_id = fields.Integer()
-    agency_name = fields.String()
+class FeeFiguresSchema(BaseSchema):
     notices_issued = fields.Integer()
     amount_noticed = fields.String()
     payments = fields.Integer()
@@ -111,6 +98,11 @@ class FeeTotalsSchema(BaseSchema):
     refunds = fields.Integer()
     refunded = fields.String()
     net_collected = fields.String()
+
+
+class FeeTotalsSchema(FeeFiguresSchema):
+    agency_id = fields.Integer()
+    agency_name = fields.String()
 
 
 class ApplicantLinkCreateSchema(BaseSchema):

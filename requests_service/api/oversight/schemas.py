@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from marshmallow import fields, validate
 
-from marshmallow import fields, validate, validates_schema
-from marshmallow.exceptions import ValidationError
-
-from requests_service.api.schemas_base import BaseSchema, enum_field
+from requests_service.api.schemas_base import BaseSchema, PeriodArgsSchema, enum_field
 from requests_service.domain.oversight import (
     CorrectionReason,
     FilingAction,
@@ -120,16 +117,6 @@ class RemedySchema(BaseSchema):
     result_label = fields.Function(lambda r: RemedyResult(r.result).label)
     correction_reasons = fields.List(fields.String())
     notes = fields.String()
-
-
-class PeriodArgsSchema(BaseSchema):
-    date_from = fields.Date(required=True)
-    date_to = fields.Date(required=True)
-
-    @validates_schema
-    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
-        if data["date_to"] < data["date_from"]:
-            raise ValidationError("结束日期不能早于开始日期。", "date_to")
 
 
 class LossRateArgsSchema(PeriodArgsSchema):

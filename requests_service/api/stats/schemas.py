@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from marshmallow import fields, validate
 
-from marshmallow import ValidationError, fields, validate, validates_schema
-
-from requests_service.api.schemas_base import BaseSchema
+from requests_service.api.fees.schemas import FeeFiguresSchema
+from requests_service.api.schemas_base import BaseSchema, PeriodArgsSchema
 
 _AGENCY = {"description": "机关ID（默认本人所在机关）；监督机构可查看其下级机关"}
 _ROLLUP = {"description": "是否汇总所有下级机关（按机关层级）"}
-_DATES = validate.Range(
-    min=date(2000, 1, 1), max=date(2100, 12, 31), error="日期应在2000-01-01至2100-12-31之间。"
-)
 
 
-class StatisticsQueryArgsSchema(BaseSchema):
-    date_from = fields.Date(
-        required=True, validate=_DATES, metadata={"description": "统计期开始日期（含）"}
-    )
-    date_to = fields.Date(
-        required=True, validate=_DATES, metadata={"description": "统计期结束日期（含）"}
-    )
+class StatisticsQueryArgsSchema(PeriodArgsSchema):
     agency_id = fields.Integer(validate=validate.Range(min=1), metadata=_AGENCY)
     rollup = fields.Boolean(load_default=False, metadata=_ROLLUP)
     format = fields.String(
@@ -30,11 +19,6 @@ class StatisticsQueryArgsSchema(BaseSchema):
         validate=validate.OneOf(("json", "csv")),
         metadata={"description": "json 或 csv（UTF-8，带BOM，便于Excel打开）"},
     )
-
-    @validates_schema
-    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
-        if data["date_to"] < data["date_from"]:
-            raise ValidationError("结束日期不能早于开始日期。", "date_to")
 
 
 class AnnualReportQueryArgsSchema(BaseSchema):
@@ -99,18 +83,6 @@ class TimelinessSchema(BaseSchema):
     average_working_days = fields.Float(
         allow_none=True, metadata={"description": "收到至答复的平均工作日数（未扣除暂停）"}
     )
-
-
-class FeeFiguresSchema(BaseSchema):
-    notices_issued = fields.Integer()
-    amount_noticed = fields.String()
-    payments = fields.Integer()
-    collected = fields.String()
-    waivers = fields.Integer()
-    waived = fields.String()
-    refunds = fields.Integer()
-    refunded = fields.String()
-    net_collected = fields.String()
 
 
 class OpenFiguresSchema(BaseSchema):
