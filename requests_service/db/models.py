@@ -65,6 +65,10 @@ class Agency(Base):
     fee_waiver_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Optional local rule: no reply may be approved while a difficult-case filing awaits guidance.
     hold_reply_while_filing_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Art. 44 "several applicants" [D]: distinct applicants within the window that make a topic
+    # a candidate for proactive disclosure.
+    topic_min_applicants: Mapped[int] = mapped_column(Integer, default=3)
+    topic_window_days: Mapped[int] = mapped_column(Integer, default=365)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

@@ -52,6 +52,8 @@ AGENCY_AUDITED = (
     "correction_period_working_days",
     "fee_waiver_allowed",
     "hold_reply_while_filing_pending",
+    "topic_min_applicants",
+    "topic_window_days",
     "active",
 )
 
@@ -110,6 +112,8 @@ def _apply_agency_fields(agency: Agency, data: Mapping[str, Any]) -> None:
         "correction_period_working_days",
         "fee_waiver_allowed",
         "hold_reply_while_filing_pending",
+        "topic_min_applicants",
+        "topic_window_days",
         "active",
     ):
         if name in data:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
 from requests_service.db.models import (
+    Agency,
     Applicant,
     Case,
     PublishedItem,
@@ -38,9 +39,8 @@ from requests_service.services.access import Actor
 from requests_service.services.clock import legal_date, legal_today
 from requests_service.services.unit_of_work import UnitOfWork
 
+# How far back a new request looks for similar ones (the agency's candidate window is separate).
 WINDOW_DAYS = 365
-# [D] Art. 44 says "several applicants"; 3 distinct applicants within 12 months by default.
-CANDIDATE_MIN_APPLICANTS = 3
 MAX_CANDIDATES = 20
 SURGE_WINDOW_DAYS = 28
 
@@ -112,7 +112,9 @@ def index_request(session: Session, case: Case) -> Topic:
 
 
 def _refresh_topic(session: Session, topic: Topic, today: date) -> None:
-    since = utcnow() - timedelta(days=WINDOW_DAYS)
+    agency = session.get(Agency, topic.agency_id)
+    assert agency is not None
+    since = utcnow() - timedelta(days=agency.topic_window_days)
     topic.case_count = int(
         session.scalar(select(func.count()).select_from(Case).where(Case.topic_id == topic.id)) or 0
     )
@@ -126,7 +128,7 @@ def _refresh_topic(session: Session, topic: Topic, today: date) -> None:
         or 0
     )
     topic.last_on = max(topic.last_on, today)
-    if topic.status == "open" and topic.applicant_count >= CANDIDATE_MIN_APPLICANTS:
+    if topic.status == "open" and topic.applicant_count >= agency.topic_min_applicants:
         _topic_event(
             session,
             topic,

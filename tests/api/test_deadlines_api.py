@@ -62,6 +62,7 @@ def test_case_through_correction_consultation_fee_and_extension(client: Any, wor
     case = register(client, world, submitted_at="2026-03-10T15:00:00+08:00")
     case_id = case["id"]
     assert case["due_on"] == "2026-04-08"
+    assert case["correction_notice_due_on"] == "2026-03-19"  # PUB-DL-04
     ok(act(client, world, "handler", case_id, "start_review", on="2026-03-11"))
     paused = ok(
         act(

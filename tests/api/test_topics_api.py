@@ -146,3 +146,23 @@ def test_weird_texts_never_fail(client: Any, world: World) -> None:
     ):
         submit(client, world, text[:5000], serial + 20)
     assert client.get("/public/catalogue", query_string={"q": "😀"}).status_code == 200
+
+
+def test_candidate_threshold_is_an_agency_setting(client: Any, world: World) -> None:
+    changed = client.patch(
+        f"/admin/agencies/{world.agencies['A']}",
+        json={"topic_min_applicants": 2},
+        headers=world.auth("admin"),
+    )
+    assert changed.status_code == 200, changed.json
+    assert changed.json["topic_min_applicants"] == 2
+    for serial, text in enumerate(PARAPHRASES[:2], start=1):
+        submit(client, world, text, serial)
+    topic = client.get("/topics", headers=world.auth("handler")).json[0]
+    assert topic["status"] == "candidate"
+    bad = client.patch(
+        f"/admin/agencies/{world.agencies['A']}",
+        json={"topic_min_applicants": 0},
+        headers=world.auth("admin"),
+    )
+    assert bad.status_code == 422

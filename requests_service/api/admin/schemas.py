@@ -40,6 +40,14 @@ class AgencyCreateSchema(BaseSchema):
     correction_period_working_days = fields.Integer(validate=validate.Range(min=1, max=60))
     fee_waiver_allowed = fields.Boolean()
     hold_reply_while_filing_pending = fields.Boolean()
+    topic_min_applicants = fields.Integer(
+        validate=validate.Range(min=2, max=1000),
+        metadata={"description": "转为主动公开候选所需的不同申请人数（默认3）"},
+    )
+    topic_window_days = fields.Integer(
+        validate=validate.Range(min=7, max=3650),
+        metadata={"description": "统计窗口天数（默认365）"},
+    )
 
 
 class AgencyUpdateSchema(AgencyCreateSchema):
@@ -63,6 +71,14 @@ class AgencySchema(BaseSchema):
     correction_period_working_days = fields.Integer()
     fee_waiver_allowed = fields.Boolean()
     hold_reply_while_filing_pending = fields.Boolean()
+    topic_min_applicants = fields.Integer(
+        validate=validate.Range(min=2, max=1000),
+        metadata={"description": "转为主动公开候选所需的不同申请人数（默认3）"},
+    )
+    topic_window_days = fields.Integer(
+        validate=validate.Range(min=7, max=3650),
+        metadata={"description": "统计窗口天数（默认365）"},
+    )
     active = fields.Boolean()
 
 

@@ -31,6 +31,7 @@ from requests_service.api.etags import case_etag_data, check_if_match
 from requests_service.api.schemas_base import BaseSchema
 from requests_service.db.models import Attachment, Case, Note
 from requests_service.db.session import current_session
+from requests_service.domain.deadlines import correction_notice_due
 from requests_service.domain.lifecycle import CaseFacts, Role, allowed_actions
 from requests_service.services import attachments as attachment_service
 from requests_service.services import cases as case_service
@@ -58,7 +59,12 @@ def _detail(case: Case, actor_roles: frozenset[Role]) -> Case:
         for action in allowed_actions(case.state, role, facts):
             actions[action.value] = {"action": action.value, "label": action.label}
     case.allowed_actions = sorted(actions.values(), key=lambda a: a["action"])  # type: ignore[attr-defined]
-    case.clock = case_clock(session, case)  # type: ignore[attr-defined]
+    calendar = load_calendar(session)
+    case.clock = case_clock(session, case, calendar=calendar)  # type: ignore[attr-defined]
+    # The agency's own deadline: a correction notice within 7 working days of receipt (Art. 30).
+    case.correction_notice_due_on = (  # type: ignore[attr-defined]
+        correction_notice_due(calendar, case.receipt_date) if case.receipt_date else None
+    )
     case.fees = assessments_of(session, case.id)  # type: ignore[attr-defined]
     return case
 

@@ -217,7 +217,12 @@ class CaseDetailSchema(CaseSummarySchema):
     confirmed_at = fields.AwareDateTime(allow_none=True)
     registered_at = fields.AwareDateTime(allow_none=True)
     correction_requested = fields.Boolean()
-    correction_due_on = fields.Date(allow_none=True)
+    correction_due_on = fields.Date(allow_none=True, metadata={"description": "申请人补正期限"})
+    correction_notice_due_on = fields.Date(
+        allow_none=True,
+        dump_only=True,
+        metadata={"description": "本机关发出补正告知的期限（收到申请后7个工作日，第三十条）"},
+    )
     reply_reasons = fields.String()
     reply_legal_basis = fields.String()
     reply_details = fields.Dict()
