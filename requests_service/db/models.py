@@ -503,7 +503,10 @@ class RequestBandKey(Base):
     """MinHash LSH band keys of each application, shared by every process through the DB."""
 
     __tablename__ = "request_band_keys"
-    __table_args__ = (Index("ix_request_band_keys_agency_key", "agency_id", "band_key"),)
+    # Covers the candidate lookup (latest cases per key) without reading the table.
+    __table_args__ = (
+        Index("ix_request_band_keys_lookup", "agency_id", "band_key", "received_on", "case_id"),
+    )
 
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     band_key: Mapped[str] = mapped_column(String(24), primary_key=True)
