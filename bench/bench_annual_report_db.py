@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
-import secrets
 import statistics
 import sys
 import time
@@ -36,17 +35,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
+from throwaway_db import PG_SERVER, create_database, drop_database  # noqa: E402
 
 from requests_service.db.migrate import upgrade  # noqa: E402
 from requests_service.domain.lifecycle import CaseState  # noqa: E402
 from requests_service.domain.outcomes import Outcome  # noqa: E402
 from requests_service.domain.statistics import TOTAL  # noqa: E402
 from requests_service.services.statistics import annual_report, period_statistics  # noqa: E402
-
-PG_SERVER = "postgres@127.0.0.1:5432"
-PG_ADMIN_URL = f"postgresql+psycopg://{PG_SERVER}/postgres"
 
 TARGET_S = 1.0
 YEAR = 2026
@@ -135,26 +132,6 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 # ---------------------------------------------------------------- database
-
-
-def create_database() -> tuple[str, str]:
-    name = f"rs_bench_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return name, f"postgresql+psycopg://{PG_SERVER}/{name}"
-
-
-def drop_database(name: str) -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def copy_rows(

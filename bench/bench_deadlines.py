@@ -24,7 +24,6 @@ import io
 import json
 import pstats
 import random
-import secrets
 import statistics
 import sys
 import time
@@ -44,6 +43,7 @@ import psycopg  # noqa: E402
 from sqlalchemy import Engine, create_engine, event, inspect, text  # noqa: E402
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
+from throwaway_db import PG_SERVER, create_database, drop_database  # noqa: E402
 
 from requests_service.db.base import Base  # noqa: E402
 from requests_service.db.migrate import upgrade  # noqa: E402
@@ -58,9 +58,6 @@ from requests_service.services.calendar_admin import recompute_due_dates, save_y
 from requests_service.services.clock import legal_today, load_calendar  # noqa: E402
 from requests_service.services.dashboard import dashboard  # noqa: E402
 from requests_service.services.queries import case_list_query, paginate  # noqa: E402
-
-PG_SERVER = "postgres@127.0.0.1:5432"
-PG_ADMIN_URL = f"postgresql+psycopg://{PG_SERVER}/postgres"
 
 DASHBOARD_TARGET_S = 1.0
 RECOMPUTE_TARGET_PER_S = 20_000
@@ -158,26 +155,6 @@ def stopwatch() -> Iterator[list[float]]:
 
 
 # ---------------------------------------------------------------- database
-
-
-def create_database() -> tuple[str, str]:
-    name = f"rs_bench_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return name, f"postgresql+psycopg://{PG_SERVER}/{name}"
-
-
-def drop_database(name: str) -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def raw_connect(name: str) -> psycopg.Connection[Any]:

@@ -62,8 +62,9 @@ for _p in (ROOT, ROOT / "bench"):
 import numpy as np  # noqa: E402
 import psycopg  # noqa: E402
 from bench_similarity import generate  # noqa: E402
-from sqlalchemy import Engine, create_engine, event, func, select, text  # noqa: E402
+from sqlalchemy import Engine, event, func, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
+from throwaway_db import create_database, drop_database  # noqa: E402
 
 from requests_service.db.base import utcnow  # noqa: E402
 from requests_service.db.migrate import upgrade  # noqa: E402
@@ -84,8 +85,6 @@ from requests_service.domain.lifecycle import CaseState  # noqa: E402
 from requests_service.services.clock import SHANGHAI, legal_date, legal_today  # noqa: E402
 from requests_service.services.topics import WINDOW_DAYS, index_request  # noqa: E402
 
-PG_SERVER = "postgres@127.0.0.1:5432"
-PG_ADMIN_URL = f"postgresql+psycopg://{PG_SERVER}/postgres"
 TARGET_P99_MS = 50.0
 CASES_PER_APPLICANT = 2
 COPY_CHUNK_CASES = 5_000
@@ -377,26 +376,6 @@ def band_key_chunks(seed: Seed, agency_id: int, sep: str = "\t") -> Iterator[lis
 # ---------------------------------------------------------------- PostgreSQL
 
 
-def create_pg_database() -> tuple[str, str]:
-    name = f"rs_bench_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return name, f"postgresql+psycopg://{PG_SERVER}/{name}"
-
-
-def drop_pg_database(name: str) -> None:
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 def check_pg_columns(cur: psycopg.Cursor[Any], table: str, filled: Sequence[str]) -> None:
     """Fail fast if the schema gained a NOT NULL column without default that COPY misses."""
     cur.execute(
@@ -481,7 +460,7 @@ def load_postgres(url: str, seed: Seed, agency_id: int, min_applicants: int) -> 
                 cur.execute(f"VACUUM ANALYZE {table}")
         cur.execute(
             "SELECT pg_size_pretty(pg_total_relation_size('request_band_keys')),"
-            " pg_size_pretty(pg_relation_size('ix_request_band_keys_agency_key'))"
+            " pg_size_pretty(pg_relation_size('ix_request_band_keys_lookup'))"
         )
         total, ix = cur.fetchone() or ("?", "?")
         say(f"    request_band_keys: {total} with indexes; (agency_id, band_key) index {ix}")
@@ -544,9 +523,9 @@ def load_sqlite(path: Path, seed: Seed, agency_id: int, min_applicants: int) -> 
             )
             _sqlite_insert(con, "cases", CASE_COLUMNS, case_rows(seed, agency_id))
         (ix_sql,) = con.execute(
-            "SELECT sql FROM sqlite_master WHERE name = 'ix_request_band_keys_agency_key'"
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_request_band_keys_lookup'"
         ).fetchone()
-        con.execute("DROP INDEX ix_request_band_keys_agency_key")
+        con.execute("DROP INDEX ix_request_band_keys_lookup")
         n_keys = 0
         with stopwatch("insert band keys"):
             for lines in band_key_chunks(seed, agency_id, sep="\x1f"):
@@ -835,7 +814,7 @@ def run_backend(backend: str, args: argparse.Namespace, n_existing: int) -> None
     engine: Engine | None = None
     try:
         if backend == "postgresql":
-            name, url = create_pg_database()
+            name, url = create_database()
             say(f"database {name}: migrating")
         else:
             tmp = tempfile.TemporaryDirectory(prefix="rs_bench_")
@@ -857,6 +836,8 @@ def run_backend(backend: str, args: argparse.Namespace, n_existing: int) -> None
         probe = Probe.of(seed)
         del seed
         gc.collect()
+        # As gunicorn.conf.py does in each worker after loading the app.
+        gc.freeze()
         samples = measure(engine, factory, probe, agency_id, args.n, args.warmup, args.profile)
         report(backend, probe, samples, engine)
     finally:
@@ -866,7 +847,7 @@ def run_backend(backend: str, args: argparse.Namespace, n_existing: int) -> None
             if args.keep:
                 say(f"kept database {name}")
             else:
-                drop_pg_database(name)
+                drop_database(name)
                 say(f"dropped database {name}")
         if tmp is not None:
             tmp.cleanup()

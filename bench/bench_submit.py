@@ -37,7 +37,6 @@ GUNICORN = next(
     ),
     ROOT / ".venv" / "bin" / "gunicorn",
 )
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 HOST = "127.0.0.1"
 ENDPOINT = "/public/applications"
 STARTUP_TIMEOUT_S = 60.0
@@ -45,34 +44,9 @@ REQUEST_TIMEOUT_S = 60.0
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
+from throwaway_db import create_database, drop_database  # noqa: E402
 
 # ---------------------------------------------------------------- database
-
-
-def create_postgres_db() -> tuple[str, str]:
-    """Create ``rs_bench_<random>``; returns (name, SQLAlchemy URL)."""
-    from sqlalchemy import create_engine, text
-
-    name = f"rs_bench_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return name, f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-
-def drop_postgres_db(name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def seed_agency(url: str) -> int:
@@ -373,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if args.postgres:
                 backend = "postgresql"
-                pg_name, db_url = create_postgres_db()
+                pg_name, db_url = create_database()
             else:
                 backend = "sqlite"
                 db_url = f"sqlite:///{tmp / 'bench.sqlite'}"
@@ -400,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
             if proc is not None:
                 stop_gunicorn(proc)
             if pg_name is not None:
-                drop_postgres_db(pg_name)
+                drop_database(pg_name)
 
 
 def report(
