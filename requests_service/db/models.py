@@ -148,6 +148,8 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("agency_id", "case_year", "case_seq", name="uq_cases_agency_year_seq"),
         Index("ix_cases_agency_state_due", "agency_id", "state", "due_on"),
+        # A topic's recent arrivals (surge check) without scanning a popular topic's history.
+        Index("ix_cases_topic_submitted", "topic_id", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -196,7 +198,7 @@ class Case(Base):
     # Pieces under 一事一申请 for per-piece fees; an officer may split a multi-item application.
     pieces: Mapped[int] = mapped_column(Integer, default=1)
     # The group of similar requests this application joined at intake (frequent requests).
-    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
     replied_on: Mapped[date | None] = mapped_column(Date)
     delivered_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, union_all, update
+from sqlalchemy import Select, bindparam, func, insert, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -177,8 +177,19 @@ def _refresh_topic(session: Session, topic: Topic, case: Case, today: date) -> N
             session.scalar(select(func.count(func.distinct(in_topic.subquery().c[0])))) or 0
         )
     else:
+        # Start from this person's few applicant records (primary key and person_id index),
+        # not from the topic's thousands of cases.
+        person_id = _person(case.applicant)
         seen_before = session.scalar(
-            in_topic.where(Case.id != case.id, person == _person(case.applicant)).limit(1)
+            select(Case.id)
+            .join(Applicant, Applicant.id == Case.applicant_id)
+            .where(
+                or_(Applicant.id == person_id, Applicant.person_id == person_id),
+                Case.topic_id == topic.id,
+                Case.created_at >= since,
+                Case.id != case.id,
+            )
+            .limit(1)
         )
         if seen_before is None:
             topic.applicant_count += 1
