@@ -177,14 +177,20 @@ def _refresh_topic(session: Session, topic: Topic, case: Case, today: date) -> N
             session.scalar(select(func.count(func.distinct(in_topic.subquery().c[0])))) or 0
         )
     else:
-        # Start from this person's few applicant records (primary key and person_id index),
-        # not from the topic's thousands of cases.
+        # Two index lookups — this person's applicant records, then their cases — instead of a
+        # join the planner may run from the topic's side, scanning a popular topic's cases.
         person_id = _person(case.applicant)
+        records = list(
+            session.scalars(
+                select(Applicant.id).where(
+                    or_(Applicant.id == person_id, Applicant.person_id == person_id)
+                )
+            )
+        )
         seen_before = session.scalar(
             select(Case.id)
-            .join(Applicant, Applicant.id == Case.applicant_id)
             .where(
-                or_(Applicant.id == person_id, Applicant.person_id == person_id),
+                Case.applicant_id.in_(records),
                 Case.topic_id == topic.id,
                 Case.created_at >= since,
                 Case.id != case.id,
