@@ -593,41 +593,41 @@ def _facts(case: Case) -> CaseFacts:
 
 
 def apply_action(
-    session: Session,
-    actor: Actor,
-    case: Case,
-    action: Action,
-    data: Mapping[str, Any],
-    *,
-    expected_version: int | None = None,
+    session: Session, actor: Actor, case: Case, action: Action, data: Mapping[str, Any]
 ) -> Case:
     """Run one lifecycle action: domain guard, effects, one audit event, due date — one commit."""
     with UnitOfWork(session) as uow:
-        if expected_version is not None and case.version != expected_version:
-            raise Conflict("案件已被他人修改，请刷新后重试。")
-        transition = TRANSITIONS[action]
-        role = actor.acting_role(transition.roles) or actor.primary_role
-        before = case.state
-        after = next_state(before, action, role, _facts(case))
-        on = _effective_on(case, data)
-        changed = _apply_effects(session, actor, case, action, data, on)
-        case.state = after
-        case.updated_at = utcnow()
-        record_event(
-            session,
-            case,
-            actor=actor,
-            role=role,
-            action=action.value,
-            from_state=before,
-            to_state=after,
-            effective_on=on,
-            public=action in PUBLIC_ACTIONS,
-            data=changed,
-        )
-        refresh_due_date(session, case)
+        transition_case(session, actor, case, action, data)
         uow.commit()
         return case
+
+
+def transition_case(
+    session: Session, actor: Actor, case: Case, action: Action, data: Mapping[str, Any]
+) -> Case:
+    """The action without committing, for use cases that change more in the same transaction."""
+    transition = TRANSITIONS[action]
+    role = actor.acting_role(transition.roles) or actor.primary_role
+    before = case.state
+    after = next_state(before, action, role, _facts(case))
+    on = _effective_on(case, data)
+    changed = _apply_effects(session, actor, case, action, data, on)
+    case.state = after
+    case.updated_at = utcnow()
+    record_event(
+        session,
+        case,
+        actor=actor,
+        role=role,
+        action=action.value,
+        from_state=before,
+        to_state=after,
+        effective_on=on,
+        public=action in PUBLIC_ACTIONS,
+        data=changed,
+    )
+    refresh_due_date(session, case)
+    return case
 
 
 # ---------------------------------------------------------------- officer edits

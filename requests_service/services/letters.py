@@ -28,7 +28,7 @@ from requests_service.domain.errors import (
     Unavailable,
 )
 from requests_service.domain.fee_status import FeeStatus
-from requests_service.domain.lifecycle import Action, Role
+from requests_service.domain.lifecycle import Action, CaseState, Role
 from requests_service.domain.outcomes import Outcome, remedy_notice, validate_reply
 from requests_service.services.access import Actor
 from requests_service.services.clock import case_clock, legal_date, legal_today, load_calendar
@@ -591,5 +591,21 @@ def record_delivery(
                 "proof": letter.delivery_proof,
             },
         )
+        if letter.kind == "reply" and case.state is CaseState.REPLIED:
+            # Serving the reply letter is the case's delivery: one record, not two entries.
+            from requests_service.services.cases import transition_case
+
+            transition_case(
+                session,
+                actor,
+                case,
+                Action.DELIVER,
+                {
+                    "on": on,
+                    "delivery_method": letter.delivery_method,
+                    "proof": letter.delivery_proof,
+                    "comment": f"送达答复书{letter.document_number}",
+                },
+            )
         uow.commit()
         return letter

@@ -232,3 +232,27 @@ def test_blank_application_form(client: Any, world: World) -> None:
     assert "测试机关A" in text
     assert "政府信息公开申请表" in text
     assert client.get("/public/agencies/999/application-form").status_code == 404
+
+
+def test_delivering_the_reply_letter_delivers_the_case(
+    client: Any, world: World, inline_app: Any
+) -> None:
+    case = drafted_case(client, world)
+    ok(act(client, world, "approver", case["id"], "approve_reply"))
+    letter = new_letter(client, world, case["id"]).json
+    base = f"/cases/{case['id']}/letters/{letter['id']}"
+    client.post(f"{base}/approval", headers=world.auth("approver"))
+    client.post(f"{base}/issue", headers=world.auth("handler"))
+    delivered = client.post(
+        f"{base}/delivery",
+        json={"delivery_method": "post", "proof": "EMS回执 1234567890"},
+        headers=world.auth("registrar"),
+    )
+    assert delivered.status_code == 200, delivered.json
+    detail = client.get(f"/cases/{case['id']}", headers=world.auth("handler")).json
+    assert detail["state"] == "delivered"
+    assert detail["delivered_on"] == legal_today().isoformat()
+    history = client.get(f"/cases/{case['id']}/history", headers=world.auth("handler")).json
+    deliver = next(e for e in history if e["action"] == "deliver")
+    assert deliver["data"]["proof"] == "EMS回执 1234567890"
+    assert deliver["from_state"] == "replied" and deliver["to_state"] == "delivered"
