@@ -445,13 +445,9 @@ class DifficultCaseFiling(Base):
     close_note: Mapped[str | None] = mapped_column(Text)
 
 
-class FilingEvent(Base):
-    """Audit trail of a filing (who, when, from → to)."""
+class StatusEventColumns:
+    """Who moved a workflow record from one status to another, when, and with what data."""
 
-    __tablename__ = "filing_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    filing_id: Mapped[int] = mapped_column(ForeignKey("difficult_case_filings.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
@@ -459,6 +455,15 @@ class FilingEvent(Base):
     actor_name: Mapped[str] = mapped_column(String(80))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+
+
+class FilingEvent(StatusEventColumns, Base):
+    """Audit trail of a filing (who, when, from → to)."""
+
+    __tablename__ = "filing_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filing_id: Mapped[int] = mapped_column(ForeignKey("difficult_case_filings.id"), index=True)
 
 
 class RemedyRecord(Base):
@@ -516,18 +521,13 @@ class RequestBandKey(Base):
     received_on: Mapped[date] = mapped_column(Date)
 
 
-class TopicEvent(Base):
+class TopicEvent(StatusEventColumns, Base):
+    """Audit trail of a topic (candidate, converted, declined)."""
+
     __tablename__ = "topic_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)
-    action: Mapped[str] = mapped_column(String(40))
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str] = mapped_column(String(20))
-    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    actor_name: Mapped[str] = mapped_column(String(80))
-    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
 
 
 class PublishedItem(Base):
