@@ -1,35 +1,20 @@
-"""requests-service: case management for government information disclosure on application."""
+"""requests-service: case management for government information disclosure on application.
+
+The package itself imports nothing, so ``requests_service.domain`` loads without Flask. The app
+factory lives in :mod:`requests_service.app`; ``create_app`` is resolved lazily here so that
+``gunicorn "requests_service:create_app()"`` and ``flask --app requests_service`` keep working.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
-from flask_smorest import Api
-
-from requests_service.config import Config
+__all__ = ["create_app"]
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app; the only place one is built. Tests pass ``DATABASE_URL`` in ``config``."""
-    from requests_service.api import register_blueprints
-    from requests_service.api.errors import register_error_handlers
-    from requests_service.db import session as db_session
-    from requests_service.jobs.commands import register_commands
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from requests_service.app import create_app
 
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(Config.from_env().as_flask_config())
-    app.config.update(config or {})
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    # Let werkzeug refuse absurd bodies before reading them; the exact limit is checked per file.
-    app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
-    db_session.init_app(app)
-    api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}]})
-    register_blueprints(api)
-    register_error_handlers(app)
-    register_commands(app)
-    from requests_service.letters.service_adapter import missing_fonts
-
-    missing_fonts()  # logs an error at start-up when the letter fonts are not installed
-    return app
+        return create_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

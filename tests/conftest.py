@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from requests_service import create_app
+from requests_service.app import create_app
 from requests_service.db import migrate
 from requests_service.db.base import Base
 

@@ -14,7 +14,7 @@ reasons form one pause that ends when the last reason ends.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -276,6 +276,431 @@ def _bad(message: str, index: int, event: object, **details: Any) -> RuleViolati
     return RuleViolation(message, field=f"events[{index}]", event=repr(event), **details)
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One validated event, with where it came from for error messages."""
+
+    index: int
+    raw: object
+    type: ClockEventType
+    on: date
+    extra_working_days: int | None
+    deferred_due: date | None
+
+    def reject(self, message: str, **details: Any) -> RuleViolation:
+        return _bad(message, self.index, self.raw, **details)
+
+
+def _fields_of(ev: object) -> tuple[object, object, object, object]:
+    if type(ev) is ClockEvent:
+        return ev.type, ev.on, ev.extra_working_days, ev.deferred_due
+    return (
+        getattr(ev, "type", None),
+        getattr(ev, "on", None),
+        getattr(ev, "extra_working_days", None),
+        getattr(ev, "deferred_due", None),
+    )
+
+
+def _event_type(raw_type: object, index: int, ev: object) -> ClockEventType:
+    if isinstance(raw_type, ClockEventType):
+        return raw_type
+    if isinstance(raw_type, str) and raw_type in _EVENT_VALUES:
+        return ClockEventType(raw_type)
+    raise _bad("未知的事件类型", index, ev, field_name="type")
+
+
+def _validated(index: int, ev: object, receipt: date, previous: date) -> _Step:
+    """Shape checks for one event, apart from what it means for the clock."""
+    if index >= MAX_EVENTS:
+        raise _bad(f"事件过多（最多{MAX_EVENTS}个）", index, ev)
+    raw_type, on, extra_wd, new_due = _fields_of(ev)
+    etype = _event_type(raw_type, index, ev)
+    if not _is_plain_date(on):
+        raise _bad("事件日期应为日期", index, ev)
+    if extra_wd is not None and etype is not ClockEventType.EXTENSION_APPROVED:
+        raise _bad("只有批准延期事件可以填写延期工作日数", index, ev)
+    if new_due is not None and etype is not ClockEventType.DEFERRED_DUE_DATE_SET:
+        raise _bad("只有确定延迟答复期限事件可以填写延迟答复日期", index, ev)
+    if on < receipt:
+        raise _bad(f"事件日期{on.isoformat()}早于收到申请之日{receipt.isoformat()}", index, ev)
+    if on < previous:
+        raise _bad("事件须按日期先后顺序记录", index, ev, previous=previous.isoformat())
+    # Types are checked by the handlers that accept these fields.
+    return _Step(index, ev, etype, on, extra_wd, new_due)  # type: ignore[arg-type]
+
+
+class _ClockFold:
+    """The reply clock folded over the events: one handler per event type (``_HANDLERS``).
+
+    Mutable bookkeeping for one ``compute_clock`` call; never escapes it.
+    """
+
+    def __init__(
+        self,
+        calendar: WorkingCalendar,
+        receipt: date,
+        base_working_days: int,
+        channel: Channel | None,
+    ) -> None:
+        self.calendar = calendar
+        self.add = calendar.add_working_days
+        self.receipt = receipt
+        self.base = base_working_days
+        self.run = _Run(calendar, receipt)
+        self.start = receipt
+        self.extra = 0
+        self.deferred_budget: int | None = None
+        self.deferred_due: date | None = None
+        self.correction_sent = False
+        self.awaiting_correction = False
+        self.open_pauses: dict[str, int] = {}
+        self.intervals: list[tuple[date, date | None, list[str]]] = []
+        self.reasons_pending = False
+        self.reasons_received = False
+        self.finished: ClockState | None = None
+        self.finished_on: date | None = None
+        self.archived = False
+        self.late_by = 0
+        self.last_event_on = receipt
+        self.steps: list[str] = [self._receipt_step(channel)]
+
+    def _receipt_step(self, channel: Channel | None) -> str:
+        first_due = self.add(self.receipt, self.base)
+        via = ""
+        if channel is not None:
+            try:
+                via = f"（{Channel(channel).label}）"
+            except ValueError:
+                raise RuleViolation("未知的提交渠道", field="channel", value=str(channel)) from None
+        return (
+            f"{self.receipt.isoformat()} 收到申请{via}，自次日起计算{self.base}个工作日"
+            f" → {first_due.isoformat()}"
+        )
+
+    def budget(self) -> int:
+        if self.deferred_budget is not None:
+            return self.deferred_budget
+        return self.base + self.extra
+
+    def due(self, on: date) -> date:
+        due = self.run.due_for(self.budget(), on)
+        assert due is not None
+        return due
+
+    def end_pauses(self, on: date) -> None:
+        run = self.run
+        if run.pause_from is not None:
+            s, _, labels = self.intervals[-1]
+            self.intervals[-1] = (s, on, labels)
+            run.pause_from = None
+            run.run_from = on
+            self.open_pauses.clear()
+
+    def apply(self, step: _Step) -> None:
+        self.last_event_on = step.on
+        if self.archived:
+            raise step.reject("案件已办结归档，不能再记录事件")
+        if self.finished is not None and step.type is not ClockEventType.CLOSED:
+            raise step.reject(f"计时已结束（{self.finished.label}），只能记录办结归档")
+        _HANDLERS[step.type](self, step)
+
+    # -- handlers, one per event type ------------------------------------------------------
+
+    def correction_requested(self, step: _Step) -> None:
+        if self.correction_sent:
+            raise step.reject("补正告知应一次性告知全部事项（条例第三十条），不能再次发出")
+        if self.run.pause_from is not None:
+            raise step.reject("暂停计时期间不能发出补正告知")
+        if self.extra or self.deferred_budget is not None:
+            raise step.reject("已延期或确定延迟答复期限后不能再发出补正告知")
+        self.correction_sent = True
+        self.awaiting_correction = True
+        self.run.stop(step.on)
+        limit = self.add(self.receipt, CORRECTION_NOTICE_WORKING_DAYS)
+        late_note = (
+            f"（超过条例第三十条规定的7个工作日告知期限{limit.isoformat()}）"
+            if step.on > limit
+            else ""
+        )
+        self.steps.append(f"{step.on.isoformat()} 发出补正告知，答复期限停止计算{late_note}")
+
+    def correction_received(self, step: _Step) -> None:
+        if not self.awaiting_correction:
+            raise step.reject("未发出补正告知，不能记录收到补正材料")
+        self.awaiting_correction = False
+        self.start = step.on
+        self.run.restart(step.on)
+        due = self.add(step.on, self.base)
+        self.steps.append(
+            f"{step.on.isoformat()} 收到补正材料，重新起算{self.base}个工作日 → {due.isoformat()}"
+        )
+
+    def pause_opened(self, step: _Step) -> None:
+        kind = _PAUSE_OPEN[step.type]
+        if self.awaiting_correction:
+            raise step.reject("等待补正期间不能暂停计时")
+        if kind == _FEE and self.open_pauses.get(_FEE):
+            raise step.reject("已有未缴费的收费通知，不能重复发出")
+        day = step.on.isoformat()
+        if self.run.pause_from is not None:
+            self.open_pauses[kind] = self.open_pauses.get(kind, 0) + 1
+            labels = self.intervals[-1][2]
+            if _PAUSE_LABELS[kind] not in labels:
+                labels.append(_PAUSE_LABELS[kind])
+            self.steps.append(f"{day} {_OPEN_TEXT[step.type]}（计时已暂停）")
+            return
+        run = self.run
+        due_before = run.due_for(self.budget(), step.on)
+        used = run.counted_upto(step.on)
+        run.stop(step.on)
+        run.pause_from = step.on
+        self.intervals.append((step.on, None, [_PAUSE_LABELS[kind]]))
+        self.open_pauses[kind] = 1
+        if due_before is not None and step.on >= due_before:
+            note = f"（答复期限已于{due_before.isoformat()}届满，暂停不影响到期日）"
+        else:
+            note = f"（已用{used}个工作日）"
+        self.steps.append(f"{day} {_OPEN_TEXT[step.type]}，暂停计时{note}")
+
+    def pause_closed(self, step: _Step) -> None:
+        kind = _PAUSE_CLOSE[step.type]
+        if not self.open_pauses.get(kind):
+            opener = next(k for k, v in _PAUSE_OPEN.items() if v == kind)
+            raise step.reject(f"没有未结的“{opener.label}”事件，不能记录“{step.type.label}”")
+        self.open_pauses[kind] -= 1
+        if not self.open_pauses[kind]:
+            del self.open_pauses[kind]
+        day = step.on.isoformat()
+        if self.open_pauses:
+            self.steps.append(f"{day} {_CLOSE_TEXT[step.type]}（仍有其他暂停事由，继续暂停）")
+            return
+        self.end_pauses(step.on)
+        left = self.budget() - self.run.consumed
+        due = self.due(step.on)
+        if left > 0:
+            self.steps.append(
+                f"{day} {_CLOSE_TEXT[step.type]}，恢复计时，剩余{left}个工作日"
+                f" → {due.isoformat()}"
+            )
+        else:
+            self.steps.append(
+                f"{day} {_CLOSE_TEXT[step.type]}（答复期限已于{due.isoformat()}届满）"
+            )
+
+    def extension_approved(self, step: _Step) -> None:
+        extra_wd = step.extra_working_days
+        if not _is_int(extra_wd) or not 1 <= extra_wd <= MAX_EXTENSION_WORKING_DAYS:
+            raise step.reject("延期工作日数应为1至20之间的整数（条例第三十三条）")
+        if self.extra:
+            raise step.reject("延期答复只能批准一次（条例第三十三条）")
+        if self.deferred_budget is not None:
+            raise step.reject("已确定延迟答复期限，不能再批准延期")
+        if self.awaiting_correction:
+            raise step.reject("等待补正期间不能批准延期")
+        original = self.run.due_for(self.base, step.on)
+        assert original is not None
+        if step.on > original:
+            raise step.reject(
+                f"延期应在原答复期限{original.isoformat()}届满前批准并告知申请人"
+                "（条例第三十三条）"
+            )
+        self.extra = extra_wd
+        day = step.on.isoformat()
+        if self.run.pause_from is None:
+            self.steps.append(
+                f"{day} 批准延期{self.extra}个工作日 → {self.due(step.on).isoformat()}"
+            )
+        else:
+            self.steps.append(f"{day} 批准延期{self.extra}个工作日（计时暂停中，恢复计时后顺延）")
+
+    def reasons_requested(self, step: _Step) -> None:
+        if self.reasons_pending:
+            raise step.reject("已要求说明理由且尚未收到答复")
+        if self.awaiting_correction:
+            raise step.reject("等待补正期间不能要求说明理由")
+        self.reasons_pending = True
+        self.steps.append(
+            f"{step.on.isoformat()} 要求申请人说明理由（条例第三十五条），答复期限继续计算"
+        )
+
+    def reasons_received_(self, step: _Step) -> None:
+        if not self.reasons_pending:
+            raise step.reject("未要求说明理由，不能记录收到理由")
+        self.reasons_pending = False
+        self.reasons_received = True
+        self.steps.append(f"{step.on.isoformat()} 收到申请人说明的理由")
+
+    def deferred_due_date_set(self, step: _Step) -> None:
+        new_due = step.deferred_due
+        if not _is_plain_date(new_due):
+            raise step.reject("确定延迟答复期限须填写延迟答复日期（deferred_due）")
+        if not self.reasons_received:
+            raise step.reject(
+                "须先要求申请人说明理由并收到理由，才能确定延迟答复期限（条例第三十五条）"
+            )
+        if self.deferred_budget is not None:
+            raise step.reject("延迟答复期限已确定，不能再次确定")
+        if self.run.run_from is None:
+            raise step.reject("计时暂停或停止期间不能确定延迟答复期限")
+        current = self.due(step.on)
+        if new_due <= current or new_due <= step.on:
+            raise step.reject(
+                f"延迟答复期限应晚于现行答复期限{current.isoformat()}",
+                deferred_due=new_due.isoformat(),
+            )
+        # Civil Code Art. 203: a period ending on a day off ends on the next working day.
+        self.deferred_budget = self.run.counted_upto(new_due) + (
+            0 if self.calendar.is_working_day(new_due) else 1
+        )
+        self.deferred_due = new_due
+        self.steps.append(
+            f"{step.on.isoformat()} 确定延迟答复期限（条例第三十五条）{new_due.isoformat()}"
+            f" → {self.due(step.on).isoformat()}"
+        )
+
+    def reply_delivered(self, step: _Step) -> None:
+        on = step.on
+        day = on.isoformat()
+        self.end_pauses(on)
+        self.finished_on = on
+        if self.awaiting_correction:
+            self.finished = ClockState.MET
+            self.steps.append(f"{day} 送达答复")
+            return
+        due = self.due(on)
+        if on <= due:
+            self.finished = ClockState.MET
+            self.steps.append(f"{day} 送达答复，在答复期限{due.isoformat()}内")
+        else:
+            self.finished = ClockState.OVERDUE
+            self.late_by = _late_by(self.calendar, due, on)
+            self.steps.append(
+                f"{day} 送达答复，超过答复期限（{due.isoformat()}）{self.late_by}个工作日"
+            )
+
+    def withdrawn(self, step: _Step) -> None:
+        self.end_pauses(step.on)
+        self.finished = ClockState.STOPPED
+        self.finished_on = step.on
+        self.steps.append(f"{step.on.isoformat()} 申请人撤回申请，停止计时")
+
+    def closed(self, step: _Step) -> None:
+        self.archived = True
+        if self.finished is not None:
+            self.steps.append(f"{step.on.isoformat()} 办结归档")
+            return
+        self.end_pauses(step.on)
+        self.finished = ClockState.STOPPED
+        self.finished_on = step.on
+        self.steps.append(f"{step.on.isoformat()} 终止办理（行政机关不再处理），停止计时")
+
+    # -- the result as of ``today`` ----------------------------------------------------------
+
+    def state_on(
+        self, today: date, reply_due: date | None, used: int
+    ) -> tuple[ClockState, int, str | None]:
+        """State, working days left and pause reason as of ``today``."""
+        if self.finished is not None:
+            return self.finished, 0, None
+        if self.awaiting_correction:
+            return ClockState.STOPPED, 0, _AWAITING_CORRECTION_LABEL
+        assert reply_due is not None
+        if today > reply_due:
+            self.late_by = _late_by(self.calendar, reply_due, today)
+            self.steps.append(
+                f"截至{today.isoformat()}已超过答复期限（{reply_due.isoformat()}）"
+                f"{self.late_by}个工作日"
+            )
+            return ClockState.OVERDUE, 0, None
+        left = max(0, self.budget() - used)
+        pause_from = self.run.pause_from
+        if pause_from is None:
+            return ClockState.RUNNING, left, None
+        reason = "、".join(self.intervals[-1][2])
+        resume = today if today > pause_from else pause_from
+        self.steps.append(
+            f"计时暂停中（{reason}）；如于{resume.isoformat()}恢复计时，"
+            f"答复期限为{reply_due.isoformat()}"
+        )
+        return ClockState.PAUSED, left, reason
+
+    def provisional(self, reply_due: date | None) -> bool:
+        # original_due never exceeds reply_due (its budget is never larger).
+        last_relied = self.last_event_on
+        if reply_due is not None and reply_due > last_relied:
+            last_relied = reply_due
+        calendar = self.calendar
+        if not calendar.range_is_provisional(self.receipt, last_relied):
+            return False
+        years = sorted(
+            {
+                y
+                for y in range(self.receipt.year, last_relied.year + 1)
+                if y not in calendar.official_years
+            }
+        )
+        self.steps.append(
+            f"注：{'、'.join(str(y) for y in years)}年国务院节假日安排尚未载入，"
+            "相关日期为预计日期，载入正式安排后将重新计算"
+        )
+        return True
+
+    def result(self, today: date) -> Clock:
+        if self.awaiting_correction:
+            original_due: date | None = None
+            reply_due: date | None = None
+        else:
+            original_due = self.run.due_for(self.base, today)
+            reply_due = self.run.due_for(self.budget(), today)
+        finished_on = self.finished_on
+        end_point = finished_on if finished_on is not None and finished_on < today else today
+        used = self.run.counted_upto(end_point)
+        state, left, pause_reason = self.state_on(today, reply_due, used)
+        provisional = self.provisional(reply_due)
+        return _new_clock(
+            {
+                "receipt_date": self.receipt,
+                "start_date": self.start,
+                "original_due": original_due,
+                "reply_due": reply_due,
+                "extended": bool(self.extra),
+                "extension_days": self.extra,
+                "paused_intervals": tuple(
+                    PausedInterval(s, e, "、".join(lb)) for s, e, lb in self.intervals
+                ),
+                "working_days_used": used,
+                "working_days_left": left,
+                "state": state,
+                "pause_reason": pause_reason,
+                "provisional": provisional,
+                "explanation": tuple(self.steps),
+                "late_by_working_days": self.late_by,
+                "deferred_due": self.deferred_due,
+                "base_working_days": self.base,
+            }
+        )
+
+
+_HANDLERS: dict[ClockEventType, Callable[[_ClockFold, _Step], None]] = {
+    ClockEventType.CORRECTION_REQUESTED: _ClockFold.correction_requested,
+    ClockEventType.CORRECTION_RECEIVED: _ClockFold.correction_received,
+    ClockEventType.THIRD_PARTY_CONSULT_SENT: _ClockFold.pause_opened,
+    ClockEventType.FEE_NOTICE_SENT: _ClockFold.pause_opened,
+    ClockEventType.THIRD_PARTY_REPLY_RECEIVED: _ClockFold.pause_closed,
+    ClockEventType.FEE_PAID: _ClockFold.pause_closed,
+    ClockEventType.FEE_WAIVED: _ClockFold.pause_closed,
+    ClockEventType.EXTENSION_APPROVED: _ClockFold.extension_approved,
+    ClockEventType.REASONS_REQUESTED: _ClockFold.reasons_requested,
+    ClockEventType.REASONS_RECEIVED: _ClockFold.reasons_received_,
+    ClockEventType.DEFERRED_DUE_DATE_SET: _ClockFold.deferred_due_date_set,
+    ClockEventType.REPLY_DELIVERED: _ClockFold.reply_delivered,
+    ClockEventType.WITHDRAWN: _ClockFold.withdrawn,
+    ClockEventType.CLOSED: _ClockFold.closed,
+}
+assert set(_HANDLERS) == set(ClockEventType), "every event type needs a handler"
+
+
 def compute_clock(
     calendar: WorkingCalendar,
     receipt_date: date,
@@ -316,355 +741,10 @@ def compute_clock(
         raise RuleViolation("当前日期应为日期", field="today")
     if not _is_int(base_working_days) or base_working_days < 1:
         raise RuleViolation("答复期限工作日数应为正整数", field="base_working_days")
-    add = calendar.add_working_days
-    run = _Run(calendar, receipt_date)
-    start = receipt_date
-    extra = 0
-    deferred_budget: int | None = None
-    deferred_due: date | None = None
-    correction_sent = False
-    awaiting_correction = False
-    open_pauses: dict[str, int] = {}
-    intervals: list[tuple[date, date | None, list[str]]] = []
-    reasons_pending = False
-    reasons_received = False
-    finished: ClockState | None = None
-    finished_on: date | None = None
-    archived = False
-    late_by = 0
-    last_event_on = receipt_date
-    steps: list[str] = []
-    due: date | None
-
-    def budget() -> int:
-        return deferred_budget if deferred_budget is not None else base_working_days + extra
-
-    first_due = add(receipt_date, base_working_days)
-    via = ""
-    if channel is not None:
-        try:
-            via = f"（{Channel(channel).label}）"
-        except ValueError:
-            raise RuleViolation("未知的提交渠道", field="channel", value=str(channel)) from None
-    steps.append(
-        f"{receipt_date.isoformat()} 收到申请{via}，自次日起计算{base_working_days}个工作日"
-        f" → {first_due.isoformat()}"
-    )
-
-    def end_pauses(on: date) -> None:
-        if run.pause_from is not None:
-            s, _, labels = intervals[-1]
-            intervals[-1] = (s, on, labels)
-            run.pause_from = None
-            run.run_from = on
-            open_pauses.clear()
-
+    fold = _ClockFold(calendar, receipt_date, base_working_days, channel)
     for index, ev in enumerate(events):
-        if index >= MAX_EVENTS:
-            raise _bad(f"事件过多（最多{MAX_EVENTS}个）", index, ev)
-        raw_type: object
-        on: object
-        extra_wd: object
-        new_due: object
-        if type(ev) is ClockEvent:
-            raw_type, on, extra_wd, new_due = ev.type, ev.on, ev.extra_working_days, ev.deferred_due
-        else:
-            raw_type = getattr(ev, "type", None)
-            on = getattr(ev, "on", None)
-            extra_wd = getattr(ev, "extra_working_days", None)
-            new_due = getattr(ev, "deferred_due", None)
-        etype: ClockEventType
-        if isinstance(raw_type, ClockEventType):
-            etype = raw_type
-        elif isinstance(raw_type, str) and raw_type in _EVENT_VALUES:
-            etype = ClockEventType(raw_type)
-        else:
-            raise _bad("未知的事件类型", index, ev, field_name="type")
-        if not _is_plain_date(on):
-            raise _bad("事件日期应为日期", index, ev)
-        if extra_wd is not None and etype is not ClockEventType.EXTENSION_APPROVED:
-            raise _bad("只有批准延期事件可以填写延期工作日数", index, ev)
-        if new_due is not None and etype is not ClockEventType.DEFERRED_DUE_DATE_SET:
-            raise _bad("只有确定延迟答复期限事件可以填写延迟答复日期", index, ev)
-        if on < receipt_date:
-            raise _bad(
-                f"事件日期{on.isoformat()}早于收到申请之日{receipt_date.isoformat()}", index, ev
-            )
-        if on < last_event_on:
-            raise _bad("事件须按日期先后顺序记录", index, ev, previous=last_event_on.isoformat())
-        last_event_on = on
-        day = on.isoformat()
-
-        if archived:
-            raise _bad("案件已办结归档，不能再记录事件", index, ev)
-        if finished is not None and etype is not ClockEventType.CLOSED:
-            raise _bad(f"计时已结束（{finished.label}），只能记录办结归档", index, ev)
-
-        if etype is ClockEventType.CORRECTION_REQUESTED:
-            if correction_sent:
-                raise _bad("补正告知应一次性告知全部事项（条例第三十条），不能再次发出", index, ev)
-            if run.pause_from is not None:
-                raise _bad("暂停计时期间不能发出补正告知", index, ev)
-            if extra or deferred_budget is not None:
-                raise _bad("已延期或确定延迟答复期限后不能再发出补正告知", index, ev)
-            correction_sent = True
-            awaiting_correction = True
-            run.stop(on)
-            limit = add(receipt_date, CORRECTION_NOTICE_WORKING_DAYS)
-            late_note = (
-                f"（超过条例第三十条规定的7个工作日告知期限{limit.isoformat()}）"
-                if on > limit
-                else ""
-            )
-            steps.append(f"{day} 发出补正告知，答复期限停止计算{late_note}")
-
-        elif etype is ClockEventType.CORRECTION_RECEIVED:
-            if not awaiting_correction:
-                raise _bad("未发出补正告知，不能记录收到补正材料", index, ev)
-            awaiting_correction = False
-            start = on
-            run.restart(on)
-            due = add(on, base_working_days)
-            steps.append(
-                f"{day} 收到补正材料，重新起算{base_working_days}个工作日 → {due.isoformat()}"
-            )
-
-        elif etype in _PAUSE_OPEN:
-            kind = _PAUSE_OPEN[etype]
-            if awaiting_correction:
-                raise _bad("等待补正期间不能暂停计时", index, ev)
-            if kind == _FEE and open_pauses.get(_FEE):
-                raise _bad("已有未缴费的收费通知，不能重复发出", index, ev)
-            if run.pause_from is None:
-                due_before = run.due_for(budget(), on)
-                used = run.counted_upto(on)
-                run.stop(on)
-                run.pause_from = on
-                intervals.append((on, None, [_PAUSE_LABELS[kind]]))
-                open_pauses[kind] = 1
-                if due_before is not None and on >= due_before:
-                    note = f"（答复期限已于{due_before.isoformat()}届满，暂停不影响到期日）"
-                else:
-                    note = f"（已用{used}个工作日）"
-                steps.append(f"{day} {_OPEN_TEXT[etype]}，暂停计时{note}")
-            else:
-                open_pauses[kind] = open_pauses.get(kind, 0) + 1
-                labels = intervals[-1][2]
-                if _PAUSE_LABELS[kind] not in labels:
-                    labels.append(_PAUSE_LABELS[kind])
-                steps.append(f"{day} {_OPEN_TEXT[etype]}（计时已暂停）")
-
-        elif etype in _PAUSE_CLOSE:
-            kind = _PAUSE_CLOSE[etype]
-            if not open_pauses.get(kind):
-                opener = next(k for k, v in _PAUSE_OPEN.items() if v == kind)
-                raise _bad(f"没有未结的“{opener.label}”事件，不能记录“{etype.label}”", index, ev)
-            open_pauses[kind] -= 1
-            if not open_pauses[kind]:
-                del open_pauses[kind]
-            if open_pauses:
-                steps.append(f"{day} {_CLOSE_TEXT[etype]}（仍有其他暂停事由，继续暂停）")
-            else:
-                end_pauses(on)
-                left = budget() - run.consumed
-                due = run.due_for(budget(), on)
-                assert due is not None
-                if left > 0:
-                    steps.append(
-                        f"{day} {_CLOSE_TEXT[etype]}，恢复计时，剩余{left}个工作日"
-                        f" → {due.isoformat()}"
-                    )
-                else:
-                    steps.append(f"{day} {_CLOSE_TEXT[etype]}（答复期限已于{due.isoformat()}届满）")
-
-        elif etype is ClockEventType.EXTENSION_APPROVED:
-            if not _is_int(extra_wd) or not 1 <= extra_wd <= MAX_EXTENSION_WORKING_DAYS:
-                raise _bad("延期工作日数应为1至20之间的整数（条例第三十三条）", index, ev)
-            if extra:
-                raise _bad("延期答复只能批准一次（条例第三十三条）", index, ev)
-            if deferred_budget is not None:
-                raise _bad("已确定延迟答复期限，不能再批准延期", index, ev)
-            if awaiting_correction:
-                raise _bad("等待补正期间不能批准延期", index, ev)
-            original = run.due_for(base_working_days, on)
-            assert original is not None
-            if on > original:
-                raise _bad(
-                    f"延期应在原答复期限{original.isoformat()}届满前批准并告知申请人"
-                    "（条例第三十三条）",
-                    index,
-                    ev,
-                )
-            extra = extra_wd
-            if run.pause_from is None:
-                due = run.due_for(budget(), on)
-                assert due is not None
-                steps.append(f"{day} 批准延期{extra}个工作日 → {due.isoformat()}")
-            else:
-                steps.append(f"{day} 批准延期{extra}个工作日（计时暂停中，恢复计时后顺延）")
-
-        elif etype is ClockEventType.REASONS_REQUESTED:
-            if reasons_pending:
-                raise _bad("已要求说明理由且尚未收到答复", index, ev)
-            if awaiting_correction:
-                raise _bad("等待补正期间不能要求说明理由", index, ev)
-            reasons_pending = True
-            steps.append(f"{day} 要求申请人说明理由（条例第三十五条），答复期限继续计算")
-
-        elif etype is ClockEventType.REASONS_RECEIVED:
-            if not reasons_pending:
-                raise _bad("未要求说明理由，不能记录收到理由", index, ev)
-            reasons_pending = False
-            reasons_received = True
-            steps.append(f"{day} 收到申请人说明的理由")
-
-        elif etype is ClockEventType.DEFERRED_DUE_DATE_SET:
-            if not _is_plain_date(new_due):
-                raise _bad("确定延迟答复期限须填写延迟答复日期（deferred_due）", index, ev)
-            if not reasons_received:
-                raise _bad(
-                    "须先要求申请人说明理由并收到理由，才能确定延迟答复期限（条例第三十五条）",
-                    index,
-                    ev,
-                )
-            if deferred_budget is not None:
-                raise _bad("延迟答复期限已确定，不能再次确定", index, ev)
-            if run.run_from is None:
-                raise _bad("计时暂停或停止期间不能确定延迟答复期限", index, ev)
-            current = run.due_for(budget(), on)
-            assert current is not None
-            if new_due <= current or new_due <= on:
-                raise _bad(
-                    f"延迟答复期限应晚于现行答复期限{current.isoformat()}",
-                    index,
-                    ev,
-                    deferred_due=new_due.isoformat(),
-                )
-            # Civil Code Art. 203: a period ending on a day off ends on the next working day.
-            deferred_budget = run.counted_upto(new_due) + (
-                0 if calendar.is_working_day(new_due) else 1
-            )
-            deferred_due = new_due
-            due = run.due_for(deferred_budget, on)
-            assert due is not None
-            steps.append(
-                f"{day} 确定延迟答复期限（条例第三十五条）{new_due.isoformat()} → {due.isoformat()}"
-            )
-
-        elif etype is ClockEventType.REPLY_DELIVERED:
-            end_pauses(on)
-            if awaiting_correction:
-                finished = ClockState.MET
-                steps.append(f"{day} 送达答复")
-            else:
-                due = run.due_for(budget(), on)
-                assert due is not None
-                if on <= due:
-                    finished = ClockState.MET
-                    steps.append(f"{day} 送达答复，在答复期限{due.isoformat()}内")
-                else:
-                    finished = ClockState.OVERDUE
-                    late_by = _late_by(calendar, due, on)
-                    steps.append(
-                        f"{day} 送达答复，超过答复期限（{due.isoformat()}）{late_by}个工作日"
-                    )
-            finished_on = on
-
-        elif etype is ClockEventType.WITHDRAWN:
-            end_pauses(on)
-            finished = ClockState.STOPPED
-            finished_on = on
-            steps.append(f"{day} 申请人撤回申请，停止计时")
-
-        elif etype is ClockEventType.CLOSED:
-            archived = True
-            if finished is None:
-                end_pauses(on)
-                finished = ClockState.STOPPED
-                finished_on = on
-                steps.append(f"{day} 终止办理（行政机关不再处理），停止计时")
-            else:
-                steps.append(f"{day} 办结归档")
-
-    effective = budget()
-    if awaiting_correction:
-        original_due: date | None = None
-        reply_due: date | None = None
-    else:
-        original_due = run.due_for(base_working_days, today)
-        reply_due = run.due_for(effective, today)
-    end_point = finished_on if finished_on is not None and finished_on < today else today
-    used = run.counted_upto(end_point)
-    pause_reason: str | None = None
-
-    if finished is not None:
-        state = finished
-        left = 0
-    elif awaiting_correction:
-        state = ClockState.STOPPED
-        left = 0
-        pause_reason = _AWAITING_CORRECTION_LABEL
-    else:
-        assert reply_due is not None
-        left = max(0, effective - used)
-        if today > reply_due:
-            state = ClockState.OVERDUE
-            left = 0
-            late_by = _late_by(calendar, reply_due, today)
-            steps.append(
-                f"截至{today.isoformat()}已超过答复期限（{reply_due.isoformat()}）{late_by}个工作日"
-            )
-        elif run.pause_from is not None:
-            state = ClockState.PAUSED
-            pause_reason = "、".join(intervals[-1][2])
-            resume = today if today > run.pause_from else run.pause_from
-            steps.append(
-                f"计时暂停中（{pause_reason}）；如于{resume.isoformat()}恢复计时，"
-                f"答复期限为{reply_due.isoformat()}"
-            )
-        else:
-            state = ClockState.RUNNING
-
-    # original_due never exceeds reply_due (its budget is never larger).
-    last_relied = last_event_on
-    if reply_due is not None and reply_due > last_relied:
-        last_relied = reply_due
-    provisional = calendar.range_is_provisional(receipt_date, last_relied)
-    if provisional:
-        years = sorted(
-            {
-                y
-                for y in range(receipt_date.year, last_relied.year + 1)
-                if y not in calendar.official_years
-            }
-        )
-        steps.append(
-            f"注：{'、'.join(str(y) for y in years)}年国务院节假日安排尚未载入，"
-            "相关日期为预计日期，载入正式安排后将重新计算"
-        )
-
-    return _new_clock(
-        {
-            "receipt_date": receipt_date,
-            "start_date": start,
-            "original_due": original_due,
-            "reply_due": reply_due,
-            "extended": bool(extra),
-            "extension_days": extra,
-            "paused_intervals": tuple(
-                PausedInterval(s, e, "、".join(lb)) for s, e, lb in intervals
-            ),
-            "working_days_used": used,
-            "working_days_left": left,
-            "state": state,
-            "pause_reason": pause_reason,
-            "provisional": provisional,
-            "explanation": tuple(steps),
-            "late_by_working_days": late_by,
-            "deferred_due": deferred_due,
-            "base_working_days": base_working_days,
-        }
-    )
+        fold.apply(_validated(index, ev, receipt_date, fold.last_event_on))
+    return fold.result(today)
 
 
 def _new_clock(fields: dict[str, Any]) -> Clock:

@@ -9,7 +9,7 @@ LETTER_QUEUE = "letters"
 
 def issue_letter_task(letter_id: int) -> dict[str, Any]:
     """RQ entry point: builds its own app (config from the environment) and issues the letter."""
-    from requests_service import create_app
+    from requests_service.app import create_app
 
     app = create_app()
     with app.app_context():

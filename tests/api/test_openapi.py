@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openapi_spec_validator import validate
 
-from requests_service import create_app
+from requests_service.app import create_app
 from requests_service.api.spec import render_spec
 
 SPEC = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"

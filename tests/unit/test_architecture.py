@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,9 @@ FORBIDDEN = (
 ALLOWED_OWN = "requests_service.domain"
 
 
-@pytest.mark.parametrize("path", sorted(DOMAIN.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(DOMAIN.rglob("*.py")), ids=lambda p: str(p.relative_to(DOMAIN))
+)
 def test_domain_module_imports_no_framework(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
@@ -35,3 +39,18 @@ def test_domain_module_imports_no_framework(path: Path) -> None:
             assert root not in FORBIDDEN, f"{path.name} imports {name}"
             if root == "requests_service":
                 assert name.startswith(ALLOWED_OWN), f"{path.name} imports {name}"
+
+
+def test_domain_imports_without_any_framework_loaded() -> None:
+    """``import requests_service.domain.*`` must not drag Flask in through the package."""
+    code = (
+        "import sys, pkgutil, importlib, requests_service.domain as d\n"
+        "for m in pkgutil.walk_packages(d.__path__, d.__name__ + '.'):\n"
+        "    importlib.import_module(m.name)\n"
+        f"bad = sorted(n for n in sys.modules if n.split('.')[0] in {FORBIDDEN!r})\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "", f"importing the domain loaded: {out}"
