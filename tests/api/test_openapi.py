@@ -7,8 +7,8 @@ from pathlib import Path
 
 from openapi_spec_validator import validate
 
-from requests_service.app import create_app
 from requests_service.api.spec import render_spec
+from requests_service.app import create_app
 
 SPEC = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 

@@ -17,6 +17,7 @@ from requests_service.domain.channels import (
     required_timestamp_field,
     requires_confirmation,
 )
+from requests_service.domain.deadline_calculator import evaluate_deadline_vector
 from requests_service.domain.deadlines import (
     Clock,
     ClockEvent,
@@ -25,7 +26,6 @@ from requests_service.domain.deadlines import (
     compute_clock,
     correction_notice_due,
     correction_period_due,
-    evaluate_deadline_vector,
     fee_payment_due,
     third_party_opinion_due,
     validate_extension,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from requests_service.domain.calendar import WorkingCalendar, load_bundled_arrangements
-from requests_service.domain.deadlines import evaluate_deadline_vector
+from requests_service.domain.deadline_calculator import evaluate_deadline_vector
 from requests_service.domain.fees import evaluate_fee_vector
 
 REPO_COPY = Path(__file__).resolve().parents[1] / "data" / "vectors.json"

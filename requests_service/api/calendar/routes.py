@@ -20,7 +20,7 @@ from requests_service.api.calendar.schemas import (
 )
 from requests_service.db.models import Agency, CalendarChange
 from requests_service.db.session import current_session
-from requests_service.domain.deadlines import evaluate_deadline_vector
+from requests_service.domain.deadline_calculator import evaluate_deadline_vector
 from requests_service.domain.lifecycle import Role
 from requests_service.services import calendar_admin
 from requests_service.services.clock import load_calendar
