@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
 
 from requests_service.app import create_app
 from requests_service.db import migrate
@@ -89,28 +90,75 @@ def _wipe(url: str) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    url = _migrated(request, request.param)
-    try:
-        yield url
-    finally:
-        _wipe(url)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A database upgraded to head, shared by the run; tests leave it as they found it."""
+    return _migrated(request, request.param)
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Any]:
-    application = create_app(
+@pytest.fixture(scope="session")
+def _shared_apps() -> Iterator[dict[str, Any]]:
+    """One app per backend for the whole run (building one per test dominated the suite)."""
+    apps: dict[str, Any] = {}
+    yield apps
+    for application in apps.values():
+        application.extensions["db_engine"].dispose()
+
+
+def _build_app(database_url: str, upload_dir: Path) -> Any:
+    return create_app(
         {
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
-            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "UPLOAD_DIR": str(upload_dir),
             "TESTING": True,
             "MAX_UPLOAD_BYTES": 256 * 1024,
             "MAX_CONTENT_LENGTH": 512 * 1024,
         }
     )
-    yield application
-    application.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def app(
+    request: pytest.FixtureRequest,
+    database_url: str,
+    tmp_path: Path,
+    _shared_apps: dict[str, Any],
+) -> Iterator[Any]:
+    """The app, with everything the test writes rolled back afterwards.
+
+    Each test runs inside one outer transaction on one connection; the services' commits become
+    SAVEPOINT releases (SQLAlchemy's ``join_transaction_mode="create_savepoint"``), and the outer
+    transaction is rolled back at the end. Tests marked ``commits`` (several threads or processes
+    must see each other's commits) get an app of their own and the tables are wiped afterwards.
+    """
+    if request.node.get_closest_marker("commits"):
+        application = _build_app(database_url, tmp_path / "uploads")
+        try:
+            yield application
+        finally:
+            application.extensions["db_engine"].dispose()
+            _wipe(database_url)
+        return
+    application = _shared_apps.get(database_url)
+    if application is None:
+        application = _shared_apps[database_url] = _build_app(database_url, tmp_path / "uploads")
+    saved_config = dict(application.config)
+    saved_factory = application.extensions["db_session_factory"]
+    application.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    connection = application.extensions["db_engine"].connect()
+    outer = connection.begin()
+    application.extensions["db_session_factory"] = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    try:
+        yield application
+    finally:
+        application.extensions["db_session_factory"] = saved_factory
+        application.config.clear()
+        application.config.update(saved_config)
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ def test_retried_submission_makes_one_case(client: Any, world: World) -> None:
     assert different.status_code == 409
 
 
+@pytest.mark.commits
 def test_concurrent_retries_make_one_case(app: Any, world: World) -> None:
     results: list[int] = []
 
@@ -60,6 +61,7 @@ def test_concurrent_retries_make_one_case(app: Any, world: World) -> None:
         assert len(c.get("/cases", headers=world.auth("registrar")).json) == 1
 
 
+@pytest.mark.commits
 def test_concurrent_registrations_get_distinct_gapless_numbers(app: Any, world: World) -> None:
     numbers: list[str] = []
     errors: list[Any] = []

@@ -190,6 +190,7 @@ def test_render_failure_leaves_case_unchanged_and_number_free(
     assert issued.json["document_number"] == f"A公复〔{YEAR}〕1号"
 
 
+@pytest.mark.commits
 def test_issue_through_redis_queue(
     client: Any, world: World, app: Any, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
