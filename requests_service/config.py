@@ -24,7 +24,6 @@ class Config:
     SECRET_KEY: str = "dev-only-change-me"
     UPLOAD_DIR: str = str(DEFAULT_INSTANCE / "uploads")
     LETTER_TEMPLATES_DIR: str = str(Path(__file__).resolve().parent.parent / "letter_templates")
-    TIMEZONE: str = "Asia/Shanghai"
     SQL_ECHO: bool = False
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     # "rq": letters are rendered by an RQ worker (`rq worker letters`); "inline": in the request.
@@ -74,7 +73,6 @@ class Config:
             LETTER_TEMPLATES_DIR=os.environ.get(
                 "LETTER_TEMPLATES_DIR", defaults.LETTER_TEMPLATES_DIR
             ),
-            TIMEZONE=os.environ.get("TIMEZONE", defaults.TIMEZONE),
             SQL_ECHO=os.environ.get("SQL_ECHO", "") not in ("", "0", "false"),
             REDIS_URL=os.environ.get("REDIS_URL", defaults.REDIS_URL),
             LETTER_QUEUE=os.environ.get("LETTER_QUEUE", defaults.LETTER_QUEUE),

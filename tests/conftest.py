@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from requests_service.app import create_app
 from requests_service.db import migrate
 from requests_service.db.base import Base
+from requests_service.timekeeping import FixedClock, use_clock
 
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -164,3 +166,10 @@ def app(
 @pytest.fixture
 def client(app: Any) -> Any:
     return app.test_client()
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[FixedClock]:
+    """Fix "now" for everything the test calls: Tuesday 10 March 2026, 10:00 Beijing time."""
+    with use_clock(FixedClock.on_legal_date(date(2026, 3, 10))) as clock:
+        yield clock

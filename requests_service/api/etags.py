@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from flask import request
 from flask_smorest import abort
 from flask_smorest.etag import EtagMixin
 
-from requests_service.db.models import Case
+
+class Case(Protocol):
+    """Whatever carries a case's identity and optimistic-lock version."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def version(self) -> int: ...
 
 
 def case_etag_data(case: Case) -> dict[str, Any]:

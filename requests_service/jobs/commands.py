@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
@@ -15,6 +15,7 @@ from requests_service.domain.lifecycle import Action, Role
 from requests_service.services import admin as admin_service
 from requests_service.services import cases as case_service
 from requests_service.services.access import actor_for_user, hash_token
+from requests_service.timekeeping import utcnow
 
 
 def register_commands(app: Flask) -> None:
@@ -170,7 +171,7 @@ def seed_demo() -> None:
     from requests_service.db.models import Case
 
     if not session.scalar(select(Case.id).where(Case.agency_id == ndrc.id)):
-        now = datetime.now(UTC)
+        now = utcnow()
         samples = (
             "2025年本市重点建设项目计划及投资完成情况",
             "示范区2025年征收补偿标准文件",

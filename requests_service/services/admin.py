@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +21,10 @@ from requests_service.domain.errors import Conflict, NotFound, RuleViolation
 from requests_service.domain.lifecycle import Role
 from requests_service.domain.outcomes import Outcome, OutcomeGroup
 from requests_service.services.access import Actor, descendant_agency_ids, hash_token, new_token
+from requests_service.services.lapses import LapseReport, close_lapsed_cases
+from requests_service.services.queries import paginate
 from requests_service.services.unit_of_work import UnitOfWork
+from requests_service.services.views import Annotated
 
 INTAKE_FIELDS = {
     "name": "intake_office_name",
@@ -363,3 +366,65 @@ def update_negative_entry(
         )
         uow.commit()
         return entry
+
+
+# ---------------------------------------------------------------- read models and jobs
+
+
+def list_managed_agencies(
+    session: Session, actor: Actor, *, page: int, page_size: int
+) -> tuple[Sequence[Agency], int]:
+    """The actor's agency and those below it."""
+    ids = managed_agency_ids(session, actor)
+    query = select(Agency).where(Agency.id.in_(ids)).order_by(Agency.id)
+    return paginate(session, query, page=page, page_size=page_size)
+
+
+def list_managed_users(
+    session: Session, actor: Actor, *, page: int, page_size: int
+) -> tuple[Sequence[User], int]:
+    ids = managed_agency_ids(session, actor)
+    query = select(User).where(User.agency_id.in_(ids)).order_by(User.id)
+    return paginate(session, query, page=page, page_size=page_size)
+
+
+def user_tokens(session: Session, actor: Actor, user_id: int) -> Sequence[ApiToken]:
+    """A managed user's tokens (only hashes are stored, and they are never shown)."""
+    user = get_managed_user(session, actor, user_id)
+    return session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    ).all()
+
+
+def issue_token_for(
+    session: Session, actor: Actor, user_id: int, name: str
+) -> Annotated[ApiToken]:
+    """Issue a token for a managed user; the plain value is in the result, and only there."""
+    user = get_managed_user(session, actor, user_id)
+    token, plain = issue_token(session, user, name, actor)
+    return Annotated(token, token=plain)
+
+
+def negative_list(session: Session, actor: Actor, agency_id: int) -> Sequence[NegativeListEntry]:
+    """An agency's negative list (负面清单), for its officers and the agencies above it."""
+    if not actor.can_see_agency(agency_id):
+        get_managed_agency(session, actor, agency_id)
+    return session.scalars(
+        select(NegativeListEntry)
+        .where(NegativeListEntry.agency_id == agency_id)
+        .order_by(NegativeListEntry.id)
+    ).all()
+
+
+def close_lapsed_in_managed(session: Session, actor: Actor) -> LapseReport:
+    """Close lapsed cases of the agencies the actor manages (the daily job, on demand)."""
+    return close_lapsed_cases(session, agency_ids=managed_agency_ids(session, actor))
+
+
+def admin_events(
+    session: Session, actor: Actor, *, page: int, page_size: int
+) -> tuple[Sequence[AdminEvent], int]:
+    """Audit trail of administrative changes in the managed agencies, newest first."""
+    ids = managed_agency_ids(session, actor)
+    query = select(AdminEvent).where(AdminEvent.agency_id.in_(ids)).order_by(AdminEvent.id.desc())
+    return paginate(session, query, page=page, page_size=page_size)

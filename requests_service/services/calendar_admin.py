@@ -12,7 +12,7 @@ from sqlalchemy import Text, bindparam, cast, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
-from requests_service.db.models import CalendarChange, CalendarYear, Case
+from requests_service.db.models import Agency, CalendarChange, CalendarYear, Case
 from requests_service.domain.calendar import (
     WorkingCalendar,
     YearArrangement,
@@ -20,29 +20,20 @@ from requests_service.domain.calendar import (
     load_bundled_arrangements,
     validate_arrangement,
 )
+from requests_service.domain.deadline_calculator import evaluate_deadline_vector
 from requests_service.domain.deadlines import compute_clock
-from requests_service.domain.errors import RuleViolation
+from requests_service.domain.errors import Forbidden, NotFound, RuleViolation
 from requests_service.domain.lifecycle import OPEN_STATES
 from requests_service.services.access import Actor
-from requests_service.services.clock import clock_events_from, legal_today, load_calendar
+from requests_service.services.clock import (
+    clock_events_from,
+    legal_today,
+    load_calendar,
+    stored_arrangements,
+)
 from requests_service.services.unit_of_work import UnitOfWork
 
 BATCH = 5000
-
-
-def stored_arrangements(session: Session) -> list[YearArrangement]:
-    rows = session.scalars(select(CalendarYear).order_by(CalendarYear.year))
-    return [
-        YearArrangement.from_dict(
-            {
-                "year": row.year,
-                "source_ref": row.source_ref,
-                "days_off": row.days_off,
-                "makeup_workdays": row.makeup_workdays,
-            }
-        )
-        for row in rows
-    ]
 
 
 def calendar_overview(session: Session, today: date | None = None) -> dict[str, Any]:
@@ -71,6 +62,11 @@ def calendar_overview(session: Session, today: date | None = None) -> dict[str, 
     }
 
 
+def evaluate_deadline(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The public due-date calculator on the calendar in force."""
+    return evaluate_deadline_vector(load_calendar(session), data)
+
+
 @dataclass(frozen=True)
 class CalendarUpdate:
     year: int
@@ -78,8 +74,36 @@ class CalendarUpdate:
     cases_changed: int
 
 
+YEAR_RANGE = range(2000, 2101)
+
+
+def official_year(session: Session, year: int) -> YearArrangement:
+    """The official arrangement in force for ``year``: stored first, then bundled."""
+    for arrangement in (*stored_arrangements(session), *load_bundled_arrangements()):
+        if arrangement.year == year:
+            return arrangement
+    raise NotFound(f"{year}年尚未载入国务院节假日安排，按暂定日历计算。")
+
+
+def recent_changes(session: Session, limit: int = 200) -> list[CalendarChange]:
+    """The calendar's audit trail, newest first."""
+    return list(
+        session.scalars(select(CalendarChange).order_by(CalendarChange.id.desc()).limit(limit))
+    )
+
+
+def _require_national_admin(session: Session, actor: Actor) -> None:
+    agency = session.get(Agency, actor.agency_id) if actor.agency_id is not None else None
+    if agency is None or agency.parent_id is not None:
+        # The calendar is national: only administrators of a top-level body may change it.
+        raise Forbidden("只有最上级机关的管理员可以维护全国工作日历。")
+
+
 def save_year(session: Session, actor: Actor, year: int, data: Mapping[str, Any]) -> CalendarUpdate:
     """Load or correct one year's official arrangement; audit it; re-compute open due dates."""
+    _require_national_admin(session, actor)
+    if year not in YEAR_RANGE:
+        raise RuleViolation("年份应在2000至2100之间。", fields={"year": ["超出范围。"]})
     if data.get("year") not in (None, year):
         raise RuleViolation("请求体中的年份与地址中的年份不一致。", fields={"year": ["不一致。"]})
     arrangement = YearArrangement.from_dict({**data, "year": year})

@@ -139,6 +139,7 @@ def _applicant_from(session: Session, data: Mapping[str, Any], secret_key: str) 
         email=data.get("email"),
         postcode=data.get("postcode"),
         address=data.get("address"),
+        today=legal_today(),
     )
     fingerprint = id_fingerprint(cleaned.id_type, cleaned.id_number, secret_key.encode())
     # Each application keeps the applicant's details as submitted (letters go to that address);

@@ -3,27 +3,48 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from requests_service.db.models import Case
-from requests_service.domain.calendar import WorkingCalendar, load_bundled_arrangements
+from requests_service.db.models import CalendarYear, Case
+from requests_service.domain.calendar import (
+    WorkingCalendar,
+    YearArrangement,
+    load_bundled_arrangements,
+)
 from requests_service.domain.deadlines import Clock, ClockEvent, ClockEventType, compute_clock
+from requests_service.timekeeping import LEGAL_ZONE as SHANGHAI
+from requests_service.timekeeping import legal_date, legal_today
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+__all__ = [
+    "SHANGHAI",
+    "case_clock",
+    "clock_events_from",
+    "legal_date",
+    "legal_today",
+    "load_calendar",
+    "refresh_due_date",
+    "stored_arrangements",
+]
 
 
-def legal_today(now: datetime | None = None) -> date:
-    """Statutory dates are calendar days in Asia/Shanghai, whatever the server's zone."""
-    return (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).date()
-
-
-def legal_date(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
+def stored_arrangements(session: Session) -> list[YearArrangement]:
+    """The years an administrator loaded or corrected; they override the bundled years."""
+    rows = session.scalars(select(CalendarYear).order_by(CalendarYear.year))
+    return [
+        YearArrangement.from_dict(
+            {
+                "year": row.year,
+                "source_ref": row.source_ref,
+                "days_off": row.days_off,
+                "makeup_workdays": row.makeup_workdays,
+            }
+        )
+        for row in rows
+    ]
 
 
 _CALENDARS: dict[tuple[tuple[int, str], ...], WorkingCalendar] = {}
@@ -36,8 +57,6 @@ def load_calendar(session: Session) -> WorkingCalendar:
     years' update stamps read from the database on every call: a change made through another
     worker is seen at once (no case state is cached).
     """
-    from requests_service.db.models import CalendarYear
-
     key = tuple(
         (year, stamp.isoformat())
         for year, stamp in session.execute(
@@ -46,8 +65,6 @@ def load_calendar(session: Session) -> WorkingCalendar:
     )
     calendar = _CALENDARS.get(key)
     if calendar is None:
-        from requests_service.services.calendar_admin import stored_arrangements
-
         arrangements = {a.year: a for a in load_bundled_arrangements()}
         for arrangement in stored_arrangements(session):
             arrangements[arrangement.year] = arrangement

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -36,7 +36,9 @@ from requests_service.domain.oversight import (
 from requests_service.services.access import Actor
 from requests_service.services.clock import legal_today, load_calendar
 from requests_service.services.history import record_event
+from requests_service.services.queries import paginate
 from requests_service.services.unit_of_work import UnitOfWork
+from requests_service.services.views import Annotated
 
 
 def oversight_office_of(session: Session, agency_id: int) -> Agency:
@@ -217,13 +219,41 @@ def act_on_filing(
         return filing
 
 
-def filing_view(session: Session, filing: DifficultCaseFiling) -> DifficultCaseFiling:
-    """Attach the 'file at once' figure: working days between the trigger and the filing."""
+def filing_view(session: Session, filing: DifficultCaseFiling) -> Annotated[DifficultCaseFiling]:
+    """The filing with the 'file at once' figure: working days from the trigger to the filing."""
     calendar = load_calendar(session)
-    filing.working_days_to_file = calendar.working_days_between(  # type: ignore[attr-defined]
-        filing.trigger_on, filing.filed_on
+    return Annotated(
+        filing,
+        working_days_to_file=calendar.working_days_between(filing.trigger_on, filing.filed_on),
     )
-    return filing
+
+
+def case_filings(
+    session: Session, actor: Actor, case: Case
+) -> list[Annotated[DifficultCaseFiling]]:
+    rows = session.scalars(
+        select(DifficultCaseFiling)
+        .where(DifficultCaseFiling.case_id == case.id)
+        .order_by(DifficultCaseFiling.id)
+    )
+    return [filing_view(session, filing) for filing in rows]
+
+
+def list_filings(
+    session: Session, actor: Actor, filters: Mapping[str, Any], *, page: int, page_size: int
+) -> tuple[list[Annotated[DifficultCaseFiling]], int]:
+    """The queue: filings made with the actor's office (or by its agencies), newest first."""
+    rows, total = paginate(
+        session, visible_filings_query(actor, filters), page=page, page_size=page_size
+    )
+    return [filing_view(session, filing) for filing in rows], total
+
+
+def filing_history(session: Session, actor: Actor, filing_id: int) -> Sequence[FilingEvent]:
+    filing = get_filing_for_office(session, actor, filing_id)
+    return session.scalars(
+        select(FilingEvent).where(FilingEvent.filing_id == filing.id).order_by(FilingEvent.id)
+    ).all()
 
 
 def pending_filing(session: Session, case_id: int) -> DifficultCaseFiling | None:
@@ -276,11 +306,20 @@ def add_remedy_record(
         return row
 
 
+def case_remedies(session: Session, case: Case) -> Sequence[RemedyRecord]:
+    return session.scalars(
+        select(RemedyRecord).where(RemedyRecord.case_id == case.id).order_by(RemedyRecord.id)
+    ).all()
+
+
 def update_remedy_record(
-    session: Session, actor: Actor, case: Case, row: RemedyRecord, data: Mapping[str, Any]
+    session: Session, actor: Actor, case: Case, remedy_id: int, data: Mapping[str, Any]
 ) -> RemedyRecord:
     """E.g. a pending reconsideration is decided: result, decision date, reasons."""
     with UnitOfWork(session) as uow:
+        row = session.get(RemedyRecord, remedy_id)
+        if row is None or row.case_id != case.id:
+            raise NotFound("复议/诉讼记录不存在。")
         merged = {
             "kind": row.kind,
             "body": row.body,

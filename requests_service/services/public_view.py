@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from requests_service.db.models import Case
+from requests_service.db.models import Agency, Case, Letter
+from requests_service.domain.errors import NotFound
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.services.clock import case_clock
 from requests_service.services.fees import assessments_of
 from requests_service.services.history import case_events
-from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, letters_of
+from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, get_letter, letters_of
+from requests_service.services.queries import paginate
 
 EVENT_LABELS = {"submit": "在线提交申请"}
 
@@ -105,3 +109,40 @@ def tracking_view(session: Session, case: Case) -> dict[str, Any]:
             if letter.status == "issued" and letter.kind in APPLICANT_KINDS
         ],
     }
+
+
+def public_agencies(
+    session: Session, filters: Mapping[str, Any], *, page: int, page_size: int
+) -> tuple[Sequence[Agency], int]:
+    """Agencies that accept applications (not oversight offices), by name or parent."""
+    query = select(Agency).where(Agency.active.is_(True), Agency.is_oversight_office.is_(False))
+    if filters.get("q"):
+        query = query.where(Agency.name.contains(filters["q"], autoescape=True))
+    if filters.get("parent_id") is not None:
+        query = query.where(Agency.parent_id == filters["parent_id"])
+    return paginate(session, query.order_by(Agency.id), page=page, page_size=page_size)
+
+
+def submission_receipt(case: Case, secret: str) -> dict[str, Any]:
+    """What the applicant gets on submitting online; plain JSON values, because the same body
+    is stored for Idempotency-Key replays."""
+    return {
+        "tracking_code": case.tracking_code,
+        "tracking_secret": secret,
+        "state": case.state.value,
+        "state_label": case.state.label,
+        "agency_name": case.agency.name if case.agency else "",
+        "submitted_at": case.submitted_at.isoformat(),
+        "message": (
+            "申请已提交。受理机关确认收到后登记，答复期限自确认收到之日的次日起计算"
+            "（《政府信息公开条例》第三十一条、第三十三条）。请凭查询码和查询密码查询办理进度。"
+        ),
+    }
+
+
+def applicant_letter(session: Session, case: Case, letter_id: int) -> Letter:
+    """An issued letter addressed to the applicant; anything else does not exist for them."""
+    letter = get_letter(session, case, letter_id)
+    if letter.kind not in APPLICANT_KINDS or letter.status != "issued":
+        raise NotFound("文书不存在。")
+    return letter

@@ -7,7 +7,8 @@ shares it and it survives restarts; only the handful of candidates are re-ranked
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
@@ -37,6 +38,7 @@ from requests_service.domain.similarity import (
 )
 from requests_service.services.access import Actor
 from requests_service.services.clock import legal_date, legal_today
+from requests_service.services.queries import paginate
 from requests_service.services.unit_of_work import UnitOfWork
 
 # How far back a new request looks for similar ones (the agency's candidate window is separate).
@@ -328,6 +330,118 @@ def decide_topic(session: Session, actor: Actor, topic: Topic, data: Mapping[str
         topic.decided_by_user_id = actor.user_id
         uow.commit()
         return topic
+
+
+def list_topics(
+    session: Session,
+    actor: Actor,
+    *,
+    page: int,
+    page_size: int,
+    status: str | None = None,
+    agency_id: int | None = None,
+    min_applicants: int | None = None,
+) -> tuple[Sequence[Topic], int]:
+    """Groups of similar requests the actor may see, most applicants first."""
+    query = select(Topic).where(Topic.agency_id.in_(actor.visible_agency_ids))
+    if status:
+        query = query.where(Topic.status == status)
+    if agency_id is not None:
+        query = query.where(Topic.agency_id == agency_id)
+    if min_applicants:
+        query = query.where(Topic.applicant_count >= min_applicants)
+    return paginate(
+        session,
+        query.order_by(Topic.applicant_count.desc(), Topic.last_on.desc(), Topic.id),
+        page=page,
+        page_size=page_size,
+    )
+
+
+def topic_history(session: Session, actor: Actor, topic_id: int) -> Sequence[TopicEvent]:
+    topic = get_topic(session, actor, topic_id)
+    return session.scalars(
+        select(TopicEvent).where(TopicEvent.topic_id == topic.id).order_by(TopicEvent.id)
+    ).all()
+
+
+def list_alerts(
+    session: Session, actor: Actor, *, page: int, page_size: int
+) -> tuple[Sequence[SurgeAlert], int]:
+    """Surge alerts of the actor's agencies (the oversight office sees those under it)."""
+    return paginate(
+        session,
+        select(SurgeAlert)
+        .where(SurgeAlert.agency_id.in_(actor.visible_agency_ids))
+        .order_by(SurgeAlert.day.desc(), SurgeAlert.id.desc()),
+        page=page,
+        page_size=page_size,
+    )
+
+
+def acknowledge_alert(session: Session, actor: Actor, alert_id: int) -> SurgeAlert:
+    """Record that a response plan is being prepared; audited on the alert's topic."""
+    with UnitOfWork(session) as uow:
+        alert = session.get(SurgeAlert, alert_id)
+        if alert is None or not actor.can_see_agency(alert.agency_id):
+            raise NotFound("预警不存在。")
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at = utcnow()
+            topic = session.get(Topic, alert.topic_id)
+            if topic is not None:
+                _topic_event(
+                    session,
+                    topic,
+                    actor,
+                    topic.status,
+                    "acknowledge_alert",
+                    {"alert_id": alert.id, "day": alert.day.isoformat()},
+                )
+            uow.commit()
+        return alert
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """A published item as the catalogue shows it; ``score`` only when searching."""
+
+    id: int
+    agency_id: int
+    topic_id: int | None
+    title: str
+    location: str
+    category: str
+    published_on: date
+    score: float | None = None
+
+    @classmethod
+    def of(cls, item: PublishedItem, score: float | None = None) -> CatalogueEntry:
+        return cls(
+            id=item.id,
+            agency_id=item.agency_id,
+            topic_id=item.topic_id,
+            title=item.title,
+            location=item.location,
+            category=item.category,
+            published_on=item.published_on,
+            score=None if score is None else round(score, 3),
+        )
+
+
+def catalogue(
+    session: Session, *, q: str | None = None, agency_id: int | None = None
+) -> list[CatalogueEntry]:
+    """The public catalogue, newest first; with ``q``, the items closest to that text."""
+    if q:
+        return [
+            CatalogueEntry.of(item, score)
+            for item, score in search_catalogue(session, q, agency_id=agency_id)
+        ]
+    query = select(PublishedItem)
+    if agency_id is not None:
+        query = query.where(PublishedItem.agency_id == agency_id)
+    items = session.scalars(query.order_by(PublishedItem.published_on.desc()).limit(200))
+    return [CatalogueEntry.of(item) for item in items]
 
 
 def search_catalogue(

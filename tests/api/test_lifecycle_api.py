@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from requests_service.timekeeping import FixedClock
 from tests.factories import World, company, person
 
 
@@ -46,7 +47,9 @@ def ok(response: Any) -> dict[str, Any]:
     return response.json
 
 
-def test_online_submission_through_archive(client: Any, world: World) -> None:
+def test_online_submission_through_archive(
+    client: Any, world: World, fixed_clock: FixedClock
+) -> None:
     submitted = client.post(
         "/public/applications",
         json={
@@ -66,10 +69,11 @@ def test_online_submission_through_archive(client: Any, world: World) -> None:
     assert tracked.json["due_on"] is None
     case_id = client.get("/cases", headers=world.auth("registrar")).json[0]["id"]
 
-    today = date.today()
     case = ok(act(client, world, "registrar", case_id, "register"))
     assert case["state"] == "registered"
-    assert case["case_number"] == f"A依申〔{today.year}〕第0001号" or case["receipt_date"]
+    # Submitted online at 10:00 on a working day: received that day (Art. 31(3)).
+    assert case["receipt_date"] == "2026-03-10"
+    assert case["case_number"] == "A依申〔2026〕第0001号"
     assert case["due_on"] is not None
     ok(act(client, world, "handler", case_id, "start_review"))
     case = ok(

@@ -54,3 +54,30 @@ def test_domain_imports_without_any_framework_loaded() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "", f"importing the domain loaded: {out}"
+
+
+API = DOMAIN.parent / "api"
+# The HTTP error adapter maps the database's conflict/outage exceptions to 409/503.
+API_MAY_IMPORT = {"errors.py": ("sqlalchemy.exc", "sqlalchemy.orm.exc")}
+
+
+def _imported_names(path: Path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+@pytest.mark.parametrize("path", sorted(API.rglob("*.py")), ids=lambda p: str(p.relative_to(API)))
+def test_routes_reach_the_database_only_through_services(path: Path) -> None:
+    """Routes translate HTTP to service calls: no queries, no ORM models, no commits."""
+    allowed = API_MAY_IMPORT.get(str(path.relative_to(API)), ())
+    for name in _imported_names(path):
+        if name in allowed:
+            continue
+        assert name.split(".")[0] != "sqlalchemy", f"{path.name} imports {name}"
+        assert not name.startswith("requests_service.db.models"), f"{path.name} imports {name}"
+        assert not name.startswith("requests_service.db.base"), f"{path.name} imports {name}"

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from requests_service.api.admin.schemas import (
     AdminEventSchema,
@@ -24,12 +23,9 @@ from requests_service.api.admin.schemas import (
     UserUpdateSchema,
 )
 from requests_service.api.auth import current_actor
-from requests_service.db.models import AdminEvent, Agency, ApiToken, NegativeListEntry, User
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import admin as admin_service
-from requests_service.services.lapses import close_lapsed_cases
-from requests_service.services.queries import paginate
 
 blp = Blueprint(
     "admin", __name__, url_prefix="/admin", description="系统管理：机关、用户、角色、令牌、负面清单"
@@ -45,11 +41,9 @@ class Agencies(MethodView):
     def get(self, pagination_parameters: Any) -> Any:
         """Agencies you manage (your own and those below it)"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        session = current_session()
-        ids = admin_service.managed_agency_ids(session, actor)
-        rows, total = paginate(
-            session,
-            select(Agency).where(Agency.id.in_(ids)).order_by(Agency.id),
+        rows, total = admin_service.list_managed_agencies(
+            current_session(),
+            actor,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
@@ -87,11 +81,9 @@ class Users(MethodView):
     def get(self, pagination_parameters: Any) -> Any:
         """Users of the agencies you manage"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        session = current_session()
-        ids = admin_service.managed_agency_ids(session, actor)
-        rows, total = paginate(
-            session,
-            select(User).where(User.agency_id.in_(ids)).order_by(User.id),
+        rows, total = admin_service.list_managed_users(
+            current_session(),
+            actor,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
@@ -122,22 +114,14 @@ class UserTokens(MethodView):
     def get(self, user_id: int) -> Any:
         """A user's tokens (hashes are never shown)"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        session = current_session()
-        user = admin_service.get_managed_user(session, actor, user_id)
-        return session.scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
-        ).all()
+        return admin_service.user_tokens(current_session(), actor, user_id)
 
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, TokenSchema)
     def post(self, data: dict[str, Any], user_id: int) -> Any:
         """Issue a bearer token for a user; the plain token is shown only now"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        session = current_session()
-        user = admin_service.get_managed_user(session, actor, user_id)
-        token, plain = admin_service.issue_token(session, user, data["name"], actor)
-        token.token = plain  # type: ignore[attr-defined]
-        return token
+        return admin_service.issue_token_for(current_session(), actor, user_id, data["name"])
 
 
 @blp.route("/tokens/<int:token_id>")
@@ -155,14 +139,7 @@ class NegativeList(MethodView):
     def get(self, agency_id: int) -> Any:
         """The agency's negative list (负面清单): information it does not disclose, with basis"""
         actor = current_actor(*OFFICERS)
-        session = current_session()
-        if not actor.can_see_agency(agency_id):
-            admin_service.get_managed_agency(session, actor, agency_id)
-        return session.scalars(
-            select(NegativeListEntry)
-            .where(NegativeListEntry.agency_id == agency_id)
-            .order_by(NegativeListEntry.id)
-        ).all()
+        return admin_service.negative_list(current_session(), actor, agency_id)
 
     @blp.arguments(NegativeListEntryCreateSchema)
     @blp.response(201, NegativeListEntrySchema)
@@ -189,9 +166,7 @@ class CloseLapsedJob(MethodView):
         """Close cases whose correction or fee period lapsed (also run daily by `flask
         close-lapsed`); idempotent"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        session = current_session()
-        ids = admin_service.managed_agency_ids(session, actor)
-        return close_lapsed_cases(session, agency_ids=ids)
+        return admin_service.close_lapsed_in_managed(current_session(), actor)
 
 
 @blp.route("/events")
@@ -201,11 +176,9 @@ class AdminEvents(MethodView):
     def get(self, pagination_parameters: Any) -> Any:
         """Audit trail of administrative changes in the agencies you manage, newest first"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        session = current_session()
-        ids = admin_service.managed_agency_ids(session, actor)
-        rows, total = paginate(
-            session,
-            select(AdminEvent).where(AdminEvent.agency_id.in_(ids)).order_by(AdminEvent.id.desc()),
+        rows, total = admin_service.admin_events(
+            current_session(),
+            actor,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )

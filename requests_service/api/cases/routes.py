@@ -8,7 +8,6 @@ from flask import current_app, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
-from sqlalchemy import select
 
 from requests_service.api.auth import current_actor
 from requests_service.api.cases.schemas import (
@@ -29,18 +28,13 @@ from requests_service.api.cases.schemas import (
 )
 from requests_service.api.etags import case_etag_data, check_if_match
 from requests_service.api.schemas_base import BaseSchema
-from requests_service.db.models import Attachment, Case, Note
 from requests_service.db.session import current_session
-from requests_service.domain.deadlines import correction_notice_due
-from requests_service.domain.lifecycle import CaseFacts, Role, allowed_actions
+from requests_service.domain.lifecycle import Role
 from requests_service.services import attachments as attachment_service
+from requests_service.services import case_views
 from requests_service.services import cases as case_service
-from requests_service.services.clock import case_clock, load_calendar
 from requests_service.services.dashboard import dashboard
-from requests_service.services.fees import assessments_of
-from requests_service.services.history import case_events, record_event
-from requests_service.services.queries import case_list_query, paginate
-from requests_service.services.unit_of_work import UnitOfWork
+from requests_service.services.history import case_events
 
 blp = Blueprint("cases", __name__, url_prefix="/cases", description="案件办理（工作人员）")
 
@@ -48,25 +42,8 @@ OFFICER_ROLES = (Role.REGISTRAR, Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN,
 WORKING_ROLES = (Role.REGISTRAR, Role.HANDLER, Role.APPROVER)
 
 
-def _detail(case: Case, actor_roles: frozenset[Role]) -> Case:
-    """Attach what the detail view adds to the stored case: next actions and the clock."""
-    session = current_session()
-    facts = CaseFacts(
-        correction_requested_before=case.correction_requested, extended_before=case.extended
-    )
-    actions: dict[str, dict[str, str]] = {}
-    for role in actor_roles:
-        for action in allowed_actions(case.state, role, facts):
-            actions[action.value] = {"action": action.value, "label": action.label}
-    case.allowed_actions = sorted(actions.values(), key=lambda a: a["action"])  # type: ignore[attr-defined]
-    calendar = load_calendar(session)
-    case.clock = case_clock(session, case, calendar=calendar)  # type: ignore[attr-defined]
-    # The agency's own deadline: a correction notice within 7 working days of receipt (Art. 30).
-    case.correction_notice_due_on = (  # type: ignore[attr-defined]
-        correction_notice_due(calendar, case.receipt_date) if case.receipt_date else None
-    )
-    case.fees = assessments_of(session, case.id)  # type: ignore[attr-defined]
-    return case
+def _detail(case: case_views.Case, actor_roles: frozenset[Role], **extra: Any) -> Any:
+    return case_views.case_detail(current_session(), case, actor_roles, **extra)
 
 
 @blp.route("")
@@ -77,10 +54,10 @@ class Cases(MethodView):
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """List cases of your agency (oversight: of the agencies under you), filtered and sorted"""
         actor = current_actor(*OFFICER_ROLES)
-        session = current_session()
-        rows, total = paginate(
-            session,
-            case_list_query(actor, args, calendar=load_calendar(session)),
+        rows, total = case_views.list_cases(
+            current_session(),
+            actor,
+            args,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
@@ -95,8 +72,7 @@ class Cases(MethodView):
         case, secret = case_service.register_case(
             current_session(), actor, data, secret_key=current_app.config["SECRET_KEY"]
         )
-        case.tracking_secret = secret  # type: ignore[attr-defined]
-        return _detail(case, actor.role_set)
+        return _detail(case, actor.role_set, tracking_secret=secret)
 
 
 @blp.route("/dashboard")
@@ -186,36 +162,14 @@ class CaseNotes(MethodView):
     def get(self, case_id: int) -> Any:
         """Internal notes (never shown to the applicant)"""
         actor = current_actor(*OFFICER_ROLES)
-        session = current_session()
-        case = case_service.get_case_for(session, actor, case_id)
-        return session.scalars(select(Note).where(Note.case_id == case.id).order_by(Note.id)).all()
+        return case_views.case_notes(current_session(), actor, case_id)
 
     @blp.arguments(NoteCreateSchema)
     @blp.response(201, NoteSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """Add an internal note"""
         actor = current_actor(*WORKING_ROLES)
-        session = current_session()
-        with UnitOfWork(session) as uow:
-            case = case_service.get_case_for(session, actor, case_id)
-            if case.state.is_read_only:
-                abort(409, message="已归档的案件为只读，不能添加备注。")
-            assert actor.user_id is not None
-            note = Note(case_id=case.id, author_id=actor.user_id, body=data["body"])
-            session.add(note)
-            session.flush()
-            record_event(
-                session,
-                case,
-                actor=actor,
-                role=actor.primary_role,
-                action="note",
-                from_state=case.state,
-                to_state=case.state,
-                data={"note_id": note.id},
-            )
-            uow.commit()
-        return note
+        return case_views.add_note(current_session(), actor, case_id, data["body"])
 
 
 class FileUploadSchema(BaseSchema):
@@ -228,11 +182,7 @@ class CaseAttachments(MethodView):
     def get(self, case_id: int) -> Any:
         """Attachments of a case"""
         actor = current_actor(*OFFICER_ROLES)
-        session = current_session()
-        case = case_service.get_case_for(session, actor, case_id)
-        return session.scalars(
-            select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
-        ).all()
+        return case_views.case_attachments(current_session(), actor, case_id)
 
     @blp.arguments(AttachmentUploadSchema, location="query")
     @blp.arguments(FileUploadSchema, location="files")
@@ -262,13 +212,15 @@ class CaseAttachmentFile(MethodView):
     def get(self, case_id: int, attachment_id: int) -> Any:
         """Download an attachment"""
         actor = current_actor(*OFFICER_ROLES)
-        session = current_session()
-        case = case_service.get_case_for(session, actor, case_id)
-        attachment = session.get(Attachment, attachment_id)
-        if attachment is None or attachment.case_id != case.id:
-            abort(404, message="附件不存在。")
-        path = attachment_service.path_of(current_app.config["UPLOAD_DIR"], attachment.sha256)
-        if not path.exists():
+        try:
+            attachment, path = case_views.attachment_file(
+                current_session(),
+                actor,
+                case_id,
+                attachment_id,
+                upload_dir=current_app.config["UPLOAD_DIR"],
+            )
+        except case_views.AttachmentFileMissing:
             abort(410, message="附件文件已丢失，请联系管理员。")
         return send_file(
             path,

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from requests_service.api.auth import current_actor
 from requests_service.api.oversight.schemas import (
@@ -24,14 +23,11 @@ from requests_service.api.oversight.schemas import (
     SelfCheckArgsSchema,
     SelfCheckSchema,
 )
-from requests_service.db.models import DifficultCaseFiling, FilingEvent, RemedyRecord
 from requests_service.db.session import current_session
-from requests_service.domain.errors import NotFound
 from requests_service.domain.lifecycle import Role
 from requests_service.services import cases as case_service
 from requests_service.services import oversight as oversight_service
 from requests_service.services.compliance import self_check
-from requests_service.services.queries import paginate
 
 blp = Blueprint(
     "oversight",
@@ -52,12 +48,7 @@ class CaseFilings(MethodView):
         actor = current_actor(*OFFICERS)
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
-        rows = session.scalars(
-            select(DifficultCaseFiling)
-            .where(DifficultCaseFiling.case_id == case.id)
-            .order_by(DifficultCaseFiling.id)
-        ).all()
-        return [oversight_service.filing_view(session, f) for f in rows]
+        return oversight_service.case_filings(session, actor, case)
 
     @blp.arguments(FilingCreateSchema)
     @blp.response(201, FilingSchema)
@@ -78,15 +69,15 @@ class OversightFilings(MethodView):
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """The queue: filings made with your office (or by your agency), newest first"""
         actor = current_actor(*OFFICERS)
-        session = current_session()
-        rows, total = paginate(
-            session,
-            oversight_service.visible_filings_query(actor, args),
+        rows, total = oversight_service.list_filings(
+            current_session(),
+            actor,
+            args,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
         pagination_parameters.item_count = total
-        return [oversight_service.filing_view(session, f) for f in rows]
+        return rows
 
 
 @blp.route("oversight/filings/counts")
@@ -128,11 +119,7 @@ class OversightFilingHistory(MethodView):
     def get(self, filing_id: int) -> Any:
         """Audit trail of a filing"""
         actor = current_actor(Role.OVERSIGHT)
-        session = current_session()
-        filing = oversight_service.get_filing_for_office(session, actor, filing_id)
-        return session.scalars(
-            select(FilingEvent).where(FilingEvent.filing_id == filing.id).order_by(FilingEvent.id)
-        ).all()
+        return oversight_service.filing_history(current_session(), actor, filing_id)
 
 
 @blp.route("cases/<int:case_id>/remedies")
@@ -143,9 +130,7 @@ class CaseRemedies(MethodView):
         actor = current_actor(*OFFICERS)
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
-        return session.scalars(
-            select(RemedyRecord).where(RemedyRecord.case_id == case.id).order_by(RemedyRecord.id)
-        ).all()
+        return oversight_service.case_remedies(session, case)
 
     @blp.arguments(RemedyCreateSchema)
     @blp.response(201, RemedySchema)
@@ -166,10 +151,7 @@ class CaseRemedy(MethodView):
         actor = current_actor(Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN)
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
-        row = session.get(RemedyRecord, remedy_id)
-        if row is None or row.case_id != case.id:
-            raise NotFound("复议/诉讼记录不存在。")
-        return oversight_service.update_remedy_record(session, actor, case, row, data)
+        return oversight_service.update_remedy_record(session, actor, case, remedy_id, data)
 
 
 @blp.route("oversight/loss-rates")

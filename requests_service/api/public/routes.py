@@ -7,7 +7,6 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import select
 
 from requests_service.api.letters.routes import pdf_response
 from requests_service.api.public.schemas import (
@@ -19,15 +18,13 @@ from requests_service.api.public.schemas import (
     SubmissionReceiptSchema,
     TrackingSchema,
 )
-from requests_service.db.models import Agency, Case
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Action
 from requests_service.letters.service_adapter import pdf_renderer
 from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
+from requests_service.services import public_view
 from requests_service.services.access import APPLICANT
-from requests_service.services.public_view import tracking_view
-from requests_service.services.queries import paginate
 
 blp = Blueprint(
     "public", __name__, url_prefix="/public", description="公开接口：在线申请与申请人查询进度"
@@ -45,35 +42,14 @@ class PublicAgencies(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """Agencies that accept applications, with their intake office (受理机构及联系方式)"""
-        query = select(Agency).where(Agency.active.is_(True), Agency.is_oversight_office.is_(False))
-        if args.get("q"):
-            query = query.where(Agency.name.contains(args["q"], autoescape=True))
-        if args.get("parent_id") is not None:
-            query = query.where(Agency.parent_id == args["parent_id"])
-        rows, total = paginate(
+        rows, total = public_view.public_agencies(
             current_session(),
-            query.order_by(Agency.id),
+            args,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
         pagination_parameters.item_count = total
         return rows
-
-
-def _receipt(case: Case, secret: str) -> dict[str, Any]:
-    # Plain JSON values: the same body is stored for Idempotency-Key replays.
-    return {
-        "tracking_code": case.tracking_code,
-        "tracking_secret": secret,
-        "state": case.state.value,
-        "state_label": case.state.label,
-        "agency_name": case.agency.name if case.agency else "",
-        "submitted_at": case.submitted_at.isoformat(),
-        "message": (
-            "申请已提交。受理机关确认收到后登记，答复期限自确认收到之日的次日起计算"
-            "（《政府信息公开条例》第三十一条、第三十三条）。请凭查询码和查询密码查询办理进度。"
-        ),
-    }
 
 
 @blp.route("/applications")
@@ -103,12 +79,12 @@ class PublicApplications(MethodView):
             data,
             secret_key=current_app.config["SECRET_KEY"],
             idempotency_key=key.strip() if key else None,
-            render=_receipt,
+            render=public_view.submission_receipt,
         )
         return body, 200 if replayed else 201
 
 
-def _tracked_case(code: str) -> Case:
+def _tracked_case(code: str) -> Any:
     secret = request.headers.get(SECRET_HEADER, "")
     return case_service.get_case_by_tracking(
         current_session(), code, secret, current_app.config["SECRET_KEY"]
@@ -131,7 +107,7 @@ class PublicTracking(MethodView):
     def get(self, code: str) -> Any:
         """Track a case: state in Chinese, public timeline, due date, why the clock is paused"""
         case = _tracked_case(code)
-        return tracking_view(current_session(), case)
+        return public_view.tracking_view(current_session(), case)
 
 
 @blp.route("/tracking/<string:code>/correction")
@@ -144,7 +120,7 @@ class PublicCorrection(MethodView):
         session = current_session()
         case = _tracked_case(code)
         case_service.apply_action(session, APPLICANT, case, Action.RECEIVE_CORRECTION, data)
-        return tracking_view(session, case)
+        return public_view.tracking_view(session, case)
 
 
 @blp.route("/tracking/<string:code>/withdrawal")
@@ -157,7 +133,7 @@ class PublicWithdrawal(MethodView):
         session = current_session()
         case = _tracked_case(code)
         case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, data)
-        return tracking_view(session, case)
+        return public_view.tracking_view(session, case)
 
 
 @blp.route("/tracking/<string:code>/letters/<int:letter_id>")
@@ -168,9 +144,7 @@ class PublicLetter(MethodView):
         """Download an issued letter addressed to the applicant"""
         session = current_session()
         case = _tracked_case(code)
-        letter = letter_service.get_letter(session, case, letter_id)
-        if letter.kind not in letter_service.APPLICANT_KINDS or letter.status != "issued":
-            abort(404, message="文书不存在。")
+        letter = public_view.applicant_letter(session, case, letter_id)
         data = letter_service.read_pdf(current_app.config["UPLOAD_DIR"], letter)
         return pdf_response(data, f"{letter.document_number}.pdf")
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from requests_service.api.auth import current_actor
 from requests_service.api.topics.schemas import (
@@ -19,14 +18,10 @@ from requests_service.api.topics.schemas import (
     TopicQueryArgsSchema,
     TopicSchema,
 )
-from requests_service.db.base import utcnow
-from requests_service.db.models import PublishedItem, SurgeAlert, Topic, TopicEvent
 from requests_service.db.session import current_session
-from requests_service.domain.errors import NotFound
 from requests_service.domain.lifecycle import Role
 from requests_service.services import cases as case_service
 from requests_service.services import topics as topic_service
-from requests_service.services.queries import paginate
 
 blp = Blueprint(
     "topics",
@@ -46,18 +41,14 @@ class Topics(MethodView):
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """Groups of similar requests, most applicants first (candidates: status=candidate)"""
         actor = current_actor(*OFFICERS)
-        query = select(Topic).where(Topic.agency_id.in_(actor.visible_agency_ids))
-        if args.get("status"):
-            query = query.where(Topic.status == args["status"])
-        if args.get("agency_id") is not None:
-            query = query.where(Topic.agency_id == args["agency_id"])
-        if args.get("min_applicants"):
-            query = query.where(Topic.applicant_count >= args["min_applicants"])
-        rows, total = paginate(
+        rows, total = topic_service.list_topics(
             current_session(),
-            query.order_by(Topic.applicant_count.desc(), Topic.last_on.desc(), Topic.id),
+            actor,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
+            status=args.get("status"),
+            agency_id=args.get("agency_id"),
+            min_applicants=args.get("min_applicants"),
         )
         pagination_parameters.item_count = total
         return rows
@@ -90,11 +81,7 @@ class TopicHistory(MethodView):
     def get(self, topic_id: int) -> Any:
         """Audit trail of a topic"""
         actor = current_actor(*OFFICERS)
-        session = current_session()
-        topic = topic_service.get_topic(session, actor, topic_id)
-        return session.scalars(
-            select(TopicEvent).where(TopicEvent.topic_id == topic.id).order_by(TopicEvent.id)
-        ).all()
+        return topic_service.topic_history(current_session(), actor, topic_id)
 
 
 @blp.route("alerts")
@@ -104,11 +91,9 @@ class SurgeAlerts(MethodView):
     def get(self, pagination_parameters: Any) -> Any:
         """Surge alerts of your agencies (the oversight office sees those under it)"""
         actor = current_actor(*OFFICERS)
-        rows, total = paginate(
+        rows, total = topic_service.list_alerts(
             current_session(),
-            select(SurgeAlert)
-            .where(SurgeAlert.agency_id.in_(actor.visible_agency_ids))
-            .order_by(SurgeAlert.day.desc(), SurgeAlert.id.desc()),
+            actor,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
@@ -122,14 +107,7 @@ class SurgeAlertAck(MethodView):
     def post(self, alert_id: int) -> Any:
         """Acknowledge an alert (a response plan is being prepared)"""
         actor = current_actor(Role.APPROVER, Role.AGENCY_ADMIN, Role.OVERSIGHT)
-        session = current_session()
-        alert = session.get(SurgeAlert, alert_id)
-        if alert is None or not actor.can_see_agency(alert.agency_id):
-            raise NotFound("预警不存在。")
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at = utcnow()
-            session.commit()
-        return alert
+        return topic_service.acknowledge_alert(current_session(), actor, alert_id)
 
 
 @blp.route("cases/<int:case_id>/related")
@@ -152,17 +130,6 @@ class PublicCatalogue(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Information already published proactively; with q, the items closest to your text —
         search here before applying"""
-        session = current_session()
-        if args.get("q"):
-            results = topic_service.search_catalogue(
-                session, args["q"], agency_id=args.get("agency_id")
-            )
-            out = []
-            for item, score in results:
-                item.score = round(score, 3)  # type: ignore[attr-defined]
-                out.append(item)
-            return out
-        query = select(PublishedItem)
-        if args.get("agency_id") is not None:
-            query = query.where(PublishedItem.agency_id == args["agency_id"])
-        return session.scalars(query.order_by(PublishedItem.published_on.desc()).limit(200)).all()
+        return topic_service.catalogue(
+            current_session(), q=args.get("q"), agency_id=args.get("agency_id")
+        )

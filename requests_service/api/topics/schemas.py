@@ -59,7 +59,9 @@ class PublishedItemSchema(BaseSchema):
     location = fields.String()
     category = fields.String()
     published_on = fields.Date()
-    score = fields.Float(metadata={"description": "与查询文字的相似度（仅检索时）"})
+    score = fields.Float(
+        allow_none=True, metadata={"description": "与查询文字的相似度（仅检索时；否则为null）"}
+    )
 
 
 class CatalogueQueryArgsSchema(BaseSchema):

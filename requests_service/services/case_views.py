@@ -1,0 +1,130 @@
+"""Read models of a case for officers: the detail view, the list, notes and attachments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from requests_service.db.models import Attachment, Case, Note
+from requests_service.domain.deadlines import correction_notice_due
+from requests_service.domain.errors import Conflict, NotFound
+from requests_service.domain.lifecycle import CaseFacts, Role, allowed_actions
+from requests_service.services import attachments as attachment_service
+from requests_service.services.access import Actor
+from requests_service.services.cases import get_case_for
+from requests_service.services.clock import case_clock, load_calendar
+from requests_service.services.fees import assessments_of
+from requests_service.services.history import record_event
+from requests_service.services.queries import case_list_query, paginate
+from requests_service.services.unit_of_work import UnitOfWork
+from requests_service.services.views import Annotated
+
+__all__ = [
+    "AttachmentFileMissing",
+    "Case",
+    "add_note",
+    "attachment_file",
+    "case_attachments",
+    "case_detail",
+    "case_notes",
+    "list_cases",
+    "next_actions",
+]
+
+
+class AttachmentFileMissing(Exception):
+    """The attachment's row exists but its file is gone from the upload directory."""
+
+
+def next_actions(case: Case, roles: frozenset[Role]) -> list[dict[str, str]]:
+    """The lifecycle actions any of the actor's roles may take now, with their labels."""
+    facts = CaseFacts(
+        correction_requested_before=case.correction_requested, extended_before=case.extended
+    )
+    actions: dict[str, dict[str, str]] = {}
+    for role in roles:
+        for action in allowed_actions(case.state, role, facts):
+            actions[action.value] = {"action": action.value, "label": action.label}
+    return sorted(actions.values(), key=lambda a: a["action"])
+
+
+def case_detail(
+    session: Session, case: Case, roles: frozenset[Role], **extra: Any
+) -> Annotated[Case]:
+    """The stored case plus next actions, the live clock, the agency's own correction-notice
+    deadline (7 working days from receipt, Art. 30) and the fee assessments."""
+    calendar = load_calendar(session)
+    return Annotated(
+        case,
+        allowed_actions=next_actions(case, roles),
+        clock=case_clock(session, case, calendar=calendar),
+        correction_notice_due_on=(
+            correction_notice_due(calendar, case.receipt_date) if case.receipt_date else None
+        ),
+        fees=assessments_of(session, case.id),
+        **extra,
+    )
+
+
+def list_cases(
+    session: Session, actor: Actor, filters: Mapping[str, Any], *, page: int, page_size: int
+) -> tuple[Sequence[Case], int]:
+    """Cases of the actor's agencies, filtered and sorted (see ``case_list_query``)."""
+    query = case_list_query(actor, filters, calendar=load_calendar(session))
+    return paginate(session, query, page=page, page_size=page_size)
+
+
+def case_notes(session: Session, actor: Actor, case_id: int) -> Sequence[Note]:
+    case = get_case_for(session, actor, case_id)
+    return session.scalars(select(Note).where(Note.case_id == case.id).order_by(Note.id)).all()
+
+
+def add_note(session: Session, actor: Actor, case_id: int, body: str) -> Note:
+    """An internal note (never shown to the applicant); audited on the case."""
+    with UnitOfWork(session) as uow:
+        case = get_case_for(session, actor, case_id)
+        if case.state.is_read_only:
+            raise Conflict("已归档的案件为只读，不能添加备注。")
+        if actor.user_id is None:
+            raise Conflict("只有工作人员可以添加备注。")
+        note = Note(case_id=case.id, author_id=actor.user_id, body=body)
+        session.add(note)
+        session.flush()
+        record_event(
+            session,
+            case,
+            actor=actor,
+            role=actor.primary_role,
+            action="note",
+            from_state=case.state,
+            to_state=case.state,
+            data={"note_id": note.id},
+        )
+        uow.commit()
+        return note
+
+
+def case_attachments(session: Session, actor: Actor, case_id: int) -> Sequence[Attachment]:
+    case = get_case_for(session, actor, case_id)
+    return session.scalars(
+        select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+    ).all()
+
+
+def attachment_file(
+    session: Session, actor: Actor, case_id: int, attachment_id: int, *, upload_dir: str
+) -> tuple[Attachment, Path]:
+    """The attachment and where its bytes are; NotFound across cases, AttachmentFileMissing
+    when the stored file is gone."""
+    case = get_case_for(session, actor, case_id)
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.case_id != case.id:
+        raise NotFound("附件不存在。")
+    path = attachment_service.path_of(upload_dir, attachment.sha256)
+    if not path.exists():
+        raise AttachmentFileMissing(attachment.id)
+    return attachment, path
