@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import g, request
 from flask_smorest import abort
 
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services.access import Actor, actor_for_token
+
+
+def _refuse(code: int, message: str) -> NoReturn:
+    abort(code, message=message)
+    raise AssertionError("abort() returned")  # pragma: no cover - abort always raises
 
 
 def current_actor(*roles: Role) -> Actor:
@@ -17,12 +24,12 @@ def current_actor(*roles: Role) -> Actor:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            abort(401, message="未认证：请在Authorization头中提供有效的Bearer令牌。")
+            _refuse(401, "未认证：请在Authorization头中提供有效的Bearer令牌。")
         actor = actor_for_token(current_session(), token.strip())
         if actor is None:
-            abort(401, message="令牌无效、已吊销或用户已停用。")
+            _refuse(401, "令牌无效、已吊销或用户已停用。")
         g.actor = actor
     if roles and not actor.has_any(roles):
         labels = "、".join(r.label for r in roles)
-        abort(403, message=f"无权执行此操作：需要以下角色之一：{labels}。")
+        _refuse(403, f"无权执行此操作：需要以下角色之一：{labels}。")
     return actor

@@ -24,7 +24,8 @@ def case_etag_data(case: Case) -> dict[str, Any]:
 
 
 def case_etag(case: Case) -> str:
-    return EtagMixin._generate_etag(case_etag_data(case))
+    etag: str = EtagMixin._generate_etag(case_etag_data(case))
+    return etag
 
 
 def check_if_match(case: Case) -> None:

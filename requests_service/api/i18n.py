@@ -6,9 +6,11 @@ here makes every schema answer in Chinese without repeating ``error_messages`` e
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
-_FIELD_MESSAGES: dict[type[fields.Field], dict[str, str]] = {
+_FIELD_MESSAGES: dict[type[fields.Field[Any]], dict[str, str]] = {
     fields.Field: {
         "required": "此项为必填项。",
         "null": "此项不能为空值。",

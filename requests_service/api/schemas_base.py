@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from enum import Enum
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol, cast
 
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -19,9 +20,24 @@ class BaseSchema(ma.Schema):
         ordered = True
 
 
-def enum_field(enum_cls: type[Enum], **kwargs: Any) -> fields.Enum:
+class Labelled(Protocol):
+    """A code-table member: the English value the API uses and the Chinese label people read."""
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+def labels_of(enum_cls: Iterable[Labelled]) -> list[dict[str, str]]:
+    return [{"value": m.value, "label": m.label} for m in enum_cls]
+
+
+def enum_field(enum_cls: type[StrEnum], **kwargs: Any) -> fields.Enum[Any]:
     """An enum accepted and returned by value; its Chinese labels go into the description."""
-    labels = "；".join(f"{m.value}={m.label}" for m in enum_cls)  # type: ignore[attr-defined]
+    members: Iterable[Labelled] = cast(Iterable[Labelled], enum_cls)
+    labels = "；".join(f"{m['value']}={m['label']}" for m in labels_of(members))
     metadata = dict(kwargs.pop("metadata", {}))
     metadata["description"] = (metadata.get("description", "") + " 取值：" + labels).strip()
     return fields.Enum(enum_cls, by_value=True, metadata=metadata, **kwargs)

@@ -450,21 +450,25 @@ def evaluate_fee_vector(inputs: Mapping[str, Any]) -> dict[str, Any]:
         if present != {"pages"}:
             raise RuleViolation("按量计收只需填写页数：pages", field="pages")
         return _quote_json(quote_per_volume(_json_count(inputs["pages"], "pages")))
+    return _quote_json(_per_piece_quote(inputs, present))
 
+
+def _per_piece_quote(inputs: Mapping[str, Any], present: set[str]) -> FeeQuote:
+    """The per-piece vector forms: one piece by ordinal, pieces 1..N, or a run after others."""
     if present == {"piece_ordinal_in_month"}:
         k = _json_count(inputs["piece_ordinal_in_month"], "piece_ordinal_in_month")
         if k < 1:
             raise RuleViolation(
                 "件序号应从1开始：piece_ordinal_in_month", field="piece_ordinal_in_month"
             )
-        return _quote_json(quote_per_piece(k - 1, 1))
+        return quote_per_piece(k - 1, 1)
     if present == {"pieces_in_month_total"}:
         total = _json_count(inputs["pieces_in_month_total"], "pieces_in_month_total")
-        return _quote_json(quote_per_piece(0, total))
+        return quote_per_piece(0, total)
     if present == {"pieces_before_in_month", "pieces_this_application"}:
         before = _json_count(inputs["pieces_before_in_month"], "pieces_before_in_month")
         this = _json_count(inputs["pieces_this_application"], "pieces_this_application")
-        return _quote_json(quote_per_piece(before, this))
+        return quote_per_piece(before, this)
     raise RuleViolation(
         "按件计收须且只须填写以下之一：piece_ordinal_in_month；pieces_in_month_total；"
         "pieces_before_in_month与pieces_this_application",

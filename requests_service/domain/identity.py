@@ -346,16 +346,8 @@ def validate_applicant(
 
     Raises :class:`RuleViolation` with ``details={"fields": {name: [message, ...]}}``.
     """
-    fields: dict[str, list[str]] = {}
-
-    def add(field: str, message: str) -> None:
-        fields.setdefault(field, []).append(message)
-
-    def collect(field: str, error: RuleViolation) -> None:
-        for messages in error.details.get("fields", {}).values():
-            for message in messages:
-                add(field, message)
-
+    problems = _Problems()
+    add = problems.add
     a_type = _parse(ApplicantType, applicant_type, "applicant_type", "申请人类型", add)
     i_type = _parse(IdType, id_type, "id_type", "证件类型", add)
     o_type = (
@@ -363,33 +355,93 @@ def validate_applicant(
         if _blank_to_none(organisation_type) is None
         else _parse(OrganisationType, organisation_type, "organisation_type", "组织类型", add)
     )
+    _check_type_combination(problems, a_type, i_type, _blank_to_none(organisation_type))
+    clean_number = _clean_id_number(problems, i_type, id_number, today)
+    clean_name = _clean_name(problems, name)
+    contacts = _clean_contacts(problems, phone=phone, email=email, postcode=postcode)
+    clean_address = _blank_to_none(address)
+    if clean_address is not None and len(clean_address) > MAX_ADDRESS_LENGTH:
+        add("address", f"通信地址不能超过{MAX_ADDRESS_LENGTH}个字")
+    if not any(_blank_to_none(v) for v in (phone, email, address)):
+        add("contact", "请至少填写一种联系方式：电话、电子邮箱或通信地址（第二十九条）")
 
+    if problems.fields or a_type is None or i_type is None:
+        raise RuleViolation("申请人信息有误，请逐项修改", fields=problems.fields)
+    return Applicant(
+        applicant_type=a_type,
+        organisation_type=o_type,
+        id_type=i_type,
+        id_number=clean_number,
+        name=clean_name,
+        phone=contacts["phone"],
+        email=contacts["email"],
+        postcode=contacts["postcode"],
+        address=clean_address,
+    )
+
+
+class _Problems:
+    """Every problem with an applicant, by field, so the form can show them all at once."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.fields.setdefault(field, []).append(message)
+
+    def collect(self, field: str, error: RuleViolation) -> None:
+        for messages in error.details.get("fields", {}).values():
+            for message in messages:
+                self.add(field, message)
+
+
+def _check_type_combination(
+    problems: _Problems,
+    a_type: ApplicantType | None,
+    i_type: IdType | None,
+    organisation_given: str | None,
+) -> None:
     if a_type is ApplicantType.NATURAL_PERSON:
-        if o_type is not None or _blank_to_none(organisation_type) is not None:
-            add("organisation_type", "申请人为自然人时不应填写组织类型")
+        if organisation_given is not None:
+            problems.add("organisation_type", "申请人为自然人时不应填写组织类型")
         if i_type is not None and i_type not in NATURAL_PERSON_ID_TYPES:
-            add("id_type", f"自然人不能使用“{i_type.label}”作为身份证明")
+            problems.add("id_type", f"自然人不能使用“{i_type.label}”作为身份证明")
     elif a_type is ApplicantType.LEGAL_PERSON:
-        if _blank_to_none(organisation_type) is None:
-            add("organisation_type", "法人或其他组织应选择组织类型（年度报告按类型统计）")
+        if organisation_given is None:
+            problems.add("organisation_type", "法人或其他组织应选择组织类型（年度报告按类型统计）")
         if i_type is not None and i_type not in LEGAL_PERSON_ID_TYPES:
-            add("id_type", f"法人或其他组织应使用统一社会信用代码，不能使用“{i_type.label}”")
+            problems.add(
+                "id_type", f"法人或其他组织应使用统一社会信用代码，不能使用“{i_type.label}”"
+            )
 
-    clean_number = ""
+
+def _clean_id_number(
+    problems: _Problems, i_type: IdType | None, id_number: str, today: date | None
+) -> str:
     if not (id_number or "").strip():
-        add("id_number", "请填写证件号码")
-    elif i_type is not None:
-        try:
-            clean_number = validate_id(i_type, id_number, today=today)
-        except RuleViolation as error:
-            collect("id_number", error)
+        problems.add("id_number", "请填写证件号码")
+        return ""
+    if i_type is None:
+        return ""
+    try:
+        return validate_id(i_type, id_number, today=today)
+    except RuleViolation as error:
+        problems.collect("id_number", error)
+        return ""
 
+
+def _clean_name(problems: _Problems, name: str) -> str:
     clean_name = " ".join((name or "").split())
     if not clean_name:
-        add("name", "请填写申请人姓名或者名称（第二十九条）")
+        problems.add("name", "请填写申请人姓名或者名称（第二十九条）")
     elif len(clean_name) > MAX_NAME_LENGTH:
-        add("name", f"姓名或者名称不能超过{MAX_NAME_LENGTH}个字")
+        problems.add("name", f"姓名或者名称不能超过{MAX_NAME_LENGTH}个字")
+    return clean_name
 
+
+def _clean_contacts(
+    problems: _Problems, *, phone: str | None, email: str | None, postcode: str | None
+) -> dict[str, str | None]:
     clean: dict[str, str | None] = {}
     for field, value, validator in (
         ("phone", phone, validate_phone),
@@ -402,26 +454,8 @@ def validate_applicant(
             try:
                 clean[field] = validator(text)
             except RuleViolation as error:
-                collect(field, error)
-    clean_address = _blank_to_none(address)
-    if clean_address is not None and len(clean_address) > MAX_ADDRESS_LENGTH:
-        add("address", f"通信地址不能超过{MAX_ADDRESS_LENGTH}个字")
-    if not any(_blank_to_none(v) for v in (phone, email, address)):
-        add("contact", "请至少填写一种联系方式：电话、电子邮箱或通信地址（第二十九条）")
-
-    if fields or a_type is None or i_type is None:
-        raise RuleViolation("申请人信息有误，请逐项修改", fields=fields)
-    return Applicant(
-        applicant_type=a_type,
-        organisation_type=o_type,
-        id_type=i_type,
-        id_number=clean_number,
-        name=clean_name,
-        phone=clean["phone"],
-        email=clean["email"],
-        postcode=clean["postcode"],
-        address=clean_address,
-    )
+                problems.collect(field, error)
+    return clean
 
 
 _E = TypeVar("_E", ApplicantType, IdType, OrganisationType)

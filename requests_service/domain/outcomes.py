@@ -456,23 +456,29 @@ def _clean_withheld_parts(value: Any, errors: _Errors) -> list[dict[str, str]] |
         if not isinstance(item, Mapping):
             errors.add(prefix, f"第{index + 1}项应写明不予公开的内容、理由和法律依据")
             continue
-        for key in item:
-            if key not in _WITHHELD_PART_KEYS:
-                errors.add(f"{prefix}.{key}", f"第{index + 1}项含有不适用的字段“{key}”")
-        part: dict[str, str] = {}
-        for key in _WITHHELD_PART_KEYS:
-            text = _clean_text(item.get(key), f"{prefix}.{key}", errors)
-            if text is None:
-                if f"{prefix}.{key}" not in errors.fields:
-                    errors.add(
-                        f"{prefix}.{key}",
-                        f"第{index + 1}项缺少“{_WITHHELD_PART_LABELS[key]}”"
-                        "（第三十七条：对不予公开的部分说明理由）",
-                    )
-            else:
-                part[key] = text
-        cleaned.append(part)
+        cleaned.append(_clean_withheld_part(item, index, prefix, errors))
     return cleaned
+
+
+def _clean_withheld_part(
+    item: Mapping[str, Any], index: int, prefix: str, errors: _Errors
+) -> dict[str, str]:
+    for key in item:
+        if key not in _WITHHELD_PART_KEYS:
+            errors.add(f"{prefix}.{key}", f"第{index + 1}项含有不适用的字段“{key}”")
+    part: dict[str, str] = {}
+    for key in _WITHHELD_PART_KEYS:
+        field = f"{prefix}.{key}"
+        text = _clean_text(item.get(key), field, errors)
+        if text is not None:
+            part[key] = text
+        elif field not in errors.fields:
+            errors.add(
+                field,
+                f"第{index + 1}项缺少“{_WITHHELD_PART_LABELS[key]}”"
+                "（第三十七条：对不予公开的部分说明理由）",
+            )
+    return part
 
 
 def _clean_value(name: str, value: Any, errors: _Errors) -> Any:

@@ -14,7 +14,8 @@ from enum import StrEnum
 from requests_service.domain.errors import InvalidTransition, RuleViolation
 
 # One definition of the report's remedy kinds and results, shared with the annual report.
-from requests_service.domain.statistics import RemedyKind, RemedyResult
+from requests_service.domain.statistics import RemedyKind as RemedyKind
+from requests_service.domain.statistics import RemedyResult as RemedyResult
 
 
 class FilingCategory(StrEnum):
@@ -140,22 +141,27 @@ def validate_remedy_record(record: RemedyRecordInput, *, today: date) -> None:
         errors["body"] = ["请填写复议机关或法院。"]
     if record.filed_on > today:
         errors["filed_on"] = ["申请/起诉日期不能晚于今天。"]
-    if record.result is RemedyResult.PENDING:
-        if record.decided_on is not None:
-            errors["decided_on"] = ["尚未审结的案件不应有决定/判决日期。"]
-    else:
-        if record.decided_on is None:
-            errors["decided_on"] = ["已审结的案件须填写决定/判决日期。"]
-        elif record.decided_on < record.filed_on:
-            errors["decided_on"] = ["决定/判决日期不能早于申请/起诉日期。"]
-        elif record.decided_on > today:
-            errors["decided_on"] = ["决定/判决日期不能晚于今天。"]
+    decided_on_problem = _decided_on_problem(record, today)
+    if decided_on_problem:
+        errors["decided_on"] = [decided_on_problem]
     if record.result is RemedyResult.CORRECTED and not record.correction_reasons:
         errors["correction_reasons"] = ["结果纠正的，须选择纠正理由。"]
     if record.result is not RemedyResult.CORRECTED and record.correction_reasons:
         errors["correction_reasons"] = ["只有结果纠正的才填写纠正理由。"]
     if errors:
         raise RuleViolation("复议/诉讼记录有误。", fields=errors)
+
+
+def _decided_on_problem(record: RemedyRecordInput, today: date) -> str | None:
+    if record.result is RemedyResult.PENDING:
+        return "尚未审结的案件不应有决定/判决日期。" if record.decided_on is not None else None
+    if record.decided_on is None:
+        return "已审结的案件须填写决定/判决日期。"
+    if record.decided_on < record.filed_on:
+        return "决定/判决日期不能早于申请/起诉日期。"
+    if record.decided_on > today:
+        return "决定/判决日期不能晚于今天。"
+    return None
 
 
 @dataclass(frozen=True)

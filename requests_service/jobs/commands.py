@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from requests_service.db import migrate
 from requests_service.db.models import Agency, ApiToken, User, UserRole
@@ -88,7 +91,7 @@ def _demo_token(username: str) -> str:
     return "rs_" + username.replace("-", "_")
 
 
-def _ensure_agency(session, **fields):  # type: ignore[no-untyped-def]
+def _ensure_agency(session: Session, **fields: Any) -> Agency:
     agency = session.scalar(select(Agency).where(Agency.name == fields["name"]))
     if agency is None:
         agency = Agency(**fields)
@@ -97,7 +100,9 @@ def _ensure_agency(session, **fields):  # type: ignore[no-untyped-def]
     return agency
 
 
-def _ensure_user(session, agency: Agency, username: str, name: str, roles) -> User:  # type: ignore[no-untyped-def]
+def _ensure_user(
+    session: Session, agency: Agency, username: str, name: str, roles: Iterable[Role]
+) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         user = User(agency_id=agency.id, username=username, display_name=name)

@@ -175,7 +175,25 @@ def yuan_upper(value: Decimal | str | int) -> str:
     if amount < 0 or amount >= Decimal(10) ** 16:
         raise LetterRenderError(f"金额超出范围：{value!r}", variable="amount")
     cents = int(amount * 100)
-    whole, jiao, fen = cents // 100, cents // 10 % 10, cents % 10
+    text = _yuan_whole_upper(cents // 100)
+    jiao, fen = cents // 10 % 10, cents % 10
+    if not text and not (jiao or fen):
+        return "零元整"
+    if text:
+        text += "元"
+    if not (jiao or fen):
+        return text + "整"
+    if jiao:
+        text += _DIGITS_UPPER[jiao] + "角"
+    elif text:
+        text += "零"
+    if fen:
+        text += _DIGITS_UPPER[fen] + "分"
+    return text
+
+
+def _yuan_whole_upper(whole: int) -> str:
+    """Whole yuan in capitals, by groups of four digits (万, 亿, 万亿), "" for zero."""
     groups: list[int] = []
     while whole:
         groups.append(whole % 10000)
@@ -191,18 +209,6 @@ def yuan_upper(value: Decimal | str | int) -> str:
             text += "零"
         text += _upper_group(group) + _BIG_UNITS[index]
         need_zero = False
-    if not text and not (jiao or fen):
-        return "零元整"
-    if text:
-        text += "元"
-    if not (jiao or fen):
-        return text + "整"
-    if jiao:
-        text += _DIGITS_UPPER[jiao] + "角"
-    elif text:
-        text += "零"
-    if fen:
-        text += _DIGITS_UPPER[fen] + "分"
     return text
 
 
@@ -222,7 +228,7 @@ def clause(value: str) -> str:
 def document_title(kind: str, variant: str | None = None) -> str:
     """The Chinese title of a letter; ``variant`` is the reply outcome or the consultation kind
     (``other_agency`` letters go to the agency that made the information with us, Art. 34)."""
-    if kind == "reply" and variant in REPLY_TITLES:
+    if kind == "reply" and variant is not None and variant in REPLY_TITLES:
         return REPLY_TITLES[variant]
     if kind == "third_party_consultation" and variant == "other_agency":
         return _OTHER_AGENCY_CONSULTATION_TITLE

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import Agency, ApiToken, User
+from requests_service.domain.errors import Forbidden
 from requests_service.domain.lifecycle import Role
 
 TOKEN_PREFIX = "rs_"
@@ -47,6 +48,13 @@ class Actor:
             if role in allowed_set:
                 return role
         return None
+
+    @property
+    def home_agency_id(self) -> int:
+        """The officer's own agency; the applicant and the system have none."""
+        if self.agency_id is None:
+            raise Forbidden("此操作只能由机关工作人员执行。")
+        return self.agency_id
 
     @property
     def primary_role(self) -> Role:

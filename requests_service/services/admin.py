@@ -134,7 +134,7 @@ def _check_name_free(session: Session, name: str, exclude_id: int | None = None)
 
 def create_agency(session: Session, actor: Actor, data: Mapping[str, Any]) -> Agency:
     with UnitOfWork(session) as uow:
-        parent_id = data.get("parent_id") or actor.agency_id
+        parent_id: int = data.get("parent_id") or actor.home_agency_id
         get_managed_agency(session, actor, parent_id)
         _check_name_free(session, data["name"])
         agency = Agency(parent_id=parent_id)
@@ -396,9 +396,7 @@ def user_tokens(session: Session, actor: Actor, user_id: int) -> Sequence[ApiTok
     ).all()
 
 
-def issue_token_for(
-    session: Session, actor: Actor, user_id: int, name: str
-) -> Annotated[ApiToken]:
+def issue_token_for(session: Session, actor: Actor, user_id: int, name: str) -> Annotated[ApiToken]:
     """Issue a token for a managed user; the plain value is in the result, and only there."""
     user = get_managed_user(session, actor, user_id)
     token, plain = issue_token(session, user, name, actor)

@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from typing import cast as cast_type
 
-from sqlalchemy import Text, bindparam, cast, or_, select, text, update
+from sqlalchemy import Table, Text, bindparam, cast, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -187,6 +188,8 @@ def recompute_due_dates(
     for rows in result.partitions(BATCH):
         updates = []
         for case_id, receipt, inputs, due_on, provisional, state in rows:
+            if receipt is None:  # the query selects registered cases only
+                continue
             key = (receipt, inputs or "[]")
             outcome = memo.get(key)
             if outcome is None:
@@ -206,7 +209,7 @@ def recompute_due_dates(
 
 def _batch_writer(session: Session) -> Callable[[list[tuple[Any, ...]]], None]:
     connection = session.connection()
-    table = Case.__table__
+    table = cast_type(Table, Case.__table__)
     if connection.dialect.name == "postgresql":
         statement = text(
             "UPDATE cases AS c SET due_on = u.due, due_provisional = u.provisional, "

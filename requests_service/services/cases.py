@@ -303,7 +303,7 @@ def register_case(
 ) -> tuple[Case, str]:
     """A clerk registers an application received in person, by post, fax or e-mail (登记)."""
     with UnitOfWork(session) as uow:
-        agency_id = actor.agency_id if data.get("agency_id") is None else data["agency_id"]
+        agency_id: int = data.get("agency_id") or actor.home_agency_id
         if agency_id != actor.agency_id:
             raise NotFound("机关不存在。", agency_id=agency_id)
         agency = get_agency(session, agency_id)
@@ -574,7 +574,7 @@ def _set_reply(session: Session, case: Case, data: Mapping[str, Any]) -> dict[st
             )
     case.outcome = decision.outcome
     case.reply_reasons = decision.reasons
-    case.reply_legal_basis = decision.legal_basis
+    case.reply_legal_basis = decision.legal_basis or ""
     case.reply_details = dict(decision.details)
     case.negative_list_entry_id = entry_id
     return {

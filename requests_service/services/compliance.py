@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -9,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import Agency, Case, CaseEvent, Letter
+from requests_service.domain.calendar import WorkingCalendar
 from requests_service.domain.deadlines import correction_notice_due
+from requests_service.domain.errors import NotFound
 from requests_service.domain.lifecycle import OPEN_STATES, Action, Role
 from requests_service.domain.outcomes import Outcome
 from requests_service.services.access import Actor
@@ -35,13 +38,47 @@ CHECKS = {
 }
 
 
+@dataclass(frozen=True)
+class _Period:
+    start: date
+    end: date
+
+    def covers(self, day: date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
+
+
+def _late_reply(session: Session, calendar: WorkingCalendar, case: Case) -> list[Case]:
+    """The case, if it was replied to after its due date (as the clock stood on the reply day)."""
+    clock = case_clock(session, case, calendar=calendar, today=case.replied_on)
+    late = clock and clock.reply_due and case.replied_on and case.replied_on > clock.reply_due
+    return [case] if late else []
+
+
+def _reply_defect(case: Case, letter: Letter | None) -> list[Case]:
+    """The case, if its reply lacks a legal basis or (where one is required) a remedy notice."""
+    if not case.outcome or Outcome(case.outcome) is Outcome.OTHER:
+        return []
+    context = (letter.issued_context or {}).get("reply") if letter else None
+    needs_remedy = Outcome(case.outcome).remedy_notice_required
+    missing_basis = not (case.reply_legal_basis or "").strip()
+    missing_remedy = needs_remedy and (context is None or not context.get("remedy_text"))
+    return [case] if missing_basis or missing_remedy else []
+
+
+def _late_notice(calendar: WorkingCalendar, case: Case, event: CaseEvent) -> bool:
+    """A correction notice later than 7 working days after receipt (Art. 30)."""
+    return (
+        case.receipt_date is not None
+        and event.effective_on is not None
+        and event.effective_on > correction_notice_due(calendar, case.receipt_date)
+    )
+
+
 def self_check(
     session: Session, actor: Actor, agency_id: int, *, date_from: date, date_to: date
 ) -> dict[str, Any]:
     agency = session.get(Agency, agency_id)
     if agency is None or not actor.can_see_agency(agency_id):
-        from requests_service.domain.errors import NotFound
-
         raise NotFound("机关不存在。")
     calendar = load_calendar(session)
     today = legal_today()
@@ -68,36 +105,20 @@ def self_check(
         )
     }
 
-    def in_period(day: date | None) -> bool:
-        return day is not None and date_from <= day <= date_to
-
+    period = _Period(date_from, date_to)
     for case in cases:
-        trail = events.get(case.id, [])
-        if in_period(case.replied_on):
-            clock = case_clock(session, case, calendar=calendar, today=case.replied_on)
-            if clock and clock.reply_due and case.replied_on and case.replied_on > clock.reply_due:
-                findings["late_replies"].append(case)
-            if case.outcome and Outcome(case.outcome) is not Outcome.OTHER:
-                letter = reply_letters.get(case.id)
-                context = (letter.issued_context or {}).get("reply") if letter else None
-                needs_remedy = Outcome(case.outcome).remedy_notice_required
-                if not (case.reply_legal_basis or "").strip() or (
-                    needs_remedy and (context is None or not context.get("remedy_text"))
-                ):
-                    findings["replies_missing_remedy_or_basis"].append(case)
-        for event in trail:
-            if (
-                event.action == Action.EXTEND.value
-                and in_period(event.effective_on)
-                and event.actor_role is not Role.APPROVER
-            ):
+        if period.covers(case.replied_on):
+            findings["late_replies"] += _late_reply(session, calendar, case)
+            findings["replies_missing_remedy_or_basis"] += _reply_defect(
+                case, reply_letters.get(case.id)
+            )
+        for event in events.get(case.id, []):
+            if not period.covers(event.effective_on):
+                continue
+            if event.action == Action.EXTEND.value and event.actor_role is not Role.APPROVER:
                 findings["extensions_without_approval"].append(case)
-            if (
-                event.action == Action.REQUEST_CORRECTION.value
-                and in_period(event.effective_on)
-                and case.receipt_date is not None
-                and event.effective_on is not None
-                and event.effective_on > correction_notice_due(calendar, case.receipt_date)
+            if event.action == Action.REQUEST_CORRECTION.value and _late_notice(
+                calendar, case, event
             ):
                 findings["late_correction_notices"].append(case)
         if (

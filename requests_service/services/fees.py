@@ -459,7 +459,7 @@ def fee_totals(
         for agency_id, count, amount in rows:
             row = bucket(agency_id)
             row[count_key] = int(count)
-            row[sum_key] = Decimal(amount).quantize(Decimal("0.01"))
+            row[sum_key] = Decimal(amount or 0).quantize(Decimal("0.01"))
     for row in totals.values():
         row["net_collected"] = row["collected"] - row["refunded"]
         for key, value in list(row.items()):

@@ -142,9 +142,7 @@ def file_case(
         return filing
 
 
-def visible_filings_query(
-    actor: Actor, args: Mapping[str, Any]
-) -> Select[tuple[DifficultCaseFiling]]:
+def visible_filings_query(actor: Actor, args: Mapping[str, Any]) -> Select[DifficultCaseFiling]:
     """Agencies see their own filings; an oversight office sees those filed with it."""
     query = select(DifficultCaseFiling).where(
         (DifficultCaseFiling.oversight_agency_id == actor.agency_id)

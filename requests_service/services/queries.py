@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from requests_service.db.models import Applicant, Case
 from requests_service.domain.calendar import WorkingCalendar
@@ -24,67 +26,82 @@ SORT_COLUMNS = {
 }
 
 
+Conditions = list[ColumnElement[bool]]
+
+
+def _running_and_due(limit: date) -> ColumnElement[bool]:
+    """Open, clock running, and due on or before ``limit`` (paused cases are not late)."""
+    return and_(Case.state.in_(OPEN_STATES), Case.state.not_in(PAUSED_STATES), Case.due_on <= limit)
+
+
+def _overdue(flag: bool, _calendar: WorkingCalendar | None) -> Conditions:
+    overdue = and_(
+        Case.state.in_(OPEN_STATES), Case.state.not_in(PAUSED_STATES), Case.due_on < legal_today()
+    )
+    return [overdue if flag else not_(overdue)]
+
+
+def _due_within(days: int, calendar: WorkingCalendar | None) -> Conditions:
+    if calendar is None:
+        return []
+    return [_running_and_due(calendar.add_working_days(legal_today(), days))]
+
+
+def _text(q: str, _calendar: WorkingCalendar | None) -> Conditions:
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return [
+        or_(
+            Case.requested_information.ilike(pattern, escape="\\"),
+            Case.case_number.ilike(pattern, escape="\\"),
+        )
+    ]
+
+
+# One entry per query argument; an argument that is absent, None or empty adds nothing.
+CASE_FILTERS: Mapping[str, Callable[[Any, WorkingCalendar | None], Conditions]] = {
+    "agency_id": lambda v, _: [Case.agency_id == v],
+    "state": lambda v, _: [Case.state.in_(v)],
+    "open": lambda v, _: [Case.state.in_(OPEN_STATES) if v else Case.state.not_in(OPEN_STATES)],
+    "assignee_id": lambda v, _: [Case.assignee_id == v],
+    "unassigned": lambda v, _: [Case.assignee_id.is_(None)] if v else [],
+    "channel": lambda v, _: [Case.channel == v],
+    "outcome": lambda v, _: [Case.outcome == v],
+    "applicant_type": lambda v, _: [Applicant.applicant_type == v],
+    "organisation_type": lambda v, _: [Applicant.organisation_type == v],
+    "received_from": lambda v, _: [Case.receipt_date >= v],
+    "received_to": lambda v, _: [Case.receipt_date <= v],
+    "due_before": lambda v, _: [Case.due_on <= v],
+    "overdue": _overdue,
+    "due_within": _due_within,
+    "q": _text,
+}
+APPLICANT_FILTERS = ("applicant_type", "organisation_type")
+
+
+def _given(value: Any) -> bool:
+    # False and 0 are answers ("open=false", "due_within=0"); None, "" and [] are not.
+    return value is not None and value != "" and value != []
+
+
 def case_list_query(
     actor: Actor, args: Mapping[str, Any], *, calendar: WorkingCalendar | None = None
-) -> Select[tuple[Case]]:
+) -> Select[Case]:
+    """The cases the actor may see, narrowed by the list's query arguments and sorted."""
     query = select(Case).where(Case.agency_id.in_(actor.visible_agency_ids))
-    if args.get("agency_id") is not None:
-        query = query.where(Case.agency_id == args["agency_id"])
-    if args.get("state"):
-        query = query.where(Case.state.in_(args["state"]))
-    if args.get("open") is True:
-        query = query.where(Case.state.in_(OPEN_STATES))
-    elif args.get("open") is False:
-        query = query.where(Case.state.not_in(OPEN_STATES))
-    if args.get("assignee_id") is not None:
-        query = query.where(Case.assignee_id == args["assignee_id"])
-    if args.get("unassigned"):
-        query = query.where(Case.assignee_id.is_(None))
-    for name in ("channel", "outcome"):
-        if args.get(name) is not None:
-            query = query.where(getattr(Case, name) == args[name])
-    if args.get("applicant_type") is not None or args.get("organisation_type") is not None:
+    if any(_given(args.get(name)) for name in APPLICANT_FILTERS):
         query = query.join(Applicant, Applicant.id == Case.applicant_id)
-        if args.get("applicant_type") is not None:
-            query = query.where(Applicant.applicant_type == args["applicant_type"])
-        if args.get("organisation_type") is not None:
-            query = query.where(Applicant.organisation_type == args["organisation_type"])
-    if args.get("received_from"):
-        query = query.where(Case.receipt_date >= args["received_from"])
-    if args.get("received_to"):
-        query = query.where(Case.receipt_date <= args["received_to"])
-    if args.get("due_before"):
-        query = query.where(Case.due_on <= args["due_before"])
-    if args.get("overdue") is not None:
-        overdue = and_(
-            Case.state.in_(OPEN_STATES),
-            Case.state.not_in(PAUSED_STATES),
-            Case.due_on < legal_today(),
-        )
-        query = query.where(overdue if args["overdue"] else not_(overdue))
-    if args.get("due_within") is not None and calendar is not None:
-        limit = calendar.add_working_days(legal_today(), args["due_within"])
-        query = query.where(
-            Case.state.in_(OPEN_STATES), Case.state.not_in(PAUSED_STATES), Case.due_on <= limit
-        )
-    if args.get("q"):
-        pattern = (
-            "%" + args["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-        query = query.where(
-            or_(
-                Case.requested_information.ilike(pattern, escape="\\"),
-                Case.case_number.ilike(pattern, escape="\\"),
-            )
-        )
+    for name, conditions in CASE_FILTERS.items():
+        if _given(args.get(name)):
+            query = query.where(*conditions(args[name], calendar))
     sort = args.get("sort") or "-id"
     column = SORT_COLUMNS[sort.lstrip("-")]
-    ordered = column.desc().nulls_last() if sort.startswith("-") else column.asc().nulls_last()
-    return query.order_by(ordered, Case.id.desc() if sort.startswith("-") else Case.id.asc())
+    descending = sort.startswith("-")
+    ordered = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    return query.order_by(ordered, Case.id.desc() if descending else Case.id.asc())
 
 
 def paginate(
-    session: Session, query: Select[tuple[Any]], *, page: int, page_size: int
+    session: Session, query: Select[Any], *, page: int, page_size: int
 ) -> tuple[Sequence[Any], int]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).unique().all()

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from sqlalchemy import String, and_, case, func, inspect, or_, select, type_coerce
 from sqlalchemy.orm import Session
@@ -43,7 +43,9 @@ from requests_service.domain.statistics import (
     REMEDY_RESULTS,
     TOTAL,
     CaseRecord,
+    RemedyKind,
     RemedyRecord,
+    RemedyResult,
     Section3,
     Section4,
     annual_report_section3,
@@ -278,8 +280,8 @@ def _received(
     rows = [(ch, _column_of(kind, org), n) for ch, kind, org, n in grouped]
     columns = [c.value for c in APPLICANT_COLUMNS]
     matrix = {ch.value: dict.fromkeys([*columns, UNCLASSIFIED, TOTAL], 0) for ch in Channel}
-    for channel, col, count in rows:
-        cells = matrix.setdefault(channel, dict.fromkeys([*columns, UNCLASSIFIED, TOTAL], 0))
+    for channel_value, col, count in rows:
+        cells = matrix.setdefault(channel_value, dict.fromkeys([*columns, UNCLASSIFIED, TOTAL], 0))
         key = col if col in columns else UNCLASSIFIED
         cells[key] += int(count)
         cells[TOTAL] += int(count)
@@ -316,7 +318,7 @@ def _outcomes(
     counts = {outcome: int(count) for outcome, count in rows}
     valid = {o.value for o in Outcome}
     without = sum(n for key, n in counts.items() if key not in valid)
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "key": o.value,
             "label": o.label,
@@ -372,6 +374,8 @@ def _timeliness(
         total_days = 0
         provisional = False
         for receipt, reply, count in pairs:
+            if receipt is None or reply is None:  # excluded by the query; narrows the type
+                continue
             total_days += calendar.working_days_between(receipt, reply) * int(count)
             provisional = provisional or calendar.range_is_provisional(receipt, reply)
         average = round(total_days / n_replied, 2) if n_replied else None
@@ -557,6 +561,7 @@ def annual_report(session: Session, agency_ids: Sequence[int], year: int) -> dic
             [
                 CaseRecord(receipt, column, outcome, replied, closed)
                 for _, receipt, column, outcome, replied, closed in rows
+                if receipt is not None  # excluded by the query; narrows the type
             ],
             year,
         )
@@ -575,7 +580,15 @@ def annual_report(session: Session, agency_ids: Sequence[int], year: int) -> dic
     ).all()
     remedy_ids = [r[0] for r in remedy_rows]
     section4 = annual_report_section4(
-        [RemedyRecord(kind=r[1], result=r[2], decided_on=r[3], filed_on=r[4]) for r in remedy_rows],
+        [
+            RemedyRecord(
+                kind=cast(Any, RemedyKind(r[1]).value),
+                result=cast(Any, RemedyResult(r[2]).value),
+                decided_on=r[3],
+                filed_on=r[4],
+            )
+            for r in remedy_rows
+        ],
         year,
     )
     anomalies = [

@@ -371,4 +371,5 @@ class DashboardSchema(BaseSchema):
 def _fees(case: Any) -> list[dict[str, Any]]:
     from requests_service.api.fees.schemas import FeeAssessmentSchema
 
-    return FeeAssessmentSchema(many=True).dump(getattr(case, "fees", []))
+    dumped: list[dict[str, Any]] = FeeAssessmentSchema(many=True).dump(getattr(case, "fees", []))
+    return dumped

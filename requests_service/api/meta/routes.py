@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from requests_service.api.schemas_base import Labelled, labels_of
 from requests_service.domain.channels import Channel
 from requests_service.domain.identity import ApplicantType, IdType, OrganisationType
 from requests_service.domain.lifecycle import Action, CaseState, Role
@@ -14,7 +16,7 @@ from requests_service.domain.outcomes import Outcome, OutcomeGroup
 
 blp = Blueprint("meta", __name__, url_prefix="/meta", description="代码表：枚举值及中文名称")
 
-ENUMS = {
+ENUMS: dict[str, Iterable[Labelled]] = {
     "case_states": CaseState,
     "actions": Action,
     "roles": Role,
@@ -49,9 +51,6 @@ class Enums(MethodView):
     @blp.response(200)
     def get(self) -> Any:
         """All code tables with Chinese labels, and the reply-outcome taxonomy"""
-        body: dict[str, Any] = {
-            name: [{"value": m.value, "label": m.label} for m in enum]
-            for name, enum in ENUMS.items()
-        }
+        body: dict[str, Any] = {name: labels_of(enum) for name, enum in ENUMS.items()}
         body["outcomes"] = _outcomes()
         return body

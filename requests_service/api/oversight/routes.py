@@ -177,7 +177,7 @@ class SelfCheck(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Compliance self-check of an agency over a period, with the cases involved"""
         actor = current_actor(*OFFICERS)
-        agency_id = args.get("agency_id") or actor.agency_id
+        agency_id = args.get("agency_id") or actor.home_agency_id
         return self_check(
             current_session(),
             actor,

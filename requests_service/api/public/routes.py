@@ -31,7 +31,7 @@ blp = Blueprint(
 )
 
 SECRET_HEADER = "X-Tracking-Secret"
-PUBLIC = [{}]  # no authentication
+PUBLIC: list[dict[str, list[str]]] = [{}]  # no authentication
 
 
 @blp.route("/agencies")

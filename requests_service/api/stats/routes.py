@@ -118,7 +118,7 @@ class AnnualReport(MethodView):
         names = stats_service.agency_names(session, agency_ids)
         if fmt == "json":
             return stats_service.report_to_dict(report, names)
-        root = args.get("agency_id") or actor.agency_id
+        root = args.get("agency_id") or actor.home_agency_id
         label = _scope_label(names, agency_ids, root, args["rollup"])
         templates_dir = current_app.config["LETTER_TEMPLATES_DIR"]
         html = (
