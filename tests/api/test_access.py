@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_lifecycle_api import register
 from tests.factories import World, person
+from tests.helpers import register
 
 # (method, path template, body, {who: expected status})
 MATRIX: list[tuple[str, str, Any, dict[str, int]]] = [

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_lifecycle_api import PAYMENT, act, ok, propose_fee, register
 from tests.factories import World
+from tests.helpers import PAYMENT, act, ok, propose_fee, register
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "vectors.json").read_text(encoding="utf-8")

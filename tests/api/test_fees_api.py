@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_lifecycle_api import PAYMENT, act, ok, propose_fee, register
 from tests.factories import World, person
+from tests.helpers import PAYMENT, act, in_handling, ok, propose_fee, register
 
 VECTORS = json.loads(
     (Path(__file__).resolve().parents[1] / "data" / "vectors.json").read_text(encoding="utf-8")
@@ -43,14 +43,6 @@ def test_fee_vector_through_calculator_endpoint(client: Any, vector: dict[str, A
 def test_fee_calculator_bad_inputs_are_422(client: Any, body: dict[str, Any]) -> None:
     response = client.post("/fees/calculator", json=body)
     assert response.status_code == 422, response.json
-
-
-def in_handling(client: Any, world: World, **overrides: Any) -> dict[str, Any]:
-    case = register(client, world, **overrides)
-    on = case["receipt_date"]
-    ok(act(client, world, "handler", case["id"], "start_review", on=on))
-    ok(act(client, world, "handler", case["id"], "accept", on=on))
-    return case
 
 
 def test_fee_notice_pause_payment_and_reply(client: Any, world: World) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_lifecycle_api import act, register
 from tests.factories import World, person
+from tests.helpers import act, register
 
 
 def submission(world: World, **overrides: Any) -> dict[str, Any]:

@@ -11,8 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from requests_service.services.clock import legal_today
-from tests.api.test_lifecycle_api import act, ok, register
 from tests.factories import World
+from tests.helpers import act, ok, register
 
 YEAR = legal_today().year
 REPLY = {

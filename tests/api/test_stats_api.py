@@ -54,9 +54,8 @@ from requests_service.domain.identity import ApplicantType, IdType, Organisation
 from requests_service.domain.lifecycle import CaseState
 from requests_service.domain.outcomes import Outcome
 from requests_service.services.clock import legal_today
-from tests.api.test_fees_api import in_handling
-from tests.api.test_lifecycle_api import PAYMENT, act, ok, propose_fee, register
 from tests.factories import World, company, person
+from tests.helpers import PAYMENT, act, in_handling, ok, propose_fee, register
 
 COLUMNS = (
     "natural_person",

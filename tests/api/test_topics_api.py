@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.test_lifecycle_api import act, ok, register
 from tests.factories import World, person
+from tests.helpers import act, ok, register
 
 PARAPHRASES = [
     "请公开2025年示范区拆迁补偿标准",
