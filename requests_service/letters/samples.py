@@ -339,7 +339,9 @@ def _reply(outcome: Outcome, variant: str | None) -> dict[str, Any]:
             raise ValueError(f"no sample variant {variant!r} for outcome {outcome}") from None
     decision = validate_reply(outcome, reasons or None, None, copy.deepcopy(details))
     remedy = (
-        remedy_notice(outcome, _AGENCY["reconsideration_body"], _AGENCY["court"])
+        remedy_notice(
+            outcome, _AGENCY["reconsideration_body"], _AGENCY["court"], details=decision.details
+        )
         if outcome.remedy_notice_required
         else None
     )
@@ -352,6 +354,7 @@ def _reply(outcome: Outcome, variant: str | None) -> dict[str, Any]:
         "details": decision.details,
         "remedy_required": remedy is not None,
         "reconsideration_first": bool(remedy and remedy.reconsideration_first),
+        "remedy_route": remedy.route.value if remedy else None,
         "remedy_text": remedy.text if remedy else "",
     }
 

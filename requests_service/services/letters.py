@@ -293,14 +293,17 @@ def _reply(session: Session, case: Case, context: dict[str, Any], _clock: Any) -
         # The letter must carry everything the outcome requires (e.g. the competent agency).
         validate_reply(outcome, case.reply_reasons, case.reply_legal_basis, case.reply_details)
     agency = case.agency
-    remedy_text, first = "", False
+    remedy_text, first, route = "", False, None
     if outcome.remedy_notice_required:
-        if not agency.reconsideration_body or not agency.court:
+        if not agency.reconsideration_body:
             raise RuleViolation(
-                "机关未设置行政复议机关或管辖法院，答复书无法载明救济途径，请先在机关设置中补充。"
+                "机关未设置行政复议机关，答复书无法载明救济途径，请先在机关设置中选择"
+                "行政复议机关确定规则（GET /admin/agencies/{id}/reconsideration-options）。"
             )
-        notice = remedy_notice(outcome, agency.reconsideration_body, agency.court)
-        remedy_text, first = notice.text, notice.reconsideration_first
+        notice = remedy_notice(
+            outcome, agency.reconsideration_body, agency.court or None, details=case.reply_details
+        )
+        remedy_text, first, route = notice.text, notice.reconsideration_first, notice.route.value
     context["reply"] = {
         "outcome": outcome.value,
         "outcome_label": outcome.label,
@@ -310,6 +313,7 @@ def _reply(session: Session, case: Case, context: dict[str, Any], _clock: Any) -
         "details": dict(case.reply_details or {}),
         "remedy_required": outcome.remedy_notice_required,
         "reconsideration_first": first,
+        "remedy_route": route,
         "remedy_text": remedy_text,
     }
 

@@ -21,7 +21,7 @@ from jinja2 import Environment
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from requests_service.domain.outcomes import Outcome, OutcomeGroup
+from requests_service.domain.outcomes import Outcome, OutcomeGroup, remedy_notice
 from requests_service.letters.render import (
     DOCUMENT_KINDS,
     DOCUMENT_TITLES,
@@ -286,7 +286,8 @@ def test_body_is_set_on_the_28_character_grid(rendered: dict[str, Rendered]) -> 
 
 def test_page_numbers_alternate_sides(rendered: dict[str, Rendered]) -> None:
     item = rendered["partially_disclosed"]
-    assert len(item.pages) == 2
+    # three pages since the remedy paragraph distinguishes the Art. 14–16 parts
+    assert len(item.pages) >= 2
     assert "— 2 —" in item.pages[1]
     positions: dict[int, float] = {}
     for number, page in enumerate(item.reader.pages, start=1):
@@ -297,6 +298,8 @@ def test_page_numbers_alternate_sides(rendered: dict[str, Rendered]) -> None:
 
         page.extract_text(visitor_text=visit)
     assert positions[1] > A4[0] / 2 > positions[2]  # odd right, even left
+    for number, x in positions.items():
+        assert (x > A4[0] / 2) == (number % 2 == 1)
 
 
 def test_text_block_starts_at_the_left_margin(rendered: dict[str, Rendered]) -> None:
@@ -327,9 +330,12 @@ def test_acknowledgement(rendered: dict[str, Rendered]) -> None:
         "20个工作日",
         item.context["agency"]["online_form_url"],
         "查询办理进度",
+        # Art. 30: the period runs afresh from the corrected application, not "not counted"
+        "答复期限自本机关收到补正的申请之日起重新计算",
     ):
         assert text in flat, text
     assert "预计" not in flat
+    assert "要求补正申请、征求" not in flat
 
 
 def test_acknowledgement_says_estimated_for_a_provisional_due_date(env: Environment) -> None:
@@ -513,13 +519,39 @@ def test_reply_remedy_paragraph(rendered: dict[str, Rendered], outcome: str) -> 
         return
     assert _flat(reply["remedy_text"]) in flat
     assert "60日内向江临市人民政府申请行政复议" in flat
-    if reply["reconsideration_first"]:
+    assert "行政复议机关逾期不作决定的，可以自复议期满之日起十五日内" in flat
+    route = reply["remedy_route"]
+    if outcome in ("partially_disclosed",):
+        # the sample's two withheld parts cite Art. 15: reconsideration first for them only
+        assert route == "mixed"
+        assert "对上表第1、2项依据" in flat
+        assert "六个月内向江临市江北区人民法院提起行政诉讼" in flat
+    elif Outcome(outcome).requires_reconsideration_first:
+        assert route == "reconsideration_first"
         assert "应当先向行政复议机关申请行政复议" in flat
         assert "十五日内向江临市江北区人民法院提起行政诉讼" in flat
         assert "六个月" not in flat
     else:
+        assert route == "both"
         assert "六个月内向江临市江北区人民法院提起行政诉讼" in flat
         assert "应当先向行政复议机关" not in flat
+
+
+def test_reply_names_no_court_unless_configured(env: Environment) -> None:
+    context = sample_context("reply", "withheld_special_query")
+    context["agency"]["court"] = None
+    notice = remedy_notice("withheld_special_query", "江临市人民政府", None)
+    context["reply"]["remedy_text"] = notice.text
+    flat = _flat(render_html(env, "reply", context))
+    assert "六个月内依法向人民法院提起行政诉讼" in flat
+    assert "江北区人民法院" not in flat
+
+
+def test_other_agency_that_cannot_be_determined(env: Environment) -> None:
+    context = sample_context("reply", "unavailable_not_held")
+    context["reply"]["details"] = {"not_held_basis": "other_agency"}
+    flat = _flat(render_html(env, "reply", context))
+    assert "目前无法确定负责公开该政府信息的行政机关" in flat
 
 
 def test_partially_disclosed_lists_each_withheld_part_with_reason_and_basis(
