@@ -31,9 +31,9 @@ __all__ = [
     "RemedyRoute",
     "ReplyDecision",
     "cites_art_14_to_16",
-    "reconsideration_first_parts",
     "default_legal_basis",
     "detail_warnings",
+    "reconsideration_first_parts",
     "remedy_notice",
     "validate_outcome_details",
     "validate_reply",
@@ -773,7 +773,8 @@ def cites_art_14_to_16(legal_basis: str) -> bool:
 
     A citation belongs to the law named before it (《…》第十五条); a bare "第十五条" with no law
     named before it is read as the Regulations, whose letter it appears in.  So
-    "《中华人民共和国统计法》第十四条" does not count, "《…政府信息公开条例》第十五条、第三十二条" does.
+    "《中华人民共和国统计法》第十四条" does not count;
+    "《…政府信息公开条例》第十五条、第三十二条" does.
     """
     text = legal_basis or ""
     pieces = text.split("《")

@@ -24,7 +24,7 @@ from typing import Final
 
 from requests_service.domain.errors import RuleViolation
 
-__all__ = ["RULE_NAME_FIELD", "ReconsiderationChoice", "ReconsiderationRule", "resolve", "options"]
+__all__ = ["RULE_NAME_FIELD", "ReconsiderationChoice", "ReconsiderationRule", "options", "resolve"]
 
 
 class ReconsiderationRule(StrEnum):
