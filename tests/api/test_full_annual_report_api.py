@@ -12,7 +12,8 @@ from tests.api.test_stats_api import annual, seed_year, statistics
 from tests.factories import World
 
 INPUTS = {
-    "section1_text": "2026年，本机关深入贯彻《中华人民共和国政府信息公开条例》。\n全年依申请公开工作平稳有序。",
+    "section1_text": "2026年，本机关深入贯彻《中华人民共和国政府信息公开条例》。\n"
+    "全年依申请公开工作平稳有序。",
     "section2": {
         "regulations": {"made": 0, "repealed": 0, "in_force": 2},
         "normative_documents": {"made": 5, "repealed": 1, "in_force": 37},
@@ -132,7 +133,7 @@ def test_full_report_in_all_four_formats(client: Any, world: World, app: Any) ->
     ]
     assert [h[:2] for h in headings] == ["一、", "二、", "三、", "四、", "五、", "六、"]
     assert ["第二十条第（五）项", "行政许可", "本年处理决定数量", "1280"] in rows
-    assert [r for r in rows if r and r[0] == "s3_identity"][0][-1] == "一致"
+    assert next(r for r in rows if r and r[0] == "s3_identity")[-1] == "一致"
     html = full(client, world, 2026, "html")
     assert html.status_code == 200
     page = html.get_data(as_text=True)
