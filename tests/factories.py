@@ -77,6 +77,8 @@ def build_world(session: Any) -> World:
             intake_phone="010-12345678",
             intake_email="gk@example.gov.cn",
             intake_office_hours="工作日9:00-17:00",
+            reconsideration_rule="same_level_government",
+            same_level_government="示范市人民政府",
             reconsideration_body="示范市人民政府",
             court="示范市人民法院",
         )

@@ -60,7 +60,20 @@ class Agency(Base):
     intake_office_hours: Mapped[str] = mapped_column(String(200), default="")
     online_form_url: Mapped[str] = mapped_column(String(500), default="")
     reconsideration_body: Mapped[str] = mapped_column(String(200), default="")
+    # Empty: letters say 依法向人民法院提起行政诉讼 (cases are often concentrated in designated
+    # courts, so naming one only when the agency configured it).
     court: Mapped[str] = mapped_column(String(200), default="")
+    # Guided choice of the reconsideration body (行政复议法 2023 第二十四条、第二十七条), see
+    # ``domain.reconsideration``; ``reconsideration_body`` holds the resolved name.
+    reconsideration_rule: Mapped[str] = mapped_column(String(30), default="")
+    same_level_government: Mapped[str] = mapped_column(String(200), default="")
+    higher_authority: Mapped[str] = mapped_column(String(200), default="")
+    higher_government: Mapped[str] = mapped_column(String(200), default="")
+    # Art. 35: the period the applicant has to explain an excessive request [D].
+    reasons_period_working_days: Mapped[int] = mapped_column(Integer, default=15)
+    # Optional red letterhead (发文机关标志 and red rule, GB/T 9704 信函格式).
+    letterhead_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    letterhead_text: Mapped[str] = mapped_column(String(100), default="")
     correction_period_working_days: Mapped[int] = mapped_column(Integer, default=15)
     fee_waiver_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Optional local rule: no reply may be approved while a difficult-case filing awaits guidance.
@@ -188,6 +201,8 @@ class Case(Base):
     correction_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     correction_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     fee_payment_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # Art. 35: last day for the applicant's explanation after a reasons request.
+    reasons_due_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome), index=True)
     reply_reasons: Mapped[str] = mapped_column(Text, default="")
     reply_legal_basis: Mapped[str] = mapped_column(Text, default="")
@@ -577,3 +592,46 @@ class AdminEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     before: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     after: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+
+
+class AgencyFont(Base):
+    """An official typeface the agency holds a licence for (仿宋_GB2312, 方正小标宋 …), uploaded
+    or pointed to on the server, validated, and used only for that agency's letters."""
+
+    __tablename__ = "agency_fonts"
+    __table_args__ = (UniqueConstraint("agency_id", "role", name="uq_agency_fonts_agency_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # "body" (正文 3号仿宋) or "title" (标题 2号小标宋)
+    role: Mapped[str] = mapped_column(String(10))
+    family: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(255))
+    # "upload" (stored under UPLOAD_DIR by SHA-256) or "path" (a file under FONT_DIR)
+    source: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    glyph_count: Mapped[int] = mapped_column(Integer)
+    uploaded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AnnualReportInput(Base):
+    """The parts of an agency's annual report the case data cannot give (Art. 50): the text of
+    sections 一, 五, 六 and the section 二 table cells; every change is audited."""
+
+    __tablename__ = "annual_report_inputs"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "year", name="uq_annual_report_inputs_agency_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -178,6 +178,7 @@ class Action(StrEnum):
     ACCEPT = "accept"
     START_CONSULTATION = "start_consultation"
     END_CONSULTATION = "end_consultation"
+    DECIDE_DISCLOSURE_OVER_OBJECTION = "decide_disclosure_over_objection"
     START_SECRECY_REVIEW = "start_secrecy_review"
     END_SECRECY_REVIEW = "end_secrecy_review"
     ISSUE_FEE_NOTICE = "issue_fee_notice"
@@ -210,6 +211,7 @@ _ACTION_LABELS: Final[Mapping[Action, str]] = MappingProxyType(
         Action.ACCEPT: "受理办理",
         Action.START_CONSULTATION: "征求第三方意见",
         Action.END_CONSULTATION: "结束征求意见",
+        Action.DECIDE_DISCLOSURE_OVER_OBJECTION: "决定公开（第三方不同意）",
         Action.START_SECRECY_REVIEW: "提交保密审查",
         Action.END_SECRECY_REVIEW: "完成保密审查",
         Action.ISSUE_FEE_NOTICE: "发出收费通知",
@@ -333,6 +335,15 @@ _TABLE: Final[tuple[Transition, ...]] = (
         {_S.THIRD_PARTY_CONSULTATION},
         _S.IN_HANDLING,
         {_R.HANDLER, _R.REGISTRAR},
+    ),
+    # Art. 32 last sentence: the third party objected, but withholding could gravely affect the
+    # public interest — the head decides to disclose; the third party must be told in writing
+    # (第三方告知书) before the information is disclosed.
+    _t(
+        Action.DECIDE_DISCLOSURE_OVER_OBJECTION,
+        {_S.IN_HANDLING, _S.REPLY_DRAFTED},
+        None,
+        {_R.APPROVER},
     ),
     # Art. 17: confidentiality review before disclosure.
     _t(

@@ -10,6 +10,7 @@ every decision letter must carry (:func:`remedy_notice`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,9 +28,12 @@ __all__ = [
     "Outcome",
     "OutcomeGroup",
     "RemedyNotice",
+    "RemedyRoute",
     "ReplyDecision",
+    "cites_art_14_to_16",
     "default_legal_basis",
     "detail_warnings",
+    "reconsideration_first_parts",
     "remedy_notice",
     "validate_outcome_details",
     "validate_reply",
@@ -168,11 +172,14 @@ class Outcome(StrEnum):
     def requires_reconsideration_first(self) -> bool:
         """True where the applicant must apply for reconsideration before suing.
 
-        《中华人民共和国行政复议法》(2023) 第二十三条第一款第（四）项: refusals of OGI
-        applications (不予公开) go to reconsideration first; para 2 obliges the agency to say
-        so in the decision.  Applied to every 不予公开 row and to 部分公开 (its withheld part).
+        《中华人民共和国行政复议法》(2023) 第二十三条第一款第（四）项 puts refusals of OGI
+        applications (不予公开) to reconsideration first and para 2 obliges the agency to say so.
+        The Supreme People's Court's interpretation on OGI cases (2025, in force 2025-06-01)
+        reads 不予公开 there as the refusals under Art. 14, 15 and 16 of the Regulations
+        (rules.md §c): so the seven Art. 14–16 rows only — not the Art. 36(7) special-query
+        answer.  A 部分公开 letter is decided per withheld part (:func:`remedy_notice`).
         """
-        return self is Outcome.PARTIALLY_DISCLOSED or self.group is OutcomeGroup.WITHHELD
+        return self in _ART_14_16_REFUSALS
 
     @property
     def remedy_notice_required(self) -> bool:
@@ -357,6 +364,18 @@ _OUTCOME_INFO: Final[Mapping[Outcome, _OutcomeInfo]] = MappingProxyType(
             f"{_OGI}第四十二条、《政府信息公开信息处理费管理办法》",
         ),
         Outcome.OTHER: _OutcomeInfo(OutcomeGroup.OTHER, "3", "其他", None),
+    }
+)
+
+_ART_14_16_REFUSALS: Final[frozenset[Outcome]] = frozenset(
+    {
+        Outcome.WITHHELD_STATE_SECRET,
+        Outcome.WITHHELD_LAW_PROHIBITS,
+        Outcome.WITHHELD_SECURITY_STABILITY,
+        Outcome.WITHHELD_THIRD_PARTY,
+        Outcome.WITHHELD_INTERNAL_AFFAIRS,
+        Outcome.WITHHELD_PROCESS_INFO,
+        Outcome.WITHHELD_ENFORCEMENT_FILE,
     }
 )
 
@@ -549,11 +568,14 @@ def _check_conditionals(outcome: Outcome, cleaned: dict[str, Any], errors: _Erro
                         "信息不存在时不应填写负责公开的机关；如信息由其他机关负责公开，"
                         "请选择“不属于本机关负责公开”",
                     )
-        elif basis is NotHeldBasis.OTHER_AGENCY and "competent_agency_name" not in cleaned:
-            _missing(
-                errors,
-                "competent_agency_name",
-                "第三十六条第（五）项：能够确定负责公开的行政机关的，告知其名称、联系方式",
+        elif (
+            basis is NotHeldBasis.OTHER_AGENCY
+            and "competent_agency_contact" in cleaned
+            and "competent_agency_name" not in cleaned
+        ):
+            errors.add(
+                "competent_agency_contact",
+                "填写联系方式时请同时填写负责公开的行政机关名称；无法确定负责公开的机关时两项均不填",
             )
 
 
@@ -574,8 +596,10 @@ def validate_outcome_details(
     * ``withheld_special_query`` — ``special_procedure`` under the special law (Art. 36(7)).
     * every ``withheld_*`` — optional ``negative_list_entry_id`` (positive int).
     * ``unavailable_not_held`` — ``not_held_basis``: ``does_not_exist`` needs
-      ``search_description`` (Art. 36(4)); ``other_agency`` needs ``competent_agency_name``,
-      ``competent_agency_contact`` recommended (Art. 36(5), "where determinable").
+      ``search_description`` (Art. 36(4)); ``other_agency`` takes ``competent_agency_name``
+      and ``competent_agency_contact`` only where the competent agency can be determined
+      (Art. 36(5) "能够确定负责公开该政府信息的行政机关的"); without a name the letter says it
+      cannot be determined, and a contact without a name is refused.
     * ``unavailable_still_unclear`` — ``unclear_points`` (Art. 30).
     * ``not_processed_petition`` — optional ``proper_channel`` (Art. 39 para 1).
     * ``not_processed_repeat`` — ``earlier_case_number`` (Art. 36(6)).
@@ -641,6 +665,7 @@ def detail_warnings(outcome: Outcome | str, details: Mapping[str, Any]) -> dict[
     if (
         outcome is Outcome.UNAVAILABLE_NOT_HELD
         and details.get("not_held_basis") == NotHeldBasis.OTHER_AGENCY
+        and details.get("competent_agency_name")
         and not details.get("competent_agency_contact")
     ):
         warnings["competent_agency_contact"] = [
@@ -715,6 +740,69 @@ def validate_reply(
 _RECONSIDERATION_LAW: Final = "《中华人民共和国行政复议法》"
 _LITIGATION_LAW: Final = "《中华人民共和国行政诉讼法》"
 
+RECONSIDERATION_DAYS: Final = 60
+"""行政复议法 (2023) 第二十条第一款: 60 days from knowing of the act."""
+LITIGATION_MONTHS: Final = 6
+"""行政诉讼法 第四十六条第一款: six months from knowing of the act."""
+AFTER_RECONSIDERATION_DAYS: Final = 15
+"""行政诉讼法 第四十五条: 15 days after the reconsideration decision, or after the
+reconsideration period ends without one."""
+
+GENERIC_COURT: Final = "人民法院"
+
+_ART_14_16_PATTERN: Final = re.compile(r"第十[四五六]条")
+
+
+class RemedyRoute(StrEnum):
+    """Which routes the remedy paragraph offers."""
+
+    BOTH = "both"
+    RECONSIDERATION_FIRST = "reconsideration_first"
+    MIXED = "mixed"  # 部分公开: reconsideration first for the Art. 14–16 parts only
+
+    @property
+    def label(self) -> str:
+        return _ROUTE_NAMES[self]
+
+
+_ROUTE_NAMES: Final[Mapping[RemedyRoute, str]] = MappingProxyType(
+    {
+        RemedyRoute.BOTH: "可以申请行政复议，也可以直接提起行政诉讼",
+        RemedyRoute.RECONSIDERATION_FIRST: "复议前置：应当先申请行政复议",
+        RemedyRoute.MIXED: "依据第十四条至第十六条不予公开的部分复议前置，其余部分两种途径均可",
+    }
+)
+
+
+def cites_art_14_to_16(legal_basis: str) -> bool:
+    """True when ``legal_basis`` cites Art. 14, 15 or 16 of the Regulations.
+
+    A citation belongs to the law named before it (《…》第十五条); a bare "第十五条" with no law
+    named before it is read as the Regulations, whose letter it appears in.  So
+    "《中华人民共和国统计法》第十四条" does not count;
+    "《…政府信息公开条例》第十五条、第三十二条" does.
+    """
+    text = legal_basis or ""
+    pieces = text.split("《")
+    if _ART_14_16_PATTERN.search(pieces[0]):
+        return True
+    for piece in pieces[1:]:
+        law, _, rest = piece.partition("》")
+        if "政府信息公开条例" in law and _ART_14_16_PATTERN.search(rest):
+            return True
+    return False
+
+
+def reconsideration_first_parts(details: Mapping[str, Any] | None) -> tuple[int, ...]:
+    """1-based numbers of the withheld parts of a 部分公开 decision withheld under Art. 14–16
+    (the only parts for which reconsideration comes first)."""
+    parts = (details or {}).get("withheld_parts") or []
+    return tuple(
+        index
+        for index, part in enumerate(parts, start=1)
+        if isinstance(part, Mapping) and cites_art_14_to_16(str(part.get("legal_basis", "")))
+    )
+
 
 @dataclass(frozen=True)
 class RemedyNotice:
@@ -723,54 +811,100 @@ class RemedyNotice:
 
     outcome: Outcome
     reconsideration_body: str
-    court: str
-    reconsideration_first: bool
+    court: str | None
+    route: RemedyRoute
+    first_parts: tuple[int, ...]
     text: str
 
+    @property
+    def reconsideration_first(self) -> bool:
+        """True when the letter says reconsideration comes first (for all or some parts)."""
+        return self.route is not RemedyRoute.BOTH
 
-def remedy_notice(outcome: Outcome | str, reconsideration_body: str, court: str) -> RemedyNotice:
+    @property
+    def court_wording(self) -> str:
+        return _court_phrase(self.court)
+
+
+def _court_phrase(court: str | None) -> str:
+    """向江临市中级人民法院 / 依法向人民法院 (rules.md §c: generic unless configured)."""
+    return f"向{court}" if court else f"依法向{GENERIC_COURT}"
+
+
+def remedy_notice(
+    outcome: Outcome | str,
+    reconsideration_body: str,
+    court: str | None = None,
+    *,
+    details: Mapping[str, Any] | None = None,
+) -> RemedyNotice:
     """Compose the Chinese remedy paragraph for a decision letter.
 
-    * Reconsideration within 60 days of knowing of the act (行政复议法 2023 第二十条).
-    * Litigation within six months (行政诉讼法 第四十六条) — unless the outcome requires
-      reconsideration first (行政复议法 第二十三条第一款第（四）项), in which case the letter
-      must say so (第二款) and litigation follows the reconsideration decision within 15 days
-      (行政诉讼法 第四十五条).
+    * Reconsideration within 60 days of knowing of the act, naming the body
+      (行政复议法 2023 第二十条).
+    * Refusals under Art. 14–16 (:attr:`Outcome.requires_reconsideration_first`): the letter
+      says reconsideration comes first (第二十三条第一款第（四）项、第二款), then suit within 15
+      days of the decision — or within 15 days after the reconsideration period ends when the
+      body does not decide in time (行政诉讼法 第四十五条).
+    * Every other outcome, including the Art. 36(7) special-query answer: both routes —
+      reconsideration, or suit within six months (行政诉讼法 第四十六条).
+    * 部分公开: reconsideration first only for the withheld parts whose legal basis cites
+      Art. 14–16 (``details["withheld_parts"]``), both routes for the rest of the decision.
 
-    ``reconsideration_body`` is the same-level government for a local department (Art. 24),
-    or the next higher authority for vertically managed agencies (Art. 27).
+    ``court`` empty or ``None`` → 依法向人民法院提起行政诉讼 (designated courts vary).
     """
     outcome = _coerce_outcome(outcome)
     errors = _Errors()
     body = _clean_text(reconsideration_body, "reconsideration_body", errors)
-    court_name = _clean_text(court, "court", errors)
+    court_name = _clean_text(court, "court", errors) if court is not None else None
     if body is None and "reconsideration_body" not in errors.fields:
         errors.add("reconsideration_body", "请填写行政复议机关（行政复议法第二十条第三款）")
-    if court_name is None and "court" not in errors.fields:
-        errors.add("court", "请填写管辖人民法院")
-    if errors or body is None or court_name is None:
+    if errors or body is None:
         raise RuleViolation("救济途径告知内容不完整", fields=errors.fields)
 
-    reconsideration = (
-        f"如对本答复不服，可以自知道或者应当知道该行政行为之日起60日内向{body}申请行政复议"
-        f"（{_RECONSIDERATION_LAW}第二十条）"
-    )
+    to_court = _court_phrase(court_name)
+    first_parts: tuple[int, ...] = ()
     if outcome.requires_reconsideration_first:
+        route = RemedyRoute.RECONSIDERATION_FIRST
+    elif outcome is Outcome.PARTIALLY_DISCLOSED:
+        first_parts = reconsideration_first_parts(details)
+        route = RemedyRoute.MIXED if first_parts else RemedyRoute.BOTH
+    else:
+        route = RemedyRoute.BOTH
+
+    reconsideration = (
+        f"如对本答复不服，可以自知道或者应当知道该行政行为之日起{RECONSIDERATION_DAYS}日内"
+        f"向{body}申请行政复议（{_RECONSIDERATION_LAW}第二十条）"
+    )
+    after = (
+        f"对行政复议决定不服的，可以自收到行政复议决定书之日起十五日内{to_court}提起行政诉讼；"
+        f"行政复议机关逾期不作决定的，可以自复议期满之日起十五日内{to_court}提起行政诉讼"
+        f"（{_LITIGATION_LAW}第四十五条）"
+    )
+    direct = (
+        f"也可以自知道或者应当知道该行政行为之日起六个月内{to_court}提起行政诉讼"
+        f"（{_LITIGATION_LAW}第四十六条）"
+    )
+    first_rule = (
+        f"根据{_RECONSIDERATION_LAW}第二十三条第一款第（四）项、第二款的规定，"
+        "申请政府信息公开，行政机关不予公开的，应当先向行政复议机关申请行政复议"
+    )
+    if route is RemedyRoute.RECONSIDERATION_FIRST:
+        text = f"{reconsideration}。{first_rule}；{after}。"
+    elif route is RemedyRoute.MIXED:
+        items = "、".join(str(n) for n in first_parts)
         text = (
-            f"{reconsideration}。根据{_RECONSIDERATION_LAW}第二十三条第一款第（四）项、第二款的规定，"
-            "申请政府信息公开，行政机关不予公开的，应当先向行政复议机关申请行政复议；"
-            f"对行政复议决定不服的，可以自收到行政复议决定书之日起十五日内向{court_name}"
-            f"提起行政诉讼（{_LITIGATION_LAW}第四十五条）。"
+            f"{reconsideration}。其中，对上表第{items}项依据{_OGI}第十四条至第十六条"
+            f"不予公开的部分不服的，{first_rule}；{after}。"
+            f"对本答复的其他内容不服的，可以申请行政复议，{direct}。"
         )
     else:
-        text = (
-            f"{reconsideration}；也可以自知道或者应当知道该行政行为之日起六个月内向{court_name}"
-            f"提起行政诉讼（{_LITIGATION_LAW}第四十六条）。"
-        )
+        text = f"{reconsideration}；{direct}。{after}。"
     return RemedyNotice(
         outcome=outcome,
         reconsideration_body=body,
         court=court_name,
-        reconsideration_first=outcome.requires_reconsideration_first,
+        route=route,
+        first_parts=first_parts,
         text=text,
     )

@@ -145,8 +145,14 @@ def seed_demo() -> None:
         intake_email="fgw-gk@example.gov.cn",
         intake_office_hours="工作日 9:00-12:00，13:30-17:30",
         online_form_url="https://www.example.gov.cn/ysqgk/fgw",
+        # A department of the city government: the city government hears reconsideration
+        # (行政复议法 第二十四条); no designated court → 依法向人民法院提起行政诉讼.
+        reconsideration_rule="same_level_government",
+        same_level_government="示范市人民政府",
         reconsideration_body="示范市人民政府",
-        court="示范市人民法院",
+        court="",
+        letterhead_enabled=True,
+        letterhead_text="示范市发展和改革委员会",
     )
     housing = _ensure_agency(
         session,
@@ -160,8 +166,11 @@ def seed_demo() -> None:
         intake_phone="010-12346000",
         intake_email="zjj-gk@example.gov.cn",
         intake_office_hours="工作日 9:00-17:00",
+        reconsideration_rule="same_level_government",
+        same_level_government="示范市人民政府",
         reconsideration_body="示范市人民政府",
-        court="示范市人民法院",
+        # Administrative cases of this district are concentrated in a designated court.
+        court="示范市铁路运输法院",
     )
     for username, name, roles in DEMO_USERS:
         _ensure_user(session, ndrc, username, name, roles)

@@ -77,7 +77,10 @@ _DOCUMENT_NUMBERS: Final[dict[str, str | None]] = {
     "correction_notice": "市发改公补〔2026〕5号",
     "extension_notice": "市发改公延〔2026〕3号",
     "third_party_consultation": "市发改公征〔2026〕2号",
+    "third_party_disclosure_notice": "市发改公告〔2026〕1号",
     "fee_notice": "市发改公费〔2026〕1号",
+    "reasons_request": "市发改公理〔2026〕1号",
+    "deferral_notice": "市发改公迟〔2026〕1号",
     "reply": "市发改公复〔2026〕12号",
     "application_form": None,
 }
@@ -87,7 +90,10 @@ _ISSUE_DATES: Final[dict[str, dt.date]] = {
     "correction_notice": dt.date(2026, 3, 5),
     "extension_notice": dt.date(2026, 3, 27),
     "third_party_consultation": dt.date(2026, 3, 10),
+    "third_party_disclosure_notice": dt.date(2026, 4, 7),
     "fee_notice": dt.date(2026, 3, 13),
+    "reasons_request": dt.date(2026, 3, 9),
+    "deferral_notice": dt.date(2026, 3, 16),
     "reply": dt.date(2026, 3, 20),
     "application_form": dt.date(2026, 1, 5),
 }
@@ -130,6 +136,37 @@ _CONSULTATIONS: Final[dict[str, dict[str, Any]]] = {
         "reason": "该文件由本机关与贵机关联合制作（江发改投资〔2025〕36号）",
         "reply_due": dt.date(2026, 4, 1),
     },
+}
+
+_DISCLOSURE_NOTICE: Final[dict[str, Any]] = {
+    "party_name": "江临轨道交通建设投资有限公司",
+    "party_address": "江临市江北区华山路200号（邮政编码：215301）",
+    "consulted_on": dt.date(2026, 3, 11),
+    "objection": "投资估算明细属于本公司商业秘密，公开后将影响本公司后续融资谈判",
+    "objection_on": dt.date(2026, 3, 30),
+    "content": "江临市轨道交通2号线二期工程可行性研究报告中的投资估算总额及分项汇总表"
+    "（不含单价构成和融资利率）",
+    "reasons": "该工程为全额使用财政资金的重大公共基础设施项目，投资估算总额及分项汇总"
+    "涉及公共资金使用，社会公众普遍关注；不公开可能对公共利益造成重大影响，"
+    "且本机关已删除单价构成和融资利率等核心经营信息",
+    "decided_on": dt.date(2026, 4, 3),
+}
+
+# Art. 35: asked on 2026-03-09 with 15 working days → 2026-03-30.
+_REASONS_REQUEST: Final[dict[str, Any]] = {
+    "volume_summary": "您自2026年2月1日以来向本机关提出政府信息公开申请86件，"
+    "其中71件系将同一项目的资金拨付凭证按日期拆分提出",
+    "period_working_days": 15,
+    "requested_on": dt.date(2026, 3, 9),
+    "due_on": dt.date(2026, 3, 30),
+}
+
+_DEFERRAL: Final[dict[str, Any]] = {
+    "reasons_received_on": dt.date(2026, 3, 12),
+    "deferred_due_on": dt.date(2026, 5, 29),
+    "reason": "您申请的86件政府信息涉及2025年度全部资金拨付凭证约3400页，"
+    "需要逐页进行保密审查和区分处理",
+    "original_due": _DUE,
 }
 
 _FEE_DUE: Final = dt.date(2026, 4, 14)  # 20 working days from the day after receipt on 3-16
@@ -339,7 +376,9 @@ def _reply(outcome: Outcome, variant: str | None) -> dict[str, Any]:
             raise ValueError(f"no sample variant {variant!r} for outcome {outcome}") from None
     decision = validate_reply(outcome, reasons or None, None, copy.deepcopy(details))
     remedy = (
-        remedy_notice(outcome, _AGENCY["reconsideration_body"], _AGENCY["court"])
+        remedy_notice(
+            outcome, _AGENCY["reconsideration_body"], _AGENCY["court"], details=decision.details
+        )
         if outcome.remedy_notice_required
         else None
     )
@@ -352,6 +391,7 @@ def _reply(outcome: Outcome, variant: str | None) -> dict[str, Any]:
         "details": decision.details,
         "remedy_required": remedy is not None,
         "reconsideration_first": bool(remedy and remedy.reconsideration_first),
+        "remedy_route": remedy.route.value if remedy else None,
         "remedy_text": remedy.text if remedy else "",
     }
 
@@ -382,6 +422,9 @@ def sample_context(
         "correction": None,
         "extension": None,
         "consultation": None,
+        "disclosure_notice": None,
+        "reasons_request": None,
+        "deferral": None,
         "fee": None,
         "reply": None,
     }
@@ -403,6 +446,13 @@ def sample_context(
         context["case"]["due_on"] = _EXTENSION["new_due"]
     elif kind == "third_party_consultation":
         context["consultation"] = dict(_CONSULTATIONS[variant or "third_party"])
+    elif kind == "third_party_disclosure_notice":
+        context["disclosure_notice"] = dict(_DISCLOSURE_NOTICE)
+    elif kind == "reasons_request":
+        context["reasons_request"] = dict(_REASONS_REQUEST)
+    elif kind == "deferral_notice":
+        context["deferral"] = dict(_DEFERRAL)
+        context["case"]["due_on"] = _DEFERRAL["deferred_due_on"]
     elif kind == "fee_notice":
         context["fee"] = _fee()
     elif kind == "reply":

@@ -20,6 +20,7 @@ from requests_service.db.models import (
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
 from requests_service.domain.lifecycle import Role
 from requests_service.domain.outcomes import Outcome, OutcomeGroup
+from requests_service.domain.reconsideration import ReconsiderationRule, options, resolve
 from requests_service.services.access import Actor, descendant_agency_ids, hash_token, new_token
 from requests_service.services.lapses import LapseReport, close_lapsed_cases
 from requests_service.services.queries import paginate
@@ -51,7 +52,14 @@ AGENCY_AUDITED = (
     "intake_office_hours",
     "online_form_url",
     "reconsideration_body",
+    "reconsideration_rule",
+    "same_level_government",
+    "higher_authority",
+    "higher_government",
     "court",
+    "reasons_period_working_days",
+    "letterhead_enabled",
+    "letterhead_text",
     "correction_period_working_days",
     "fee_waiver_allowed",
     "hold_reply_while_filing_pending",
@@ -59,6 +67,8 @@ AGENCY_AUDITED = (
     "topic_window_days",
     "active",
 )
+
+RECONSIDERATION_NAMES = ("same_level_government", "higher_authority", "higher_government")
 
 
 def _snapshot(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
@@ -110,8 +120,11 @@ def _apply_agency_fields(agency: Agency, data: Mapping[str, Any]) -> None:
         "short_name",
         "case_number_prefix",
         "is_oversight_office",
-        "reconsideration_body",
+        *RECONSIDERATION_NAMES,
         "court",
+        "reasons_period_working_days",
+        "letterhead_enabled",
+        "letterhead_text",
         "correction_period_working_days",
         "fee_waiver_allowed",
         "hold_reply_while_filing_pending",
@@ -120,10 +133,62 @@ def _apply_agency_fields(agency: Agency, data: Mapping[str, Any]) -> None:
         "active",
     ):
         if name in data:
-            setattr(agency, name, data[name])
+            value = data[name]
+            setattr(agency, name, value.strip() if isinstance(value, str) else value)
+    _apply_reconsideration(agency, data)
     for key, attr in INTAKE_FIELDS.items():
         if key in (data.get("intake_office") or {}):
             setattr(agency, attr, data["intake_office"][key] or "")
+
+
+def _apply_reconsideration(agency: Agency, data: Mapping[str, Any]) -> None:
+    """The guided choice (行政复议法 第二十四条、第二十七条) resolves the body's name; a body typed
+    directly is kept as a ``custom`` choice."""
+    if "reconsideration_rule" in data:
+        agency.reconsideration_rule = data["reconsideration_rule"] or ""
+    elif "reconsideration_body" in data:
+        agency.reconsideration_rule = ReconsiderationRule.CUSTOM.value
+    if "reconsideration_body" in data:
+        agency.reconsideration_body = (data["reconsideration_body"] or "").strip()
+    rule = agency.reconsideration_rule
+    if not rule:
+        if "reconsideration_rule" in data:
+            agency.reconsideration_body = ""
+        return
+    names = {name: getattr(agency, name) for name in RECONSIDERATION_NAMES}
+    names["reconsideration_body"] = agency.reconsideration_body
+    agency.reconsideration_body = resolve(rule, names)
+
+
+def reconsideration_options(session: Session, actor: Actor, agency_id: int) -> dict[str, Any]:
+    """Which rule determines the agency's reconsideration body, what each rule would give, and
+    the court wording its letters use."""
+    agency = get_managed_agency(session, actor, agency_id)
+    names = {name: getattr(agency, name) for name in RECONSIDERATION_NAMES}
+    names["reconsideration_body"] = (
+        agency.reconsideration_body
+        if agency.reconsideration_rule == ReconsiderationRule.CUSTOM.value
+        else ""
+    )
+    choices = [c.as_dict() for c in options(agency.reconsideration_rule, names)]
+    applied = next((c for c in choices if c["applies"]), None)
+    warnings = []
+    if applied is None:
+        warnings.append("尚未选择行政复议机关确定规则：答复书无法载明行政复议机关，不能制作。")
+    elif applied["rule"] == ReconsiderationRule.CUSTOM.value:
+        warnings.append(str(applied["explanation"]))
+    return {
+        "agency_id": agency.id,
+        "rule": agency.reconsideration_rule or None,
+        "reconsideration_body": agency.reconsideration_body or None,
+        "applied": applied,
+        "options": choices,
+        "court": agency.court or None,
+        "court_wording": f"向{agency.court}提起行政诉讼"
+        if agency.court
+        else "依法向人民法院提起行政诉讼",
+        "warnings": warnings,
+    }
 
 
 def _check_name_free(session: Session, name: str, exclude_id: int | None = None) -> None:

@@ -18,10 +18,12 @@ from requests_service.db.models import (
     Agency,
     Applicant,
     Case,
+    CaseEvent,
     IdempotencyKey,
     NegativeListEntry,
     User,
 )
+from requests_service.domain.art35 import excessive_refusal_blocker
 from requests_service.domain.channels import Channel, receipt_date
 from requests_service.domain.deadlines import (
     ClockEventType,
@@ -437,7 +439,22 @@ def _apply_effects(
     elif action is Action.END_CONSULTATION:
         changed.update(
             opinion=data.get("opinion") or "",
+            third_party_objects=bool(data.get("third_party_objects")),
             clock_event=_clock_event(ClockEventType.THIRD_PARTY_REPLY_RECEIVED, on),
+        )
+    elif action is Action.DECIDE_DISCLOSURE_OVER_OBJECTION:
+        from requests_service.services.letters import third_party_objection
+
+        if third_party_objection(session, case.id) is None:
+            raise RuleViolation(
+                "第三方未提出不同意公开的意见，无需作出“决定公开”（第三十二条）。",
+                fields={"action": ["没有第三方异议。"]},
+            )
+        _require(data, "reason")
+        changed.update(
+            reason=data["reason"],
+            disclosed_content=(data.get("disclosed_content") or "").strip()
+            or case.requested_information,
         )
     elif action in (Action.START_SECRECY_REVIEW, Action.END_SECRECY_REVIEW):
         if data.get("comment"):
@@ -479,11 +496,25 @@ def _apply_effects(
         case.closed_on = on
         changed["clock_event"] = _clock_event(ClockEventType.CLOSED, on)
     elif action is Action.REQUEST_REASONS:
-        changed["clock_event"] = _clock_event(ClockEventType.REASONS_REQUESTED, on)
+        _require(data, "volume_summary")
+        period = data.get("reasons_period_working_days") or (
+            case.agency.reasons_period_working_days
+        )
+        case.reasons_due_on = load_calendar(session).add_working_days(on, period)
+        changed.update(
+            volume_summary=data["volume_summary"],
+            reasons_period_working_days=period,
+            reasons_due_on=case.reasons_due_on.isoformat(),
+            clock_event=_clock_event(ClockEventType.REASONS_REQUESTED, on),
+        )
     elif action is Action.RECEIVE_REASONS:
         changed["clock_event"] = _clock_event(ClockEventType.REASONS_RECEIVED, on)
+        if data.get("applicant_reasons"):
+            changed["applicant_reasons"] = data["applicant_reasons"]
         if data.get("deferred_due_on"):
             changed["deferred_due_on"] = data["deferred_due_on"].isoformat()
+            if data.get("deferral_reason"):
+                changed["deferral_reason"] = data["deferral_reason"]
     elif action is Action.EXTEND:
         _require(data, "reason", "extra_working_days")
         calendar = load_calendar(session)
@@ -508,6 +539,7 @@ def _apply_effects(
         _require(data, "reason")
         changed["reason"] = data["reason"]
     elif action is Action.APPROVE_REPLY:
+        _check_third_party_notice(session, case)
         if case.agency.hold_reply_while_filing_pending:
             from requests_service.services.oversight import pending_filing
 
@@ -549,6 +581,56 @@ def _apply_effects(
     return changed
 
 
+def _check_third_party_notice(session: Session, case: Case) -> None:
+    """Art. 32: disclosure over a third party's objection waits for the written notice to the
+    third party (第三方告知书) to be issued."""
+    from requests_service.services.letters import (
+        _last_event,
+        issued_letter,
+        third_party_objection,
+    )
+
+    if case.outcome not in (Outcome.DISCLOSED, Outcome.PARTIALLY_DISCLOSED):
+        return
+    decided = _last_event(session, case.id, Action.DECIDE_DISCLOSURE_OVER_OBJECTION.value)
+    if decided is None:
+        if case.outcome is Outcome.DISCLOSED and third_party_objection(session, case.id):
+            raise Conflict(
+                "第三方不同意公开：公开前须由审核负责人作出“决定公开（第三方不同意）”并签发"
+                "第三方告知书（《政府信息公开条例》第三十二条）。"
+            )
+        return
+    if issued_letter(session, case.id, "third_party_disclosure_notice") is None:
+        raise Conflict(
+            "决定公开的政府信息内容和理由须先书面告知第三方：请先签发第三方告知书，再签发答复"
+            "（《政府信息公开条例》第三十二条）。"
+        )
+
+
+def _check_excessive(session: Session, case: Case) -> None:
+    """Art. 35: 不予处理 only after a reasons request (see domain.art35 for the reading)."""
+    from requests_service.services.letters import _last_event, issued_letter
+
+    request = _last_event(session, case.id, Action.REQUEST_REASONS.value)
+    answered = request is not None and any(
+        e.id > request.id
+        for e in session.scalars(
+            select(CaseEvent).where(
+                CaseEvent.case_id == case.id, CaseEvent.action == Action.RECEIVE_REASONS.value
+            )
+        )
+    )
+    blocker = excessive_refusal_blocker(
+        request_issued=request is not None
+        and issued_letter(session, case.id, "reasons_request") is not None,
+        reasons_due_on=case.reasons_due_on,
+        answered=answered,
+        today=legal_today(),
+    )
+    if blocker:
+        raise RuleViolation(blocker, fields={"outcome": [blocker]})
+
+
 def _set_reply(session: Session, case: Case, data: Mapping[str, Any]) -> dict[str, Any]:
     _require(data, "outcome")
     outcome = Outcome(data["outcome"])
@@ -560,6 +642,8 @@ def _set_reply(session: Session, case: Case, data: Mapping[str, Any]) -> dict[st
     decision = validate_reply(
         outcome, data.get("reasons") or "", data.get("legal_basis"), data.get("details") or {}
     )
+    if outcome is Outcome.NOT_PROCESSED_EXCESSIVE:
+        _check_excessive(session, case)
     entry_id = data.get("negative_list_entry_id")
     if entry_id is not None:
         entry = session.get(NegativeListEntry, entry_id)

@@ -23,6 +23,7 @@ from requests_service.db.models import Agency, Case, CaseEvent, FeeAssessment, L
 from requests_service.domain.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     NotFound,
     RuleViolation,
     Unavailable,
@@ -33,40 +34,16 @@ from requests_service.domain.outcomes import Outcome, remedy_notice, validate_re
 from requests_service.services.access import Actor
 from requests_service.services.clock import case_clock, legal_date, legal_today, load_calendar
 from requests_service.services.history import record_event
+from requests_service.services.letter_kinds import LETTER_KINDS
 from requests_service.services.numbering import next_number
 from requests_service.services.unit_of_work import UnitOfWork
 
-KINDS = (
-    "acknowledgement",
-    "correction_notice",
-    "extension_notice",
-    "third_party_consultation",
-    "fee_notice",
-    "reply",
-    "application_form",
-)
+KINDS = tuple(LETTER_KINDS)
 # Abbreviation in the document number, e.g. 市发改委公复〔2026〕12号.
-NUMBER_ABBREVIATIONS = {
-    "acknowledgement": "公登",
-    "correction_notice": "公补",
-    "extension_notice": "公延",
-    "third_party_consultation": "公征",
-    "fee_notice": "公费",
-    "reply": "公复",
-}
-LETTER_TITLES = {
-    "acknowledgement": "登记回执",
-    "correction_notice": "补正告知书",
-    "extension_notice": "延期答复告知书",
-    "third_party_consultation": "第三方意见征询函",
-    "fee_notice": "收费通知书",
-    "reply": "政府信息公开申请答复书",
-    "application_form": "政府信息公开申请表",
-}
+NUMBER_ABBREVIATIONS = {k.key: k.abbreviation for k in LETTER_KINDS.values() if k.abbreviation}
+LETTER_TITLES = {k.key: k.title for k in LETTER_KINDS.values()}
 # Letters addressed to the applicant, downloadable through public tracking.
-APPLICANT_KINDS = frozenset(
-    {"acknowledgement", "correction_notice", "extension_notice", "fee_notice", "reply"}
-)
+APPLICANT_KINDS = frozenset(k.key for k in LETTER_KINDS.values() if k.to_applicant)
 # Free-text variables a handler may edit before approval (dotted paths into the context).
 EDITABLE_PATHS = frozenset(
     {
@@ -77,6 +54,12 @@ EDITABLE_PATHS = frozenset(
         "consultation.party_address",
         "consultation.reason",
         "consultation.information",
+        "disclosure_notice.party_name",
+        "disclosure_notice.party_address",
+        "disclosure_notice.content",
+        "disclosure_notice.reasons",
+        "reasons_request.volume_summary",
+        "deferral.reason",
         "fee.payment_instructions",
         "extension.reason",
         "reply.reasons",
@@ -173,6 +156,9 @@ def build_context(session: Session, case: Case, kind: str) -> dict[str, Any]:
         "correction": None,
         "extension": None,
         "consultation": None,
+        "disclosure_notice": None,
+        "reasons_request": None,
+        "deferral": None,
         "fee": None,
         "reply": None,
     }
@@ -217,6 +203,9 @@ def form_context(agency: Agency) -> dict[str, Any]:
         "correction": None,
         "extension": None,
         "consultation": None,
+        "disclosure_notice": None,
+        "reasons_request": None,
+        "deferral": None,
         "fee": None,
         "reply": None,
     }
@@ -262,6 +251,74 @@ def _consultation(session: Session, case: Case, context: dict[str, Any], _clock:
     }
 
 
+def third_party_objection(session: Session, case_id: int) -> CaseEvent | None:
+    """The end of a third-party consultation at which the third party objected (Art. 32)."""
+    event = _last_event(session, case_id, Action.END_CONSULTATION.value)
+    if event is not None and event.data.get("third_party_objects"):
+        return event
+    return None
+
+
+def issued_letter(session: Session, case_id: int, kind: str) -> Letter | None:
+    return session.scalars(
+        select(Letter)
+        .where(
+            Letter.case_id == case_id,
+            Letter.kind == kind,
+            Letter.status == LetterStatus.ISSUED,
+        )
+        .order_by(Letter.id.desc())
+    ).first()
+
+
+def _disclosure_notice(session: Session, case: Case, context: dict[str, Any], _clock: Any) -> None:
+    """Art. 32, last sentence: 决定予以公开的，应当将决定公开的政府信息内容和理由书面告知第三方."""
+    decision = _last_event(session, case.id, Action.DECIDE_DISCLOSURE_OVER_OBJECTION.value)
+    objection = third_party_objection(session, case.id)
+    if decision is None or objection is None:
+        raise RuleViolation(
+            "该案件没有第三方不同意公开后作出的公开决定，不能制作第三方告知书（第三十二条）。"
+        )
+    consultation = _last_event(session, case.id, Action.START_CONSULTATION.value)
+    context["disclosure_notice"] = {
+        "party_name": (consultation.data.get("consulted_party", "") if consultation else ""),
+        "party_address": "",
+        "consulted_on": consultation.effective_on if consultation else None,
+        "objection": objection.data.get("opinion", ""),
+        "objection_on": objection.effective_on,
+        "content": decision.data.get("disclosed_content") or case.requested_information,
+        "reasons": decision.data.get("reason", ""),
+        "decided_on": decision.effective_on,
+    }
+
+
+def _reasons_request(session: Session, case: Case, context: dict[str, Any], _clock: Any) -> None:
+    """Art. 35: ask the applicant to explain an excessive request, with a period to answer."""
+    event = _last_event(session, case.id, Action.REQUEST_REASONS.value)
+    if event is None or case.reasons_due_on is None:
+        raise RuleViolation("该案件未要求申请人说明理由，不能制作说明理由告知书（第三十五条）。")
+    context["reasons_request"] = {
+        "volume_summary": event.data.get("volume_summary", ""),
+        "period_working_days": event.data.get("reasons_period_working_days"),
+        "requested_on": event.effective_on,
+        "due_on": case.reasons_due_on,
+    }
+
+
+def _deferral(session: Session, case: Case, context: dict[str, Any], clock: Any) -> None:
+    """Art. 35: reasons accepted but the Art. 33 period cannot be met — a later reply date."""
+    event = _last_event(session, case.id, Action.RECEIVE_REASONS.value)
+    if event is None or not event.data.get("deferred_due_on"):
+        raise RuleViolation("该案件未确定延迟答复期限，不能制作延迟答复告知书（第三十五条）。")
+    context["deferral"] = {
+        "reasons_received_on": event.effective_on,
+        "deferred_due_on": date.fromisoformat(event.data["deferred_due_on"]),
+        "reason": event.data.get("deferral_reason")
+        or "您申请公开的政府信息数量较大，本机关无法在规定期限内答复",
+        "original_due": clock.original_due if clock is not None else None,
+    }
+
+
 def _fee(session: Session, case: Case, context: dict[str, Any], _clock: Any) -> None:
     assessment = session.scalars(
         select(FeeAssessment)
@@ -293,14 +350,17 @@ def _reply(session: Session, case: Case, context: dict[str, Any], _clock: Any) -
         # The letter must carry everything the outcome requires (e.g. the competent agency).
         validate_reply(outcome, case.reply_reasons, case.reply_legal_basis, case.reply_details)
     agency = case.agency
-    remedy_text, first = "", False
+    remedy_text, first, route = "", False, None
     if outcome.remedy_notice_required:
-        if not agency.reconsideration_body or not agency.court:
+        if not agency.reconsideration_body:
             raise RuleViolation(
-                "机关未设置行政复议机关或管辖法院，答复书无法载明救济途径，请先在机关设置中补充。"
+                "机关未设置行政复议机关，答复书无法载明救济途径，请先在机关设置中选择"
+                "行政复议机关确定规则（GET /admin/agencies/{id}/reconsideration-options）。"
             )
-        notice = remedy_notice(outcome, agency.reconsideration_body, agency.court)
-        remedy_text, first = notice.text, notice.reconsideration_first
+        notice = remedy_notice(
+            outcome, agency.reconsideration_body, agency.court or None, details=case.reply_details
+        )
+        remedy_text, first, route = notice.text, notice.reconsideration_first, notice.route.value
     context["reply"] = {
         "outcome": outcome.value,
         "outcome_label": outcome.label,
@@ -310,6 +370,7 @@ def _reply(session: Session, case: Case, context: dict[str, Any], _clock: Any) -
         "details": dict(case.reply_details or {}),
         "remedy_required": outcome.remedy_notice_required,
         "reconsideration_first": first,
+        "remedy_route": route,
         "remedy_text": remedy_text,
     }
 
@@ -318,6 +379,9 @@ _BUILDERS: dict[str, Callable[[Session, Case, dict[str, Any], Any], None]] = {
     "correction_notice": _correction,
     "extension_notice": _extension,
     "third_party_consultation": _consultation,
+    "third_party_disclosure_notice": _disclosure_notice,
+    "reasons_request": _reasons_request,
+    "deferral_notice": _deferral,
     "fee_notice": _fee,
     "reply": _reply,
 }
@@ -415,6 +479,10 @@ def edit_letter(
 
 def approve_letter(session: Session, actor: Actor, case: Case, letter: Letter) -> Letter:
     with UnitOfWork(session) as uow:
+        approvers = LETTER_KINDS[letter.kind].approvers
+        if not actor.has_any(approvers):
+            names = "、".join(r.label for r in approvers)
+            raise Forbidden(f"“{LETTER_TITLES[letter.kind]}”须由{names}审核。")
         if letter.status != LetterStatus.DRAFT:
             raise Conflict(f"文书状态为“{STATUS_LABELS[letter.status]}”，不能审核。")
         letter_context(session, case, letter)  # still complete?

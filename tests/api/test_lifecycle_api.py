@@ -266,7 +266,11 @@ def test_partial_disclosure_requires_withheld_parts(client: Any, world: World) -
     assert detail["outcome"] is None
 
 
-def test_not_held_other_agency_needs_competent_agency(client: Any, world: World) -> None:
+def test_not_held_other_agency_names_the_competent_agency_only_where_determinable(
+    client: Any, world: World
+) -> None:
+    # Art. 36(5): name and contact "能够确定的" — a contact without a name is refused, no name
+    # at all is accepted (the letter says it cannot be determined).
     case_id = register(client, world)["id"]
     bad = act(
         client,
@@ -276,10 +280,22 @@ def test_not_held_other_agency_needs_competent_agency(client: Any, world: World)
         "draft_reply",
         outcome="unavailable_not_held",
         reasons="该信息不属于本机关公开职责。",
-        details={"not_held_basis": "other_agency"},
+        details={"not_held_basis": "other_agency", "competent_agency_contact": "010-1"},
     )
     assert bad.status_code == 422
-    assert "competent_agency_name" in bad.json["errors"]
+    assert "competent_agency_contact" in bad.json["errors"]
+    undetermined = act(
+        client,
+        world,
+        "handler",
+        case_id,
+        "draft_reply",
+        outcome="unavailable_not_held",
+        reasons="该信息不属于本机关公开职责。",
+        details={"not_held_basis": "other_agency"},
+    )
+    assert undetermined.status_code == 200, undetermined.json
+    case_id = register(client, world)["id"]
     good = act(
         client,
         world,

@@ -21,7 +21,7 @@ from jinja2 import Environment
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
-from requests_service.domain.outcomes import Outcome, OutcomeGroup
+from requests_service.domain.outcomes import Outcome, OutcomeGroup, remedy_notice
 from requests_service.letters.render import (
     DOCUMENT_KINDS,
     DOCUMENT_TITLES,
@@ -39,6 +39,7 @@ from requests_service.letters.render import (
     yuan_upper,
 )
 from requests_service.letters.samples import SAMPLE_VARIANTS, sample_context
+from requests_service.services.letter_kinds import LETTER_KINDS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "letter_templates"
 BASE_URL = TEMPLATES.as_uri() + "/"
@@ -158,9 +159,12 @@ def _lines(item: Rendered) -> Iterator[str]:
 
 def test_document_kinds_have_titles_and_templates() -> None:
     assert set(DOCUMENT_TITLES) == set(DOCUMENT_KINDS)
-    assert len(DOCUMENT_KINDS) == 7
+    # the single table of letter kinds (services.letter_kinds) and the printed titles agree
+    assert tuple(LETTER_KINDS) == DOCUMENT_KINDS
+    assert len(DOCUMENT_KINDS) == 10
     for kind in DOCUMENT_KINDS:
         assert (TEMPLATES / f"{kind}.html.j2").is_file()
+        assert LETTER_KINDS[kind].template == f"{kind}.html.j2"
     assert (TEMPLATES / "letter.css").is_file()
     assert (TEMPLATES / "base.html.j2").is_file()
 
@@ -245,12 +249,13 @@ def test_common_skeleton(rendered: dict[str, Rendered], name: str) -> None:
         return
     assert context["document_number"] in flat
     assert "〔2026〕" in context["document_number"]
-    addressee = context["consultation"]["party_name"] if context["consultation"] else "张明远"
+    third_party = context["consultation"] or context["disclosure_notice"]
+    addressee = third_party["party_name"] if third_party else "张明远"
     assert addressee + "：" in flat
     assert "（印章）" in flat
     assert agency + cn_date(context["issue_date"]) in flat
     assert "联系电话：" + context["agency"]["intake_phone"] in flat
-    if kind not in ("third_party_consultation", "acknowledgement"):
+    if kind not in ("third_party_consultation", "third_party_disclosure_notice", "acknowledgement"):
         # "本机关于2026年3月2日收到您提交的政府信息公开申请…申请获取“…”"
         assert "本机关于2026年3月2日收到您提交的政府信息公开申请" in flat
         assert "申请获取“" + context["case"]["requested_information"] + "”" in flat
@@ -286,7 +291,8 @@ def test_body_is_set_on_the_28_character_grid(rendered: dict[str, Rendered]) -> 
 
 def test_page_numbers_alternate_sides(rendered: dict[str, Rendered]) -> None:
     item = rendered["partially_disclosed"]
-    assert len(item.pages) == 2
+    # three pages since the remedy paragraph distinguishes the Art. 14–16 parts
+    assert len(item.pages) >= 2
     assert "— 2 —" in item.pages[1]
     positions: dict[int, float] = {}
     for number, page in enumerate(item.reader.pages, start=1):
@@ -297,6 +303,8 @@ def test_page_numbers_alternate_sides(rendered: dict[str, Rendered]) -> None:
 
         page.extract_text(visitor_text=visit)
     assert positions[1] > A4[0] / 2 > positions[2]  # odd right, even left
+    for number, x in positions.items():
+        assert (x > A4[0] / 2) == (number % 2 == 1)
 
 
 def test_text_block_starts_at_the_left_margin(rendered: dict[str, Rendered]) -> None:
@@ -327,9 +335,12 @@ def test_acknowledgement(rendered: dict[str, Rendered]) -> None:
         "20个工作日",
         item.context["agency"]["online_form_url"],
         "查询办理进度",
+        # Art. 30: the period runs afresh from the corrected application, not "not counted"
+        "答复期限自本机关收到补正的申请之日起重新计算",
     ):
         assert text in flat, text
     assert "预计" not in flat
+    assert "要求补正申请、征求" not in flat
 
 
 def test_acknowledgement_says_estimated_for_a_provisional_due_date(env: Environment) -> None:
@@ -388,6 +399,56 @@ def test_third_party_consultation(rendered: dict[str, Rendered]) -> None:
     ):
         assert text in flat, text
     assert "张明远" not in flat  # the third party is not told who applied
+
+
+def test_third_party_disclosure_notice(rendered: dict[str, Rendered]) -> None:
+    # Art. 32: the content to be disclosed and the reasons, in writing, before disclosure
+    item = rendered["third_party_disclosure_notice"]
+    flat = item.flat
+    notice = item.context["disclosure_notice"]
+    assert flat.startswith(_flat("江临市发展和改革委员会政府信息公开第三方告知书"))
+    for text in (
+        notice["party_name"] + "：",
+        "书面答复不同意公开",
+        "不公开该政府信息可能对公共利益造成重大影响",
+        "第三十二条",
+        "决定公开的政府信息内容：" + _flat(clause(notice["content"])),
+        "决定公开的理由：" + _flat(clause(notice["reasons"])),
+        "本告知书送达后",
+        "60日内向江临市人民政府申请行政复议",
+        "六个月内向江临市江北区人民法院提起行政诉讼",
+    ):
+        assert text in flat, text
+    assert "张明远" not in flat  # the third party is not told who applied
+
+
+def test_reasons_request(rendered: dict[str, Rendered]) -> None:
+    item = rendered["reasons_request"]
+    flat = item.flat
+    for text in (
+        "明显超过合理范围",
+        "第三十五条",
+        "2026年3月30日前",
+        "15个工作日",
+        "书面说明申请理由",
+        "逾期未说明理由的，将告知您不予处理",
+        "确定延迟答复的合理期限",
+        "特此告知",
+    ):
+        assert text in flat, text
+
+
+def test_deferral_notice(rendered: dict[str, Rendered]) -> None:
+    item = rendered["deferral_notice"]
+    flat = item.flat
+    for text in (
+        "申请理由合理",
+        "第三十三条规定的期限内（2026年3月30日前）答复",
+        "第三十五条",
+        "延迟答复的期限为2026年5月29日",
+        "特此告知",
+    ):
+        assert text in flat, text
 
 
 def test_consultation_of_another_agency(env: Environment) -> None:
@@ -513,13 +574,39 @@ def test_reply_remedy_paragraph(rendered: dict[str, Rendered], outcome: str) -> 
         return
     assert _flat(reply["remedy_text"]) in flat
     assert "60日内向江临市人民政府申请行政复议" in flat
-    if reply["reconsideration_first"]:
+    assert "行政复议机关逾期不作决定的，可以自复议期满之日起十五日内" in flat
+    route = reply["remedy_route"]
+    if outcome in ("partially_disclosed",):
+        # the sample's two withheld parts cite Art. 15: reconsideration first for them only
+        assert route == "mixed"
+        assert "对上表第1、2项依据" in flat
+        assert "六个月内向江临市江北区人民法院提起行政诉讼" in flat
+    elif Outcome(outcome).requires_reconsideration_first:
+        assert route == "reconsideration_first"
         assert "应当先向行政复议机关申请行政复议" in flat
         assert "十五日内向江临市江北区人民法院提起行政诉讼" in flat
         assert "六个月" not in flat
     else:
+        assert route == "both"
         assert "六个月内向江临市江北区人民法院提起行政诉讼" in flat
         assert "应当先向行政复议机关" not in flat
+
+
+def test_reply_names_no_court_unless_configured(env: Environment) -> None:
+    context = sample_context("reply", "withheld_special_query")
+    context["agency"]["court"] = None
+    notice = remedy_notice("withheld_special_query", "江临市人民政府", None)
+    context["reply"]["remedy_text"] = notice.text
+    flat = _flat(render_html(env, "reply", context))
+    assert "六个月内依法向人民法院提起行政诉讼" in flat
+    assert "江北区人民法院" not in flat
+
+
+def test_other_agency_that_cannot_be_determined(env: Environment) -> None:
+    context = sample_context("reply", "unavailable_not_held")
+    context["reply"]["details"] = {"not_held_basis": "other_agency"}
+    flat = _flat(render_html(env, "reply", context))
+    assert "目前无法确定负责公开该政府信息的行政机关" in flat
 
 
 def test_partially_disclosed_lists_each_withheld_part_with_reason_and_basis(
@@ -682,6 +769,9 @@ def test_sample_contexts_follow_the_contract() -> None:
         "correction",
         "extension",
         "consultation",
+        "disclosure_notice",
+        "reasons_request",
+        "deferral",
         "fee",
         "reply",
     }

@@ -51,6 +51,7 @@ EXPECTED: dict[Action, tuple[set[CaseState], CaseState | None, set[Role]]] = {
     A.RECORD_FEE_PAYMENT: ({S.AWAITING_FEE_PAYMENT}, S.IN_HANDLING, {R.HANDLER, R.REGISTRAR}),
     A.WAIVE_FEE: ({S.AWAITING_FEE_PAYMENT}, S.IN_HANDLING, {R.APPROVER}),
     A.DEEM_ABANDONED_NO_FEE: ({S.AWAITING_FEE_PAYMENT}, S.CLOSED_FEE_UNPAID, {R.SYSTEM, R.HANDLER}),
+    A.DECIDE_DISCLOSURE_OVER_OBJECTION: ({S.IN_HANDLING, S.REPLY_DRAFTED}, None, {R.APPROVER}),
     A.REQUEST_REASONS: ({S.IN_HANDLING}, S.REASON_REQUESTED, {R.HANDLER}),
     A.RECEIVE_REASONS: ({S.REASON_REQUESTED}, S.IN_HANDLING, {R.HANDLER, R.REGISTRAR}),
     A.EXTEND: (
@@ -135,7 +136,7 @@ def test_state_values_are_exactly_the_agreed_set() -> None:
 
 def test_action_values_are_exactly_the_agreed_set() -> None:
     assert {a.value for a in Action} == {a.value for a in EXPECTED}
-    assert len(Action) == 24
+    assert len(Action) == 25
 
 
 @pytest.mark.parametrize("member", [*Role, *CaseState, *Action])
@@ -346,6 +347,7 @@ def test_allowed_actions_consistent_with_next_state(state: CaseState) -> None:
 
 def test_allowed_actions_example() -> None:
     assert allowed_actions(S.REPLY_DRAFTED, R.APPROVER) == [
+        A.DECIDE_DISCLOSURE_OVER_OBJECTION,
         A.EXTEND,
         A.RETURN_DRAFT,
         A.APPROVE_REPLY,

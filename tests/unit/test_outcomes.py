@@ -15,6 +15,7 @@ from requests_service.domain.outcomes import (
     NotHeldBasis,
     Outcome,
     OutcomeGroup,
+    RemedyRoute,
     ReplyDecision,
     default_legal_basis,
     detail_warnings,
@@ -171,8 +172,10 @@ def test_groups(group: OutcomeGroup, row: str, label: str) -> None:
     assert group.label == label
 
 
-def test_reconsideration_first_for_withheld_and_partial() -> None:
-    expected = {o for o in Outcome if o.value.startswith("withheld_")} | {OC.PARTIALLY_DISCLOSED}
+def test_reconsideration_first_only_for_art_14_to_16_refusals() -> None:
+    # rules.md §c: the SPC's 2025 interpretation reads 不予公开 as Art. 14–16 refusals; the
+    # Art. 36(7) special-query answer and 部分公开 (decided per part) are not in the set.
+    expected = {o for o in Outcome if o.value.startswith("withheld_")} - {OC.WITHHELD_SPECIAL_QUERY}
     assert {o for o in Outcome if o.requires_reconsideration_first} == expected
 
 
@@ -314,7 +317,11 @@ def test_disclosed_without_delivery_form_is_warned() -> None:
         (OC.WITHHELD_SPECIAL_QUERY, {}, {"special_procedure"}),
         (OC.UNAVAILABLE_NOT_HELD, {}, {"not_held_basis"}),
         (OC.UNAVAILABLE_NOT_HELD, {"not_held_basis": "does_not_exist"}, {"search_description"}),
-        (OC.UNAVAILABLE_NOT_HELD, {"not_held_basis": "other_agency"}, {"competent_agency_name"}),
+        (
+            OC.UNAVAILABLE_NOT_HELD,
+            {"not_held_basis": "other_agency", "competent_agency_contact": "0571-1"},
+            {"competent_agency_contact"},
+        ),
         (
             OC.UNAVAILABLE_NOT_HELD,
             {
@@ -442,33 +449,114 @@ BODY = "某某市人民政府"
 COURT = "某某市某某区人民法院"
 
 
+# The route each outcome's letter must offer (rules.md §c remedy paragraph).
+_FIRST = {
+    OC.WITHHELD_STATE_SECRET,
+    OC.WITHHELD_LAW_PROHIBITS,
+    OC.WITHHELD_SECURITY_STABILITY,
+    OC.WITHHELD_THIRD_PARTY,
+    OC.WITHHELD_INTERNAL_AFFAIRS,
+    OC.WITHHELD_PROCESS_INFO,
+    OC.WITHHELD_ENFORCEMENT_FILE,
+}
+EXPECTED_ROUTE = {
+    o: RemedyRoute.RECONSIDERATION_FIRST if o in _FIRST else RemedyRoute.BOTH for o in Outcome
+}
+FIRST_RULE = "第二十三条第一款第（四）项、第二款"
+LATE_LIMB = "行政复议机关逾期不作决定的，可以自复议期满之日起十五日内"
+
+
+def test_expected_route_table_covers_every_outcome() -> None:
+    assert set(EXPECTED_ROUTE) == set(Outcome)
+    assert EXPECTED_ROUTE[OC.WITHHELD_SPECIAL_QUERY] is RemedyRoute.BOTH
+
+
+@pytest.mark.parametrize("court", [COURT, None, ""], ids=["configured", "none", "empty"])
 @pytest.mark.parametrize("outcome", list(Outcome))
-def test_remedy_notice_texts(outcome: Outcome) -> None:
-    notice = remedy_notice(outcome, BODY, COURT)
+def test_remedy_paragraph_per_outcome(outcome: Outcome, court: str | None) -> None:
+    notice = remedy_notice(outcome, BODY, court)
+    text = notice.text
+    to_court = f"向{COURT}" if court else "依法向人民法院"
+    # the body and the 60-day reconsideration period, always
     assert notice.reconsideration_body == BODY
-    assert notice.court == COURT
-    assert BODY in notice.text
-    assert COURT in notice.text
-    assert "60日" in notice.text
-    assert "行政复议法》第二十条" in notice.text
-    first = "第二十三条第一款第（四）项、第二款"
-    if outcome.requires_reconsideration_first:
+    assert f"60日内向{BODY}申请行政复议（《中华人民共和国行政复议法》第二十条）" in text
+    # after reconsideration: 15 days from the decision, and the missing limb (no decision)
+    assert f"自收到行政复议决定书之日起十五日内{to_court}提起行政诉讼" in text
+    assert f"{LATE_LIMB}{to_court}提起行政诉讼（《中华人民共和国行政诉讼法》第四十五条）" in text
+    # court wording: the configured court, otherwise generic
+    if court:
+        assert notice.court == COURT
+        assert "依法向人民法院" not in text
+    else:
+        assert notice.court is None
+        assert "依法向人民法院提起行政诉讼" in text
+        assert COURT not in text
+    assert notice.route is EXPECTED_ROUTE[outcome]
+    if notice.route is RemedyRoute.RECONSIDERATION_FIRST:
         assert notice.reconsideration_first
-        assert first in notice.text
-        assert "应当先向行政复议机关申请行政复议" in notice.text
-        assert "六个月" not in notice.text
-        assert "十五日" in notice.text
+        assert FIRST_RULE in text
+        assert "应当先向行政复议机关申请行政复议" in text
+        assert "六个月" not in text
     else:
         assert not notice.reconsideration_first
-        assert first not in notice.text
-        assert "六个月" in notice.text
-        assert "行政诉讼法》第四十六条" in notice.text
+        assert FIRST_RULE not in text
+        assert f"六个月内{to_court}提起行政诉讼（《中华人民共和国行政诉讼法》第四十六条）" in text
+
+
+def _part(basis: str) -> dict[str, str]:
+    return {"description": "某部分", "reason": "某理由", "legal_basis": basis}
 
 
 @pytest.mark.parametrize(
-    ("body", "court", "field"), [("", COURT, "reconsideration_body"), (BODY, " ", "court")]
+    ("bases", "route", "first_parts"),
+    [
+        (["《中华人民共和国政府信息公开条例》第十五条"], RemedyRoute.MIXED, (1,)),
+        (
+            ["《中华人民共和国政府信息公开条例》第三十八条", "第十六条第二款"],
+            RemedyRoute.MIXED,
+            (2,),
+        ),
+        (["《中华人民共和国统计法》第十四条"], RemedyRoute.BOTH, ()),
+        (["《中华人民共和国政府信息公开条例》第三十六条第（七）项"], RemedyRoute.BOTH, ()),
+        (
+            ["《中华人民共和国统计法》第二十五条、《中华人民共和国政府信息公开条例》第十四条"],
+            RemedyRoute.MIXED,
+            (1,),
+        ),
+    ],
 )
-def test_remedy_notice_needs_body_and_court(body: str, court: str, field: str) -> None:
+def test_partial_disclosure_reconsideration_first_only_for_art_14_to_16_parts(
+    bases: list[str], route: RemedyRoute, first_parts: tuple[int, ...]
+) -> None:
+    details = {"withheld_parts": [_part(b) for b in bases]}
+    notice = remedy_notice(OC.PARTIALLY_DISCLOSED, BODY, None, details=details)
+    assert notice.route is route
+    assert notice.first_parts == first_parts
+    assert "六个月内依法向人民法院提起行政诉讼" in notice.text
+    assert LATE_LIMB in notice.text
+    if first_parts:
+        items = "、".join(str(n) for n in first_parts)
+        assert f"对上表第{items}项依据" in notice.text
+        assert "应当先向行政复议机关申请行政复议" in notice.text
+        assert "对本答复的其他内容不服的" in notice.text
+    else:
+        assert "应当先向行政复议机关" not in notice.text
+
+
+def test_competent_agency_is_optional_when_it_cannot_be_determined() -> None:
+    # Art. 36(5) "能够确定负责公开该政府信息的行政机关的，告知该行政机关的名称、联系方式"
+    cleaned = validate_outcome_details(OC.UNAVAILABLE_NOT_HELD, {"not_held_basis": "other_agency"})
+    assert cleaned == {"not_held_basis": NotHeldBasis.OTHER_AGENCY}
+    assert detail_warnings(OC.UNAVAILABLE_NOT_HELD, cleaned) == {}
+
+
+def test_remedy_notice_needs_a_body() -> None:
     with pytest.raises(RuleViolation) as info:
-        remedy_notice(OC.DISCLOSED, body, court)
-    assert field in fields_of(info)
+        remedy_notice(OC.DISCLOSED, "", COURT)
+    assert "reconsideration_body" in fields_of(info)
+
+
+def test_remedy_notice_refuses_a_blank_configured_court_value() -> None:
+    # " " is not a court: treated as missing → generic wording, never "向 提起".
+    notice = remedy_notice(OC.DISCLOSED, BODY, " ")
+    assert "依法向人民法院提起行政诉讼" in notice.text

@@ -16,6 +16,7 @@ from requests_service.api.admin.schemas import (
     NegativeListEntryCreateSchema,
     NegativeListEntrySchema,
     NegativeListEntryUpdateSchema,
+    ReconsiderationOptionsSchema,
     TokenCreateSchema,
     TokenSchema,
     UserCreateSchema,
@@ -72,6 +73,16 @@ class AgencyDetail(MethodView):
         """Update an agency, its intake office and settings"""
         actor = current_actor(Role.AGENCY_ADMIN)
         return admin_service.update_agency(current_session(), actor, agency_id, data)
+
+
+@blp.route("/agencies/<int:agency_id>/reconsideration-options")
+class AgencyReconsiderationOptions(MethodView):
+    @blp.response(200, ReconsiderationOptionsSchema)
+    def get(self, agency_id: int) -> Any:
+        """Reconsideration body as guided rules (行政复议法 第二十四条、第二十七条): which rule
+        applies, the body each would give, and the court wording of the letters"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        return admin_service.reconsideration_options(current_session(), actor, agency_id)
 
 
 @blp.route("/users")

@@ -8,6 +8,7 @@ from requests_service.api.public.schemas import IntakeOfficeSchema
 from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
 from requests_service.domain.lifecycle import Role
 from requests_service.domain.outcomes import Outcome
+from requests_service.domain.reconsideration import ReconsiderationRule
 
 OFFICER_ROLE_CHOICES = (
     Role.REGISTRAR,
@@ -35,8 +36,43 @@ class AgencyCreateSchema(BaseSchema):
     parent_id = fields.Integer(allow_none=True)
     is_oversight_office = fields.Boolean(load_default=False)
     intake_office = fields.Nested(IntakeOfficeInSchema)
-    reconsideration_body = fields.String(validate=validate.Length(max=200))
-    court = fields.String(validate=validate.Length(max=200))
+    reconsideration_body = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "直接填写行政复议机关（记为 custom 规则）；建议改用规则选择"},
+    )
+    reconsideration_rule = fields.String(
+        validate=validate.OneOf(["", *[r.value for r in ReconsiderationRule]]),
+        metadata={
+            "description": "行政复议机关确定规则："
+            + "；".join(f"{r.value} {r.label}" for r in ReconsiderationRule)
+        },
+    )
+    same_level_government = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "本级人民政府名称（第二十四条）"},
+    )
+    higher_authority = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "上一级主管部门名称（垂直领导，第二十七条）"},
+    )
+    higher_government = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "上一级人民政府名称"}
+    )
+    court = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "指定管辖法院；留空则文书写“依法向人民法院提起行政诉讼”"},
+    )
+    reasons_period_working_days = fields.Integer(
+        validate=validate.Range(min=1, max=60),
+        metadata={"description": "第三十五条说明理由的期限（工作日，默认15）"},
+    )
+    letterhead_enabled = fields.Boolean(
+        metadata={"description": "文书使用红色发文机关标志和红色分隔线（信函格式）"}
+    )
+    letterhead_text = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "发文机关标志文字（默认机关名称）"},
+    )
     correction_period_working_days = fields.Integer(validate=validate.Range(min=1, max=60))
     fee_waiver_allowed = fields.Boolean()
     hold_reply_while_filing_pending = fields.Boolean()
@@ -67,7 +103,14 @@ class AgencySchema(BaseSchema):
     is_oversight_office = fields.Boolean()
     intake_office = fields.Function(lambda a: IntakeOfficeSchema().dump(a))
     reconsideration_body = fields.String()
+    reconsideration_rule = fields.String()
+    same_level_government = fields.String()
+    higher_authority = fields.String()
+    higher_government = fields.String()
     court = fields.String()
+    reasons_period_working_days = fields.Integer()
+    letterhead_enabled = fields.Boolean()
+    letterhead_text = fields.String()
     correction_period_working_days = fields.Integer()
     fee_waiver_allowed = fields.Boolean()
     hold_reply_while_filing_pending = fields.Boolean()
@@ -175,3 +218,25 @@ class AdminEventSchema(BaseSchema):
     occurred_at = fields.AwareDateTime()
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
+
+
+class ReconsiderationChoiceSchema(BaseSchema):
+    rule = fields.String()
+    label = fields.String()
+    article = fields.String()
+    explanation = fields.String()
+    name_field = fields.String()
+    body = fields.String(allow_none=True)
+    applies = fields.Boolean()
+    missing_name = fields.Boolean()
+
+
+class ReconsiderationOptionsSchema(BaseSchema):
+    agency_id = fields.Integer()
+    rule = fields.String(allow_none=True)
+    reconsideration_body = fields.String(allow_none=True)
+    applied = fields.Nested(ReconsiderationChoiceSchema, allow_none=True)
+    options = fields.List(fields.Nested(ReconsiderationChoiceSchema))
+    court = fields.String(allow_none=True)
+    court_wording = fields.String()
+    warnings = fields.List(fields.String())

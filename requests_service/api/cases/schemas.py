@@ -129,6 +129,13 @@ class TransitionSchema(BaseSchema):
     consulted_party = fields.String(validate=validate.Length(max=200))
     consultation_kind = fields.String(validate=validate.OneOf(("third_party", "other_agency")))
     opinion = fields.String(validate=validate.Length(max=2000))
+    third_party_objects = fields.Boolean(
+        metadata={"description": "end_consultation：第三方书面表示不同意公开（第三十二条）"}
+    )
+    disclosed_content = fields.String(
+        validate=validate.Length(max=5000),
+        metadata={"description": "decide_disclosure_over_objection：决定公开的政府信息内容"},
+    )
     # fees
     amount = fields.String(
         validate=validate.Length(min=1, max=20),
@@ -145,7 +152,14 @@ class TransitionSchema(BaseSchema):
     extra_working_days = fields.Integer(validate=validate.Range(min=1, max=20))
     applicant_notified_on = fields.Date()
     # Art. 35
+    volume_summary = fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "request_reasons：申请数量、频次明显超过合理范围的情况"},
+    )
+    reasons_period_working_days = fields.Integer(validate=validate.Range(min=1, max=60))
+    applicant_reasons = fields.String(validate=validate.Length(max=5000))
     deferred_due_on = fields.Date()
+    deferral_reason = fields.String(validate=validate.Length(max=2000))
     # reply
     outcome = enum_field(Outcome)
     reasons = fields.String(validate=validate.Length(max=10000))
@@ -236,6 +250,7 @@ class CaseDetailSchema(CaseSummarySchema):
     fees = fields.Function(lambda c: _fees(c), dump_only=True)
     pieces = fields.Integer()
     fee_payment_due_on = fields.Date(allow_none=True)
+    reasons_due_on = fields.Date(allow_none=True)
 
 
 class RegisteredCaseSchema(CaseDetailSchema):

@@ -103,8 +103,8 @@ class CaseLetterPreview(MethodView):
 class CaseLetterApproval(MethodView):
     @blp.response(200, LetterSchema)
     def post(self, case_id: int, letter_id: int) -> Any:
-        """Approve the letter (审核负责人)"""
-        actor, session, case, letter = _load(case_id, letter_id, (Role.APPROVER,))
+        """Approve the letter (审核负责人; the registrar may approve acknowledgements)"""
+        actor, session, case, letter = _load(case_id, letter_id, (Role.APPROVER, Role.REGISTRAR))
         return letter_service.approve_letter(session, actor, case, letter)
 
 

@@ -6,6 +6,7 @@ from marshmallow import fields, validate
 
 from requests_service.api.cases.schemas import DELIVERY_METHODS
 from requests_service.api.schemas_base import BaseSchema
+from requests_service.services.letter_kinds import LETTER_KINDS
 from requests_service.services.letters import KINDS, STATUS_LABELS
 
 
@@ -14,9 +15,9 @@ class LetterCreateSchema(BaseSchema):
         required=True,
         validate=validate.OneOf([k for k in KINDS if k != "application_form"]),
         metadata={
-            "description": "acknowledgement 登记回执；correction_notice 补正告知书；"
-            "extension_notice 延期答复告知书；third_party_consultation 第三方意见征询函；"
-            "fee_notice 收费通知书；reply 政府信息公开申请答复书"
+            "description": "；".join(
+                f"{k.key} {k.title}" for k in LETTER_KINDS.values() if k.key != "application_form"
+            )
         },
     )
 

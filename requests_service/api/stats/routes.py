@@ -14,8 +14,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from requests_service.api.auth import current_actor
 from requests_service.api.letters.routes import pdf_response
 from requests_service.api.stats.schemas import (
+    AnnualReportInputsInSchema,
+    AnnualReportInputsSchema,
     AnnualReportQueryArgsSchema,
     AnnualReportSchema,
+    FullReportQueryArgsSchema,
+    FullReportSchema,
+    ReportAgencyArgsSchema,
     StatisticsQueryArgsSchema,
     StatisticsSchema,
 )
@@ -24,6 +29,7 @@ from requests_service.domain.errors import Unavailable
 from requests_service.domain.lifecycle import Role
 from requests_service.letters.render import render_pdf
 from requests_service.letters.service_adapter import missing_fonts
+from requests_service.services import annual_report as full_service
 from requests_service.services import statistics as stats_service
 from requests_service.services.clock import legal_today
 
@@ -133,3 +139,66 @@ class AnnualReport(MethodView):
                 "服务器缺少中文字体（" + "、".join(missing_fonts()) + "），暂不能生成PDF报表。"
             )
         return pdf_response(render_pdf(html, base_url=templates_dir), f"annual-report-{year}.pdf")
+
+
+FULL_TEMPLATE = "annual_report_full.html.j2"
+FULL_DESCRIPTION = (
+    "JSON（默认）；format=csv：六个部分依次排列（UTF-8，带BOM）；format=html：可打印的报告；"
+    "format=pdf：A4 PDF。每个单元格与同年统计数据核对（checks）。"
+)
+
+
+@blp.route("reports/annual/<int:year>/inputs")
+class AnnualReportInputs(MethodView):
+    @blp.arguments(ReportAgencyArgsSchema, location="query")
+    @blp.response(200, AnnualReportInputsSchema)
+    def get(self, args: dict[str, Any], year: int) -> Any:
+        """The agency's inputs to the year's report (sections 一、二、五、六) and what is missing"""
+        actor = current_actor(*OFFICERS)
+        return full_service.get_inputs(current_session(), actor, year, args.get("agency_id"))
+
+    @blp.arguments(ReportAgencyArgsSchema, location="query")
+    @blp.arguments(AnnualReportInputsInSchema)
+    @blp.response(200, AnnualReportInputsSchema)
+    def put(self, args: dict[str, Any], data: dict[str, Any], year: int) -> Any:
+        """Replace the year's inputs (validated; audited with before and after)"""
+        actor = current_actor(*full_service.EDITORS)
+        return full_service.put_inputs(current_session(), actor, year, args.get("agency_id"), data)
+
+
+@blp.route("reports/annual/<int:year>/full")
+class FullAnnualReport(MethodView):
+    @blp.arguments(FullReportQueryArgsSchema, location="query")
+    @blp.response(200, FullReportSchema, description=FULL_DESCRIPTION)
+    @blp.alt_response(200, schema=_CSV, content_type="text/csv", description=FULL_DESCRIPTION)
+    @blp.alt_response(200, schema=_HTML, content_type="text/html", description=FULL_DESCRIPTION)
+    @blp.alt_response(
+        200, schema=_PDF, content_type="application/pdf", description=FULL_DESCRIPTION
+    )
+    @blp.alt_response(503, description="服务器缺少字体，暂不能生成PDF")
+    def get(self, args: dict[str, Any], year: int) -> Any:
+        """The whole annual report, sections 一–六 in the national format (条例第五十条)"""
+        actor = current_actor(*OFFICERS)
+        report = full_service.full_report(current_session(), actor, year, args.get("agency_id"))
+        fmt = args["format"]
+        if fmt == "json":
+            return full_service.public_dict(report)
+        if fmt == "csv":
+            return csv_response(
+                full_service.full_report_csv(report), f"annual-report-full-{year}.csv"
+            )
+        templates_dir = current_app.config["LETTER_TEMPLATES_DIR"]
+        html = (
+            _environment(templates_dir)
+            .get_template(FULL_TEMPLATE)
+            .render(full_service.full_report_table(report))
+        )
+        if fmt == "html":
+            return Response(html, mimetype="text/html")
+        if missing_fonts():
+            raise Unavailable(
+                "服务器缺少中文字体（" + "、".join(missing_fonts()) + "），暂不能生成PDF报告。"
+            )
+        return pdf_response(
+            render_pdf(html, base_url=templates_dir), f"annual-report-full-{year}.pdf"
+        )

@@ -171,3 +171,64 @@ class AnnualReportSchema(BaseSchema):
     )
     anomalies = fields.List(fields.Nested(AnomalySchema))
     notes = fields.List(fields.String())
+
+
+# --- the whole annual report (sections 一–六) ----------------------------------------------------
+
+
+class ReportAgencyArgsSchema(BaseSchema):
+    agency_id = fields.Integer(validate=validate.Range(min=1), metadata=_AGENCY)
+
+
+class FullReportQueryArgsSchema(ReportAgencyArgsSchema):
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(("json", "csv", "html", "pdf")),
+        metadata={"description": "json、csv（六个部分依次排列；UTF-8带BOM）、html 或 pdf"},
+    )
+
+
+class AnnualReportInputsInSchema(BaseSchema):
+    section1_text = fields.String(metadata={"description": "一、总体情况"})
+    section2_text = fields.String(metadata={"description": "二、主动公开政府信息情况（说明文字）"})
+    section2 = fields.Dict(
+        keys=fields.String(),
+        metadata={
+            "description": "第二部分表格：{行: {栏目: 数值}}；行为 regulations、"
+            "normative_documents（made、repealed、in_force），licensing、penalties、"
+            "enforcement（decisions），administrative_fees（amount_10k_yuan，万元）"
+        },
+    )
+    section5_text = fields.String(metadata={"description": "五、存在的主要问题及改进情况"})
+    section6_text = fields.String(metadata={"description": "六、其他需要报告的事项"})
+
+
+class AnnualReportInputsSchema(BaseSchema):
+    agency_id = fields.Integer()
+    year = fields.Integer()
+    data = fields.Dict()
+    section2 = fields.List(fields.Dict())
+    missing = fields.List(fields.String())
+    updated_at = fields.AwareDateTime(allow_none=True)
+    updated_by_user_id = fields.Integer(allow_none=True)
+    version = fields.Integer()
+
+
+class FullReportSchema(BaseSchema):
+    year = fields.Integer()
+    agency_id = fields.Integer()
+    agency_name = fields.String()
+    title = fields.String()
+    section_titles = fields.Dict()
+    sections = fields.List(fields.Dict(), metadata={"description": "六个部分的序号和标题，按顺序"})
+    section1 = fields.Dict()
+    section2 = fields.Dict()
+    section3 = fields.Dict()
+    section4 = fields.Dict()
+    section5 = fields.Dict()
+    section6 = fields.Dict()
+    checks = fields.List(fields.Dict())
+    checks_passed = fields.Boolean()
+    missing_inputs = fields.List(fields.String())
+    identity_violations = fields.List(fields.String())
+    notes = fields.List(fields.String())
