@@ -197,7 +197,7 @@ class Check:
 
     @property
     def passed(self) -> bool:
-        return self.report_value == self.statistics_value
+        return bool(self.report_value == self.statistics_value)
 
     def as_dict(self) -> dict[str, Any]:
         return {
