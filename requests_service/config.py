@@ -29,6 +29,19 @@ class Config:
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     # "rq": letters are rendered by an RQ worker (`rq worker letters`); "inline": in the request.
     LETTER_QUEUE: str = "rq"
+    # The RQ queue of this installation; empty: "letters-" + a fingerprint of DATABASE_URL, so
+    # two installations sharing a Redis never take each other's jobs.
+    LETTER_QUEUE_NAME: str = ""
+    # Seconds a letter may stay "issuing" before it is queued again (also the job's time limit),
+    # and how many attempts before it goes back to "approved" with the reason.
+    LETTER_ISSUE_TIMEOUT: int = 120
+    LETTER_ISSUE_MAX_ATTEMPTS: int = 3
+    # Longest wait a client may ask for with `Prefer: wait=N` on issuing calls.
+    MAX_PREFER_WAIT: int = 60
+    # Lifetime of signed letter download links handed to applicants.
+    SIGNED_LINK_SECONDS: int = 15 * 60
+    # Demo mode (./scripts/serve): demo users, tokens and cases exist only when it is on.
+    DEMO: bool = False
     # Uploads: 20 MiB per file is enough for scanned ID cards and signed forms.
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
     ALLOWED_UPLOAD_TYPES: tuple[str, ...] = (
@@ -79,6 +92,14 @@ class Config:
             REDIS_URL=os.environ.get("REDIS_URL", defaults.REDIS_URL),
             LETTER_QUEUE=os.environ.get("LETTER_QUEUE", defaults.LETTER_QUEUE),
             MAX_UPLOAD_BYTES=_int("MAX_UPLOAD_BYTES", defaults.MAX_UPLOAD_BYTES),
+            LETTER_QUEUE_NAME=os.environ.get("LETTER_QUEUE_NAME", ""),
+            LETTER_ISSUE_TIMEOUT=_int("LETTER_ISSUE_TIMEOUT", defaults.LETTER_ISSUE_TIMEOUT),
+            LETTER_ISSUE_MAX_ATTEMPTS=_int(
+                "LETTER_ISSUE_MAX_ATTEMPTS", defaults.LETTER_ISSUE_MAX_ATTEMPTS
+            ),
+            MAX_PREFER_WAIT=_int("MAX_PREFER_WAIT", defaults.MAX_PREFER_WAIT),
+            SIGNED_LINK_SECONDS=_int("SIGNED_LINK_SECONDS", defaults.SIGNED_LINK_SECONDS),
+            DEMO=os.environ.get("DEMO", "") not in ("", "0", "false"),
         )
 
     def as_flask_config(self) -> dict[str, Any]:

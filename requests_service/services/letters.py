@@ -355,6 +355,10 @@ def get_letter(session: Session, case: Case, letter_id: int) -> Letter:
     return letter
 
 
+def letter_status(session: Session, letter_id: int) -> str | None:
+    return session.scalar(select(Letter.status).where(Letter.id == letter_id))
+
+
 def letters_of(session: Session, case_id: int) -> list[Letter]:
     return list(
         session.scalars(select(Letter).where(Letter.case_id == case_id).order_by(Letter.id))
@@ -436,11 +440,106 @@ def request_issue(session: Session, actor: Actor, case: Case, letter: Letter) ->
             raise Conflict("文书正在签发中。")
         if letter.status != LetterStatus.APPROVED:
             raise Conflict("文书须经审核负责人审核后才能签发。")
-        letter.status = LetterStatus.ISSUING
-        letter.render_error = None
+        _mark_issuing(letter)
         _event(session, case, actor, "letter_issue_requested", {"letter_id": letter.id})
         uow.commit()
         return letter
+
+
+def _mark_issuing(letter: Letter) -> None:
+    letter.status = LetterStatus.ISSUING
+    letter.render_error = None
+    letter.issue_requested_at = utcnow()
+    letter.issue_attempts = (letter.issue_attempts or 0) + 1
+
+
+def retry_issue(session: Session, actor: Actor, case: Case, letter: Letter) -> Letter:
+    """The approver's way out of a stuck or failed issue: queue the letter again now.
+
+    Allowed while it is ``issuing`` (the job may be lost) or ``approved`` after a failed
+    attempt; a letter that was issued meanwhile is refused, and a job that finds the letter
+    already issued does nothing, so a retry can never produce two numbers.
+    """
+    with UnitOfWork(session) as uow:
+        if letter.status == LetterStatus.ISSUED:
+            raise Conflict("文书已签发，无需重试。", reason="letter_already_issued")
+        if letter.status == LetterStatus.APPROVED and not letter.render_error:
+            raise Conflict(
+                "文书尚未签发过，请使用签发操作。", reason="letter_not_issuing"
+            )
+        if letter.status not in (LetterStatus.ISSUING, LetterStatus.APPROVED):
+            raise Conflict(
+                f"文书状态为“{STATUS_LABELS[letter.status]}”，不能重试签发。",
+                reason="letter_not_issuing",
+            )
+        previous = {"status": letter.status, "render_error": letter.render_error}
+        _mark_issuing(letter)
+        _event(
+            session,
+            case,
+            actor,
+            "letter_issue_retry",
+            {"letter_id": letter.id, "attempt": letter.issue_attempts, "before": previous},
+        )
+        uow.commit()
+        return letter
+
+
+def stuck_letter_ids(session: Session, *, timeout_seconds: int, now: Any = None) -> list[int]:
+    from datetime import timedelta
+
+    cutoff = (now or utcnow()) - timedelta(seconds=timeout_seconds)
+    return list(
+        session.scalars(
+            select(Letter.id)
+            .where(
+                Letter.status == LetterStatus.ISSUING,
+                (Letter.issue_requested_at.is_(None)) | (Letter.issue_requested_at < cutoff),
+            )
+            .order_by(Letter.id)
+        )
+    )
+
+
+def recover_stuck(
+    session: Session, *, timeout_seconds: int, max_attempts: int, now: Any = None
+) -> dict[str, list[int]]:
+    """Letters ``issuing`` for longer than the timeout: queue again, or fail with the reason.
+
+    Returns ``{"retried": [...], "failed": [...]}``; the caller enqueues the retried ones.
+    """
+    retried: list[int] = []
+    failed: list[int] = []
+    with UnitOfWork(session) as uow:
+        for letter_id in stuck_letter_ids(session, timeout_seconds=timeout_seconds, now=now):
+            letter = session.get(Letter, letter_id)
+            case = session.get(Case, letter.case_id) if letter else None
+            if letter is None or case is None:
+                continue
+            if (letter.issue_attempts or 0) < max_attempts:
+                _mark_issuing(letter)
+                action, data = "letter_issue_retry", {"attempt": letter.issue_attempts}
+                retried.append(letter.id)
+            else:
+                letter.status = LetterStatus.APPROVED
+                letter.render_error = (
+                    f"签发超时：{letter.issue_attempts}次尝试均未在{timeout_seconds}秒内完成，"
+                    "文书未签发，编号未占用。请检查文书队列（flask letters-worker）后重试签发。"
+                )
+                action, data = "letter_issue_failed", {"reason": letter.render_error}
+                failed.append(letter.id)
+            record_event(
+                session,
+                case,
+                actor=_system_actor(),
+                role=Role.SYSTEM,
+                action=action,
+                from_state=case.state,
+                to_state=case.state,
+                data={"letter_id": letter.id, **data},
+            )
+        uow.commit()
+    return {"retried": retried, "failed": failed}
 
 
 def _json_ready(value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, send_file
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
@@ -27,6 +27,7 @@ from requests_service.api.cases.schemas import (
     RegisteredCaseSchema,
     TransitionSchema,
 )
+from requests_service.api.downloads import path_response
 from requests_service.api.etags import case_etag_data, check_if_match
 from requests_service.api.schemas_base import BaseSchema
 from requests_service.db.models import Attachment, Case, Note
@@ -270,9 +271,6 @@ class CaseAttachmentFile(MethodView):
         path = attachment_service.path_of(current_app.config["UPLOAD_DIR"], attachment.sha256)
         if not path.exists():
             abort(410, message="附件文件已丢失，请联系管理员。")
-        return send_file(
-            path,
-            mimetype=attachment.content_type,
-            as_attachment=True,
-            download_name=attachment.filename,
+        return path_response(
+            path, mimetype=attachment.content_type, filename=attachment.filename
         )

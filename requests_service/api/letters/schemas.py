@@ -53,6 +53,8 @@ class LetterSchema(BaseSchema):
     pdf_sha256 = fields.String(allow_none=True)
     pdf_size = fields.Integer(allow_none=True)
     render_error = fields.String(allow_none=True)
+    issue_requested_at = fields.AwareDateTime(allow_none=True)
+    issue_attempts = fields.Integer()
     approved_at = fields.AwareDateTime(allow_none=True)
     delivery_method = fields.String(allow_none=True)
     delivered_on = fields.Date(allow_none=True)

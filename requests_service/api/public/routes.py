@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from requests_service.api.letters.routes import pdf_response
+from requests_service.api.downloads import pdf_response
 from requests_service.api.public.schemas import (
     ApplicationSubmitSchema,
     PublicAgencyQueryArgsSchema,
