@@ -27,9 +27,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db_session.init_app(app)
     api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     register_blueprints(api)
+    _serve_swagger_ui_assets(app)
     register_error_handlers(app)
     register_commands(app)
     from requests_service.letters.service_adapter import missing_fonts
 
     missing_fonts()  # logs an error at start-up when the letter fonts are not installed
     return app
+
+
+def _serve_swagger_ui_assets(app: Flask) -> None:
+    """Swagger UI's JavaScript and CSS from the installed swagger-ui-bundle package."""
+    from flask import send_from_directory
+    from swagger_ui_bundle import swagger_ui_path
+
+    @app.get("/docs/assets/<path:filename>")
+    def swagger_ui_asset(filename: str) -> Any:
+        return send_from_directory(swagger_ui_path, filename, max_age=24 * 3600)

@@ -58,9 +58,11 @@ class Config:
     OPENAPI_URL_PREFIX: str = "/"
     OPENAPI_JSON_PATH: str = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH: str = "/docs"
-    OPENAPI_SWAGGER_UI_URL: str = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    # Both served by this app (no CDN: government networks are usually closed): Swagger UI from
+    # the pinned swagger-ui-bundle package, ReDoc vendored under requests_service/static/redoc.
+    OPENAPI_SWAGGER_UI_URL: str = "/docs/assets/"
     OPENAPI_REDOC_PATH: str = "/redoc"
-    OPENAPI_REDOC_URL: str = "https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js"
+    OPENAPI_REDOC_URL: str = "/static/redoc/redoc.standalone.js"
     API_SPEC_OPTIONS: dict[str, Any] = field(
         default_factory=lambda: {
             "components": {
