@@ -14,7 +14,15 @@ from requests_service.config import Config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; the only place one is built. Tests pass ``DATABASE_URL`` in ``config``."""
     from requests_service.api import register_blueprints
-    from requests_service.api.errors import register_error_handlers
+    from requests_service.api.errors import (
+        ErrorSchema,
+        JsonErrorsMiddleware,
+        document_errors,
+        register_error_handlers,
+    )
+
+    class ServiceApi(Api):
+        ERROR_SCHEMA = ErrorSchema
     from requests_service.db import session as db_session
     from requests_service.jobs.commands import register_commands
 
@@ -25,8 +33,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Let werkzeug refuse absurd bodies before reading them; the exact limit is checked per file.
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     db_session.init_app(app)
-    api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}]})
+    api = ServiceApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     register_blueprints(api)
+    document_errors(api)
+    app.wsgi_app = JsonErrorsMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     _serve_swagger_ui_assets(app)
     register_error_handlers(app)
     register_commands(app)
