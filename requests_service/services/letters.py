@@ -88,6 +88,10 @@ DEFAULT_PAYMENT_INSTRUCTIONS = (
 )
 
 
+# A reply letter is issued only once the reply itself is approved: the case follows the letter.
+REPLY_ISSUABLE = frozenset({CaseState.REPLIED, CaseState.DELIVERED, CaseState.ARCHIVED})
+
+
 class LetterStatus:
     DRAFT = "draft"
     APPROVED = "approved"
@@ -427,6 +431,13 @@ def approve_letter(session: Session, actor: Actor, case: Case, letter: Letter) -
         letter.approved_at = utcnow()
         letter.render_error = None
         _event(session, case, actor, "letter_approve", {"letter_id": letter.id})
+        if letter.kind == "reply" and case.state is CaseState.REPLY_DRAFTED:
+            # The case follows its letter: approving the reply letter is approving the reply.
+            from requests_service.services.cases import transition_case
+
+            transition_case(
+                session, actor, case, Action.APPROVE_REPLY, {"comment": "审核并批准答复书"}
+            )
         uow.commit()
         return letter
 
@@ -435,11 +446,19 @@ def request_issue(session: Session, actor: Actor, case: Case, letter: Letter) ->
     """Mark an approved letter for issuing; the rendering job does the rest."""
     with UnitOfWork(session) as uow:
         if letter.status == LetterStatus.ISSUED:
-            raise Conflict("文书已签发，不能重复签发。")
+            raise Conflict("文书已签发，不能重复签发。", reason="letter_already_issued")
         if letter.status == LetterStatus.ISSUING:
-            raise Conflict("文书正在签发中。")
+            raise Conflict(
+                "文书正在签发中；如长时间未完成，审核负责人可重试签发（issue-retry）。",
+                reason="letter_issuing",
+            )
         if letter.status != LetterStatus.APPROVED:
-            raise Conflict("文书须经审核负责人审核后才能签发。")
+            raise Conflict("文书须经审核负责人审核后才能签发。", reason="letter_not_approved")
+        if letter.kind == "reply" and case.state not in REPLY_ISSUABLE:
+            raise Conflict(
+                f"案件当前状态为“{case.state.label}”，答复尚未批准，不能签发答复书。",
+                reason="reply_not_approved",
+            )
         _mark_issuing(letter)
         _event(session, case, actor, "letter_issue_requested", {"letter_id": letter.id})
         uow.commit()
