@@ -14,6 +14,7 @@ from requests_service.config import Config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; the only place one is built. Tests pass ``DATABASE_URL`` in ``config``."""
     from requests_service.api import register_blueprints
+    from requests_service.api.contract import register_contract_schemas
     from requests_service.api.errors import (
         ErrorSchema,
         JsonErrorsMiddleware,
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db_session.init_app(app)
     api = ServiceApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     register_blueprints(api)
+    register_contract_schemas(api)
     document_errors(api)
     app.wsgi_app = JsonErrorsMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     _serve_swagger_ui_assets(app)

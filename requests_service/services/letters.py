@@ -725,5 +725,14 @@ def record_delivery(
                     "comment": f"送达答复书{letter.document_number}",
                 },
             )
+        if data.get("archive"):
+            from requests_service.services.cases import transition_case
+
+            if case.state is not CaseState.DELIVERED:
+                raise Conflict(
+                    f"案件当前状态为“{case.state.label}”，送达后不能立即归档。",
+                    reason="invalid_transition",
+                )
+            transition_case(session, actor, case, Action.ARCHIVE, {"on": on})
         uow.commit()
         return letter

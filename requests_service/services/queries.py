@@ -13,6 +13,7 @@ from requests_service.domain.calendar import WorkingCalendar
 from requests_service.domain.lifecycle import OPEN_STATES, CaseState
 from requests_service.services.access import Actor
 from requests_service.services.clock import legal_today
+from requests_service.services.tracking import normalise_code
 
 PAUSED_STATES = tuple(s for s in CaseState if s.clock_paused)
 
@@ -75,6 +76,8 @@ def case_list_query(
             or_(
                 Case.requested_information.ilike(pattern, escape="\\"),
                 Case.case_number.ilike(pattern, escape="\\"),
+                # A registrar finds an online submission by the tracking code on its receipt.
+                Case.tracking_code == normalise_code(args["q"]),
             )
         )
     sort = args.get("sort") or "-id"

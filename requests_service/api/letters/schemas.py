@@ -34,6 +34,10 @@ class LetterDeliverySchema(BaseSchema):
     delivery_method = fields.String(required=True, validate=validate.OneOf(DELIVERY_METHODS))
     delivered_on = fields.Date()
     proof = fields.String(validate=validate.Length(max=1000))
+    archive = fields.Boolean(
+        load_default=False,
+        metadata={"description": "送达答复书后立即归档案件（案件须随之进入“已送达”）"},
+    )
 
 
 class LetterPreviewArgsSchema(BaseSchema):

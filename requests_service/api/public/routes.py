@@ -63,6 +63,7 @@ class PublicAgencies(MethodView):
 def _receipt(case: Case, secret: str) -> dict[str, Any]:
     # Plain JSON values: the same body is stored for Idempotency-Key replays.
     return {
+        "case_id": case.id,
         "tracking_code": case.tracking_code,
         "tracking_secret": secret,
         "state": case.state.value,
