@@ -216,7 +216,11 @@ class DecisionResultSchema(BaseSchema):
 
 def load_one_of(schemas: dict[str, type[Schema]], discriminator: str) -> dict[str, Any]:
     """Validate the JSON body against the schema its discriminator names (422 otherwise)."""
-    body = request.get_json(silent=False)
+    body = request.get_json(silent=True)
+    if body is None and request.get_data():
+        from requests_service.api.errors import MALFORMED_JSON
+
+        abort(400, message=MALFORMED_JSON, reason="malformed_json")
     if not isinstance(body, dict):
         abort(422, message="请求体应为JSON对象。", errors={"_schema": ["应为JSON对象。"]})
     kind = body.get(discriminator)

@@ -102,7 +102,7 @@ def enqueue_issue(app: Any, letter_id: int) -> bool:
             issue_letter_task,
             letter_id,
             database_key(app.config["DATABASE_URL"]),
-            job_timeout=max(1, int(app.config["LETTER_ISSUE_TIMEOUT"])),
+            job_timeout=max(30, int(app.config["LETTER_ISSUE_TIMEOUT"])),
             failure_ttl=7 * 24 * 3600,
         )
     except RedisError as exc:

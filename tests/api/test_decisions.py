@@ -152,7 +152,7 @@ def test_correction_case(call: Counter, world: World) -> None:
         "post",
         f"/public/tracking/{receipt['tracking_code']}/correction",
         headers={"X-Tracking-Secret": receipt["tracking_secret"]},
-        json={"corrected_information": "请公开示范市XX区2025年拆迁补偿标准（文号：示府〔2025〕1号）"},
+        json={"corrected_information": "请公开示范市XX区2025年拆迁补偿标准（示府〔2025〕1号）"},
     )
     assert ok(corrected)["state"] == "in_handling"
     ok(call("post", f"/cases/{case_id}/decisions", "handler", json=DISCLOSED))
@@ -194,7 +194,8 @@ def test_decision_bodies_are_exact(call: Counter, world: World) -> None:
     receipt = submit(call, world)
     case_id = receipt["case_id"]
     unknown = call("post", f"/cases/{case_id}/decisions", "handler", json={"decision": "bogus"})
-    assert ok(unknown, 422)["errors"] == {"decision": ["取值应为：reply、correction、extension、fee。"]}
+    expected = {"decision": ["取值应为：reply、correction、extension、fee。"]}
+    assert ok(unknown, 422)["errors"] == expected
     missing = call("post", f"/cases/{case_id}/decisions", "handler", json={"decision": "reply"})
     assert "outcome" in ok(missing, 422)["errors"]
     stray = call(

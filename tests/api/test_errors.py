@@ -60,10 +60,16 @@ def test_transition_conflict_has_a_reason_and_details(client: Any, world: World)
 def test_domain_rule_errors_use_the_same_flat_errors(client: Any, world: World) -> None:
     case = register(client, world)
     act(client, world, "handler", case["id"], "start_review")
-    body = check_shape(
-        act(client, world, "handler", case["id"], "request_correction"), 422, "rule_violation"
-    )
+    # The action's schema now says what is required: the schema answers, before the domain.
+    missing = act(client, world, "handler", case["id"], "request_correction")
+    body = check_shape(missing, 422, "validation_failed")
     assert body["errors"] == {"correction_items": ["此项为必填项。"]}
+    # What only the domain knows (details an outcome needs) comes back in the same place.
+    partial = act(
+        client, world, "handler", case["id"], "draft_reply", outcome="partially_disclosed"
+    )
+    body = check_shape(partial, 422, "rule_violation")
+    assert "withheld_parts" in body["errors"]
 
 
 def test_deadline_calculator_names_its_field_in_errors(client: Any) -> None:
