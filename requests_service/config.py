@@ -52,7 +52,8 @@ class Config:
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "text/plain",
     )
-    API_TITLE: str = "requests-service 政府信息依申请公开办理系统"
+    # ASCII: generated clients derive their package name from it (pip refuses non-ASCII).
+    API_TITLE: str = "requests-service"
     API_VERSION: str = "1.0.0"
     OPENAPI_VERSION: str = "3.0.3"
     OPENAPI_URL_PREFIX: str = "/"
@@ -72,6 +73,7 @@ class Config:
             },
             "info": {
                 "description": (
+                    "政府信息依申请公开办理系统。"
                     "依据《中华人民共和国政府信息公开条例》（2019年修订）办理政府信息公开申请："
                     "收件、登记、审核、办理、答复、归档。"
                 )

@@ -282,7 +282,7 @@ def document_errors(api: Any) -> None:
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
             responses = operation.setdefault("responses", {})
-            public = operation.get("security") == [{}]
+            public = operation.get("security") == []
             wanted = ["422"] if method != "get" or operation.get("parameters") else []
             if method != "get":
                 wanted.append("409")

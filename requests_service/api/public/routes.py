@@ -34,7 +34,7 @@ blp = Blueprint(
 )
 
 SECRET_HEADER = "X-Tracking-Secret"
-PUBLIC = [{}]  # no authentication
+PUBLIC: list[dict[str, list[str]]] = []  # no authentication (overrides the global bearerAuth)
 
 
 @blp.route("/agencies")
