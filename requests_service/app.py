@@ -14,7 +14,17 @@ from requests_service.config import Config
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; the only place one is built. Tests pass ``DATABASE_URL`` in ``config``."""
     from requests_service.api import register_blueprints
-    from requests_service.api.errors import register_error_handlers
+    from requests_service.api.contract import register_contract_schemas
+    from requests_service.api.errors import (
+        ErrorSchema,
+        JsonErrorsMiddleware,
+        document_errors,
+        register_error_handlers,
+    )
+
+    class ServiceApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
+        ERROR_SCHEMA = ErrorSchema
+
     from requests_service.db import session as db_session
     from requests_service.jobs.commands import register_commands
 
@@ -25,11 +35,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Let werkzeug refuse absurd bodies before reading them; the exact limit is checked per file.
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     db_session.init_app(app)
-    api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}]})
+    api = ServiceApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     register_blueprints(api)
+    register_contract_schemas(api)
+    document_errors(api)
+    app.wsgi_app = JsonErrorsMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    _serve_swagger_ui_assets(app)
     register_error_handlers(app)
     register_commands(app)
     from requests_service.letters.service_adapter import missing_fonts
 
     missing_fonts()  # logs an error at start-up when the letter fonts are not installed
     return app
+
+
+def _serve_swagger_ui_assets(app: Flask) -> None:
+    """Swagger UI's JavaScript and CSS from the installed swagger-ui-bundle package."""
+    from flask import send_from_directory
+    from swagger_ui_bundle import swagger_ui_path
+
+    @app.get("/docs/assets/<path:filename>")
+    def swagger_ui_asset(filename: str) -> Any:
+        return send_from_directory(swagger_ui_path, filename, max_age=24 * 3600)

@@ -28,6 +28,19 @@ class Config:
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     # "rq": letters are rendered by an RQ worker (`rq worker letters`); "inline": in the request.
     LETTER_QUEUE: str = "rq"
+    # The RQ queue of this installation; empty: "letters-" + a fingerprint of DATABASE_URL, so
+    # two installations sharing a Redis never take each other's jobs.
+    LETTER_QUEUE_NAME: str = ""
+    # Seconds a letter may stay "issuing" before it is queued again (also the job's time limit),
+    # and how many attempts before it goes back to "approved" with the reason.
+    LETTER_ISSUE_TIMEOUT: int = 120
+    LETTER_ISSUE_MAX_ATTEMPTS: int = 3
+    # Longest wait a client may ask for with `Prefer: wait=N` on issuing calls.
+    MAX_PREFER_WAIT: int = 60
+    # Lifetime of signed letter download links handed to applicants.
+    SIGNED_LINK_SECONDS: int = 15 * 60
+    # Demo mode (./scripts/serve): demo users, tokens and cases exist only when it is on.
+    DEMO: bool = False
     # Uploads: 20 MiB per file is enough for scanned ID cards and signed forms.
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
     ALLOWED_UPLOAD_TYPES: tuple[str, ...] = (
@@ -38,15 +51,18 @@ class Config:
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "text/plain",
     )
-    API_TITLE: str = "requests-service 政府信息依申请公开办理系统"
+    # ASCII: generated clients derive their package name from it (pip refuses non-ASCII).
+    API_TITLE: str = "requests-service"
     API_VERSION: str = "1.0.0"
     OPENAPI_VERSION: str = "3.0.3"
     OPENAPI_URL_PREFIX: str = "/"
     OPENAPI_JSON_PATH: str = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH: str = "/docs"
-    OPENAPI_SWAGGER_UI_URL: str = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    # Both served by this app (no CDN: government networks are usually closed): Swagger UI from
+    # the pinned swagger-ui-bundle package, ReDoc vendored under requests_service/static/redoc.
+    OPENAPI_SWAGGER_UI_URL: str = "/docs/assets/"
     OPENAPI_REDOC_PATH: str = "/redoc"
-    OPENAPI_REDOC_URL: str = "https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js"
+    OPENAPI_REDOC_URL: str = "/static/redoc/redoc.standalone.js"
     API_SPEC_OPTIONS: dict[str, Any] = field(
         default_factory=lambda: {
             "components": {
@@ -56,6 +72,7 @@ class Config:
             },
             "info": {
                 "description": (
+                    "政府信息依申请公开办理系统。"
                     "依据《中华人民共和国政府信息公开条例》（2019年修订）办理政府信息公开申请："
                     "收件、登记、审核、办理、答复、归档。"
                 )
@@ -77,6 +94,14 @@ class Config:
             REDIS_URL=os.environ.get("REDIS_URL", defaults.REDIS_URL),
             LETTER_QUEUE=os.environ.get("LETTER_QUEUE", defaults.LETTER_QUEUE),
             MAX_UPLOAD_BYTES=_int("MAX_UPLOAD_BYTES", defaults.MAX_UPLOAD_BYTES),
+            LETTER_QUEUE_NAME=os.environ.get("LETTER_QUEUE_NAME", ""),
+            LETTER_ISSUE_TIMEOUT=_int("LETTER_ISSUE_TIMEOUT", defaults.LETTER_ISSUE_TIMEOUT),
+            LETTER_ISSUE_MAX_ATTEMPTS=_int(
+                "LETTER_ISSUE_MAX_ATTEMPTS", defaults.LETTER_ISSUE_MAX_ATTEMPTS
+            ),
+            MAX_PREFER_WAIT=_int("MAX_PREFER_WAIT", defaults.MAX_PREFER_WAIT),
+            SIGNED_LINK_SECONDS=_int("SIGNED_LINK_SECONDS", defaults.SIGNED_LINK_SECONDS),
+            DEMO=os.environ.get("DEMO", "") not in ("", "0", "false"),
         )
 
     def as_flask_config(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ def register_blueprints(api: Api) -> None:
     from requests_service.api.admin.routes import blp as admin_blp
     from requests_service.api.calendar.routes import blp as calendar_blp
     from requests_service.api.cases.routes import blp as cases_blp
+    from requests_service.api.decisions.routes import blp as decisions_blp
     from requests_service.api.fees.routes import blp as fees_blp
     from requests_service.api.letters.routes import blp as letters_blp
     from requests_service.api.meta.routes import blp as meta_blp
@@ -20,6 +21,7 @@ def register_blueprints(api: Api) -> None:
     for blp in (
         public_blp,
         cases_blp,
+        decisions_blp,
         letters_blp,
         calendar_blp,
         fees_blp,

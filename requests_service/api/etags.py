@@ -28,10 +28,23 @@ def case_etag(case: Case) -> str:
     return etag
 
 
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "案件的ETag（GET /cases/{id}返回）；不符时返回412，防止覆盖他人的修改",
+}
+
+
 def check_if_match(case: Case) -> None:
     """For POST actions: If-Match is optional, but a stale one is refused with 412.
 
     (flask-smorest checks If-Match itself only for PUT/PATCH/DELETE.)
     """
     if request.if_match and case_etag(case) not in request.if_match:
-        abort(412, message="案件已被他人修改（If-Match与当前版本不符），请刷新后重试。")
+        abort(
+            412,
+            message="案件已被他人修改（If-Match与当前版本不符），请刷新后重试。",
+            reason="precondition_failed",
+        )

@@ -420,6 +420,9 @@ class Letter(Base):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     pdf_size: Mapped[int | None] = mapped_column(Integer)
     render_error: Mapped[str | None] = mapped_column(Text)
+    # Stuck-issue recovery: when issuing was last (re)queued and how many times it was tried.
+    issue_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    issue_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -29,6 +29,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(write_spec)
     app.cli.add_command(close_lapsed)
     app.cli.add_command(recompute_deadlines)
+    app.cli.add_command(letters_worker)
+    app.cli.add_command(recover_letters)
 
 
 @click.command("db-upgrade")
@@ -264,3 +266,55 @@ def recompute_deadlines() -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE) cases")
     click.echo(f"已重新计算 {computed} 件，期限变化 {changed} 件")
+
+
+@click.command("recover-letters")
+def recover_letters() -> None:
+    """Letters stuck "issuing" past LETTER_ISSUE_TIMEOUT: queue again, or fail with the reason."""
+    from requests_service.jobs.tasks import recover_stuck_letters
+
+    outcome = recover_stuck_letters(current_app)
+    click.echo(
+        f"重新排队签发 {len(outcome['retried'])} 件；"
+        f"超过重试次数、退回待签发 {len(outcome['failed'])} 件"
+    )
+
+
+@click.command("letters-worker")
+@click.option("--burst", is_flag=True, help="Process what is queued, then exit.")
+def letters_worker(burst: bool) -> None:
+    """Render and issue letters from this installation's queue (LETTER_QUEUE_NAME).
+
+    Recovers stuck letters at start and then every LETTER_ISSUE_TIMEOUT / 2 seconds.
+    """
+    import threading
+
+    from redis import Redis
+    from rq import SimpleWorker
+
+    from requests_service.jobs import tasks
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    tasks._WORKER_APP = app
+    name = tasks.queue_name(app.config)
+    tasks.recover_stuck_letters(app)
+    stop = threading.Event()
+
+    def _recover_periodically() -> None:
+        interval = max(1, int(app.config["LETTER_ISSUE_TIMEOUT"]) // 2)
+        while not stop.wait(interval):
+            with app.app_context():
+                try:
+                    tasks.recover_stuck_letters(app)
+                except Exception:  # keep the worker alive; the next round tries again
+                    tasks.log.exception("stuck-letter recovery failed")
+
+    if not burst:
+        threading.Thread(target=_recover_periodically, daemon=True).start()
+    click.echo(f"文书队列 {name}（{app.config['REDIS_URL']}）")
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    worker = SimpleWorker([name], connection=connection)
+    try:
+        worker.work(burst=burst, logging_level="WARNING")
+    finally:
+        stop.set()

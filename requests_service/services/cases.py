@@ -402,6 +402,10 @@ def _apply_effects(
             case_number=case.case_number,
             receipt_date=case.receipt_date.isoformat() if case.receipt_date else None,
         )
+        if data.get("assignee_id") is not None:
+            # Registration and assignment are one step for the registrar.
+            assign_case(session, actor, case, data["assignee_id"])
+            changed["assignee_id"] = data["assignee_id"]
     elif action is Action.REQUEST_CORRECTION:
         _require(data, "correction_items")
         period = data.get("correction_period_working_days") or (

@@ -71,6 +71,10 @@ DEFAULT_PAYMENT_INSTRUCTIONS = (
 )
 
 
+# A reply letter is issued only once the reply itself is approved: the case follows the letter.
+REPLY_ISSUABLE = frozenset({CaseState.REPLIED, CaseState.DELIVERED, CaseState.ARCHIVED})
+
+
 class LetterStatus:
     DRAFT = "draft"
     APPROVED = "approved"
@@ -419,6 +423,10 @@ def get_letter(session: Session, case: Case, letter_id: int) -> Letter:
     return letter
 
 
+def letter_status(session: Session, letter_id: int) -> str | None:
+    return session.scalar(select(Letter.status).where(Letter.id == letter_id))
+
+
 def letters_of(session: Session, case_id: int) -> list[Letter]:
     return list(
         session.scalars(select(Letter).where(Letter.case_id == case_id).order_by(Letter.id))
@@ -491,6 +499,13 @@ def approve_letter(session: Session, actor: Actor, case: Case, letter: Letter) -
         letter.approved_at = utcnow()
         letter.render_error = None
         _event(session, case, actor, "letter_approve", {"letter_id": letter.id})
+        if letter.kind == "reply" and case.state is CaseState.REPLY_DRAFTED:
+            # The case follows its letter: approving the reply letter is approving the reply.
+            from requests_service.services.cases import transition_case
+
+            transition_case(
+                session, actor, case, Action.APPROVE_REPLY, {"comment": "审核并批准答复书"}
+            )
         uow.commit()
         return letter
 
@@ -499,16 +514,118 @@ def request_issue(session: Session, actor: Actor, case: Case, letter: Letter) ->
     """Mark an approved letter for issuing; the rendering job does the rest."""
     with UnitOfWork(session) as uow:
         if letter.status == LetterStatus.ISSUED:
-            raise Conflict("文书已签发，不能重复签发。")
+            raise Conflict("文书已签发，不能重复签发。", reason="letter_already_issued")
         if letter.status == LetterStatus.ISSUING:
-            raise Conflict("文书正在签发中。")
+            raise Conflict(
+                "文书正在签发中；如长时间未完成，审核负责人可重试签发（issue-retry）。",
+                reason="letter_issuing",
+            )
         if letter.status != LetterStatus.APPROVED:
-            raise Conflict("文书须经审核负责人审核后才能签发。")
-        letter.status = LetterStatus.ISSUING
-        letter.render_error = None
+            raise Conflict("文书须经审核负责人审核后才能签发。", reason="letter_not_approved")
+        if letter.kind == "reply" and case.state not in REPLY_ISSUABLE:
+            raise Conflict(
+                f"案件当前状态为“{case.state.label}”，答复尚未批准，不能签发答复书。",
+                reason="reply_not_approved",
+            )
+        _mark_issuing(letter)
         _event(session, case, actor, "letter_issue_requested", {"letter_id": letter.id})
         uow.commit()
         return letter
+
+
+def _mark_issuing(letter: Letter) -> None:
+    letter.status = LetterStatus.ISSUING
+    letter.render_error = None
+    letter.issue_requested_at = utcnow()
+    letter.issue_attempts = (letter.issue_attempts or 0) + 1
+
+
+def retry_issue(session: Session, actor: Actor, case: Case, letter: Letter) -> Letter:
+    """The approver's way out of a stuck or failed issue: queue the letter again now.
+
+    Allowed while it is ``issuing`` (the job may be lost) or ``approved`` after a failed
+    attempt; a letter that was issued meanwhile is refused, and a job that finds the letter
+    already issued does nothing, so a retry can never produce two numbers.
+    """
+    with UnitOfWork(session) as uow:
+        if letter.status == LetterStatus.ISSUED:
+            raise Conflict("文书已签发，无需重试。", reason="letter_already_issued")
+        if letter.status == LetterStatus.APPROVED and not letter.render_error:
+            raise Conflict("文书尚未签发过，请使用签发操作。", reason="letter_not_issuing")
+        if letter.status not in (LetterStatus.ISSUING, LetterStatus.APPROVED):
+            raise Conflict(
+                f"文书状态为“{STATUS_LABELS[letter.status]}”，不能重试签发。",
+                reason="letter_not_issuing",
+            )
+        previous = {"status": letter.status, "render_error": letter.render_error}
+        _mark_issuing(letter)
+        _event(
+            session,
+            case,
+            actor,
+            "letter_issue_retry",
+            {"letter_id": letter.id, "attempt": letter.issue_attempts, "before": previous},
+        )
+        uow.commit()
+        return letter
+
+
+def stuck_letter_ids(session: Session, *, timeout_seconds: int, now: Any = None) -> list[int]:
+    from datetime import timedelta
+
+    cutoff = (now or utcnow()) - timedelta(seconds=timeout_seconds)
+    return list(
+        session.scalars(
+            select(Letter.id)
+            .where(
+                Letter.status == LetterStatus.ISSUING,
+                (Letter.issue_requested_at.is_(None)) | (Letter.issue_requested_at < cutoff),
+            )
+            .order_by(Letter.id)
+        )
+    )
+
+
+def recover_stuck(
+    session: Session, *, timeout_seconds: int, max_attempts: int, now: Any = None
+) -> dict[str, list[int]]:
+    """Letters ``issuing`` for longer than the timeout: queue again, or fail with the reason.
+
+    Returns ``{"retried": [...], "failed": [...]}``; the caller enqueues the retried ones.
+    """
+    retried: list[int] = []
+    failed: list[int] = []
+    with UnitOfWork(session) as uow:
+        for letter_id in stuck_letter_ids(session, timeout_seconds=timeout_seconds, now=now):
+            letter = session.get(Letter, letter_id)
+            case = session.get(Case, letter.case_id) if letter else None
+            if letter is None or case is None:
+                continue
+            if (letter.issue_attempts or 0) < max_attempts:
+                _mark_issuing(letter)
+                action = "letter_issue_retry"
+                data: dict[str, Any] = {"attempt": letter.issue_attempts}
+                retried.append(letter.id)
+            else:
+                letter.status = LetterStatus.APPROVED
+                letter.render_error = (
+                    f"签发超时：{letter.issue_attempts}次尝试均未在{timeout_seconds}秒内完成，"
+                    "文书未签发，编号未占用。请检查文书队列（flask letters-worker）后重试签发。"
+                )
+                action, data = "letter_issue_failed", {"reason": letter.render_error}
+                failed.append(letter.id)
+            record_event(
+                session,
+                case,
+                actor=_system_actor(),
+                role=Role.SYSTEM,
+                action=action,
+                from_state=case.state,
+                to_state=case.state,
+                data={"letter_id": letter.id, **data},
+            )
+        uow.commit()
+    return {"retried": retried, "failed": failed}
 
 
 def _json_ready(value: Any) -> Any:
@@ -675,5 +792,14 @@ def record_delivery(
                     "comment": f"送达答复书{letter.document_number}",
                 },
             )
+        if data.get("archive"):
+            from requests_service.services.cases import transition_case
+
+            if case.state is not CaseState.DELIVERED:
+                raise Conflict(
+                    f"案件当前状态为“{case.state.label}”，送达后不能立即归档。",
+                    reason="invalid_transition",
+                )
+            transition_case(session, actor, case, Action.ARCHIVE, {"on": on})
         uow.commit()
         return letter

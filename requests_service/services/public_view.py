@@ -127,6 +127,7 @@ def submission_receipt(case: Case, secret: str) -> dict[str, Any]:
     """What the applicant gets on submitting online; plain JSON values, because the same body
     is stored for Idempotency-Key replays."""
     return {
+        "case_id": case.id,
         "tracking_code": case.tracking_code,
         "tracking_secret": secret,
         "state": case.state.value,

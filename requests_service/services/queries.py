@@ -15,6 +15,7 @@ from requests_service.domain.calendar import WorkingCalendar
 from requests_service.domain.lifecycle import OPEN_STATES, CaseState
 from requests_service.services.access import Actor
 from requests_service.services.clock import legal_today
+from requests_service.services.tracking import normalise_code
 
 PAUSED_STATES = tuple(s for s in CaseState if s.clock_paused)
 
@@ -53,6 +54,8 @@ def _text(q: str, _calendar: WorkingCalendar | None) -> Conditions:
         or_(
             Case.requested_information.ilike(pattern, escape="\\"),
             Case.case_number.ilike(pattern, escape="\\"),
+            # A registrar finds an online submission by the tracking code on its receipt.
+            Case.tracking_code == normalise_code(q),
         )
     ]
 

@@ -1,4 +1,9 @@
-"""One use case, one transaction: rolls back unless ``commit()`` is called."""
+"""One use case, one transaction: rolls back unless ``commit()`` is called.
+
+Use cases compose: inside an outer unit of work (a composite decision that drafts, approves
+and issues in one go), an inner ``commit()`` only flushes, and the outer one commits or rolls
+back everything together.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,20 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session
 
+_DEPTH = "unit_of_work_depth"
+
 
 class UnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._committed = False
+        self._nested = False
 
     def __enter__(self) -> UnitOfWork:
         self._committed = False
+        depth = self.session.info.get(_DEPTH, 0)
+        self._nested = depth > 0
+        self.session.info[_DEPTH] = depth + 1
         return self
 
     def __exit__(
@@ -22,9 +33,13 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if not self._committed:
+        self.session.info[_DEPTH] = self.session.info.get(_DEPTH, 1) - 1
+        if not self._committed and not self._nested:
             self.session.rollback()
 
     def commit(self) -> None:
-        self.session.commit()
+        if self._nested:
+            self.session.flush()
+        else:
+            self.session.commit()
         self._committed = True

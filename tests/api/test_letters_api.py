@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from requests_service.jobs import tasks
+from requests_service.jobs.tasks import database_key, queue_name
 from requests_service.services.clock import legal_today
 from tests.factories import World
 from tests.helpers import act, ok, register
@@ -197,6 +199,7 @@ def test_issue_through_redis_queue(
     from redis import Redis
     from redis.exceptions import RedisError
     from rq import Queue, SimpleWorker
+    from rq.job import Job
 
     redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     connection = Redis.from_url(redis_url)
@@ -206,8 +209,11 @@ def test_issue_through_redis_queue(
         if os.environ.get("CI"):
             pytest.fail("Redis unreachable (CI requires it)")
         pytest.skip("Redis unreachable")
-    app.config.update(LETTER_QUEUE="rq", REDIS_URL=redis_url)
-    queue = Queue("letters", connection=connection)
+    app.config.update(LETTER_QUEUE="rq", REDIS_URL=redis_url, LETTER_QUEUE_NAME="")
+    # One queue per installation: named after this database unless LETTER_QUEUE_NAME is set.
+    name = queue_name(app.config)
+    assert name == f"letters-{database_key(database_url)}"
+    queue = Queue(name, connection=connection)
     queue.empty()
     case = drafted_case(client, world)
     letter = new_letter(client, world, case["id"]).json
@@ -216,7 +222,21 @@ def test_issue_through_redis_queue(
     queued = client.post(f"{base}/issue", headers=world.auth("handler"))
     assert queued.status_code == 202, queued.json
     assert queued.json["status"] == "issuing"
-    # The worker builds its own app from the environment, like `rq worker letters` does.
+    # A worker of another installation that shares the queue name refuses the job untouched.
+    other = {"DATABASE_URL": "sqlite:////tmp/another-installation.sqlite"}
+    monkeypatch.setattr(tasks, "_WORKER_APP", type("OtherApp", (), {"config": other})())
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    assert client.get(base, headers=world.auth("handler")).json["status"] == "issuing"
+    failed = queue.failed_job_registry
+    assert len(failed) == 1
+    result = Job.fetch(failed.get_job_ids()[0], connection=connection).latest_result()
+    assert result is not None and "WrongDatabase" in (result.exc_string or "")
+    # Lost job: after the timeout the letter is queued again (attempt 2), then issued.
+    app.config["LETTER_ISSUE_TIMEOUT"] = 0
+    with app.app_context():
+        assert tasks.recover_stuck_letters(app) == {"retried": [letter["id"]], "failed": []}
+    monkeypatch.setattr(tasks, "_WORKER_APP", None)
+    # This worker builds its own app from the environment, like `flask letters-worker` does.
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("UPLOAD_DIR", app.config["UPLOAD_DIR"])
     monkeypatch.setenv("SECRET_KEY", app.config["SECRET_KEY"])
@@ -224,6 +244,52 @@ def test_issue_through_redis_queue(
     done = client.get(base, headers=world.auth("handler")).json
     assert done["status"] == "issued", done
     assert done["document_number"] == f"A公复〔{YEAR}〕1号"
+    assert done["issue_attempts"] == 2
+
+
+def test_stuck_issue_retried_then_failed_with_reason(
+    client: Any, world: World, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A letter whose job never runs: re-queued up to the limit, then back to approved."""
+    enqueued: list[int] = []
+    monkeypatch.setattr(tasks, "_queue", lambda _app: _FakeQueue(enqueued))
+    app.config.update(LETTER_QUEUE="rq", LETTER_ISSUE_TIMEOUT=0, LETTER_ISSUE_MAX_ATTEMPTS=2)
+    case = drafted_case(client, world)
+    letter = new_letter(client, world, case["id"]).json
+    base = f"/cases/{case['id']}/letters/{letter['id']}"
+    client.post(f"{base}/approval", headers=world.auth("approver"))
+    assert client.post(f"{base}/issue", headers=world.auth("handler")).status_code == 202
+    assert client.post(f"{base}/issue", headers=world.auth("handler")).status_code == 409
+    with app.app_context():
+        assert tasks.recover_stuck_letters(app)["retried"] == [letter["id"]]
+        assert tasks.recover_stuck_letters(app)["failed"] == [letter["id"]]
+    failed = client.get(base, headers=world.auth("handler")).json
+    assert failed["status"] == "approved"
+    assert "签发超时" in failed["render_error"] and failed["issue_attempts"] == 2
+    assert enqueued == [letter["id"], letter["id"]]
+    # The approver's way out: retry (handlers may not).
+    assert client.post(f"{base}/issue-retry", headers=world.auth("handler")).status_code == 403
+    retried = client.post(f"{base}/issue-retry", headers=world.auth("approver"))
+    assert retried.status_code == 202, retried.json
+    assert retried.json["status"] == "issuing" and retried.json["issue_attempts"] == 3
+    # ...also while it is still "issuing" (the job may be lost), and inline it issues at once.
+    app.config["LETTER_QUEUE"] = "inline"
+    issued = client.post(f"{base}/issue-retry", headers=world.auth("approver"))
+    assert issued.status_code == 200, issued.json
+    assert issued.json["status"] == "issued"
+    again = client.post(f"{base}/issue-retry", headers=world.auth("approver"))
+    assert again.status_code == 409
+    history = client.get(f"/cases/{case['id']}/history", headers=world.auth("handler")).json
+    actions = [e["action"] for e in history]
+    assert actions.count("letter_issue_retry") == 3 and "letter_issue_failed" in actions
+
+
+class _FakeQueue:
+    def __init__(self, enqueued: list[int]) -> None:
+        self.enqueued = enqueued
+
+    def enqueue(self, _func: Any, letter_id: int, *_args: Any, **_kwargs: Any) -> None:
+        self.enqueued.append(letter_id)
 
 
 def test_blank_application_form(client: Any, world: World) -> None:

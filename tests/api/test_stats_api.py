@@ -859,7 +859,7 @@ def test_bad_input_is_422_not_500(client: Any, world: World, url: str) -> None:
 def test_period_ending_before_it_starts_says_so(client: Any, world: World) -> None:
     response = statistics(client, world, date_from="2026-12-31", date_to="2026-01-01")
     assert response.status_code == 422
-    assert response.json["errors"]["query"]["date_to"] == ["结束日期不能早于开始日期。"]
+    assert response.json["errors"]["date_to"] == ["结束日期不能早于开始日期。"]
 
 
 def test_year_out_of_range_says_which_years(client: Any, world: World) -> None:

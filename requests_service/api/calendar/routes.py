@@ -64,7 +64,7 @@ class CalendarChanges(MethodView):
 
 @blp.route("/deadline-calculator")
 class DeadlineCalculator(MethodView):
-    @blp.doc(security=[{}])
+    @blp.doc(security=[])
     @blp.arguments(DeadlineInputSchema)
     @blp.response(200, DeadlineResultSchema)
     def post(self, data: dict[str, Any]) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, send_file
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
@@ -24,12 +24,14 @@ from requests_service.api.cases.schemas import (
     NoteCreateSchema,
     NoteSchema,
     RegisteredCaseSchema,
-    TransitionSchema,
 )
-from requests_service.api.etags import case_etag_data, check_if_match
+from requests_service.api.contract import TRANSITION_SCHEMAS, load_one_of, one_of_body
+from requests_service.api.downloads import path_response
+from requests_service.api.errors import ErrorSchema
+from requests_service.api.etags import IF_MATCH, case_etag_data, check_if_match
 from requests_service.api.schemas_base import BaseSchema
 from requests_service.db.session import current_session
-from requests_service.domain.lifecycle import Role
+from requests_service.domain.lifecycle import Action, Role
 from requests_service.services import attachments as attachment_service
 from requests_service.services import case_views
 from requests_service.services import cases as case_service
@@ -113,17 +115,21 @@ class CaseDetail(MethodView):
 @blp.route("/<int:case_id>/transitions")
 class CaseTransitions(MethodView):
     @blp.etag
-    @blp.arguments(TransitionSchema)
+    @blp.doc(requestBody=one_of_body(TRANSITION_SCHEMAS, "action"), parameters=[IF_MATCH])
     @blp.response(200, CaseDetailSchema)
-    @blp.alt_response(409, description="该操作在当前状态下不允许")
-    @blp.alt_response(412, description="If-Match与当前版本不符")
-    def post(self, data: dict[str, Any], case_id: int) -> Any:
-        """Apply a lifecycle action (If-Match optional; a stale one gets 412)"""
+    @blp.alt_response(409, schema=ErrorSchema, description="该操作在当前状态下不允许")
+    @blp.alt_response(412, schema=ErrorSchema, description="If-Match与当前版本不符")
+    def post(self, case_id: int) -> Any:
+        """Apply a lifecycle action (If-Match optional; a stale one gets 412)
+
+        The body is one of the per-action schemas (discriminator ``action``): each lists the
+        fields that action needs; the others are refused."""
+        data = load_one_of(TRANSITION_SCHEMAS, "action")
         actor = current_actor(*WORKING_ROLES)
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         check_if_match(case)
-        action = data.pop("action")
+        action = Action(data.pop("action"))
         case = case_service.apply_action(session, actor, case, action, data)
         blp.set_etag(case_etag_data(case))
         return _detail(case, actor.role_set)
@@ -222,9 +228,4 @@ class CaseAttachmentFile(MethodView):
             )
         except case_views.AttachmentFileMissing:
             abort(410, message="附件文件已丢失，请联系管理员。")
-        return send_file(
-            path,
-            mimetype=attachment.content_type,
-            as_attachment=True,
-            download_name=attachment.filename,
-        )
+        return path_response(path, mimetype=attachment.content_type, filename=attachment.filename)

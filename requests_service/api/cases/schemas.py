@@ -292,7 +292,17 @@ class CaseQueryArgsSchema(BaseSchema):
     q = fields.String(
         validate=validate.Length(min=1, max=200), metadata={"description": "申请内容全文检索"}
     )
-    sort = fields.String(load_default="-id", validate=validate.OneOf(SORTS))
+    sort = fields.String(
+        load_default="-id",
+        validate=validate.OneOf(SORTS),
+        metadata={
+            "description": "排序：字段名升序，前加“-”为降序",
+            # Names for generated clients' enums ("-id" would become VALUE_1).
+            "x-enum-varnames": [
+                (s[1:] + "_desc" if s.startswith("-") else s).upper() for s in SORTS
+            ],
+        },
+    )
 
     @validates_schema
     def _dates_in_order(self, data: dict[str, Any], **_: Any) -> None:

@@ -49,7 +49,7 @@ def _with_number(quote: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("fees/calculator")
 class FeeCalculator(MethodView):
-    @blp.doc(security=[{}])
+    @blp.doc(security=[])
     @blp.arguments(FeeVectorInputSchema)
     @blp.response(200, FeeQuoteSchema)
     def post(self, data: dict[str, Any]) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from requests_service.api.schemas_base import BaseSchema, enum_field
+from requests_service.api.schemas_base import BaseSchema, enum_field, money
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.fees import FeeMethod
 
@@ -69,20 +69,20 @@ class FeeAssessmentSchema(BaseSchema):
     method_label = fields.Function(lambda a: a.method.label)
     units = fields.Integer()
     units_before_in_month = fields.Integer()
-    amount = fields.Decimal(as_string=True, places=2)
-    amount_due = fields.Decimal(as_string=True, places=2)
+    amount = money()
+    amount_due = money()
     breakdown = fields.Dict()
     notice_issued_on = fields.Date(allow_none=True)
     notice_received_on = fields.Date(allow_none=True)
     payment_due_on = fields.Date(allow_none=True)
-    paid_amount = fields.Decimal(as_string=True, places=2, allow_none=True)
+    paid_amount = money(allow_none=True)
     paid_on = fields.Date(allow_none=True)
     payment_method = fields.String(allow_none=True)
     receipt_number = fields.String(allow_none=True)
     reduction_reason = fields.String(allow_none=True)
     waived_on = fields.Date(allow_none=True)
     waiver_reason = fields.String(allow_none=True)
-    refund_amount = fields.Decimal(as_string=True, places=2, allow_none=True)
+    refund_amount = money(allow_none=True)
     refunded_on = fields.Date(allow_none=True)
     refund_reason = fields.String(allow_none=True)
     closed_reason = fields.String(allow_none=True)

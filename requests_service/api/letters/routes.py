@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from requests_service.api.auth import current_actor
+from requests_service.api.downloads import pdf_response
 from requests_service.api.letters.schemas import (
     LetterCreateSchema,
     LetterDeliverySchema,
@@ -16,9 +17,10 @@ from requests_service.api.letters.schemas import (
     LetterPreviewArgsSchema,
     LetterSchema,
 )
+from requests_service.api.prefer import PREFER_PARAM, prefer_wait
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
-from requests_service.jobs.tasks import enqueue_issue
+from requests_service.jobs.tasks import enqueue_issue, wait_for_issue
 from requests_service.letters.service_adapter import html_renderer, pdf_renderer
 from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
@@ -29,12 +31,6 @@ blp = Blueprint(
 
 OFFICERS = (Role.REGISTRAR, Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN, Role.OVERSIGHT)
 WORKING = (Role.REGISTRAR, Role.HANDLER, Role.APPROVER)
-
-
-def pdf_response(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{filename}"
-    return response
 
 
 def _load(case_id: int, letter_id: int, roles: tuple[Role, ...]) -> tuple[Any, Any, Any, Any]:
@@ -108,18 +104,40 @@ class CaseLetterApproval(MethodView):
         return letter_service.approve_letter(session, actor, case, letter)
 
 
+def issued_or_queued(session: Any, case: Any, letter_id: int, queued: bool) -> tuple[Any, int]:
+    """After queueing: wait as long as the client prefers; 200 once issued, else 202."""
+    wait = prefer_wait() if queued else 0
+    if wait:
+        wait_for_issue(current_app, letter_id, wait)
+    session.expire_all()
+    letter = letter_service.get_letter(session, case, letter_id)
+    return letter, 202 if letter.status == letter_service.LetterStatus.ISSUING else 200
+
+
 @blp.route("/<int:case_id>/letters/<int:letter_id>/issue")
 class CaseLetterIssue(MethodView):
+    @blp.doc(parameters=[PREFER_PARAM])
     @blp.response(202, LetterSchema, description="已排队签发（PDF由后台生成）")
-    @blp.alt_response(200, schema=LetterSchema, description="已签发（同步模式）")
+    @blp.alt_response(200, schema=LetterSchema, description="已签发（同步模式或Prefer: wait）")
     def post(self, case_id: int, letter_id: int) -> Any:
         """Issue: number from the agency's yearly sequence, render the PDF once, store it"""
         actor, session, case, letter = _load(case_id, letter_id, WORKING)
         letter = letter_service.request_issue(session, actor, case, letter)
         queued = enqueue_issue(current_app, letter.id)
-        session.expire_all()
-        letter = letter_service.get_letter(session, case, letter_id)
-        return letter, 202 if queued else 200
+        return issued_or_queued(session, case, letter_id, queued)
+
+
+@blp.route("/<int:case_id>/letters/<int:letter_id>/issue-retry")
+class CaseLetterIssueRetry(MethodView):
+    @blp.doc(parameters=[PREFER_PARAM])
+    @blp.response(202, LetterSchema, description="已重新排队签发")
+    @blp.alt_response(200, schema=LetterSchema, description="已签发（同步模式或Prefer: wait）")
+    def post(self, case_id: int, letter_id: int) -> Any:
+        """Retry a stuck or failed issue (审核负责人): the letter is queued again at once"""
+        actor, session, case, letter = _load(case_id, letter_id, (Role.APPROVER,))
+        letter = letter_service.retry_issue(session, actor, case, letter)
+        queued = enqueue_issue(current_app, letter.id)
+        return issued_or_queued(session, case, letter_id, queued)
 
 
 @blp.route("/<int:case_id>/letters/<int:letter_id>/pdf")

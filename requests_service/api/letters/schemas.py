@@ -35,6 +35,10 @@ class LetterDeliverySchema(BaseSchema):
     delivery_method = fields.String(required=True, validate=validate.OneOf(DELIVERY_METHODS))
     delivered_on = fields.Date()
     proof = fields.String(validate=validate.Length(max=1000))
+    archive = fields.Boolean(
+        load_default=False,
+        metadata={"description": "送达答复书后立即归档案件（案件须随之进入“已送达”）"},
+    )
 
 
 class LetterPreviewArgsSchema(BaseSchema):
@@ -54,6 +58,8 @@ class LetterSchema(BaseSchema):
     pdf_sha256 = fields.String(allow_none=True)
     pdf_size = fields.Integer(allow_none=True)
     render_error = fields.String(allow_none=True)
+    issue_requested_at = fields.AwareDateTime(allow_none=True)
+    issue_attempts = fields.Integer()
     approved_at = fields.AwareDateTime(allow_none=True)
     delivery_method = fields.String(allow_none=True)
     delivered_on = fields.Date(allow_none=True)

@@ -47,7 +47,7 @@ def _outcomes() -> list[dict[str, Any]]:
 
 @blp.route("/enums")
 class Enums(MethodView):
-    @blp.doc(security=[{}])
+    @blp.doc(security=[])
     @blp.response(200)
     def get(self) -> Any:
         """All code tables with Chinese labels, and the reply-outcome taxonomy"""

@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from requests_service.api.letters.routes import pdf_response
+from requests_service.api.downloads import pdf_response
 from requests_service.api.public.schemas import (
     ApplicationSubmitSchema,
     PublicAgencyQueryArgsSchema,
@@ -31,7 +31,7 @@ blp = Blueprint(
 )
 
 SECRET_HEADER = "X-Tracking-Secret"
-PUBLIC: list[dict[str, list[str]]] = [{}]  # no authentication
+PUBLIC: list[dict[str, list[str]]] = []  # no authentication (overrides the global bearerAuth)
 
 
 @blp.route("/agencies")

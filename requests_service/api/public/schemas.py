@@ -55,7 +55,11 @@ class ApplicationSubmitSchema(BaseSchema):
 
 
 class SubmissionReceiptSchema(BaseSchema):
-    tracking_code = fields.String()
+    case_id = fields.Integer(
+        required=True,
+        metadata={"description": "案件编号（内部ID），在线申请后台据此调用工作人员接口"},
+    )
+    tracking_code = fields.String(required=True)
     tracking_secret = fields.String(metadata={"description": "查询密码，请妥善保存，只显示一次"})
     state = fields.String(metadata={"description": "案件状态（received）"})
     state_label = fields.String()

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from requests_service.api.auth import current_actor
-from requests_service.api.letters.routes import pdf_response
+from requests_service.api.downloads import csv_response, pdf_response
 from requests_service.api.stats.schemas import (
     AnnualReportInputsInSchema,
     AnnualReportInputsSchema,
@@ -42,7 +42,6 @@ blp = Blueprint(
 
 OFFICERS = (Role.REGISTRAR, Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN, Role.OVERSIGHT)
 TEMPLATE = "annual_report.html.j2"
-BOM = "\ufeff"
 
 _CSV = {"type": "string"}
 _PDF = {"type": "string", "format": "binary"}
@@ -52,13 +51,6 @@ REPORT_DESCRIPTION = (
     "JSON（默认）；format=csv：第三部分、空行、第四部分（UTF-8，带BOM）；"
     "format=html：可打印的报表；format=pdf：A4横向PDF"
 )
-
-
-def csv_response(text: str, filename: str) -> Response:
-    """CSV for download, with a BOM so that Excel reads the Chinese as UTF-8."""
-    response = Response(BOM + text, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response
 
 
 @lru_cache(maxsize=4)

@@ -124,7 +124,7 @@ class CaseRelated(MethodView):
 
 @blp.route("public/catalogue")
 class PublicCatalogue(MethodView):
-    @blp.doc(security=[{}])
+    @blp.doc(security=[])
     @blp.arguments(CatalogueQueryArgsSchema, location="query")
     @blp.response(200, PublishedItemSchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:

@@ -1,0 +1,225 @@
+"""Composite decisions: whole cases in a handful of calls (issue 12, item 6), in-process.
+
+The same paths run over real HTTP with the generated client in tests/e2e/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+from tests.factories import World, person
+
+PARTIAL = {
+    "decision": "reply",
+    "outcome": "partially_disclosed",
+    "reasons": "申请公开的信息中，部分内容涉及个人隐私。",
+    "details": {
+        "withheld_parts": [
+            {"description": "被征收人住址", "reason": "个人隐私", "legal_basis": "第十五条"}
+        ],
+        "disclosed_part_description": "补偿标准文件正文",
+    },
+}
+DISCLOSED = {
+    "decision": "reply",
+    "outcome": "disclosed",
+    "reasons": "该信息属于可以公开的政府信息。",
+    "details": {"disclosure_route": "provided"},
+}
+
+
+class Counter:
+    """The test client, counting every call a client of the service makes."""
+
+    def __init__(self, client: Any, world: World) -> None:
+        self.client, self.world, self.calls = client, world, 0
+
+    def __call__(self, method: str, url: str, who: str | None = None, **kwargs: Any) -> Any:
+        self.calls += 1
+        headers = {**(self.world.auth(who) if who else {}), **kwargs.pop("headers", {})}
+        return getattr(self.client, method)(url, headers=headers, **kwargs)
+
+
+def submit(call: Counter, world: World) -> dict[str, Any]:
+    receipt = call(
+        "post",
+        "/public/applications",
+        json={
+            "agency_id": world.agencies["A"],
+            "applicant": person(),
+            "requested_information": "请公开2025年XX区拆迁补偿标准文件",
+            "delivery_form": "electronic",
+            "delivery_method": "email",
+        },
+    )
+    assert receipt.status_code == 201, receipt.json
+    return receipt.json
+
+
+def register(call: Counter, world: World, case_id: int) -> dict[str, Any]:
+    body = {"action": "register", "assignee_id": world.users["handler"]}
+    response = call("post", f"/cases/{case_id}/transitions", "registrar", json=body)
+    assert response.status_code == 200, response.json
+    assert response.json["assignee_id"] == world.users["handler"]
+    return response.json
+
+
+def ok(response: Any, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.json
+    return response.json
+
+
+def finish(call: Counter, case_id: int, receipt: dict[str, Any]) -> None:
+    """Approve (numbering + issuing the reply letter), deliver and archive, download."""
+    approved = ok(call("post", f"/cases/{case_id}/decisions/approval", "approver", json={}))
+    assert approved["case"]["state"] == "replied" and not approved["pending"]
+    reply = next(letter for letter in approved["letters"] if letter["kind"] == "reply")
+    assert reply["status"] == "issued" and reply["document_number"]
+    base = f"/cases/{case_id}/letters/{reply['id']}"
+    delivered = call(
+        "post", f"{base}/delivery", "registrar", json={"delivery_method": "email", "archive": True}
+    )
+    assert ok(delivered)["delivered_on"]
+    pdf = call("get", f"{base}/pdf", "handler")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert hashlib.sha256(pdf.data).hexdigest() == reply["pdf_sha256"]
+    final = call.client.get(f"/cases/{case_id}", headers=call.world.auth("handler")).json
+    assert final["state"] == "archived"
+    tracked = call.client.get(
+        f"/public/tracking/{receipt['tracking_code']}",
+        headers={"X-Tracking-Secret": receipt["tracking_secret"]},
+    ).json
+    assert tracked["state"] == "archived"
+    assert [item["document_number"] for item in tracked["letters"]][-1] == reply["document_number"]
+
+
+@pytest.fixture
+def call(client: Any, world: World, app: Any) -> Counter:
+    app.config["LETTER_QUEUE"] = "inline"
+    return Counter(client, world)
+
+
+@pytest.mark.parametrize("decision", [DISCLOSED, PARTIAL], ids=["disclosed", "partial"])
+def test_whole_case_in_six_calls(call: Counter, world: World, decision: dict[str, Any]) -> None:
+    receipt = submit(call, world)
+    case_id = receipt["case_id"]
+    register(call, world, case_id)
+    decided = ok(call("post", f"/cases/{case_id}/decisions", "handler", json=decision))
+    assert decided["case"]["state"] == "reply_drafted"
+    assert decided["steps"] == ["draft_reply"]
+    assert [(lt["kind"], lt["status"]) for lt in decided["letters"]] == [("reply", "draft")]
+    finish(call, case_id, receipt)
+    assert call.calls == 6
+
+
+def test_fee_case(call: Counter, world: World) -> None:
+    receipt = submit(call, world)
+    case_id = receipt["case_id"]
+    register(call, world, case_id)
+    fee = {"decision": "fee", "method": "per_piece", "units": 15}
+    decided = ok(call("post", f"/cases/{case_id}/decisions", "handler", json=fee))
+    assert decided["steps"] == ["start_review", "accept", "propose_fee"]
+    approved = ok(call("post", f"/cases/{case_id}/decisions/approval", "approver", json={}))
+    assert approved["case"]["state"] == "awaiting_fee_payment"
+    assert [(lt["kind"], lt["status"]) for lt in approved["letters"]] == [("fee_notice", "issued")]
+    payment = {
+        "action": "record_fee_payment",
+        "amount": approved["case"]["fees"][0]["amount_due"],
+        "payment_method": "银行转账",
+        "receipt_number": "FS-0001",
+    }
+    assert ok(call("post", f"/cases/{case_id}/transitions", "registrar", json=payment))
+    ok(call("post", f"/cases/{case_id}/decisions", "handler", json=DISCLOSED))
+    finish(call, case_id, receipt)
+    assert call.calls == 9  # the fee notice's approval and the payment are the extra two
+
+
+def test_correction_case(call: Counter, world: World) -> None:
+    receipt = submit(call, world)
+    case_id = receipt["case_id"]
+    register(call, world, case_id)
+    correction = {"decision": "correction", "correction_items": ["请写明文件的文号或名称"]}
+    decided = ok(call("post", f"/cases/{case_id}/decisions", "handler", json=correction))
+    assert decided["case"]["state"] == "awaiting_correction"
+    approved = ok(call("post", f"/cases/{case_id}/decisions/approval", "approver", json={}))
+    assert [(lt["kind"], lt["status"]) for lt in approved["letters"]] == [
+        ("correction_notice", "issued")
+    ]
+    corrected = call(
+        "post",
+        f"/public/tracking/{receipt['tracking_code']}/correction",
+        headers={"X-Tracking-Secret": receipt["tracking_secret"]},
+        json={"corrected_information": "请公开示范市XX区2025年拆迁补偿标准（示府〔2025〕1号）"},
+    )
+    assert ok(corrected)["state"] == "in_handling"
+    ok(call("post", f"/cases/{case_id}/decisions", "handler", json=DISCLOSED))
+    finish(call, case_id, receipt)
+    assert call.calls == 9  # the notice's approval and the applicant's correction: two more
+
+
+def test_extension_case(call: Counter, world: World) -> None:
+    receipt = submit(call, world)
+    case_id = receipt["case_id"]
+    before = register(call, world, case_id)
+    extension = {"decision": "extension", "extra_working_days": 20, "reason": "需要多个部门会商"}
+    refused = call("post", f"/cases/{case_id}/decisions", "handler", json=extension)
+    assert refused.status_code == 403
+    decided = ok(call("post", f"/cases/{case_id}/decisions", "approver", json=extension))
+    assert decided["case"]["extended"] and decided["case"]["due_on"] > before["due_on"]
+    assert [(lt["kind"], lt["status"]) for lt in decided["letters"]] == [
+        ("extension_notice", "issued")
+    ]
+    ok(call("post", f"/cases/{case_id}/decisions", "handler", json=DISCLOSED))
+    finish(call, case_id, receipt)
+    assert call.calls == 8  # 7, and the refused handler call
+
+
+def test_withdrawal_case(call: Counter, world: World) -> None:
+    receipt = submit(call, world)
+    secret = {"X-Tracking-Secret": receipt["tracking_secret"]}
+    code = receipt["tracking_code"]
+    withdrawn = call("post", f"/public/tracking/{code}/withdrawal", headers=secret, json={})
+    assert ok(withdrawn)["state"] == "withdrawn"
+    archived = call(
+        "post", f"/cases/{receipt['case_id']}/transitions", "registrar", json={"action": "archive"}
+    )
+    assert ok(archived)["state"] == "archived"
+    assert call.calls == 3
+
+
+def test_decision_bodies_are_exact(call: Counter, world: World) -> None:
+    receipt = submit(call, world)
+    case_id = receipt["case_id"]
+    unknown = call("post", f"/cases/{case_id}/decisions", "handler", json={"decision": "bogus"})
+    expected = {"decision": ["取值应为：reply、correction、extension、fee。"]}
+    assert ok(unknown, 422)["errors"] == expected
+    missing = call("post", f"/cases/{case_id}/decisions", "handler", json={"decision": "reply"})
+    assert "outcome" in ok(missing, 422)["errors"]
+    stray = call(
+        "post",
+        f"/cases/{case_id}/transitions",
+        "handler",
+        json={"action": "start_review", "outcome": "disclosed"},
+    )
+    assert ok(stray, 422)["errors"] == {"outcome": ["未知字段。"]}
+    nothing = call("post", f"/cases/{case_id}/decisions/approval", "approver", json={})
+    assert ok(nothing, 409)["reason"] == "nothing_to_approve"
+    # Approving twice or deciding on an archived case are refused, nothing changes.
+    register(call, world, case_id)
+    ok(call("post", f"/cases/{case_id}/decisions", "handler", json=DISCLOSED))
+    ok(call("post", f"/cases/{case_id}/decisions/approval", "approver", json={}))
+    again = call("post", f"/cases/{case_id}/decisions/approval", "approver", json={})
+    assert ok(again, 409)["reason"] == "nothing_to_approve"
+    late = call("post", f"/cases/{case_id}/decisions", "handler", json=DISCLOSED)
+    assert ok(late, 409)["reason"] == "invalid_transition"
+
+
+def test_receipt_and_tracking_code_find_the_case(call: Counter, world: World) -> None:
+    receipt = submit(call, world)
+    found = call.client.get(
+        f"/cases?q={receipt['tracking_code'].lower()}", headers=world.auth("registrar")
+    ).json
+    assert [row["id"] for row in found] == [receipt["case_id"]]
