@@ -1,7 +1,7 @@
 """letters: when issuing was requested and how many attempts it took (stuck-issue recovery)
 
 Revision ID: i12a_letter_issue_attempts
-Revises: dbdb01ded445
+Revises: i14a_letters_fonts_report
 Create Date: 2026-12-02 14:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "i12a_letter_issue_attempts"
-down_revision: str | None = "dbdb01ded445"
+down_revision: str | None = "i14a_letters_fonts_report"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
