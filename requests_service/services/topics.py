@@ -343,6 +343,14 @@ def search_catalogue(
     return sorted(scored, key=lambda pair: -pair[1])[:limit]
 
 
+def list_catalogue(session: Session, *, agency_id: int | None = None) -> list[PublishedItem]:
+    """The newest published items (at most 200), of one agency or of all."""
+    query = select(PublishedItem)
+    if agency_id is not None:
+        query = query.where(PublishedItem.agency_id == agency_id)
+    return list(session.scalars(query.order_by(PublishedItem.published_on.desc()).limit(200)))
+
+
 def related_requests(session: Session, case: Case) -> dict[str, Any]:
     """For the officer: the same applicant's earlier requests in this topic and their replies
     (repeat → 不予处理), and whether their volume looks excessive (Art. 35)."""

@@ -7,10 +7,12 @@ from typing import Any
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import select
 
+from requests_service.api.cases.routes import FileUploadSchema
 from requests_service.api.letters.routes import pdf_response
 from requests_service.api.public.schemas import (
+    ApplicantFileSchema,
+    ApplicantUploadArgsSchema,
     ApplicationSubmitSchema,
     PublicAgencyQueryArgsSchema,
     PublicAgencySchema,
@@ -19,15 +21,15 @@ from requests_service.api.public.schemas import (
     SubmissionReceiptSchema,
     TrackingSchema,
 )
-from requests_service.db.models import Agency, Case
+from requests_service.db.models import Case
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Action
 from requests_service.letters.service_adapter import pdf_renderer
+from requests_service.services import applicant_uploads
 from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
 from requests_service.services.access import APPLICANT
-from requests_service.services.public_view import tracking_view
-from requests_service.services.queries import paginate
+from requests_service.services.public_view import public_agencies, tracking_view
 
 blp = Blueprint(
     "public", __name__, url_prefix="/public", description="公开接口：在线申请与申请人查询进度"
@@ -45,14 +47,10 @@ class PublicAgencies(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """Agencies that accept applications, with their intake office (受理机构及联系方式)"""
-        query = select(Agency).where(Agency.active.is_(True), Agency.is_oversight_office.is_(False))
-        if args.get("q"):
-            query = query.where(Agency.name.contains(args["q"], autoescape=True))
-        if args.get("parent_id") is not None:
-            query = query.where(Agency.parent_id == args["parent_id"])
-        rows, total = paginate(
+        rows, total = public_agencies(
             current_session(),
-            query.order_by(Agency.id),
+            q=args.get("q"),
+            parent_id=args.get("parent_id"),
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
@@ -158,6 +156,33 @@ class PublicWithdrawal(MethodView):
         case = _tracked_case(code)
         case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, data)
         return tracking_view(session, case)
+
+
+@blp.route("/tracking/<string:code>/attachments")
+class PublicAttachments(MethodView):
+    @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
+    @blp.arguments(ApplicantUploadArgsSchema, location="query")
+    @blp.arguments(FileUploadSchema, location="files")
+    @blp.response(201, ApplicantFileSchema)
+    @blp.alt_response(200, schema=ApplicantFileSchema, description="同一文件已上传过，返回原记录")
+    @blp.alt_response(409, description="案件已答复或办结，或当前不需要补正材料")
+    @blp.alt_response(413, description="文件过大")
+    @blp.alt_response(415, description="文件类型不允许")
+    def post(self, args: dict[str, Any], files: dict[str, Any], code: str) -> Any:
+        """Send a file: proof of identity with the application (kind=application) or material
+        for a correction the agency asked for (kind=correction, Art. 30)"""
+        session = current_session()
+        case = _tracked_case(code)
+        stored = applicant_uploads.upload_by_applicant(
+            session,
+            case,
+            files["file"],
+            kind=args["kind"],
+            upload_dir=current_app.config["UPLOAD_DIR"],
+            max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+            allowed_types=current_app.config["ALLOWED_UPLOAD_TYPES"],
+        )
+        return stored.attachment, 200 if stored.replayed else 201
 
 
 @blp.route("/tracking/<string:code>/letters/<int:letter_id>")

@@ -20,7 +20,7 @@ from requests_service.api.topics.schemas import (
     TopicSchema,
 )
 from requests_service.db.base import utcnow
-from requests_service.db.models import PublishedItem, SurgeAlert, Topic, TopicEvent
+from requests_service.db.models import SurgeAlert, Topic, TopicEvent
 from requests_service.db.session import current_session
 from requests_service.domain.errors import NotFound
 from requests_service.domain.lifecycle import Role
@@ -162,7 +162,4 @@ class PublicCatalogue(MethodView):
                 item.score = round(score, 3)  # type: ignore[attr-defined]
                 out.append(item)
             return out
-        query = select(PublishedItem)
-        if args.get("agency_id") is not None:
-            query = query.where(PublishedItem.agency_id == args["agency_id"])
-        return session.scalars(query.order_by(PublishedItem.published_on.desc()).limit(200)).all()
+        return topic_service.list_catalogue(session, agency_id=args.get("agency_id"))
