@@ -27,6 +27,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db_session.init_app(app)
     api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     register_blueprints(api)
+    from requests_service.web.routes import bp as web_bp
+
+    app.register_blueprint(web_bp)  # reference pages for applicants under /apply
     register_error_handlers(app)
     register_commands(app)
     from requests_service.letters.service_adapter import missing_fonts

@@ -67,6 +67,25 @@ def _detail(action: str, data: dict[str, Any]) -> str | None:
     return None
 
 
+def submission_receipt(case: Case, secret: str) -> dict[str, Any]:
+    """What an online submission answers (the API's body, and what the pages show).
+
+    Plain JSON values: the same body is stored for Idempotency-Key replays.
+    """
+    return {
+        "tracking_code": case.tracking_code,
+        "tracking_secret": secret,
+        "state": case.state.value,
+        "state_label": case.state.label,
+        "agency_name": case.agency.name if case.agency else "",
+        "submitted_at": case.submitted_at.isoformat(),
+        "message": (
+            "申请已提交。受理机关确认收到后登记，答复期限自确认收到之日的次日起计算"
+            "（《政府信息公开条例》第三十一条、第三十三条）。请凭查询码和查询密码查询办理进度。"
+        ),
+    }
+
+
 def tracking_view(session: Session, case: Case) -> dict[str, Any]:
     events = case_events(session, case.id, public_only=True)
     timeline = [

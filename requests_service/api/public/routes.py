@@ -29,7 +29,11 @@ from requests_service.services import applicant_uploads
 from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
 from requests_service.services.access import APPLICANT
-from requests_service.services.public_view import public_agencies, tracking_view
+from requests_service.services.public_view import (
+    public_agencies,
+    submission_receipt,
+    tracking_view,
+)
 
 blp = Blueprint(
     "public", __name__, url_prefix="/public", description="公开接口：在线申请与申请人查询进度"
@@ -56,22 +60,6 @@ class PublicAgencies(MethodView):
         )
         pagination_parameters.item_count = total
         return rows
-
-
-def _receipt(case: Case, secret: str) -> dict[str, Any]:
-    # Plain JSON values: the same body is stored for Idempotency-Key replays.
-    return {
-        "tracking_code": case.tracking_code,
-        "tracking_secret": secret,
-        "state": case.state.value,
-        "state_label": case.state.label,
-        "agency_name": case.agency.name if case.agency else "",
-        "submitted_at": case.submitted_at.isoformat(),
-        "message": (
-            "申请已提交。受理机关确认收到后登记，答复期限自确认收到之日的次日起计算"
-            "（《政府信息公开条例》第三十一条、第三十三条）。请凭查询码和查询密码查询办理进度。"
-        ),
-    }
 
 
 @blp.route("/applications")
@@ -101,7 +89,7 @@ class PublicApplications(MethodView):
             data,
             secret_key=current_app.config["SECRET_KEY"],
             idempotency_key=key.strip() if key else None,
-            render=_receipt,
+            render=submission_receipt,
         )
         return body, 200 if replayed else 201
 
