@@ -427,9 +427,6 @@ def letter(letter_id: int) -> Any:
         data = letter_service.read_pdf(current_app.config["UPLOAD_DIR"], found)
     except DomainError as error:
         return _tracking_page(case, status=404, message=None, errors={"letters": [error.message]})
-    response = pdf_response(data, f"{found.document_number}.pdf")
-    response.headers["Content-Disposition"] = response.headers["Content-Disposition"].replace(
-        "inline", "attachment", 1
-    )
+    response = pdf_response(data, f"{found.document_number}.pdf", disposition="attachment")
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, current_app
 from flask.views import MethodView
@@ -31,9 +32,15 @@ OFFICERS = (Role.REGISTRAR, Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN, Role
 WORKING = (Role.REGISTRAR, Role.HANDLER, Role.APPROVER)
 
 
-def pdf_response(data: bytes, filename: str) -> Response:
+def pdf_response(data: bytes, filename: str, *, disposition: str = "inline") -> Response:
+    """A PDF with its file name; Chinese names are percent-encoded (RFC 6266/5987): HTTP
+    headers are Latin-1, and a raw 〔2026〕 in them breaks a real server's response."""
     response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{filename}"
+    ascii_name = filename if filename.isascii() else "document.pdf"
+    ascii_name = ascii_name.replace('"', "").replace("\\", "")
+    response.headers["Content-Disposition"] = (
+        f'{disposition}; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(filename)}'
+    )
     return response
 
 
