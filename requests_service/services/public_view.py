@@ -63,7 +63,10 @@ def _detail(action: str, data: dict[str, Any]) -> str | None:
     if action == Action.EXTEND.value:
         return f"经批准延长答复期限{data.get('extra_working_days')}个工作日"
     if action == Action.REGISTER.value:
-        return f"收到申请日期：{data.get('receipt_date')}"
+        received = str(data.get("receipt_date") or "")
+        if len(received) == 10:
+            received = f"{int(received[:4])}年{int(received[5:7])}月{int(received[8:])}日"
+        return f"收到申请日期：{received}"
     return None
 
 

@@ -89,7 +89,7 @@ def cn_time(value: Any) -> str:
 @bp.app_template_filter("file_size")
 def file_size(value: int) -> str:
     if value >= 1024 * 1024:
-        return f"{value / (1024 * 1024):.1f} MB"
+        return f"{value / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
     return f"{max(1, round(value / 1024))} KB"
 
 
@@ -159,7 +159,7 @@ def _render_form(
             q=q,
             published=_catalogue(agency["id"], q),
             max_files=MAX_FILES,
-            max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
+            max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
             notice=notice,
         ),
         status,
@@ -312,13 +312,12 @@ def _tracking_page(
             can_correct=view["state"] == "awaiting_correction",
             can_withdraw=Action.WITHDRAW in allowed_actions(case.state, Role.APPLICANT),
             fee_letter=fee_letters[-1] if fee_letters else None,
-            payment_instructions=letter_service.DEFAULT_PAYMENT_INSTRUCTIONS,
             message=message,
             errors=errors or {},
             summary=forms.ordered(errors or {}),
             values=values or {},
             max_files=MAX_FILES,
-            max_mb=current_app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024),
+            max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
         ),
         status,
     )

@@ -56,7 +56,8 @@ def check_page(driver: Any, name: str, seen: dict[str, list[str]]) -> None:
         height = driver.execute_script(
             "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
         )
-        driver.set_window_size(width, min(max(int(height), 600), 12000))
+        driver.set_window_size(width, min(max(int(height) + 40, 600), 12000))
+        driver.execute_script("window.scrollTo(0, 0)")
         time.sleep(0.2)
         driver.save_screenshot(str(SCREENSHOTS / f"{name}-{width}.png"))
     driver.set_window_size(1280, 900)
