@@ -41,6 +41,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     document_errors(api)
     app.wsgi_app = JsonErrorsMiddleware(app.wsgi_app)  # type: ignore[method-assign]
     _serve_swagger_ui_assets(app)
+    from requests_service.web.routes import bp as web_bp
+
+    app.register_blueprint(web_bp)  # reference pages for applicants under /apply
     register_error_handlers(app)
     register_commands(app)
     from requests_service.letters.service_adapter import missing_fonts

@@ -10,9 +10,11 @@ VENV="$ROOT/.venv"
 
 # Debian packages WeasyPrint needs for PDF letters: Pango, HarfBuzz-subset (fast font
 # subsetting), CJK fonts (Song, Kai, and a wide fallback for rare characters), and poppler
-# for the PNG preview of a letter.
+# for the PNG preview of a letter; Chromium and its WebDriver for the browser tests of the
+# applicant pages (tests/browser).
 DEB_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-arphic-gbsn00lp
-              fonts-arphic-gkai00mp fonts-noto-cjk poppler-utils)
+              fonts-arphic-gkai00mp fonts-noto-cjk poppler-utils
+              chromium chromium-driver)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

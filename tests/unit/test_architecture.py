@@ -57,6 +57,7 @@ def test_domain_imports_without_any_framework_loaded() -> None:
 
 
 API = DOMAIN.parent / "api"
+WEB = DOMAIN.parent / "web"
 # The HTTP error adapter maps the database's conflict/outage exceptions to 409/503.
 API_MAY_IMPORT = {"errors.py": ("sqlalchemy.exc", "sqlalchemy.orm.exc")}
 
@@ -71,10 +72,15 @@ def _imported_names(path: Path) -> list[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted(API.rglob("*.py")), ids=lambda p: str(p.relative_to(API)))
+@pytest.mark.parametrize(
+    "path",
+    sorted([*API.rglob("*.py"), *WEB.rglob("*.py")]),
+    ids=lambda p: str(p.relative_to(DOMAIN.parent)),
+)
 def test_routes_reach_the_database_only_through_services(path: Path) -> None:
-    """Routes translate HTTP to service calls: no queries, no ORM models, no commits."""
-    allowed = API_MAY_IMPORT.get(str(path.relative_to(API)), ())
+    """Routes (the API and the applicant pages) translate HTTP to service calls: no queries,
+    no ORM models, no commits."""
+    allowed = API_MAY_IMPORT.get(str(path.relative_to(API)), ()) if API in path.parents else ()
     for name in _imported_names(path):
         if name in allowed:
             continue

@@ -29,6 +29,14 @@ DELIVERY_METHODS = (
     "online",
     "fax",
 )  # 邮寄 / 电子邮件 / 自行领取 / 在线 / 传真
+DELIVERY_FORM_LABELS = {"paper": "纸质", "electronic": "电子文档", "on_site": "现场查阅"}
+DELIVERY_METHOD_LABELS = {
+    "post": "邮寄",
+    "email": "电子邮件",
+    "pickup": "自行领取",
+    "online": "网上获取",
+    "fax": "传真",
+}
 
 
 class ApplicantInSchema(BaseSchema):

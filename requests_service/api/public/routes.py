@@ -8,8 +8,11 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
+from requests_service.api.cases.routes import FileUploadSchema
 from requests_service.api.downloads import pdf_response
 from requests_service.api.public.schemas import (
+    ApplicantFileSchema,
+    ApplicantUploadArgsSchema,
     ApplicationSubmitSchema,
     PublicAgencyQueryArgsSchema,
     PublicAgencySchema,
@@ -21,9 +24,9 @@ from requests_service.api.public.schemas import (
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Action
 from requests_service.letters.service_adapter import pdf_renderer
+from requests_service.services import applicant_uploads, public_view
 from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
-from requests_service.services import public_view
 from requests_service.services.access import APPLICANT
 
 blp = Blueprint(
@@ -44,7 +47,8 @@ class PublicAgencies(MethodView):
         """Agencies that accept applications, with their intake office (受理机构及联系方式)"""
         rows, total = public_view.public_agencies(
             current_session(),
-            args,
+            q=args.get("q"),
+            parent_id=args.get("parent_id"),
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
@@ -134,6 +138,33 @@ class PublicWithdrawal(MethodView):
         case = _tracked_case(code)
         case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, data)
         return public_view.tracking_view(session, case)
+
+
+@blp.route("/tracking/<string:code>/attachments")
+class PublicAttachments(MethodView):
+    @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
+    @blp.arguments(ApplicantUploadArgsSchema, location="query")
+    @blp.arguments(FileUploadSchema, location="files")
+    @blp.response(201, ApplicantFileSchema)
+    @blp.alt_response(200, schema=ApplicantFileSchema, description="同一文件已上传过，返回原记录")
+    @blp.alt_response(409, description="案件已答复或办结，或当前不需要补正材料")
+    @blp.alt_response(413, description="文件过大")
+    @blp.alt_response(415, description="文件类型不允许")
+    def post(self, args: dict[str, Any], files: dict[str, Any], code: str) -> Any:
+        """Send a file: proof of identity with the application (kind=application) or material
+        for a correction the agency asked for (kind=correction, Art. 30)"""
+        session = current_session()
+        case = _tracked_case(code)
+        stored = applicant_uploads.upload_by_applicant(
+            session,
+            case,
+            files["file"],
+            kind=args["kind"],
+            upload_dir=current_app.config["UPLOAD_DIR"],
+            max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+            allowed_types=current_app.config["ALLOWED_UPLOAD_TYPES"],
+        )
+        return stored.attachment, 200 if stored.replayed else 201
 
 
 @blp.route("/tracking/<string:code>/letters/<int:letter_id>")

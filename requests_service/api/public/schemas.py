@@ -14,6 +14,7 @@ from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
 from requests_service.domain.channels import Channel
 from requests_service.domain.lifecycle import CaseState
 from requests_service.domain.outcomes import Outcome
+from requests_service.services.applicant_uploads import APPLICANT_KINDS
 
 
 class IntakeOfficeSchema(BaseSchema):
@@ -98,6 +99,26 @@ class PublicLetterSchema(BaseSchema):
     download = fields.String(metadata={"description": "下载地址（需提供查询密码请求头）"})
 
 
+APPLICANT_FILE_KIND_LABELS: dict[str, str] = {
+    "application": "随申请提交的材料",
+    "correction": "补正材料",
+}
+
+
+class ApplicantFileSchema(BaseSchema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    kind = fields.String(metadata={"description": "application（随申请）或correction（补正）"})
+    kind_label = fields.Function(lambda a: APPLICANT_FILE_KIND_LABELS.get(a.kind, a.kind))
+    uploaded_at = fields.AwareDateTime()
+
+
+class ApplicantUploadArgsSchema(BaseSchema):
+    kind = fields.String(load_default="application", validate=validate.OneOf(APPLICANT_KINDS))
+
+
 class TrackingSchema(BaseSchema):
     tracking_code = fields.String()
     case_number = fields.String(allow_none=True)
@@ -120,6 +141,9 @@ class TrackingSchema(BaseSchema):
     timeline = fields.List(fields.Nested(TimelineEntrySchema))
     fees = fields.List(fields.Nested(PublicFeeSchema))
     letters = fields.List(fields.Nested(PublicLetterSchema))
+    files = fields.List(
+        fields.Nested(ApplicantFileSchema), metadata={"description": "申请人上传的材料"}
+    )
 
 
 class PublicCorrectionSchema(BaseSchema):

@@ -1,0 +1,1 @@
+"""Reference pages for applicants (/apply): server-rendered, using the public services only."""
