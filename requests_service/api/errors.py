@@ -22,6 +22,7 @@ from requests_service.domain.errors import (
     Unavailable,
     UnsupportedType,
 )
+from requests_service.safe_logging import describe_exception
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
-        # Never leak SQL or tracebacks to clients; the log keeps the stack.
-        log.exception("unhandled error")
+        # Never leak SQL or tracebacks to clients; the log keeps the stack but not the message
+        # (it may quote personal data from the request).
+        log.error("unhandled error: %s", describe_exception(exc))
         return error_payload(500, DEFAULT_MESSAGES[500]), 500
