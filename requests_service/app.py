@@ -13,7 +13,7 @@ from requests_service.config import Config
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; the only place one is built. Tests pass ``DATABASE_URL`` in ``config``."""
-    from requests_service.api import register_blueprints
+    from requests_service.api import guards, register_blueprints
     from requests_service.api.errors import register_error_handlers
     from requests_service.db import session as db_session
     from requests_service.jobs.commands import register_commands
@@ -25,7 +25,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Let werkzeug refuse absurd bodies before reading them; the exact limit is checked per file.
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     db_session.init_app(app)
+    guards.init_app(app)  # before the routes: the bounded int converter must be in place
     api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}]})
+    api.register_converter(guards.BoundedIntConverter, guards.int_param_schema)
     register_blueprints(api)
     register_error_handlers(app)
     register_commands(app)

@@ -88,7 +88,12 @@ def register_error_handlers(app: Flask) -> None:
             exc.data = dict(data or {})  # type: ignore[attr-defined]
             exc.data["message"] = DEFAULT_MESSAGES.get(exc.code or 500, exc.name)  # type: ignore[attr-defined]
         if smorest_handler is not None:
-            return smorest_handler(exc)
+            response = smorest_handler(exc)
+            # Keep the exception's own headers (405's Allow, 429's Retry-After); flask-smorest's
+            # handler only keeps those passed to abort().
+            body, code, headers = response
+            extra = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+            return body, code, {**extra, **dict(headers or {})}
         return error_payload(exc.code or 500, exc.data["message"]), exc.code  # type: ignore[attr-defined]
 
     @app.errorhandler(IntegrityError)

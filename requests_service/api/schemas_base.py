@@ -11,12 +11,31 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from requests_service.api import i18n  # noqa: F401  (installs Chinese messages)
 
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+_INT_RANGE = validate.Range(
+    min=INT32_MIN, max=INT32_MAX, error="整数超出允许范围（-2147483648至2147483647）。"
+)
+
+
+def _bound_integers(field: fields.Field) -> None:
+    """Integers in queries and bodies fit the int4 columns they end up in (→ 422, not a
+    database overflow error); fields with their own Range keep it."""
+    if isinstance(field, fields.List):
+        _bound_integers(field.inner)
+    elif isinstance(field, fields.Integer) and not any(
+        isinstance(v, validate.Range) for v in field.validators
+    ):
+        field.validators = [*field.validators, _INT_RANGE]
+
 
 class BaseSchema(ma.Schema):
     error_messages = {"unknown": "未知字段。", "type": "格式无效，应为JSON对象。"}
 
     class Meta:
         ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        _bound_integers(field_obj)
 
 
 def enum_field(enum_cls: type[Enum], **kwargs: Any) -> fields.Enum:
