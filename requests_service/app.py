@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask_smorest import Api
 
 from requests_service.config import Config
 
@@ -15,6 +14,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; the only place one is built. Tests pass ``DATABASE_URL`` in ``config``."""
     from requests_service.api import guards, register_blueprints
     from requests_service.api.errors import register_error_handlers
+    from requests_service.api.spec import ServiceApi
     from requests_service.db import session as db_session
     from requests_service.jobs.commands import register_commands
 
@@ -26,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     db_session.init_app(app)
     guards.init_app(app)  # before the routes: the bounded int converter must be in place
-    api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}]})
+    api = ServiceApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     api.register_converter(guards.BoundedIntConverter, guards.int_param_schema)
     register_blueprints(api)
     register_error_handlers(app)
