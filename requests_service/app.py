@@ -6,25 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask_smorest import Api
 
 from requests_service.config import Config
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; the only place one is built. Tests pass ``DATABASE_URL`` in ``config``."""
-    from requests_service.api import register_blueprints
+    from requests_service.api import guards, register_blueprints
     from requests_service.api.contract import register_contract_schemas
     from requests_service.api.errors import (
-        ErrorSchema,
         JsonErrorsMiddleware,
         document_errors,
         register_error_handlers,
     )
-
-    class ServiceApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
-        ERROR_SCHEMA = ErrorSchema
-
+    from requests_service.api.spec import ServiceApi
     from requests_service.db import session as db_session
     from requests_service.jobs.commands import register_commands
 
@@ -35,7 +30,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Let werkzeug refuse absurd bodies before reading them; the exact limit is checked per file.
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     db_session.init_app(app)
+    guards.init_app(app)  # before the routes: the bounded int converter must be in place
     api = ServiceApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
+    api.register_converter(guards.BoundedIntConverter, guards.int_param_schema)
     register_blueprints(api)
     register_contract_schemas(api)
     document_errors(api)

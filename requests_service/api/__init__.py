@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
+from requests_service.api.guards import install_pagination_bound
+
+# Before any route module (they all live in this package) builds its pagination arguments.
+install_pagination_bound()
+
 
 def register_blueprints(api: Api) -> None:
     from requests_service.api.admin.routes import blp as admin_blp

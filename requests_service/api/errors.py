@@ -25,6 +25,7 @@ from requests_service.domain.errors import (
     Unavailable,
     UnsupportedType,
 )
+from requests_service.safe_logging import describe_exception
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,10 @@ def register_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException) -> Any:
         code = exc.code or 500
         data = dict(getattr(exc, "data", None) or {})
-        headers = dict(data.get("headers") or {})
+        # Keep the exception's own headers (405's Allow, 429's Retry-After) under the ones
+        # passed to abort().
+        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+        headers.update(dict(data.get("headers") or {}))
         valid_methods = getattr(exc, "valid_methods", None)
         if code == 405 and valid_methods:
             headers["Allow"] = ", ".join(valid_methods)
@@ -233,8 +237,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:
-        # Never leak SQL or tracebacks to clients; the log keeps the stack.
-        log.exception("unhandled error")
+        # Never leak SQL or tracebacks to clients; the log keeps the stack but not the message
+        # (it may quote personal data from the request).
+        log.error("unhandled error: %s", describe_exception(exc))
         return error_payload(500, DEFAULT_MESSAGES[500]), 500
 
 

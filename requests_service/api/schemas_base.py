@@ -2,15 +2,103 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol, cast
 
 import marshmallow as ma
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from requests_service.api import i18n  # noqa: F401  (installs Chinese messages)
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+_INT_RANGE = validate.Range(
+    min=INT32_MIN, max=INT32_MAX, error="整数超出允许范围（-2147483648至2147483647）。"
+)
+
+
+def _bound_integers(field: fields.Field[Any]) -> None:
+    """Integers in queries and bodies fit the int4 columns they end up in (→ 422, not a
+    database overflow error); fields with their own Range keep it."""
+    if isinstance(field, fields.List):
+        _bound_integers(field.inner)
+    elif isinstance(field, fields.Integer) and not any(
+        isinstance(v, validate.Range) for v in field.validators
+    ):
+        field.validators = [*field.validators, _INT_RANGE]
+
+
+# Text that looks empty or hides its real order must not be stored (issue 15, item 4).
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u180e\u00ad"
+_EDGES = re.compile(f"^[\\s{_INVISIBLE}]+|[\\s{_INVISIBLE}]+$")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls except tab, line feed and carriage return (multi-line texts keep those).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Emoji are refused: every text may be printed in an issued letter (a legal act) or the annual
+# report, whose CJK fonts have no emoji glyphs (they would print as blank boxes), a person's or
+# organisation's name never contains them, and emoji sequences carry invisible joiners.
+_EMOJI = re.compile("[\U0001f000-\U0001faff\U0001fc00-\U0001ffff\ufe0f\u20e3]")
+
+BLANK_MESSAGE = "不能只包含空格或不可见字符。"
+
+
+def _forbidden_reason(text: str) -> str | None:
+    if _BIDI.search(text):
+        return "不能包含双向文本控制字符（如U+202E），它们会改变文字的显示顺序。"
+    if _CONTROL.search(text):
+        return "不能包含控制字符。"
+    if _EMOJI.search(text):
+        return "不能包含表情符号（Emoji）：文书和统计报表无法正确显示。"
+    return None
+
+
+def clean_text(text: str) -> str:
+    """Strip whitespace and invisible characters at both ends; refuse text that is nothing but
+    those, and text with bidi overrides, control characters or emoji (ValidationError)."""
+    reason = _forbidden_reason(text)
+    if reason:
+        raise ValidationError(reason)
+    cleaned = _EDGES.sub("", text)
+    if text and not cleaned:
+        raise ValidationError(BLANK_MESSAGE)
+    return cleaned
+
+
+def _check_nested_text(value: Any) -> None:
+    """Free-form documents (Dict/Raw fields): refuse hidden or unprintable characters."""
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            reason = _forbidden_reason(current)
+            if reason:
+                raise ValidationError(reason)
+        elif isinstance(current, Mapping):
+            stack.extend(current.keys())
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+def _clean_value(field: fields.Field[Any], value: Any) -> Any:
+    if isinstance(field, fields.String) and isinstance(value, str):
+        return clean_text(value)
+    if isinstance(field, fields.List) and isinstance(value, list):
+        errors: dict[int, Any] = {}
+        cleaned = []
+        for index, item in enumerate(value):
+            try:
+                cleaned.append(_clean_value(field.inner, item))
+            except ValidationError as exc:
+                errors[index] = exc.messages
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+    if isinstance(field, fields.Dict | fields.Raw) and not isinstance(field, fields.Nested):
+        _check_nested_text(value)
+    return value
 
 
 class BaseSchema(ma.Schema):
@@ -18,6 +106,31 @@ class BaseSchema(ma.Schema):
 
     class Meta:
         ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
+        _bound_integers(field_obj)
+
+    @pre_load
+    def _clean_texts(self, data: Any, **_: Any) -> Any:
+        """Every text field is stripped (so lengths are checked on what is stored) and refused
+        when blank, or with bidi overrides, control characters or emoji."""
+        if not isinstance(data, Mapping):
+            return data
+        by_key = {f.data_key or name: f for name, f in self.load_fields.items()}
+        cleaned: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        for key in data:
+            value = data[key]
+            field = by_key.get(key)
+            if field is not None:
+                try:
+                    value = _clean_value(field, value)
+                except ValidationError as exc:
+                    errors[key] = exc.messages
+            cleaned[key] = value
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
 
 
 class Labelled(Protocol):

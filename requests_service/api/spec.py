@@ -5,7 +5,32 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_smorest import Api
+
+from requests_service.api.errors import ErrorSchema
+
 
 def render_spec(app: Any) -> str:
     spec = app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
     return json.dumps(spec, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+class ServiceApi(Api):
+    """flask-smorest's Api, with the error shape and pagination header this service sends."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_pagination_header(self) -> None:
+        # X-Pagination is one JSON-encoded string; an object schema would make clients (and
+        # contract tests) expect OpenAPI's "simple" key,value serialization instead.
+        self.spec.components.header(  # type: ignore[union-attr]
+            "PAGINATION",
+            {
+                "description": (
+                    "分页信息（JSON字符串）：total, total_pages, first_page, last_page, page, "
+                    "previous_page, next_page"
+                ),
+                "schema": {"type": "string"},
+            },
+            lazy=True,
+        )

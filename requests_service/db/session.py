@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    kwargs: dict[str, Any] = {"echo": echo, "future": True}
+    # hide_parameters: a failing statement's message (and SQL echo) never carries the bound
+    # values — applicants' names, ID numbers, phones and addresses must not reach any log.
+    kwargs: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         # Writers wait for each other instead of failing at once with "database is locked".
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}

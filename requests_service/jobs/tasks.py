@@ -62,7 +62,18 @@ def issue_letter_task(letter_id: int, database: str | None = None) -> dict[str, 
             "give each installation its own LETTER_QUEUE_NAME"
         )
     with app.app_context():
-        return run_issue(app, letter_id)
+        try:
+            return run_issue(app, letter_id)
+        except Exception as exc:
+            # RQ logs a failed job's traceback, messages included; a driver error's message may
+            # quote personal data. Hand RQ a description without messages instead.
+            from requests_service.safe_logging import describe_exception
+
+            raise LetterJobFailed(describe_exception(exc)) from None
+
+
+class LetterJobFailed(RuntimeError):
+    """A letter job failed; carries only the exception types and code locations."""
 
 
 def run_issue(app: Any, letter_id: int) -> dict[str, Any]:
