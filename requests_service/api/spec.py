@@ -15,7 +15,7 @@ def render_spec(app: Any) -> str:
     return json.dumps(spec, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-class ServiceApi(Api):
+class ServiceApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
     """flask-smorest's Api, with the error shape and pagination header this service sends."""
 
     ERROR_SCHEMA = ErrorSchema
@@ -23,7 +23,7 @@ class ServiceApi(Api):
     def _register_pagination_header(self) -> None:
         # X-Pagination is one JSON-encoded string; an object schema would make clients (and
         # contract tests) expect OpenAPI's "simple" key,value serialization instead.
-        self.spec.components.header(  # type: ignore[union-attr]
+        self.spec.components.header(
             "PAGINATION",
             {
                 "description": (
