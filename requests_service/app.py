@@ -25,6 +25,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Let werkzeug refuse absurd bodies before reading them; the exact limit is checked per file.
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     db_session.init_app(app)
+    from requests_service.jobs.events import install_kick
+
+    install_kick(app)
     api = Api(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     register_blueprints(api)
     register_error_handlers(app)

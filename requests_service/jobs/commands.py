@@ -25,6 +25,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(write_spec)
     app.cli.add_command(close_lapsed)
     app.cli.add_command(recompute_deadlines)
+    app.cli.add_command(deliver_events)
+    app.cli.add_command(run_scheduler_command)
+    app.cli.add_command(run_job_command)
 
 
 @click.command("db-upgrade")
@@ -249,3 +252,50 @@ def recompute_deadlines() -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE) cases")
     click.echo(f"已重新计算 {computed} 件，期限变化 {changed} 件")
+
+
+@click.command("deliver-events")
+@click.option("--loop", is_flag=True, help="Keep draining every --interval seconds.")
+@click.option("--interval", type=float, default=5.0, show_default=True)
+def deliver_events(loop: bool, interval: float) -> None:
+    """Drain the outbox without Redis: fan events out, deliver webhooks, send notifications."""
+    import time
+
+    from requests_service.jobs.events import drain
+
+    while True:
+        report = drain(current_app).as_dict()
+        click.echo(
+            "事件分发 {dispatched} 条；回调成功 {delivered}，失败待重试 {failed}，进入死信 {dead}；"
+            "通知发送 {notified}，失败 {notify_failed}".format(**report)
+        )
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+@click.command("run-scheduler")
+@click.option("--interval", type=float, default=60.0, show_default=True)
+@click.option("--once", is_flag=True, help="One tick, then exit.")
+def run_scheduler_command(interval: float, once: bool) -> None:
+    """Run the daily jobs (once per day each) and drain the outbox, without Redis."""
+    from requests_service.jobs.schedule import run_scheduler
+
+    click.echo("定时任务已启动（Ctrl+C 退出）" if not once else "执行一次定时任务检查")
+    run_scheduler(current_app, interval=interval, once=once)
+
+
+@click.command("run-job")
+@click.argument("name")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+def run_job_command(name: str, day: datetime | None) -> None:
+    """Run one daily job now (skipped if it already ran for the day)."""
+    from requests_service.jobs.schedule import DAILY_JOBS, run_job
+
+    if name not in DAILY_JOBS:
+        raise click.ClickException(f"没有名为 {name} 的任务；可选：{', '.join(DAILY_JOBS)}")
+    run = run_job(current_app, name, day=day.date() if day else None)
+    if run is None:
+        click.echo(f"{name} 今日已执行，跳过")
+    else:
+        click.echo(f"{name}: {run.status} {run.outcome} {run.error or ''}".strip())
