@@ -20,6 +20,7 @@ class Receiver:
     secret: str
     # Status codes to answer before accepting (e.g. [500, 500] = fail twice, then succeed).
     failures: list[int] = field(default_factory=list)
+    # Answer 307 with this Location on every path except the Location's own.
     redirect_to: str | None = None
     port: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -32,10 +33,10 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hooks"
 
-    def handle(self, headers: Any, body: bytes) -> tuple[int, dict[str, str]]:
+    def handle(self, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, str]]:
         with self.lock:
-            self.requests.append({"headers": dict(headers), "body": body})
-            if self.redirect_to:
+            self.requests.append({"path": path, "headers": dict(headers), "body": body})
+            if self.redirect_to and not self.redirect_to.endswith(path):
                 return 307, {"Location": self.redirect_to}
             ok = verify(
                 self.secret,
@@ -62,7 +63,7 @@ def running(receiver: Receiver) -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            status, extra = receiver.handle(self.headers, body)
+            status, extra = receiver.handle(self.path, self.headers, body)
             self.send_response(status)
             for name, value in extra.items():
                 self.send_header(name, value)

@@ -186,7 +186,6 @@ def upgrade() -> None:
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=False),
-        sa.Column("manual", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["delivery_id"],
             ["webhook_deliveries.id"],

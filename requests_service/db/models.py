@@ -659,7 +659,6 @@ class WebhookAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
-    manual: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Notification(Base):

@@ -157,7 +157,6 @@ def send_delivery(
     settings: DeliverySettings,
     *,
     poster: Poster = http_post,
-    manual: bool = False,
     now: Callable[[], datetime] = utcnow,
 ) -> WebhookDelivery:
     """Send one claimed delivery and record the attempt (delivery log) and its outcome."""
@@ -191,7 +190,6 @@ def send_delivery(
                 status_code=result.status_code,
                 error=result.error,
                 duration_ms=result.duration_ms,
-                manual=manual,
             )
         )
         delivery.attempts += 1

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from requests_service.domain.channels import Channel
+from requests_service.domain.events import EventType
 from requests_service.domain.identity import ApplicantType, IdType, OrganisationType
 from requests_service.domain.lifecycle import Action, CaseState, Role
 from requests_service.domain.outcomes import Outcome, OutcomeGroup
@@ -23,6 +24,7 @@ ENUMS = {
     "organisation_types": OrganisationType,
     "id_types": IdType,
     "outcome_groups": OutcomeGroup,
+    "event_types": EventType,
 }
 
 
