@@ -32,6 +32,7 @@ class Config:
     # Events: "rq" wakes an RQ worker (`rq worker events`) after each commit that wrote events;
     # "manual": they wait for `flask deliver-events` or `flask run-scheduler`.
     EVENT_DELIVERY: str = "rq"
+    EVENTS_QUEUE: str = "events"
     # Webhooks go only to these hosts ("host" = any port, or "host:port"); comma-separated.
     WEBHOOK_ALLOWED_HOSTS: tuple[str, ...] = ()
     WEBHOOK_MAX_ATTEMPTS: int = 8
@@ -95,6 +96,7 @@ class Config:
             LETTER_QUEUE=os.environ.get("LETTER_QUEUE", defaults.LETTER_QUEUE),
             MAX_UPLOAD_BYTES=_int("MAX_UPLOAD_BYTES", defaults.MAX_UPLOAD_BYTES),
             EVENT_DELIVERY=os.environ.get("EVENT_DELIVERY", defaults.EVENT_DELIVERY),
+            EVENTS_QUEUE=os.environ.get("EVENTS_QUEUE", defaults.EVENTS_QUEUE),
             WEBHOOK_ALLOWED_HOSTS=tuple(
                 h.strip()
                 for h in os.environ.get("WEBHOOK_ALLOWED_HOSTS", "").split(",")

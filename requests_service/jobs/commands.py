@@ -263,8 +263,9 @@ def deliver_events(loop: bool, interval: float) -> None:
 
     from requests_service.jobs.events import drain
 
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     while True:
-        report = drain(current_app).as_dict()
+        report = drain(app).as_dict()
         click.echo(
             "事件分发 {dispatched} 条；回调成功 {delivered}，失败待重试 {failed}，进入死信 {dead}；"
             "通知发送 {notified}，失败 {notify_failed}".format(**report)
@@ -282,7 +283,8 @@ def run_scheduler_command(interval: float, once: bool) -> None:
     from requests_service.jobs.schedule import run_scheduler
 
     click.echo("定时任务已启动（Ctrl+C 退出）" if not once else "执行一次定时任务检查")
-    run_scheduler(current_app, interval=interval, once=once)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_scheduler(app, interval=interval, once=once)
 
 
 @click.command("run-job")
@@ -294,7 +296,8 @@ def run_job_command(name: str, day: datetime | None) -> None:
 
     if name not in DAILY_JOBS:
         raise click.ClickException(f"没有名为 {name} 的任务；可选：{', '.join(DAILY_JOBS)}")
-    run = run_job(current_app, name, day=day.date() if day else None)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run = run_job(app, name, day=day.date() if day else None)
     if run is None:
         click.echo(f"{name} 今日已执行，跳过")
     else:

@@ -7,8 +7,11 @@ minute, which also retries webhook deliveries and notifications whose backoff ha
 
 from rq import cron
 
-from requests_service.jobs.events import EVENTS_QUEUE, drain_events_task
+from requests_service.config import Config
+from requests_service.jobs.events import drain_events_task
 from requests_service.jobs.schedule import DAILY_JOBS, scheduled_job_task
+
+EVENTS_QUEUE = Config.from_env().EVENTS_QUEUE
 
 for _name in DAILY_JOBS:
     cron.register(

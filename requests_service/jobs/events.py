@@ -16,7 +16,15 @@ from requests_service.outbound.senders import senders_from_config
 from requests_service.services.delivery import DeliverySettings, Drainer, DrainReport
 
 EVENTS_QUEUE = "events"
-KICK_FLAG = "requests-service:outbox:kick"
+
+
+def kick_flag(app: Any) -> str:
+    return f"requests-service:outbox:kick:{queue_name(app)}"
+
+
+def queue_name(app: Any) -> str:
+    return str(app.config.get("EVENTS_QUEUE") or EVENTS_QUEUE)
+
 
 log = logging.getLogger(__name__)
 _worker_app: Any = None
@@ -52,7 +60,7 @@ def drain_events_task() -> dict[str, int]:
     """RQ entry point."""
     app = _app()
     try:
-        _redis(app).delete(KICK_FLAG)
+        _redis(app).delete(kick_flag(app))
     except Exception:
         log.warning("could not clear the outbox kick flag")
     return drain(app).as_dict()
@@ -76,9 +84,9 @@ def kick(app: Any) -> bool:
 
     try:
         connection = _redis(app)
-        if not connection.set(KICK_FLAG, "1", nx=True, ex=300):
+        if not connection.set(kick_flag(app), "1", nx=True, ex=300):
             return False
-        Queue(EVENTS_QUEUE, connection=connection).enqueue(
+        Queue(queue_name(app), connection=connection).enqueue(
             drain_events_task, job_timeout=600, result_ttl=600, failure_ttl=7 * 24 * 3600
         )
         return True

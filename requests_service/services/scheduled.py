@@ -153,9 +153,18 @@ def today_period(today: date | None = None) -> str:
     return (today or legal_today()).isoformat()
 
 
-def latest_runs(session: Session, *, limit: int = 100) -> list[JobRun]:
-    return list(
-        session.scalars(
-            select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(limit)
-        )
-    )
+def runs_query() -> Any:
+    return select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
+
+
+def last_runs(session: Session, jobs: list[str]) -> dict[str, JobRun | None]:
+    """Each job's latest run (last run, outcome) for the admin view."""
+    result: dict[str, JobRun | None] = {}
+    for job in jobs:
+        result[job] = session.scalars(
+            select(JobRun)
+            .where(JobRun.job == job)
+            .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+            .limit(1)
+        ).first()
+    return result

@@ -13,10 +13,12 @@ from requests_service.api.admin.schemas import (
     AgencyCreateSchema,
     AgencySchema,
     AgencyUpdateSchema,
+    JobRunSchema,
     LapseReportSchema,
     NegativeListEntryCreateSchema,
     NegativeListEntrySchema,
     NegativeListEntryUpdateSchema,
+    ScheduledJobSchema,
     TokenCreateSchema,
     TokenSchema,
     UserCreateSchema,
@@ -28,6 +30,7 @@ from requests_service.db.models import AdminEvent, Agency, ApiToken, NegativeLis
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import admin as admin_service
+from requests_service.services import scheduled
 from requests_service.services.lapses import close_lapsed_cases
 from requests_service.services.queries import paginate
 
@@ -192,6 +195,42 @@ class CloseLapsedJob(MethodView):
         session = current_session()
         ids = admin_service.managed_agency_ids(session, actor)
         return close_lapsed_cases(session, agency_ids=ids)
+
+
+@blp.route("/jobs")
+class ScheduledJobs(MethodView):
+    @blp.response(200, ScheduledJobSchema(many=True))
+    def get(self) -> Any:
+        """The scheduled daily jobs and each one's last run (when, outcome, error)"""
+        current_actor(Role.AGENCY_ADMIN)
+        names = list(scheduled.JOB_LABELS)
+        runs = scheduled.last_runs(current_session(), names)
+        return [
+            {
+                "job": name,
+                "label": scheduled.JOB_LABELS[name],
+                "schedule": "每日一次（Asia/Shanghai 日期）",
+                "last_run": runs[name],
+            }
+            for name in names
+        ]
+
+
+@blp.route("/jobs/runs")
+class JobRuns(MethodView):
+    @blp.response(200, JobRunSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters: Any) -> Any:
+        """History of scheduled job runs, newest first"""
+        current_actor(Role.AGENCY_ADMIN)
+        rows, total = paginate(
+            current_session(),
+            scheduled.runs_query(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows
 
 
 @blp.route("/events")

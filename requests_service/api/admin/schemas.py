@@ -8,6 +8,7 @@ from requests_service.api.public.schemas import IntakeOfficeSchema
 from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
 from requests_service.domain.lifecycle import Role
 from requests_service.domain.outcomes import Outcome
+from requests_service.services.scheduled import JOB_LABELS
 
 OFFICER_ROLE_CHOICES = (
     Role.REGISTRAR,
@@ -175,3 +176,27 @@ class AdminEventSchema(BaseSchema):
     occurred_at = fields.AwareDateTime()
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
+
+
+JOB_STATUS_LABELS = {"running": "运行中", "succeeded": "成功", "failed": "失败"}
+
+
+class JobRunSchema(BaseSchema):
+    id = fields.Integer()
+    job = fields.String()
+    job_label = fields.Function(lambda r: JOB_LABELS.get(r.job, r.job))
+    period = fields.String(metadata={"description": "执行周期（法定日期，Asia/Shanghai）"})
+    status = fields.String(metadata={"description": "running/succeeded/failed"})
+    status_label = fields.Function(lambda r: JOB_STATUS_LABELS.get(r.status, r.status))
+    runner = fields.String(metadata={"description": "执行者（主机:进程号）"})
+    started_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
+    outcome = fields.Dict()
+    error = fields.String(allow_none=True)
+
+
+class ScheduledJobSchema(BaseSchema):
+    job = fields.String()
+    label = fields.String()
+    schedule = fields.String()
+    last_run = fields.Nested(JobRunSchema, allow_none=True)
