@@ -92,6 +92,7 @@ class UserCreateSchema(BaseSchema):
         ),
     )
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    email = fields.Email(metadata={"description": "工作邮箱：每日待办提醒发往此地址"})
     roles = fields.List(
         enum_field(Role, validate=validate.OneOf(OFFICER_ROLE_CHOICES)),
         required=True,
@@ -101,6 +102,7 @@ class UserCreateSchema(BaseSchema):
 
 class UserUpdateSchema(BaseSchema):
     display_name = fields.String(validate=validate.Length(min=1, max=80))
+    email = fields.Email(validate=validate.Length(max=200))
     roles = fields.List(
         enum_field(Role, validate=validate.OneOf(OFFICER_ROLE_CHOICES)),
         validate=validate.Length(min=1),
@@ -113,6 +115,7 @@ class UserSchema(BaseSchema):
     agency_id = fields.Integer()
     username = fields.String()
     display_name = fields.String()
+    email = fields.String()
     roles = fields.Function(lambda u: [r.value for r in u.roles])
     role_labels = fields.Function(lambda u: [r.label for r in u.roles])
     active = fields.Boolean()

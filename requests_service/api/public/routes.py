@@ -12,6 +12,8 @@ from sqlalchemy import select
 from requests_service.api.letters.routes import pdf_response
 from requests_service.api.public.schemas import (
     ApplicationSubmitSchema,
+    NotificationPreferencesOutSchema,
+    NotificationPreferencesSchema,
     PublicAgencyQueryArgsSchema,
     PublicAgencySchema,
     PublicCorrectionSchema,
@@ -158,6 +160,21 @@ class PublicWithdrawal(MethodView):
         case = _tracked_case(code)
         case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, data)
         return tracking_view(session, case)
+
+
+@blp.route("/tracking/<string:code>/notifications")
+class PublicNotificationPreferences(MethodView):
+    @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
+    @blp.arguments(NotificationPreferencesSchema)
+    @blp.response(200, NotificationPreferencesOutSchema)
+    def put(self, data: dict[str, Any], code: str) -> Any:
+        """Choose how to hear of progress (e-mail or SMS), or stop notifications (退订)"""
+        session = current_session()
+        case = _tracked_case(code)
+        case_service.set_notification_preferences(
+            session, case, opt_out=data["opt_out"], channel=data.get("channel")
+        )
+        return case.applicant
 
 
 @blp.route("/tracking/<string:code>/letters/<int:letter_id>")
