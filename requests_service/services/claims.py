@@ -31,9 +31,33 @@ def due_ids(session: Session, model: Any, now: datetime, limit: int) -> list[int
     return ids
 
 
+def claim_due(
+    session: Session, model: Any, now: datetime, limit: int, lock_seconds: float
+) -> list[int]:
+    """Claim up to ``limit`` due rows in one statement. On PostgreSQL rows another worker is
+    claiming are skipped (``SKIP LOCKED``), so workers take disjoint batches instead of
+    queueing on the same rows; SQLite serialises writers anyway."""
+    due_rows = select(model.id).where(due(model, now)).order_by(model.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        due_rows = due_rows.with_for_update(skip_locked=True)
+    with UnitOfWork(session) as uow:
+        claimed = list(
+            session.scalars(
+                update(model)
+                .where(model.id.in_(due_rows.scalar_subquery()))
+                .values(status="sending", locked_until=now + timedelta(seconds=lock_seconds))
+                .returning(model.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        uow.commit()
+    return sorted(claimed)
+
+
 def claim(
     session: Session, model: Any, ids: list[int], now: datetime, lock_seconds: float
 ) -> list[int]:
+    """Claim the given rows, each only if still due (one conditional UPDATE per row)."""
     claimed: list[int] = []
     with UnitOfWork(session) as uow:
         for row_id in ids:

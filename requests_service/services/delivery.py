@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -43,7 +44,9 @@ class DeliverySettings:
     max_attempts: int = 8
     backoff_seconds: float = 30.0
     timeout_seconds: float = 10.0
-    batch_size: int = 200
+    # Deliveries claimed and sent per round; HTTP requests in flight at once per worker.
+    batch_size: int = 50
+    concurrency: int = 8
 
     @property
     def lock_seconds(self) -> float:
@@ -151,71 +154,122 @@ def signed_headers(
     }
 
 
-def send_delivery(
+@dataclass(frozen=True)
+class _Outgoing:
+    delivery_id: int
+    url: str
+    active: bool
+    body: bytes
+    headers: dict[str, str]
+
+
+def send_deliveries(
     session: Session,
-    delivery_id: int,
+    delivery_ids: list[int],
     settings: DeliverySettings,
     *,
     poster: Poster = http_post,
     now: Callable[[], datetime] = utcnow,
-) -> WebhookDelivery:
-    """Send one claimed delivery and record the attempt (delivery log) and its outcome."""
-    delivery = session.get(WebhookDelivery, delivery_id)
-    assert delivery is not None
-    subscription = session.get(WebhookSubscription, delivery.subscription_id)
-    event = session.get(OutboxEvent, delivery.outbox_event_id)
-    assert subscription is not None and event is not None
-    body = webhook_body(event)
-    headers = signed_headers(subscription.secret, event, body, timestamp=int(time.time()))
-    url, active = subscription.url, subscription.active
-    session.rollback()  # no transaction held open during the HTTP call
-    if not active:
-        result = HttpResult(None, "订阅已停用", 0)
-    else:
-        result = poster(
-            url,
-            body,
-            headers,
+) -> list[WebhookDelivery]:
+    """Send claimed deliveries (several at once) and record each attempt and outcome.
+
+    No transaction is held open during the HTTP calls; the outcomes of the batch are written
+    in one transaction (a crash before it leaves the claims to expire: the deliveries are sent
+    again with the same event id, which receivers de-duplicate on).
+    """
+    if not delivery_ids:
+        return []
+    rows = session.execute(
+        select(WebhookDelivery.id, WebhookSubscription, OutboxEvent)
+        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+        .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.outbox_event_id)
+        .where(WebhookDelivery.id.in_(delivery_ids))
+        .order_by(WebhookDelivery.id)
+    ).all()
+    timestamp = int(time.time())
+    outgoing = []
+    for delivery_id, subscription, event in rows:
+        body = webhook_body(event)
+        outgoing.append(
+            _Outgoing(
+                delivery_id,
+                subscription.url,
+                subscription.active,
+                body,
+                signed_headers(subscription.secret, event, body, timestamp=timestamp),
+            )
+        )
+    session.rollback()
+
+    def send(item: _Outgoing) -> HttpResult:
+        if not item.active:
+            return HttpResult(None, "订阅已停用", 0)
+        return poster(
+            item.url,
+            item.body,
+            item.headers,
             allowed_hosts=settings.allowed_hosts,
             timeout=settings.timeout_seconds,
         )
+
+    if settings.concurrency > 1 and len(outgoing) > 1:
+        with ThreadPoolExecutor(max_workers=min(settings.concurrency, len(outgoing))) as pool:
+            results = list(pool.map(send, outgoing))
+    else:
+        results = [send(item) for item in outgoing]
     finished = now()
     with UnitOfWork(session) as uow:
-        delivery = session.get(WebhookDelivery, delivery_id)
-        assert delivery is not None
-        session.add(
-            WebhookAttempt(
-                delivery_id=delivery.id,
-                attempted_at=finished,
-                status_code=result.status_code,
-                error=result.error,
-                duration_ms=result.duration_ms,
+        deliveries = {
+            d.id: d
+            for d in session.scalars(
+                select(WebhookDelivery).where(WebhookDelivery.id.in_(delivery_ids))
             )
-        )
-        delivery.attempts += 1
-        delivery.last_status_code = result.status_code
-        delivery.locked_until = None
-        if result.ok:
-            delivery.status = "succeeded"
-            delivery.delivered_at = finished
-            delivery.last_error = None
-            delivery.next_attempt_at = None
-        else:
-            delivery.last_error = result.error
-            retry_at = (
-                next_attempt_at(
-                    finished,
-                    delivery.attempts,
-                    max_attempts=settings.max_attempts,
-                    base_seconds=settings.backoff_seconds,
-                )
-                if active
-                else None
-            )
-            delivery.status = "pending" if retry_at else "dead"
-            delivery.next_attempt_at = retry_at
+        }
+        for item, result in zip(outgoing, results, strict=True):
+            _record(session, deliveries[item.delivery_id], result, item.active, finished, settings)
         uow.commit()
-        return delivery
+        return [deliveries[item.delivery_id] for item in outgoing]
+
+
+def _record(
+    session: Session,
+    delivery: WebhookDelivery,
+    result: HttpResult,
+    active: bool,
+    finished: datetime,
+    settings: DeliverySettings,
+) -> None:
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            attempted_at=finished,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
+    )
+    delivery.attempts += 1
+    delivery.last_status_code = result.status_code
+    delivery.locked_until = None
+    if result.ok:
+        delivery.status = "succeeded"
+        delivery.delivered_at = finished
+        delivery.last_error = None
+        delivery.next_attempt_at = None
+        return
+    delivery.last_error = result.error
+    retry_at = (
+        next_attempt_at(
+            finished,
+            delivery.attempts,
+            max_attempts=settings.max_attempts,
+            base_seconds=settings.backoff_seconds,
+        )
+        if active
+        else None
+    )
+    delivery.status = "pending" if retry_at else "dead"
+    delivery.next_attempt_at = retry_at
 
 
 def deliver_due(
@@ -228,9 +282,10 @@ def deliver_due(
 ) -> DrainReport:
     report = report or DrainReport()
     moment = now()
-    ids = claims.due_ids(session, WebhookDelivery, moment, settings.batch_size)
-    for delivery_id in claims.claim(session, WebhookDelivery, ids, moment, settings.lock_seconds):
-        delivery = send_delivery(session, delivery_id, settings, poster=poster, now=now)
+    claimed = claims.claim_due(
+        session, WebhookDelivery, moment, settings.batch_size, settings.lock_seconds
+    )
+    for delivery in send_deliveries(session, claimed, settings, poster=poster, now=now):
         if delivery.status == "succeeded":
             report.delivered += 1
         elif delivery.status == "dead":

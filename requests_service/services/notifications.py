@@ -229,9 +229,11 @@ def send_due(
     report: DrainReport | None = None,
 ) -> int:
     moment = now()
-    ids = claims.due_ids(session, Notification, moment, settings.batch_size)
+    claimed = claims.claim_due(
+        session, Notification, moment, settings.batch_size, settings.lock_seconds
+    )
     done = 0
-    for notification_id in claims.claim(session, Notification, ids, moment, settings.lock_seconds):
+    for notification_id in claimed:
         notification = send_one(session, notification_id, senders, settings, now=now)
         done += 1
         if report is not None:
