@@ -1,9 +1,10 @@
 """The daily jobs and how they are scheduled.
 
-With Redis: ``rq cron requests_service.jobs.cron_config`` enqueues each job on the ``events``
-queue every ten minutes and the outbox drain every minute; ``rq worker events`` runs them. Each
-daily job runs once per legal day (``services.scheduled.run_once``), so the ten-minute tick only
-catches up after downtime, and two cron processes or workers do no harm.
+With Redis: ``rq cron requests_service.jobs.cron_config`` enqueues the daily jobs (in order, as
+one RQ job) on the ``events`` queue every ten minutes and the outbox drain every minute; ``rq
+worker events`` runs them. Each daily job runs once per legal day
+(``services.scheduled.run_once``), so the ten-minute tick only catches up after downtime or a
+failure, and two cron processes or workers do no harm.
 Without Redis: ``flask run-scheduler`` does the same in one process (several are safe too).
 """
 
@@ -97,6 +98,18 @@ def scheduled_job_task(name: str) -> dict[str, Any]:
     if run is not None and name == "deadline-events":
         kick(app)
     return {"job": name, "ran": run is not None, "status": run.status if run else "skipped"}
+
+
+def daily_jobs_task() -> dict[str, Any]:
+    """RQ entry point for ``rq cron``: every daily job not yet run today, in order (closures
+    before due dates before deadline events and digests)."""
+    from requests_service.jobs.events import _app, kick
+
+    app = _app()
+    runs = run_due_jobs(app)
+    if runs:
+        kick(app)  # deliver the deadline events and digests now
+    return {run.job: run.status for run in runs}
 
 
 def run_scheduler(app: Any, *, interval: float = 60.0, once: bool = False) -> None:

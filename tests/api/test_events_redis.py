@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from requests_service.db.models import JobRun, OutboxEvent, WebhookDelivery
 from requests_service.jobs import events as event_jobs
-from requests_service.jobs.schedule import DAILY_JOBS, scheduled_job_task
+from requests_service.jobs.schedule import DAILY_JOBS, daily_jobs_task, scheduled_job_task
 from tests.api.test_lifecycle_api import register
 from tests.factories import World
 from tests.receiver import Receiver, running
@@ -173,9 +173,10 @@ def test_two_schedulers_and_two_workers_run_each_daily_job_once(
     queue = Queue(
         queue_app.config["EVENTS_QUEUE"], connection=Redis.from_url(queue_app.config["REDIS_URL"])
     )
-    for _scheduler in range(2):  # two `rq cron` processes offer every job
-        for name in DAILY_JOBS:
-            queue.enqueue(scheduled_job_task, name)
+    for _scheduler in range(2):  # two `rq cron` processes offer the daily jobs
+        queue.enqueue(daily_jobs_task)
+    for name in DAILY_JOBS:  # and one job run by hand on top
+        queue.enqueue(scheduled_job_task, name)
     run_workers(queue_app, database_url)
     session = _session(queue_app)
     runs = session.scalars(select(JobRun)).all()
