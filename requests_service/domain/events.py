@@ -134,7 +134,8 @@ def verify(
     secret: str, timestamp: int, body: bytes, signature: str, *, now: int, tolerance: int = 300
 ) -> bool:
     """A receiver's check: right signature, and a timestamp within ``tolerance`` seconds of now
-    (stops a captured request being replayed later)."""
+    (stops a captured request being replayed later). ``signature`` may list several
+    comma-separated signatures; one match is enough."""
     if abs(now - timestamp) > tolerance:
         return False
     expected = sign(secret, timestamp, body)

@@ -162,7 +162,7 @@ SIGNATURE_HEADERS = [
         "required": True,
         "schema": {"type": "string"},
         "description": "v1=十六进制 HMAC-SHA256(密钥, 时间戳 + '.' + 原始请求体)；"
-        "校验方法见 README。轮换密钥期间可能有多个，以逗号分隔",
+        "校验方法见 README。可能以逗号分隔列出多个签名，任一匹配即可",
     },
 ]
 
