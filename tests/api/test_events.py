@@ -190,3 +190,54 @@ def test_signature_covers_timestamp_and_body() -> None:
     # Several signatures (secret rotation): any one valid is enough.
     assert verify("s3cret", 1_700_000_000, body, f"v1=bad, {signature}", now=1_700_000_000)
     assert int(time.time()) > 0
+
+
+def test_every_published_step_of_a_case_is_in_the_outbox_in_order(
+    client: Any, world: World
+) -> None:
+    """The lifecycle end to end (online submission → archive): one event per published step,
+    each with the state the case had when it was committed."""
+    from tests.api.test_lifecycle_api import test_online_submission_through_archive
+
+    test_online_submission_through_archive(client, world)
+    events = _events(client.application)
+    assert [e.event_type for e in events] == [
+        "application.received",
+        "case.registered",
+        "correction.requested",
+        "correction.received",
+        "clock.paused",  # third-party consultation
+        "clock.resumed",
+        "case.replied",
+        "case.delivered",
+        "case.closed",  # archived
+    ]
+    assert [e.payload["case"]["state"] for e in events] == [
+        "received",
+        "registered",
+        "awaiting_correction",
+        "in_handling",
+        "third_party_consultation",
+        "in_handling",
+        "replied",
+        "delivered",
+        "archived",
+    ]
+    assert len({e.event_id for e in events}) == len(events)
+    assert events[2].payload["data"]["public"] is True
+    assert events[-1].payload["data"]["action"] == "archive"
+
+
+def test_topic_candidate_and_filing_guidance_are_published(client: Any, world: World) -> None:
+    from tests.api.test_oversight_api import test_filing_lifecycle_end_to_end
+    from tests.api.test_topics_api import PARAPHRASES, submit
+
+    for serial, text in enumerate(PARAPHRASES[:3], start=1):
+        submit(client, world, text, serial)
+    (topic_event,) = _events(client.application, event_type="topic.candidate")
+    assert topic_event.payload["topic"]["applicant_count"] == 3
+    assert topic_event.case_id is None and topic_event.agency_id == world.agencies["A"]
+    test_filing_lifecycle_end_to_end(client, world)
+    (guidance,) = _events(client.application, event_type="filing.guidance_given")
+    assert guidance.payload["data"]["filing_id"]
+    assert "guidance" not in guidance.payload["data"]  # the text stays in the service
