@@ -42,6 +42,7 @@ def db_upgrade(revision: str) -> None:
 @click.option("--agency-id", type=int, required=True)
 @click.option("--username", required=True)
 @click.option("--name", "display_name", required=True)
+@click.option("--email", default="", help="Work e-mail for the daily digest of due cases.")
 @click.option(
     "--role",
     "roles",
@@ -49,14 +50,16 @@ def db_upgrade(revision: str) -> None:
     required=True,
     type=click.Choice([r.value for r in Role if r not in (Role.APPLICANT, Role.SYSTEM)]),
 )
-def create_user(agency_id: int, username: str, display_name: str, roles: tuple[str, ...]) -> None:
+def create_user(
+    agency_id: int, username: str, display_name: str, email: str, roles: tuple[str, ...]
+) -> None:
     """Create an officer and print a new bearer token for them."""
     session = current_session()
     if session.get(Agency, agency_id) is None:
         raise click.ClickException(f"机关 {agency_id} 不存在")
     if session.scalar(select(User.id).where(User.username == username)):
         raise click.ClickException(f"用户名 {username} 已存在")
-    user = User(agency_id=agency_id, username=username, display_name=display_name)
+    user = User(agency_id=agency_id, username=username, display_name=display_name, email=email)
     user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(roles))]
     session.add(user)
     session.commit()

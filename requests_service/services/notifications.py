@@ -242,3 +242,61 @@ def send_due(
             elif notification.status in ("pending", "dead"):
                 report.notify_failed += 1
     return done
+
+
+# ---------------------------------------------------------------- admin view
+
+
+def notifications_query(session: Session, actor: Any, *, status: str | None = None) -> Any:
+    """Notifications about cases of the agencies the admin manages, and digests to their
+    handlers, newest first (no addresses: the admin sees status, never the message)."""
+    from sqlalchemy import or_
+
+    from requests_service.services.admin import managed_agency_ids
+
+    agencies = managed_agency_ids(session, actor)
+    query = (
+        select(Notification)
+        .outerjoin(Case, Case.id == Notification.case_id)
+        .outerjoin(User, User.id == Notification.user_id)
+        .where(or_(Case.agency_id.in_(agencies), User.agency_id.in_(agencies)))
+        .order_by(Notification.id.desc())
+    )
+    if status is not None:
+        query = query.where(Notification.status == status)
+    return query
+
+
+def resend_notification(session: Session, actor: Any, notification_id: int) -> Notification:
+    """Queue a dead or failed notification again with a fresh set of attempts (audited)."""
+    from requests_service.domain.errors import NotFound, RuleViolation
+    from requests_service.services.admin import audit
+
+    with UnitOfWork(session) as uow:
+        notification = session.scalars(
+            notifications_query(session, actor).where(Notification.id == notification_id)
+        ).first()
+        if notification is None:
+            raise NotFound("通知不存在。", notification_id=notification_id)
+        if notification.status not in ("dead", "pending"):
+            raise RuleViolation("只能重新发送失败的通知。")
+        before = {"status": notification.status, "attempts": notification.attempts}
+        notification.status = "pending"
+        notification.attempts = 0
+        notification.next_attempt_at = utcnow()
+        agency_id = (
+            session.get(Case, notification.case_id).agency_id  # type: ignore[union-attr]
+            if notification.case_id
+            else session.get(User, notification.user_id).agency_id  # type: ignore[union-attr]
+        )
+        audit(
+            session,
+            actor,
+            agency_id=agency_id,
+            action="notification_resend",
+            target=notification,
+            before=before,
+            after={"status": "pending"},
+        )
+        uow.commit()
+        return notification

@@ -146,6 +146,23 @@ def test_failed_sends_are_retried_then_dead_lettered(
     dead = session.scalars(select(Notification).where(Notification.status == "dead")).all()
     assert len(dead) == 1 and dead[0].attempts == 3 and "gateway down" in dead[0].last_error
     session.close()
+    listed = client.get("/admin/notifications?status=dead", headers=world.auth("admin"))
+    assert listed.status_code == 200
+    (row,) = listed.json
+    assert row["last_error"] == "gateway down" and row["template_label"] == "收到申请"
+    assert "w@example.com" not in str(listed.json)  # status only, never the address or text
+    assert client.get("/admin/notifications", headers=world.auth("handler")).status_code == 403
+    bad = client.get("/admin/notifications?status=lost", headers=world.auth("admin"))
+    assert bad.status_code == 422
+    outbox.fail = 0
+    resent = client.post(f"/admin/notifications/{row['id']}/resend", headers=world.auth("admin"))
+    assert resent.status_code == 200 and resent.json["status"] == "pending"
+    assert drain(client.application).notified == 1
+    assert outbox.emails[-1][0] == "w@example.com"
+    again = client.post(f"/admin/notifications/{row['id']}/resend", headers=world.auth("admin"))
+    assert again.status_code == 422
+    other = client.post("/admin/notifications/999999/resend", headers=world.auth("admin"))
+    assert other.status_code == 404
 
 
 def test_no_personal_data_in_logs(

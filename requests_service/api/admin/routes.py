@@ -18,6 +18,8 @@ from requests_service.api.admin.schemas import (
     NegativeListEntryCreateSchema,
     NegativeListEntrySchema,
     NegativeListEntryUpdateSchema,
+    NotificationQueryArgsSchema,
+    NotificationSchema,
     ScheduledJobSchema,
     TokenCreateSchema,
     TokenSchema,
@@ -30,6 +32,7 @@ from requests_service.db.models import AdminEvent, Agency, ApiToken, NegativeLis
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import admin as admin_service
+from requests_service.services import notifications as notification_service
 from requests_service.services import scheduled
 from requests_service.services.lapses import close_lapsed_cases
 from requests_service.services.queries import paginate
@@ -231,6 +234,34 @@ class JobRuns(MethodView):
         )
         pagination_parameters.item_count = total
         return rows
+
+
+@blp.route("/notifications")
+class Notifications(MethodView):
+    @blp.arguments(NotificationQueryArgsSchema, location="query")
+    @blp.response(200, NotificationSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Notifications to applicants and handlers: status, attempts, last error (no text)"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        session = current_session()
+        rows, total = paginate(
+            session,
+            notification_service.notifications_query(session, actor, status=args.get("status")),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+
+@blp.route("/notifications/<int:notification_id>/resend")
+class NotificationResend(MethodView):
+    @blp.response(200, NotificationSchema)
+    def post(self, notification_id: int) -> Any:
+        """Send a failed notification again (audited)"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        return notification_service.resend_notification(current_session(), actor, notification_id)
 
 
 @blp.route("/events")

@@ -6,7 +6,9 @@ from marshmallow import fields, validate
 
 from requests_service.api.public.schemas import IntakeOfficeSchema
 from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
+from requests_service.domain.events import EventType
 from requests_service.domain.lifecycle import Role
+from requests_service.domain.messages import NotificationChannel
 from requests_service.domain.outcomes import Outcome
 from requests_service.services.scheduled import JOB_LABELS
 
@@ -203,3 +205,42 @@ class ScheduledJobSchema(BaseSchema):
     label = fields.String()
     schedule = fields.String()
     last_run = fields.Nested(JobRunSchema, allow_none=True)
+
+
+NOTIFICATION_STATUS_LABELS = {
+    "pending": "待发送/等待重试",
+    "sending": "发送中",
+    "sent": "已发送",
+    "skipped": "未发送（已退订或无联系方式）",
+    "dead": "发送失败（已放弃重试）",
+}
+
+
+def _template_label(template: str) -> str:
+    if template == "handler_digest":
+        return "承办人每日待办提醒"
+    try:
+        return EventType(template).label
+    except ValueError:
+        return template
+
+
+class NotificationQueryArgsSchema(BaseSchema):
+    status = fields.String(validate=validate.OneOf(list(NOTIFICATION_STATUS_LABELS)))
+
+
+class NotificationSchema(BaseSchema):
+    id = fields.Integer()
+    template = fields.String()
+    template_label = fields.Function(lambda n: _template_label(n.template))
+    channel = fields.String()
+    channel_label = fields.Function(lambda n: NotificationChannel.LABELS.get(n.channel))
+    case_id = fields.Integer(allow_none=True)
+    user_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    status_label = fields.Function(lambda n: NOTIFICATION_STATUS_LABELS.get(n.status))
+    attempts = fields.Integer()
+    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
