@@ -73,13 +73,14 @@ CASE_ACTION_EVENTS: Final[Mapping[str, EventType]] = MappingProxyType(
         "register": EventType.CASE_REGISTERED,
         "request_correction": EventType.CORRECTION_REQUESTED,
         "receive_correction": EventType.CORRECTION_RECEIVED,
+        # The two pauses the clock knows (domain.deadlines): third-party consultation (Art. 32,
+        # 33 para 3, 34) and fee payment (Fee Measures). Asking for reasons (Art. 35) does not
+        # pause it.
         "start_consultation": EventType.CLOCK_PAUSED,
         "issue_fee_notice": EventType.CLOCK_PAUSED,
-        "request_reasons": EventType.CLOCK_PAUSED,
         "end_consultation": EventType.CLOCK_RESUMED,
         "record_fee_payment": EventType.CLOCK_RESUMED,
         "waive_fee": EventType.CLOCK_RESUMED,
-        "receive_reasons": EventType.CLOCK_RESUMED,
         "extend": EventType.CASE_EXTENDED,
         "letter_issued": EventType.LETTER_ISSUED,
         "approve_reply": EventType.CASE_REPLIED,

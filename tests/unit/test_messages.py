@@ -110,3 +110,11 @@ def test_backoff_doubles_and_gives_up_at_the_limit() -> None:
         2026, 3, 16, 0, 0, 20, tzinfo=UTC
     )
     assert next_attempt_at(failed, 3, max_attempts=3) is None
+
+
+def test_clock_events_follow_the_clocks_own_pauses() -> None:
+    """clock.paused / clock.resumed only for the pauses domain.deadlines applies."""
+    paused = {a for a, t in CASE_ACTION_EVENTS.items() if t is EventType.CLOCK_PAUSED}
+    resumed = {a for a, t in CASE_ACTION_EVENTS.items() if t is EventType.CLOCK_RESUMED}
+    assert paused == {"start_consultation", "issue_fee_notice"}
+    assert resumed == {"end_consultation", "record_fee_payment", "waive_fee"}
