@@ -33,6 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     guards.init_app(app)  # before the routes: the bounded int converter must be in place
     api = ServiceApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     api.register_converter(guards.BoundedIntConverter, guards.int_param_schema)
+    from requests_service.jobs.events import install_kick
+
+    install_kick(app)
     register_blueprints(api)
     register_contract_schemas(api)
     document_errors(api)

@@ -41,6 +41,23 @@ class Config:
     SIGNED_LINK_SECONDS: int = 15 * 60
     # Demo mode (./scripts/serve): demo users, tokens and cases exist only when it is on.
     DEMO: bool = False
+    # Events: "rq" wakes an RQ worker (`rq worker events`) after each commit that wrote events;
+    # "manual": they wait for `flask deliver-events` or `flask run-scheduler`.
+    EVENT_DELIVERY: str = "rq"
+    # The RQ queue for events and daily jobs; empty: "events-" + a fingerprint of DATABASE_URL.
+    EVENTS_QUEUE: str = ""
+    # Webhooks go only to these hosts ("host" = any port, or "host:port"); comma-separated.
+    WEBHOOK_ALLOWED_HOSTS: tuple[str, ...] = ()
+    WEBHOOK_MAX_ATTEMPTS: int = 8
+    WEBHOOK_BACKOFF_SECONDS: int = 30
+    WEBHOOK_TIMEOUT_SECONDS: int = 10
+    # E-mail to applicants and handlers; without SMTP_HOST messages are only logged (masked).
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = 25
+    SMTP_USERNAME: str = ""
+    SMTP_PASSWORD: str = ""
+    SMTP_FROM: str = "noreply@example.gov.cn"
+    SMTP_STARTTLS: bool = False
     # Uploads: 20 MiB per file is enough for scanned ID cards and signed forms.
     MAX_UPLOAD_BYTES: int = 20 * 1024 * 1024
     ALLOWED_UPLOAD_TYPES: tuple[str, ...] = (
@@ -102,6 +119,26 @@ class Config:
             MAX_PREFER_WAIT=_int("MAX_PREFER_WAIT", defaults.MAX_PREFER_WAIT),
             SIGNED_LINK_SECONDS=_int("SIGNED_LINK_SECONDS", defaults.SIGNED_LINK_SECONDS),
             DEMO=os.environ.get("DEMO", "") not in ("", "0", "false"),
+            EVENT_DELIVERY=os.environ.get("EVENT_DELIVERY", defaults.EVENT_DELIVERY),
+            EVENTS_QUEUE=os.environ.get("EVENTS_QUEUE", defaults.EVENTS_QUEUE),
+            WEBHOOK_ALLOWED_HOSTS=tuple(
+                h.strip()
+                for h in os.environ.get("WEBHOOK_ALLOWED_HOSTS", "").split(",")
+                if h.strip()
+            ),
+            WEBHOOK_MAX_ATTEMPTS=_int("WEBHOOK_MAX_ATTEMPTS", defaults.WEBHOOK_MAX_ATTEMPTS),
+            WEBHOOK_BACKOFF_SECONDS=_int(
+                "WEBHOOK_BACKOFF_SECONDS", defaults.WEBHOOK_BACKOFF_SECONDS
+            ),
+            WEBHOOK_TIMEOUT_SECONDS=_int(
+                "WEBHOOK_TIMEOUT_SECONDS", defaults.WEBHOOK_TIMEOUT_SECONDS
+            ),
+            SMTP_HOST=os.environ.get("SMTP_HOST", defaults.SMTP_HOST),
+            SMTP_PORT=_int("SMTP_PORT", defaults.SMTP_PORT),
+            SMTP_USERNAME=os.environ.get("SMTP_USERNAME", defaults.SMTP_USERNAME),
+            SMTP_PASSWORD=os.environ.get("SMTP_PASSWORD", defaults.SMTP_PASSWORD),
+            SMTP_FROM=os.environ.get("SMTP_FROM", defaults.SMTP_FROM),
+            SMTP_STARTTLS=os.environ.get("SMTP_STARTTLS", "") not in ("", "0", "false"),
         )
 
     def as_flask_config(self) -> dict[str, Any]:

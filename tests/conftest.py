@@ -115,6 +115,8 @@ def _build_app(database_url: str, upload_dir: Path) -> Any:
             "TESTING": True,
             "MAX_UPLOAD_BYTES": 256 * 1024,
             "MAX_CONTENT_LENGTH": 512 * 1024,
+            # Tests drain the outbox themselves (or start RQ workers explicitly).
+            "EVENT_DELIVERY": "manual",
         }
     )
 

@@ -22,6 +22,7 @@ def register_blueprints(api: Api) -> None:
     from requests_service.api.public.routes import blp as public_blp
     from requests_service.api.stats.routes import blp as stats_blp
     from requests_service.api.topics.routes import blp as topics_blp
+    from requests_service.api.webhooks.routes import blp as webhooks_blp
 
     for blp in (
         public_blp,
@@ -35,5 +36,6 @@ def register_blueprints(api: Api) -> None:
         admin_blp,
         meta_blp,
         stats_blp,
+        webhooks_blp,
     ):
         api.register_blueprint(blp)

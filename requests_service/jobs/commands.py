@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -31,6 +31,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(recompute_deadlines)
     app.cli.add_command(letters_worker)
     app.cli.add_command(recover_letters)
+    app.cli.add_command(deliver_events)
+    app.cli.add_command(run_scheduler_command)
+    app.cli.add_command(run_job_command)
 
 
 @click.command("db-upgrade")
@@ -45,6 +48,7 @@ def db_upgrade(revision: str) -> None:
 @click.option("--agency-id", type=int, required=True)
 @click.option("--username", required=True)
 @click.option("--name", "display_name", required=True)
+@click.option("--email", default="", help="Work e-mail for the daily digest of due cases.")
 @click.option(
     "--role",
     "roles",
@@ -52,14 +56,16 @@ def db_upgrade(revision: str) -> None:
     required=True,
     type=click.Choice([r.value for r in Role if r not in (Role.APPLICANT, Role.SYSTEM)]),
 )
-def create_user(agency_id: int, username: str, display_name: str, roles: tuple[str, ...]) -> None:
+def create_user(
+    agency_id: int, username: str, display_name: str, email: str, roles: tuple[str, ...]
+) -> None:
     """Create an officer and print a new bearer token for them."""
     session = current_session()
     if session.get(Agency, agency_id) is None:
         raise click.ClickException(f"机关 {agency_id} 不存在")
     if session.scalar(select(User.id).where(User.username == username)):
         raise click.ClickException(f"用户名 {username} 已存在")
-    user = User(agency_id=agency_id, username=username, display_name=display_name)
+    user = User(agency_id=agency_id, username=username, display_name=display_name, email=email)
     user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(roles))]
     session.add(user)
     session.commit()
@@ -318,3 +324,53 @@ def letters_worker(burst: bool) -> None:
         worker.work(burst=burst, logging_level="WARNING")
     finally:
         stop.set()
+
+
+@click.command("deliver-events")
+@click.option("--loop", is_flag=True, help="Keep draining every --interval seconds.")
+@click.option("--interval", type=float, default=5.0, show_default=True)
+def deliver_events(loop: bool, interval: float) -> None:
+    """Drain the outbox without Redis: fan events out, deliver webhooks, send notifications."""
+    import time
+
+    from requests_service.jobs.events import drain
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    while True:
+        report = drain(app).as_dict()
+        click.echo(
+            "事件分发 {dispatched} 条；回调成功 {delivered}，失败待重试 {failed}，进入死信 {dead}；"
+            "通知发送 {notified}，失败 {notify_failed}".format(**report)
+        )
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+@click.command("run-scheduler")
+@click.option("--interval", type=float, default=60.0, show_default=True)
+@click.option("--once", is_flag=True, help="One tick, then exit.")
+def run_scheduler_command(interval: float, once: bool) -> None:
+    """Run the daily jobs (once per day each) and drain the outbox, without Redis."""
+    from requests_service.jobs.schedule import run_scheduler
+
+    click.echo("定时任务已启动（Ctrl+C 退出）" if not once else "执行一次定时任务检查")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_scheduler(app, interval=interval, once=once)
+
+
+@click.command("run-job")
+@click.argument("name")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+def run_job_command(name: str, day: datetime | None) -> None:
+    """Run one daily job now (skipped if it already ran for the day)."""
+    from requests_service.jobs.schedule import DAILY_JOBS, run_job
+
+    if name not in DAILY_JOBS:
+        raise click.ClickException(f"没有名为 {name} 的任务；可选：{', '.join(DAILY_JOBS)}")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run = run_job(app, name, day=day.date() if day else None)
+    if run is None:
+        click.echo(f"{name} 今日已执行，跳过")
+    else:
+        click.echo(f"{name}: {run.status} {run.outcome} {run.error or ''}".strip())

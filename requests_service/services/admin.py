@@ -258,7 +258,10 @@ def create_user(session: Session, actor: Actor, data: Mapping[str, Any]) -> User
         if session.scalar(select(User.id).where(User.username == data["username"])):
             raise Conflict(f"用户名“{data['username']}”已被使用。")
         user = User(
-            agency_id=agency_id, username=data["username"], display_name=data["display_name"]
+            agency_id=agency_id,
+            username=data["username"],
+            display_name=data["display_name"],
+            email=data.get("email") or "",
         )
         user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(data["roles"]))]
         session.add(user)
@@ -280,6 +283,7 @@ def _user_snapshot(user: User) -> dict[str, Any]:
     return {
         "username": user.username,
         "display_name": user.display_name,
+        "email": user.email,
         "active": user.active,
         "roles": [r.value for r in user.roles],
     }
@@ -298,6 +302,8 @@ def update_user(session: Session, actor: Actor, user_id: int, data: Mapping[str,
         before = _user_snapshot(user)
         if "display_name" in data:
             user.display_name = data["display_name"]
+        if "email" in data:
+            user.email = data["email"] or ""
         if "active" in data:
             user.active = data["active"]
         if "roles" in data:

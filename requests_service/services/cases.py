@@ -162,6 +162,7 @@ def _applicant_from(session: Session, data: Mapping[str, Any], secret_key: str) 
         email=cleaned.email or "",
         address=cleaned.address or "",
         postcode=cleaned.postcode or "",
+        notification_channel=data.get("notification_channel") or "",
     )
     session.add(applicant)
     return applicant
@@ -779,6 +780,41 @@ def update_case(session: Session, actor: Actor, case: Case, data: Mapping[str, A
                 from_state=case.state,
                 to_state=case.state,
                 data=changes,
+            )
+        uow.commit()
+        return case
+
+
+# ---------------------------------------------------------------- notification preferences
+
+
+def set_notification_preferences(
+    session: Session, case: Case, *, opt_out: bool, channel: str | None = None
+) -> Case:
+    """The applicant chooses how to hear of progress, or opts out (audited on the case)."""
+    with UnitOfWork(session) as uow:
+        applicant = case.applicant
+        before = {
+            "notifications_opt_out": applicant.notifications_opt_out,
+            "notification_channel": applicant.notification_channel,
+        }
+        applicant.notifications_opt_out = opt_out
+        if channel is not None:
+            applicant.notification_channel = channel
+        after = {
+            "notifications_opt_out": applicant.notifications_opt_out,
+            "notification_channel": applicant.notification_channel,
+        }
+        if after != before:
+            record_event(
+                session,
+                case,
+                actor=APPLICANT,
+                role=Role.APPLICANT,
+                action="notification_preferences",
+                from_state=case.state,
+                to_state=case.state,
+                data={"before": before, "after": after},
             )
         uow.commit()
         return case

@@ -1,4 +1,5 @@
-"""The audit trail: every state change and recorded fact becomes one ``CaseEvent``."""
+"""The audit trail: every state change and recorded fact becomes one ``CaseEvent``, and the
+ones the outside cares about also an outbox event in the same transaction."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from requests_service.db.base import utcnow
 from requests_service.db.models import Case, CaseEvent
 from requests_service.domain.lifecycle import CaseState, Role
+from requests_service.services import outbox
 from requests_service.services.access import Actor
 
 
@@ -41,6 +43,8 @@ def record_event(
         data=data or {},
     )
     session.add(event)
+    # The outbox row rides on the same transaction as the audit row: both or neither.
+    outbox.publish_case_action(session, case, action, data, event.occurred_at, public=public)
     return event
 
 

@@ -104,8 +104,16 @@ def case_list_query(
 
 
 def paginate(
-    session: Session, query: Select[Any], *, page: int, page_size: int
+    session: Session,
+    query: Select[*tuple[Any, ...]],
+    *,
+    page: int,
+    page_size: int,
+    scalars: bool = True,
 ) -> tuple[Sequence[Any], int]:
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).unique().all()
+    page_query = query.limit(page_size).offset((page - 1) * page_size)
+    if not scalars:
+        return session.execute(page_query).all(), int(total)
+    rows = session.scalars(page_query).unique().all()
     return rows, int(total)

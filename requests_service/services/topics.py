@@ -28,6 +28,7 @@ from requests_service.db.models import (
     TopicEvent,
 )
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
+from requests_service.domain.events import EventType
 from requests_service.domain.similarity import (
     band_keys,
     best_match,
@@ -36,6 +37,7 @@ from requests_service.domain.similarity import (
     similarity,
     surge,
 )
+from requests_service.services import outbox
 from requests_service.services.access import Actor
 from requests_service.services.clock import legal_date, legal_today
 from requests_service.services.queries import paginate
@@ -212,6 +214,15 @@ def _refresh_topic(session: Session, topic: Topic, case: Case, today: date) -> N
             {"applicants": topic.applicant_count},
         )
         topic.status = "candidate"
+        if topic.id is None:
+            session.flush()
+        outbox.publish(
+            session,
+            EventType.TOPIC_CANDIDATE,
+            agency_id=topic.agency_id,
+            topic=topic,
+            data={"applicants": topic.applicant_count},
+        )
     _check_surge(session, topic, today)
 
 

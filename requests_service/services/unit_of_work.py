@@ -2,7 +2,8 @@
 
 Use cases compose: inside an outer unit of work (a composite decision that drafts, approves
 and issues in one go), an inner ``commit()`` only flushes, and the outer one commits or rolls
-back everything together.
+back everything together. Events written to the outbox during the use case commit or roll back
+with it; after a commit that wrote any, the worker is woken (``services.outbox``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy.orm import Session
+
+from requests_service.services import outbox
 
 _DEPTH = "unit_of_work_depth"
 
@@ -36,10 +39,14 @@ class UnitOfWork:
         self.session.info[_DEPTH] = self.session.info.get(_DEPTH, 1) - 1
         if not self._committed and not self._nested:
             self.session.rollback()
+            outbox.after_rollback(self.session)
 
     def commit(self) -> None:
         if self._nested:
             self.session.flush()
-        else:
-            self.session.commit()
+            self._committed = True
+            return
+        wrote_events = outbox.before_commit(self.session)
+        self.session.commit()
         self._committed = True
+        outbox.after_commit(self.session, wrote_events)

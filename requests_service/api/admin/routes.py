@@ -12,11 +12,15 @@ from requests_service.api.admin.schemas import (
     AgencyCreateSchema,
     AgencySchema,
     AgencyUpdateSchema,
+    JobRunSchema,
     LapseReportSchema,
     NegativeListEntryCreateSchema,
     NegativeListEntrySchema,
     NegativeListEntryUpdateSchema,
+    NotificationQueryArgsSchema,
+    NotificationSchema,
     ReconsiderationOptionsSchema,
+    ScheduledJobSchema,
     TokenCreateSchema,
     TokenSchema,
     UserCreateSchema,
@@ -27,6 +31,9 @@ from requests_service.api.auth import current_actor
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import admin as admin_service
+from requests_service.services import notifications as notification_service
+from requests_service.services import scheduled
+from requests_service.services.queries import paginate
 
 blp = Blueprint(
     "admin", __name__, url_prefix="/admin", description="系统管理：机关、用户、角色、令牌、负面清单"
@@ -178,6 +185,70 @@ class CloseLapsedJob(MethodView):
         close-lapsed`); idempotent"""
         actor = current_actor(Role.AGENCY_ADMIN)
         return admin_service.close_lapsed_in_managed(current_session(), actor)
+
+
+@blp.route("/jobs")
+class ScheduledJobs(MethodView):
+    @blp.response(200, ScheduledJobSchema(many=True))
+    def get(self) -> Any:
+        """The scheduled daily jobs and each one's last run (when, outcome, error)"""
+        current_actor(Role.AGENCY_ADMIN)
+        names = list(scheduled.JOB_LABELS)
+        runs = scheduled.last_runs(current_session(), names)
+        return [
+            {
+                "job": name,
+                "label": scheduled.JOB_LABELS[name],
+                "schedule": "每日一次（Asia/Shanghai 日期）",
+                "last_run": runs[name],
+            }
+            for name in names
+        ]
+
+
+@blp.route("/jobs/runs")
+class JobRuns(MethodView):
+    @blp.response(200, JobRunSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters: Any) -> Any:
+        """History of scheduled job runs, newest first"""
+        current_actor(Role.AGENCY_ADMIN)
+        rows, total = paginate(
+            current_session(),
+            scheduled.runs_query(),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+
+@blp.route("/notifications")
+class Notifications(MethodView):
+    @blp.arguments(NotificationQueryArgsSchema, location="query")
+    @blp.response(200, NotificationSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Notifications to applicants and handlers: status, attempts, last error (no text)"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        session = current_session()
+        rows, total = paginate(
+            session,
+            notification_service.notifications_query(session, actor, status=args.get("status")),
+            page=pagination_parameters.page,
+            page_size=pagination_parameters.page_size,
+        )
+        pagination_parameters.item_count = total
+        return rows
+
+
+@blp.route("/notifications/<int:notification_id>/resend")
+class NotificationResend(MethodView):
+    @blp.response(200, NotificationSchema)
+    def post(self, notification_id: int) -> Any:
+        """Send a failed notification again (audited)"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        return notification_service.resend_notification(current_session(), actor, notification_id)
 
 
 @blp.route("/events")

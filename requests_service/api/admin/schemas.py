@@ -6,9 +6,12 @@ from marshmallow import fields, validate
 
 from requests_service.api.public.schemas import IntakeOfficeSchema
 from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
+from requests_service.domain.events import EventType
 from requests_service.domain.lifecycle import Role
+from requests_service.domain.messages import NotificationChannel
 from requests_service.domain.outcomes import Outcome
 from requests_service.domain.reconsideration import ReconsiderationRule
+from requests_service.services.scheduled import JOB_LABELS
 
 OFFICER_ROLE_CHOICES = (
     Role.REGISTRAR,
@@ -134,6 +137,7 @@ class UserCreateSchema(BaseSchema):
         ),
     )
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    email = fields.Email(metadata={"description": "工作邮箱：每日待办提醒发往此地址"})
     roles = fields.List(
         enum_field(Role, validate=validate.OneOf(OFFICER_ROLE_CHOICES)),
         required=True,
@@ -143,6 +147,7 @@ class UserCreateSchema(BaseSchema):
 
 class UserUpdateSchema(BaseSchema):
     display_name = fields.String(validate=validate.Length(min=1, max=80))
+    email = fields.Email(validate=validate.Length(max=200))
     roles = fields.List(
         enum_field(Role, validate=validate.OneOf(OFFICER_ROLE_CHOICES)),
         validate=validate.Length(min=1),
@@ -155,6 +160,7 @@ class UserSchema(BaseSchema):
     agency_id = fields.Integer()
     username = fields.String()
     display_name = fields.String()
+    email = fields.String()
     roles = fields.Function(lambda u: [r.value for r in u.roles])
     role_labels = fields.Function(lambda u: [r.label for r in u.roles])
     active = fields.Boolean()
@@ -240,3 +246,66 @@ class ReconsiderationOptionsSchema(BaseSchema):
     court = fields.String(allow_none=True)
     court_wording = fields.String()
     warnings = fields.List(fields.String())
+
+
+JOB_STATUS_LABELS = {"running": "运行中", "succeeded": "成功", "failed": "失败"}
+
+
+class JobRunSchema(BaseSchema):
+    id = fields.Integer()
+    job = fields.String()
+    job_label = fields.Function(lambda r: JOB_LABELS.get(r.job, r.job))
+    period = fields.String(metadata={"description": "执行周期（法定日期，Asia/Shanghai）"})
+    status = fields.String(metadata={"description": "running/succeeded/failed"})
+    status_label = fields.Function(lambda r: JOB_STATUS_LABELS.get(r.status, r.status))
+    runner = fields.String(metadata={"description": "执行者（主机:进程号）"})
+    started_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
+    outcome = fields.Dict()
+    error = fields.String(allow_none=True)
+
+
+class ScheduledJobSchema(BaseSchema):
+    job = fields.String()
+    label = fields.String()
+    schedule = fields.String()
+    last_run = fields.Nested(JobRunSchema, allow_none=True)
+
+
+NOTIFICATION_STATUS_LABELS = {
+    "pending": "待发送/等待重试",
+    "sending": "发送中",
+    "sent": "已发送",
+    "skipped": "未发送（已退订或无联系方式）",
+    "dead": "发送失败（已放弃重试）",
+}
+
+
+def _template_label(template: str) -> str:
+    if template == "handler_digest":
+        return "承办人每日待办提醒"
+    try:
+        return EventType(template).label
+    except ValueError:
+        return template
+
+
+class NotificationQueryArgsSchema(BaseSchema):
+    status = fields.String(validate=validate.OneOf(list(NOTIFICATION_STATUS_LABELS)))
+
+
+class NotificationSchema(BaseSchema):
+    id = fields.Integer()
+    template = fields.String()
+    template_label = fields.Function(lambda n: _template_label(n.template))
+    channel = fields.String()
+    channel_label = fields.Function(lambda n: NotificationChannel.LABELS.get(n.channel))
+    case_id = fields.Integer(allow_none=True)
+    user_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    status_label = fields.Function(lambda n: NOTIFICATION_STATUS_LABELS.get(n.status))
+    attempts = fields.Integer()
+    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()

@@ -19,6 +19,7 @@ from requests_service.domain.identity import (
     mask_phone,
 )
 from requests_service.domain.lifecycle import Action, CaseState
+from requests_service.domain.messages import NotificationChannel
 from requests_service.domain.outcomes import Outcome
 
 DELIVERY_FORMS = ("paper", "electronic", "on_site")  # 纸质 / 电子 / 现场查阅
@@ -50,6 +51,13 @@ class ApplicantInSchema(BaseSchema):
     email = fields.String(validate=validate.Length(max=200))
     address = fields.String(validate=validate.Length(max=300))
     postcode = fields.String(validate=validate.Length(max=6))
+    notification_channel = fields.String(
+        validate=validate.OneOf(NotificationChannel.CHOICES),
+        metadata={
+            "description": "办理进度通知方式：email=电子邮件；sms=手机短信；none=不接收。"
+            "不填时有邮箱则发邮件，否则有手机号则发短信"
+        },
+    )
 
 
 class ApplicantSchema(BaseSchema):
@@ -68,6 +76,8 @@ class ApplicantSchema(BaseSchema):
     email = fields.String()
     address = fields.String()
     postcode = fields.String()
+    notification_channel = fields.String()
+    notifications_opt_out = fields.Boolean()
 
 
 class MaskedApplicantSchema(BaseSchema):

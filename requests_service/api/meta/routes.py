@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from requests_service.api.schemas_base import Labelled, labels_of
 from requests_service.domain.channels import Channel
+from requests_service.domain.events import EventType
 from requests_service.domain.identity import ApplicantType, IdType, OrganisationType
 from requests_service.domain.lifecycle import Action, CaseState, Role
 from requests_service.domain.outcomes import Outcome, OutcomeGroup
@@ -25,6 +26,7 @@ ENUMS: dict[str, Iterable[Labelled]] = {
     "organisation_types": OrganisationType,
     "id_types": IdType,
     "outcome_groups": OutcomeGroup,
+    "event_types": EventType,
 }
 
 

@@ -14,6 +14,8 @@ from requests_service.api.public.schemas import (
     ApplicantFileSchema,
     ApplicantUploadArgsSchema,
     ApplicationSubmitSchema,
+    NotificationPreferencesOutSchema,
+    NotificationPreferencesSchema,
     PublicAgencyQueryArgsSchema,
     PublicAgencySchema,
     PublicCorrectionSchema,
@@ -165,6 +167,21 @@ class PublicAttachments(MethodView):
             allowed_types=current_app.config["ALLOWED_UPLOAD_TYPES"],
         )
         return stored.attachment, 200 if stored.replayed else 201
+
+
+@blp.route("/tracking/<string:code>/notifications")
+class PublicNotificationPreferences(MethodView):
+    @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
+    @blp.arguments(NotificationPreferencesSchema)
+    @blp.response(200, NotificationPreferencesOutSchema)
+    def put(self, data: dict[str, Any], code: str) -> Any:
+        """Choose how to hear of progress (e-mail or SMS), or stop notifications (退订)"""
+        session = current_session()
+        case = _tracked_case(code)
+        case_service.set_notification_preferences(
+            session, case, opt_out=data["opt_out"], channel=data.get("channel")
+        )
+        return case.applicant
 
 
 @blp.route("/tracking/<string:code>/letters/<int:letter_id>")

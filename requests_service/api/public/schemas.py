@@ -13,6 +13,7 @@ from requests_service.api.cases.schemas import (
 from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
 from requests_service.domain.channels import Channel
 from requests_service.domain.lifecycle import CaseState
+from requests_service.domain.messages import NotificationChannel
 from requests_service.domain.outcomes import Outcome
 from requests_service.services.applicant_uploads import APPLICANT_KINDS
 
@@ -153,3 +154,26 @@ class PublicCorrectionSchema(BaseSchema):
 
 class PublicWithdrawSchema(BaseSchema):
     reason = fields.String(validate=validate.Length(max=2000))
+
+
+DEFAULT_CHANNEL_LABEL = "默认（有邮箱发邮件，否则发短信）"
+
+
+class NotificationPreferencesSchema(BaseSchema):
+    opt_out = fields.Boolean(
+        required=True, metadata={"description": "true=不再接收办理进度通知（可随时恢复）"}
+    )
+    channel = fields.String(
+        validate=validate.OneOf(NotificationChannel.CHOICES),
+        metadata={"description": "email=电子邮件；sms=手机短信；none=不接收"},
+    )
+
+
+class NotificationPreferencesOutSchema(BaseSchema):
+    opt_out = fields.Boolean(attribute="notifications_opt_out")
+    channel = fields.String(attribute="notification_channel")
+    channel_label = fields.Function(
+        lambda a: NotificationChannel.LABELS.get(
+            a.notification_channel, "默认（邮箱优先，其次短信）"
+        )
+    )

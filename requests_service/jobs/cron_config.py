@@ -1,0 +1,26 @@
+"""Schedule for ``rq cron requests_service.jobs.cron_config --url $REDIS_URL``.
+
+The daily jobs are offered every ten minutes (in order, as one RQ job); each runs once per legal
+day (the job-run table decides), so a restart or a second cron process never runs one twice.
+The outbox is drained every minute, which also retries webhook deliveries and notifications
+whose backoff has elapsed.
+"""
+
+from rq import cron
+
+from requests_service.config import Config
+from requests_service.jobs.events import drain_events_task, queue_name_for
+from requests_service.jobs.schedule import daily_jobs_task
+
+EVENTS_QUEUE = queue_name_for(Config.from_env().as_flask_config())
+
+cron.register(
+    daily_jobs_task,
+    EVENTS_QUEUE,
+    interval=600,
+    job_timeout=3600,
+    name="requests-service:daily-jobs",
+)
+cron.register(
+    drain_events_task, EVENTS_QUEUE, interval=60, job_timeout=600, name="requests-service:drain"
+)

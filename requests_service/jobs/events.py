@@ -1,0 +1,109 @@
+"""Event delivery jobs: drain the outbox on the RQ ``events`` queue, or inline without Redis.
+
+After a commit that wrote events, the app *kicks* the worker: it sets a Redis flag and, if the
+flag was not already set, enqueues one drain job. The drain clears the flag before it starts, so
+an event committed during a drain gets a drain of its own. A kick that fails (Redis down) loses
+nothing: the events wait in the outbox for the scheduler's periodic drain or `flask
+deliver-events`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from requests_service.outbound.senders import senders_from_config
+from requests_service.services.delivery import DeliverySettings, Drainer, DrainReport
+
+
+def kick_flag(app: Any) -> str:
+    return f"requests-service:outbox:kick:{queue_name(app)}"
+
+
+def queue_name_for(config: Any) -> str:
+    """``EVENTS_QUEUE`` when set, else one queue per database (like the letter queue), so two
+    installations sharing a Redis never drain each other's outbox."""
+    from requests_service.jobs.tasks import database_key
+
+    explicit = (config.get("EVENTS_QUEUE") or "").strip()
+    return explicit or f"events-{database_key(config['DATABASE_URL'])}"
+
+
+def queue_name(app: Any) -> str:
+    return queue_name_for(app.config)
+
+
+log = logging.getLogger(__name__)
+_worker_app: Any = None
+
+
+def drainer_for(app: Any) -> Drainer:
+    return Drainer(
+        settings=DeliverySettings.from_config(app.config),
+        senders=app.extensions.get("senders") or senders_from_config(app.config),
+    )
+
+
+def drain(app: Any) -> DrainReport:
+    """One drain in this process (the CLI, the scheduler without Redis, the RQ task)."""
+    session = app.extensions["db_session_factory"]()
+    try:
+        return drainer_for(app).drain(session)
+    finally:
+        session.close()
+
+
+def _app() -> Any:
+    # One app per worker process: building it per job would dominate small jobs.
+    global _worker_app
+    if _worker_app is None:
+        from requests_service.app import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+def drain_events_task() -> dict[str, int]:
+    """RQ entry point."""
+    app = _app()
+    try:
+        _redis(app).delete(kick_flag(app))
+    except Exception:
+        log.warning("could not clear the outbox kick flag")
+    return drain(app).as_dict()
+
+
+def _redis(app: Any) -> Any:
+    from redis import Redis
+
+    connection = app.extensions.get("events_redis")
+    if connection is None:
+        connection = app.extensions["events_redis"] = Redis.from_url(
+            app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=2
+        )
+    return connection
+
+
+def kick(app: Any) -> bool:
+    """Wake a worker; True if a drain job was enqueued by this call."""
+    from redis.exceptions import RedisError
+    from rq import Queue
+
+    try:
+        connection = _redis(app)
+        if not connection.set(kick_flag(app), "1", nx=True, ex=300):
+            return False
+        Queue(queue_name(app), connection=connection).enqueue(
+            drain_events_task, job_timeout=600, result_ttl=600, failure_ttl=7 * 24 * 3600
+        )
+        return True
+    except RedisError:
+        log.warning("event queue unavailable; events wait in the outbox for the next drain")
+        return False
+
+
+def install_kick(app: Any) -> None:
+    """Sessions made by the app's factory wake the worker after committing events."""
+    if app.config.get("EVENT_DELIVERY", "rq") != "rq":
+        return
+    app.extensions["db_session_factory"].configure(info={"outbox_kick": lambda: kick(app)})

@@ -1,0 +1,1 @@
+"""Adapters for outgoing traffic: webhook HTTP posts, SMTP e-mail, SMS gateways."""

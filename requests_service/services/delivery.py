@@ -1,0 +1,327 @@
+"""Draining the outbox: fan events out, then deliver webhooks and send notifications.
+
+Safe with several workers at once: fan-out takes the outbox rows with ``FOR UPDATE SKIP
+LOCKED`` (PostgreSQL; SQLite serialises writers anyway) and inserts rows keyed unique per
+(subscription, event) and per notification; a delivery or notification is *claimed* by a
+conditional UPDATE before it is sent, so two workers never send the same one. A worker that
+dies mid-send leaves a claim that expires (``locked_until``) and is retried — receivers
+de-duplicate on the event id, which never changes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from requests_service.db.base import utcnow
+from requests_service.db.models import (
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from requests_service.domain.events import next_attempt_at, sign
+from requests_service.outbound.http import HttpResult
+from requests_service.outbound.http import post as http_post
+from requests_service.services import claims
+from requests_service.services import notifications as notification_service
+from requests_service.services.unit_of_work import UnitOfWork
+
+USER_AGENT = "requests-service-webhooks/1"
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    allowed_hosts: tuple[str, ...] = ()
+    max_attempts: int = 8
+    backoff_seconds: float = 30.0
+    timeout_seconds: float = 10.0
+    # Deliveries claimed and sent per round; HTTP requests in flight at once per worker.
+    batch_size: int = 50
+    concurrency: int = 8
+
+    @property
+    def lock_seconds(self) -> float:
+        return self.timeout_seconds * 4 + 30
+
+    @classmethod
+    def from_config(cls, config: Any) -> DeliverySettings:
+        return cls(
+            allowed_hosts=tuple(config.get("WEBHOOK_ALLOWED_HOSTS") or ()),
+            max_attempts=int(config.get("WEBHOOK_MAX_ATTEMPTS", 8)),
+            backoff_seconds=float(config.get("WEBHOOK_BACKOFF_SECONDS", 30)),
+            timeout_seconds=float(config.get("WEBHOOK_TIMEOUT_SECONDS", 10)),
+        )
+
+
+@dataclass
+class DrainReport:
+    dispatched: int = 0
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    notified: int = 0
+    notify_failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+Poster = Callable[..., HttpResult]
+
+
+# ---------------------------------------------------------------- fan-out
+
+
+def _lock_for_update(session: Session, query: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
+
+
+def dispatch_pending(session: Session, *, limit: int = 200, now: datetime | None = None) -> int:
+    """Fan undispatched events out into webhook deliveries and notifications (one batch)."""
+    now = now or utcnow()
+    with UnitOfWork(session) as uow:
+        events = list(
+            session.scalars(
+                _lock_for_update(
+                    session,
+                    select(OutboxEvent)
+                    .where(OutboxEvent.dispatched_at.is_(None))
+                    .order_by(OutboxEvent.id)
+                    .limit(limit),
+                )
+            )
+        )
+        if not events:
+            return 0
+        agency_ids = {e.agency_id for e in events}
+        subscriptions: dict[int, list[WebhookSubscription]] = {}
+        for sub in session.scalars(
+            select(WebhookSubscription).where(
+                WebhookSubscription.agency_id.in_(agency_ids),
+                WebhookSubscription.active.is_(True),
+            )
+        ):
+            subscriptions.setdefault(sub.agency_id, []).append(sub)
+        for event in events:
+            for sub in subscriptions.get(event.agency_id, []):
+                if sub.event_types and event.event_type not in sub.event_types:
+                    continue
+                session.add(
+                    WebhookDelivery(
+                        subscription_id=sub.id,
+                        outbox_event_id=event.id,
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=now,
+                    )
+                )
+            notification_service.plan_for_event(session, event, now=now)
+            event.dispatched_at = now
+        uow.commit()
+        return len(events)
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+def webhook_body(event: OutboxEvent) -> bytes:
+    return json.dumps(
+        event.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+    ).encode("utf-8")
+
+
+def signed_headers(
+    secret: str, event: OutboxEvent, body: bytes, *, timestamp: int
+) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "Webhook-Id": event.event_id,
+        "Webhook-Event": event.event_type,
+        "Webhook-Timestamp": str(timestamp),
+        "Webhook-Signature": sign(secret, timestamp, body),
+    }
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    delivery_id: int
+    url: str
+    active: bool
+    body: bytes
+    headers: dict[str, str]
+
+
+def send_deliveries(
+    session: Session,
+    delivery_ids: list[int],
+    settings: DeliverySettings,
+    *,
+    poster: Poster = http_post,
+    now: Callable[[], datetime] = utcnow,
+) -> list[WebhookDelivery]:
+    """Send claimed deliveries (several at once) and record each attempt and outcome.
+
+    No transaction is held open during the HTTP calls; the outcomes of the batch are written
+    in one transaction (a crash before it leaves the claims to expire: the deliveries are sent
+    again with the same event id, which receivers de-duplicate on).
+    """
+    if not delivery_ids:
+        return []
+    rows = session.execute(
+        select(WebhookDelivery.id, WebhookSubscription, OutboxEvent)
+        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+        .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.outbox_event_id)
+        .where(WebhookDelivery.id.in_(delivery_ids))
+        .order_by(WebhookDelivery.id)
+    ).all()
+    timestamp = int(time.time())
+    outgoing = []
+    for delivery_id, subscription, event in rows:
+        body = webhook_body(event)
+        outgoing.append(
+            _Outgoing(
+                delivery_id,
+                subscription.url,
+                subscription.active,
+                body,
+                signed_headers(subscription.secret, event, body, timestamp=timestamp),
+            )
+        )
+    session.rollback()
+
+    def send(item: _Outgoing) -> HttpResult:
+        if not item.active:
+            return HttpResult(None, "订阅已停用", 0)
+        return poster(
+            item.url,
+            item.body,
+            item.headers,
+            allowed_hosts=settings.allowed_hosts,
+            timeout=settings.timeout_seconds,
+        )
+
+    if settings.concurrency > 1 and len(outgoing) > 1:
+        with ThreadPoolExecutor(max_workers=min(settings.concurrency, len(outgoing))) as pool:
+            results = list(pool.map(send, outgoing))
+    else:
+        results = [send(item) for item in outgoing]
+    finished = now()
+    with UnitOfWork(session) as uow:
+        deliveries = {
+            d.id: d
+            for d in session.scalars(
+                select(WebhookDelivery).where(WebhookDelivery.id.in_(delivery_ids))
+            )
+        }
+        for item, result in zip(outgoing, results, strict=True):
+            _record(session, deliveries[item.delivery_id], result, item.active, finished, settings)
+        uow.commit()
+        return [deliveries[item.delivery_id] for item in outgoing]
+
+
+def _record(
+    session: Session,
+    delivery: WebhookDelivery,
+    result: HttpResult,
+    active: bool,
+    finished: datetime,
+    settings: DeliverySettings,
+) -> None:
+    session.add(
+        WebhookAttempt(
+            delivery_id=delivery.id,
+            attempted_at=finished,
+            status_code=result.status_code,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
+    )
+    delivery.attempts += 1
+    delivery.last_status_code = result.status_code
+    delivery.locked_until = None
+    if result.ok:
+        delivery.status = "succeeded"
+        delivery.delivered_at = finished
+        delivery.last_error = None
+        delivery.next_attempt_at = None
+        return
+    delivery.last_error = result.error
+    retry_at = (
+        next_attempt_at(
+            finished,
+            delivery.attempts,
+            max_attempts=settings.max_attempts,
+            base_seconds=settings.backoff_seconds,
+        )
+        if active
+        else None
+    )
+    delivery.status = "pending" if retry_at else "dead"
+    delivery.next_attempt_at = retry_at
+
+
+def deliver_due(
+    session: Session,
+    settings: DeliverySettings,
+    *,
+    poster: Poster = http_post,
+    now: Callable[[], datetime] = utcnow,
+    report: DrainReport | None = None,
+) -> DrainReport:
+    report = report or DrainReport()
+    moment = now()
+    claimed = claims.claim_due(
+        session, WebhookDelivery, moment, settings.batch_size, settings.lock_seconds
+    )
+    for delivery in send_deliveries(session, claimed, settings, poster=poster, now=now):
+        if delivery.status == "succeeded":
+            report.delivered += 1
+        elif delivery.status == "dead":
+            report.dead += 1
+        else:
+            report.failed += 1
+    return report
+
+
+# ---------------------------------------------------------------- one pass
+
+
+@dataclass
+class Drainer:
+    """Everything a drain needs; the jobs layer builds it from the app config."""
+
+    settings: DeliverySettings
+    senders: Any
+    poster: Poster = http_post
+    now: Callable[[], datetime] = field(default=utcnow)
+
+    def drain(self, session: Session, *, max_rounds: int = 50) -> DrainReport:
+        """Fan out and deliver until nothing is due (bounded, so a job never runs forever)."""
+        report = DrainReport()
+        for _ in range(max_rounds):
+            dispatched = dispatch_pending(session, limit=self.settings.batch_size, now=self.now())
+            report.dispatched += dispatched
+            before = (report.delivered, report.failed, report.dead)
+            deliver_due(session, self.settings, poster=self.poster, now=self.now, report=report)
+            sent = notification_service.send_due(
+                session, self.senders, self.settings, now=self.now, report=report
+            )
+            if (
+                not dispatched
+                and not sent
+                and before == (report.delivered, report.failed, report.dead)
+            ):
+                break
+        return report

@@ -1,0 +1,243 @@
+"""Transactional outbox and webhooks: nothing lost, nothing sent for a rollback, no duplicates."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from requests_service.db.base import utcnow
+from requests_service.db.models import (
+    Case,
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from requests_service.domain.events import sign, verify
+from requests_service.domain.lifecycle import Action
+from requests_service.jobs.events import drain, drainer_for
+from requests_service.services import claims
+from requests_service.services.access import actor_for_user
+from requests_service.services.cases import transition_case
+from requests_service.services.delivery import deliver_due, dispatch_pending
+from requests_service.services.unit_of_work import UnitOfWork
+from tests.api.test_lifecycle_api import register
+from tests.factories import World
+from tests.receiver import Receiver, running
+
+SECRET = "whsec_test_0123456789"
+
+
+def _session(app: Any) -> Any:
+    return app.extensions["db_session_factory"]()
+
+
+def _subscribe(app: Any, world: World, url: str, *types: str, agency: str = "A") -> int:
+    session = _session(app)
+    sub = WebhookSubscription(
+        agency_id=world.agencies[agency], url=url, event_types=list(types), secret=SECRET
+    )
+    session.add(sub)
+    session.commit()
+    sub_id = sub.id
+    session.close()
+    return sub_id
+
+
+def _events(app: Any, **where: Any) -> list[OutboxEvent]:
+    session = _session(app)
+    try:
+        query = select(OutboxEvent).order_by(OutboxEvent.id)
+        for name, value in where.items():
+            query = query.where(getattr(OutboxEvent, name) == value)
+        return list(session.scalars(query))
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def hooks(app: Any) -> Any:
+    app.config["WEBHOOK_ALLOWED_HOSTS"] = ("127.0.0.1",)
+    app.config["WEBHOOK_BACKOFF_SECONDS"] = 0
+    app.config["WEBHOOK_TIMEOUT_SECONDS"] = 5
+    return app
+
+
+def test_state_change_writes_its_event_in_the_same_transaction(client: Any, world: World) -> None:
+    case = register(client, world)
+    events = _events(client.application, case_id=case["id"])
+    assert [e.event_type for e in events] == ["case.registered"]
+    event = events[0]
+    assert len(event.event_id) == 36 and event.payload["id"] == event.event_id
+    # The snapshot is taken at commit: the due date computed after the audit row is in it.
+    assert event.payload["case"]["due_on"] == case["due_on"]
+    assert event.payload["case"]["case_number"] == case["case_number"]
+    assert "applicant" not in json.dumps(event.payload)
+    assert "张三" not in json.dumps(event.payload, ensure_ascii=False)
+    assert event.dispatched_at is None
+
+
+def test_rolled_back_change_leaves_no_event_and_sends_nothing(
+    hooks: Any, client: Any, world: World
+) -> None:
+    case_id = register(client, world)["id"]
+    with running(Receiver(SECRET)) as receiver:
+        _subscribe(hooks, world, receiver.url)
+        drain(hooks)  # deliver the registration
+        assert len(receiver.accepted) == 1
+        session = _session(hooks)
+        from requests_service.db.models import User
+
+        actor = actor_for_user(session, session.get(User, world.users["handler"]))
+        before = len(_events(hooks))
+        with pytest.raises(RuntimeError), UnitOfWork(session):
+            case = session.get(Case, case_id)
+            transition_case(session, actor, case, Action.START_REVIEW, {})
+            raise RuntimeError("crash before commit")
+        session.close()
+        assert len(_events(hooks)) == before
+        report = drain(hooks)
+        assert report.dispatched == 0 and report.delivered == 0
+        assert len(receiver.requests) == 1
+
+
+def test_event_committed_but_never_delivered_is_delivered_by_a_later_drain(
+    hooks: Any, client: Any, world: World
+) -> None:
+    """The process dies right after commit (no kick, no worker): the row waits in the outbox."""
+    with running(Receiver(SECRET)) as receiver:
+        _subscribe(hooks, world, receiver.url, "case.registered")
+        case = register(client, world)
+        assert receiver.requests == []  # nothing sent yet: the "process" died here
+        report = drain(hooks)  # a new worker, later
+        assert report.dispatched == 1 and report.delivered == 1
+        (event,) = receiver.accepted.values()
+        assert event["type"] == "case.registered" and event["case"]["id"] == case["id"]
+        assert drain(hooks).delivered == 0  # nothing twice
+
+
+def test_worker_dying_mid_send_is_retried_after_its_claim_expires(
+    hooks: Any, client: Any, world: World
+) -> None:
+    with running(Receiver(SECRET)) as receiver:
+        _subscribe(hooks, world, receiver.url)
+        register(client, world)
+        session = _session(hooks)
+        assert dispatch_pending(session) == 1
+        now = utcnow()
+        ids = claims.due_ids(session, WebhookDelivery, now, 10)
+        assert claims.claim(session, WebhookDelivery, ids, now, 60) == ids  # ...and the worker dies
+        settings = drainer_for(hooks).settings
+        assert deliver_due(session, settings).delivered == 0  # still claimed
+        later = deliver_due(session, settings, now=lambda: utcnow() + timedelta(seconds=61))
+        assert later.delivered == 1 and len(receiver.accepted) == 1
+        session.close()
+
+
+def test_two_drains_deliver_each_event_once(hooks: Any, client: Any, world: World) -> None:
+    with running(Receiver(SECRET)) as receiver:
+        sub_id = _subscribe(hooks, world, receiver.url)
+        for _ in range(3):
+            register(client, world)
+        session = _session(hooks)
+        assert dispatch_pending(session) == 3
+        assert dispatch_pending(session) == 0
+        drain(hooks)
+        drain(hooks)
+        assert len(receiver.accepted) == 3 and receiver.duplicates == 0
+        count = session.scalar(
+            select(func.count())
+            .select_from(WebhookDelivery)
+            .where(WebhookDelivery.subscription_id == sub_id)
+        )
+        assert count == 3
+        session.close()
+
+
+def test_receiver_failing_twice_gets_the_event_once_with_the_same_id(
+    hooks: Any, client: Any, world: World
+) -> None:
+    with running(Receiver(SECRET, failures=[500, 503])) as receiver:
+        _subscribe(hooks, world, receiver.url)
+        register(client, world)
+        report = drain(hooks)  # backoff 0: retried within the drain
+        assert report.delivered == 1 and report.failed == 2
+        assert len(receiver.requests) == 3
+        ids = {r["headers"]["Webhook-Id"] for r in receiver.requests}
+        assert len(ids) == 1 and list(receiver.accepted) == list(ids)
+        assert receiver.duplicates == 0 and receiver.bad_signatures == 0
+        session = _session(hooks)
+        attempts = session.scalars(select(WebhookAttempt).order_by(WebhookAttempt.id)).all()
+        assert [a.status_code for a in attempts] == [500, 503, 200]
+        session.close()
+
+
+def test_signature_covers_timestamp_and_body() -> None:
+    body = b'{"id":"e1"}'
+    signature = sign("s3cret", 1_700_000_000, body)
+    assert signature.startswith("v1=") and len(signature) == 3 + 64
+    assert verify("s3cret", 1_700_000_000, body, signature, now=1_700_000_100)
+    assert not verify("s3cret", 1_700_000_000, body + b" ", signature, now=1_700_000_100)
+    assert not verify("other", 1_700_000_000, body, signature, now=1_700_000_100)
+    assert not verify("s3cret", 1_700_000_001, body, signature, now=1_700_000_100)
+    # Replayed later than the tolerance: refused even with a valid signature.
+    assert not verify("s3cret", 1_700_000_000, body, signature, now=1_700_000_000 + 301)
+    # Several signatures (secret rotation): any one valid is enough.
+    assert verify("s3cret", 1_700_000_000, body, f"v1=bad, {signature}", now=1_700_000_000)
+    assert int(time.time()) > 0
+
+
+def test_every_published_step_of_a_case_is_in_the_outbox_in_order(
+    client: Any, world: World
+) -> None:
+    """The lifecycle end to end (online submission → archive): one event per published step,
+    each with the state the case had when it was committed."""
+    from tests.api.test_lifecycle_api import test_online_submission_through_archive
+
+    test_online_submission_through_archive(client, world)
+    events = _events(client.application)
+    assert [e.event_type for e in events] == [
+        "application.received",
+        "case.registered",
+        "correction.requested",
+        "correction.received",
+        "clock.paused",  # third-party consultation
+        "clock.resumed",
+        "case.replied",
+        "case.delivered",
+        "case.closed",  # archived
+    ]
+    assert [e.payload["case"]["state"] for e in events] == [
+        "received",
+        "registered",
+        "awaiting_correction",
+        "in_handling",
+        "third_party_consultation",
+        "in_handling",
+        "replied",
+        "delivered",
+        "archived",
+    ]
+    assert len({e.event_id for e in events}) == len(events)
+    assert events[2].payload["data"]["public"] is True
+    assert events[-1].payload["data"]["action"] == "archive"
+
+
+def test_topic_candidate_and_filing_guidance_are_published(client: Any, world: World) -> None:
+    from tests.api.test_oversight_api import test_filing_lifecycle_end_to_end
+    from tests.api.test_topics_api import PARAPHRASES, submit
+
+    for serial, text in enumerate(PARAPHRASES[:3], start=1):
+        submit(client, world, text, serial)
+    (topic_event,) = _events(client.application, event_type="topic.candidate")
+    assert topic_event.payload["topic"]["applicant_count"] == 3
+    assert topic_event.case_id is None and topic_event.agency_id == world.agencies["A"]
+    test_filing_lifecycle_end_to_end(client, world)
+    (guidance,) = _events(client.application, event_type="filing.guidance_given")
+    assert guidance.payload["data"]["filing_id"]
+    assert "guidance" not in guidance.payload["data"]  # the text stays in the service
