@@ -193,13 +193,13 @@ def test_signature_covers_timestamp_and_body() -> None:
 
 
 def test_every_published_step_of_a_case_is_in_the_outbox_in_order(
-    client: Any, world: World
+    client: Any, world: World, fixed_clock: Any
 ) -> None:
     """The lifecycle end to end (online submission → archive): one event per published step,
     each with the state the case had when it was committed."""
     from tests.api.test_lifecycle_api import test_online_submission_through_archive
 
-    test_online_submission_through_archive(client, world)
+    test_online_submission_through_archive(client, world, fixed_clock)
     events = _events(client.application)
     assert [e.event_type for e in events] == [
         "application.received",
