@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
@@ -28,6 +29,11 @@ PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 BACKENDS = ("sqlite", "postgresql")
+
+# Property tests check rules, not speed (benchmarks under bench/ do that): no per-example
+# deadline, so a loaded CI machine cannot fail them.
+settings.register_profile("requests_service", deadline=None)
+settings.load_profile("requests_service")
 
 
 def _postgres_required() -> bool:

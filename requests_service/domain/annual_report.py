@@ -112,6 +112,21 @@ def validate_inputs(data: Mapping[str, Any] | None) -> dict[str, Any]:
     for key in data:
         if key not in known:
             errors.setdefault(str(key), []).append("不是年度报告的输入项")
+    cleaned: dict[str, Any] = _clean_texts(data, errors)
+    section2 = data.get("section2") or {}
+    if not isinstance(section2, Mapping):
+        errors.setdefault("section2", []).append("应为对象")
+        section2 = {}
+    cleaned2 = _clean_section2(section2, errors)
+    if cleaned2:
+        cleaned["section2"] = cleaned2
+    if errors:
+        count = sum(len(v) for v in errors.values())
+        raise RuleViolation(f"年度报告输入有{count}处需要修改。", fields=errors)
+    return cleaned
+
+
+def _clean_texts(data: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for key, label in TEXT_FIELDS.items():
         value = data.get(key)
@@ -123,39 +138,38 @@ def validate_inputs(data: Mapping[str, Any] | None) -> dict[str, Any]:
             errors.setdefault(key, []).append(f"“{label}”不能超过{MAX_TEXT}字")
         elif value.strip():
             cleaned[key] = value.strip()
-    section2 = data.get("section2") or {}
-    if not isinstance(section2, Mapping):
-        errors.setdefault("section2", []).append("应为对象")
-        section2 = {}
-    cleaned2: dict[str, dict[str, Any]] = {}
+    return cleaned
+
+
+def _clean_section2(
+    section2: Mapping[str, Any], errors: dict[str, list[str]]
+) -> dict[str, dict[str, Any]]:
+    cleaned: dict[str, dict[str, Any]] = {}
     for row_key, cells in section2.items():
         row = _ROWS_BY_KEY.get(row_key)
         if row is None:
             errors.setdefault(f"section2.{row_key}", []).append("不是第二部分的表格行")
-            continue
-        if not isinstance(cells, Mapping):
+        elif not isinstance(cells, Mapping):
             errors.setdefault(f"section2.{row_key}", []).append("应为对象")
-            continue
-        allowed = dict(row.cells)
-        out: dict[str, Any] = {}
-        for cell_key, value in cells.items():
-            where = f"section2.{row_key}.{cell_key}"
-            if cell_key not in allowed:
-                errors.setdefault(where, []).append(f"“{row.label}”没有该栏目")
-                continue
-            parsed = (
-                _money_cell(value, where, errors) if row.money else _int_cell(value, where, errors)
-            )
-            if parsed is not None:
-                out[cell_key] = parsed
-        if out:
-            cleaned2[row_key] = out
-    if cleaned2:
-        cleaned["section2"] = cleaned2
-    if errors:
-        count = sum(len(v) for v in errors.values())
-        raise RuleViolation(f"年度报告输入有{count}处需要修改。", fields=errors)
+        elif out := _clean_row(row, cells, errors):
+            cleaned[row_key] = out
     return cleaned
+
+
+def _clean_row(
+    row: Section2Row, cells: Mapping[str, Any], errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    allowed = dict(row.cells)
+    out: dict[str, Any] = {}
+    for cell_key, value in cells.items():
+        where = f"section2.{row.key}.{cell_key}"
+        if cell_key not in allowed:
+            errors.setdefault(where, []).append(f"“{row.label}”没有该栏目")
+            continue
+        parsed = _money_cell(value, where, errors) if row.money else _int_cell(value, where, errors)
+        if parsed is not None:
+            out[cell_key] = parsed
+    return out
 
 
 def section2_table(inputs: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -275,6 +275,29 @@ def _year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
+def _place_in_section3(
+    rec: CaseRecord, start: date, end: date
+) -> tuple[int, str | None] | str | None:
+    """Where a record counts in section 三: (its applicant column, its outcome row, or None while
+    still pending at the year's end); a reason string for an anomaly; None when the record lies
+    outside the year (received after it, or finished before it)."""
+    receipt = rec.receipt_date
+    done = finished_on(rec)
+    if receipt > end or (done is not None and done < start):
+        return None
+    col = _COLUMN_INDEX.get(rec.applicant_column)
+    if col is None:
+        return f"申请人类型无效：{rec.applicant_column!r}"
+    if done is None or done > end:
+        return col, None
+    if done < receipt:
+        return "答复或办结日期早于收到申请日期"
+    outcome = _OUTCOMES.get(rec.outcome) if rec.outcome is not None else None
+    if outcome is None:
+        return "已办结但未记录办理结果" if rec.outcome is None else f"办理结果无效：{rec.outcome!r}"
+    return col, outcome.value
+
+
 def annual_report_section3(records: Iterable[CaseRecord], year: int) -> Section3:
     """Section 三 figures for ``year``.
 
@@ -297,39 +320,18 @@ def annual_report_section3(records: Iterable[CaseRecord], year: int) -> Section3
     new, carried_in, carried_out = counts[NEW], counts[CARRIED_IN], counts[CARRIED_OUT]
     anomalies: list[Anomaly] = []
     for index, rec in enumerate(records):
-        receipt = rec.receipt_date
-        if receipt > end:
+        placed = _place_in_section3(rec, start, end)
+        if placed is None:
             continue
-        done = finished_on(rec)
-        if done is not None and done < start:
+        if isinstance(placed, str):
+            anomalies.append(Anomaly(index, placed))
             continue
-        col = _COLUMN_INDEX.get(rec.applicant_column)
-        if col is None:
-            anomalies.append(Anomaly(index, f"申请人类型无效：{rec.applicant_column!r}"))
-            continue
-        result_row: list[int] | None = None
-        if done is not None and done <= end:
-            if done < receipt:
-                anomalies.append(Anomaly(index, "答复或办结日期早于收到申请日期"))
-                continue
-            outcome = _OUTCOMES.get(rec.outcome) if rec.outcome is not None else None
-            if outcome is None:
-                reason = (
-                    "已办结但未记录办理结果"
-                    if rec.outcome is None
-                    else f"办理结果无效：{rec.outcome!r}"
-                )
-                anomalies.append(Anomaly(index, reason))
-                continue
-            result_row = counts[outcome.value]
-        if receipt >= start:
-            new[col] += 1
-        else:
-            carried_in[col] += 1
-        if result_row is None:
+        col, result_key = placed
+        (new if rec.receipt_date >= start else carried_in)[col] += 1
+        if result_key is None:
             carried_out[col] += 1
         else:
-            result_row[col] += 1
+            counts[result_key][col] += 1
             counts[RESULTS_TOTAL][col] += 1
 
     rows = []

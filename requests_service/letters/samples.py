@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Final
 
 from requests_service.domain.channels import Channel
@@ -428,42 +429,81 @@ def sample_context(
         "fee": None,
         "reply": None,
     }
-    if kind == "application_form":
-        # A blank form: no applicant, no case yet.
-        context["applicant"] = {key: None for key in _APPLICANT} | {
-            "name": "",
-            "is_organisation": False,
-        }
-        context["case"] = {key: None for key in _CASE} | {
-            "due_provisional": False,
-            "clock_explanation": [],
-        }
-    elif kind == "correction_notice":
-        context["correction"] = copy.deepcopy(_CORRECTION)
-        context["case"]["due_on"] = None  # the reply period restarts on the correction
-    elif kind == "extension_notice":
-        context["extension"] = dict(_EXTENSION)
-        context["case"]["due_on"] = _EXTENSION["new_due"]
-    elif kind == "third_party_consultation":
-        context["consultation"] = dict(_CONSULTATIONS[variant or "third_party"])
-    elif kind == "third_party_disclosure_notice":
-        context["disclosure_notice"] = dict(_DISCLOSURE_NOTICE)
-    elif kind == "reasons_request":
-        context["reasons_request"] = dict(_REASONS_REQUEST)
-    elif kind == "deferral_notice":
-        context["deferral"] = dict(_DEFERRAL)
-        context["case"]["due_on"] = _DEFERRAL["deferred_due_on"]
-    elif kind == "fee_notice":
-        context["fee"] = _fee()
-    elif kind == "reply":
-        chosen = Outcome(outcome or Outcome.PARTIALLY_DISCLOSED)
-        context["reply"] = _reply(chosen, variant)
-        if chosen in (Outcome.OTHER_NO_CORRECTION, Outcome.UNAVAILABLE_STILL_UNCLEAR):
-            context["correction"] = copy.deepcopy(_CORRECTION)
-        if chosen is Outcome.OTHER_FEE_UNPAID:
-            context["fee"] = _fee()
-        if chosen is Outcome.OTHER_NO_CORRECTION:
-            context["issue_date"] = dt.date(2026, 3, 20)
-        if chosen is Outcome.OTHER_FEE_UNPAID:
-            context["issue_date"] = dt.date(2026, 4, 15)
+    _SAMPLE_FILLERS.get(kind, _no_filler)(context, outcome, variant)
     return context
+
+
+_Filler = Callable[[dict[str, Any], str | None, str | None], None]
+
+
+def _no_filler(context: dict[str, Any], outcome: str | None, variant: str | None) -> None:
+    return None
+
+
+def _blank_form(context: dict[str, Any], outcome: str | None, variant: str | None) -> None:
+    # A blank form: no applicant, no case yet.
+    context["applicant"] = {key: None for key in _APPLICANT} | {
+        "name": "",
+        "is_organisation": False,
+    }
+    context["case"] = {key: None for key in _CASE} | {
+        "due_provisional": False,
+        "clock_explanation": [],
+    }
+
+
+def _correction(context: dict[str, Any], outcome: str | None, variant: str | None) -> None:
+    context["correction"] = copy.deepcopy(_CORRECTION)
+    context["case"]["due_on"] = None  # the reply period restarts on the correction
+
+
+def _extension(context: dict[str, Any], outcome: str | None, variant: str | None) -> None:
+    context["extension"] = dict(_EXTENSION)
+    context["case"]["due_on"] = _EXTENSION["new_due"]
+
+
+def _consultation(context: dict[str, Any], outcome: str | None, variant: str | None) -> None:
+    context["consultation"] = dict(_CONSULTATIONS[variant or "third_party"])
+
+
+def _disclosure(context: dict[str, Any], outcome: str | None, variant: str | None) -> None:
+    context["disclosure_notice"] = dict(_DISCLOSURE_NOTICE)
+
+
+def _reasons(context: dict[str, Any], outcome: str | None, variant: str | None) -> None:
+    context["reasons_request"] = dict(_REASONS_REQUEST)
+
+
+def _deferral(context: dict[str, Any], outcome: str | None, variant: str | None) -> None:
+    context["deferral"] = dict(_DEFERRAL)
+    context["case"]["due_on"] = _DEFERRAL["deferred_due_on"]
+
+
+def _fee_notice(context: dict[str, Any], outcome: str | None, variant: str | None) -> None:
+    context["fee"] = _fee()
+
+
+def _reply_letter(context: dict[str, Any], outcome: str | None, variant: str | None) -> None:
+    chosen = Outcome(outcome or Outcome.PARTIALLY_DISCLOSED)
+    context["reply"] = _reply(chosen, variant)
+    if chosen in (Outcome.OTHER_NO_CORRECTION, Outcome.UNAVAILABLE_STILL_UNCLEAR):
+        context["correction"] = copy.deepcopy(_CORRECTION)
+    if chosen is Outcome.OTHER_FEE_UNPAID:
+        context["fee"] = _fee()
+        context["issue_date"] = dt.date(2026, 4, 15)
+    if chosen is Outcome.OTHER_NO_CORRECTION:
+        context["issue_date"] = dt.date(2026, 3, 20)
+
+
+# What each kind of letter adds to the common sample context.
+_SAMPLE_FILLERS: dict[str, _Filler] = {
+    "application_form": _blank_form,
+    "correction_notice": _correction,
+    "extension_notice": _extension,
+    "third_party_consultation": _consultation,
+    "third_party_disclosure_notice": _disclosure,
+    "reasons_request": _reasons,
+    "deferral_notice": _deferral,
+    "fee_notice": _fee_notice,
+    "reply": _reply_letter,
+}

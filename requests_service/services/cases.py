@@ -44,6 +44,7 @@ from requests_service.domain.lifecycle import (
 from requests_service.domain.outcomes import OUTCOMES_FOR_OFFICER_REPLY, Outcome, validate_reply
 from requests_service.services import fees as fee_services
 from requests_service.services.access import APPLICANT, Actor
+from requests_service.services.case_records import issued_letter, last_event, third_party_objection
 from requests_service.services.clock import (
     case_clock,
     legal_date,
@@ -379,6 +380,334 @@ def _clock_event(kind: ClockEventType, on: date, **extra: Any) -> dict[str, Any]
     return spec
 
 
+# ---------------------------------------------------------------- action effects
+
+
+def _on_register(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    timestamps = dict(data)
+    if case.channel in (Channel.ONLINE, Channel.FAX, Channel.EMAIL) and not (
+        timestamps.get("confirmed_at") or case.confirmed_at
+    ):
+        # Registering an online/fax/e-mail submission is the agency's confirmation (Art. 31).
+        timestamps["confirmed_at"] = utcnow()
+    _fix_receipt_date(case, timestamps)
+    case.registered_at = utcnow()
+    _assign_number(session, case, case.agency)
+    changed.update(
+        case_number=case.case_number,
+        receipt_date=case.receipt_date.isoformat() if case.receipt_date else None,
+    )
+    if data.get("assignee_id") is not None:
+        # Registration and assignment are one step for the registrar.
+        assign_case(session, actor, case, data["assignee_id"])
+        changed["assignee_id"] = data["assignee_id"]
+    return changed
+
+
+def _on_request_correction(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    _require(data, "correction_items")
+    period = data.get("correction_period_working_days") or (
+        case.agency.correction_period_working_days
+    )
+    case.correction_requested = True
+    case.correction_due_on = correction_period_due(load_calendar(session), on, period)
+    changed.update(
+        correction_items=list(data["correction_items"]),
+        correction_period_working_days=period,
+        correction_due_on=case.correction_due_on.isoformat(),
+        clock_event=_clock_event(ClockEventType.CORRECTION_REQUESTED, on),
+    )
+    return changed
+
+
+def _on_receive_correction(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    if data.get("corrected_information"):
+        changed["previous_requested_information"] = case.requested_information
+        case.requested_information = data["corrected_information"].strip()
+        changed["requested_information"] = case.requested_information
+    changed["clock_event"] = _clock_event(ClockEventType.CORRECTION_RECEIVED, on)
+    return changed
+
+
+def _on_deem_abandoned_no_correction(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    if case.correction_due_on is None or on <= case.correction_due_on:
+        raise RuleViolation(
+            f"补正期限（{case.correction_due_on}）尚未届满，不能视为放弃申请（第三十条）。"
+        )
+    case.outcome = Outcome.OTHER_NO_CORRECTION
+    case.closed_on = on
+    changed["clock_event"] = _clock_event(ClockEventType.CLOSED, on)
+    return changed
+
+
+def _on_start_consultation(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    _require(data, "consulted_party")
+    changed.update(
+        consulted_party=data["consulted_party"],
+        consultation_kind=data.get("consultation_kind") or "third_party",
+        clock_event=_clock_event(ClockEventType.THIRD_PARTY_CONSULT_SENT, on),
+    )
+    return changed
+
+
+def _on_end_consultation(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    changed.update(
+        opinion=data.get("opinion") or "",
+        third_party_objects=bool(data.get("third_party_objects")),
+        clock_event=_clock_event(ClockEventType.THIRD_PARTY_REPLY_RECEIVED, on),
+    )
+    return changed
+
+
+def _on_decide_disclosure_over_objection(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    if third_party_objection(session, case.id) is None:
+        raise RuleViolation(
+            "第三方未提出不同意公开的意见，无需作出“决定公开”（第三十二条）。",
+            fields={"action": ["没有第三方异议。"]},
+        )
+    _require(data, "reason")
+    changed.update(
+        reason=data["reason"],
+        disclosed_content=(data.get("disclosed_content") or "").strip()
+        or case.requested_information,
+    )
+    return changed
+
+
+def _on_secrecy_review(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    if data.get("comment"):
+        changed["comment"] = data["comment"]
+    return changed
+
+
+def _on_issue_fee_notice(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    received_on = data.get("notice_received_on") or on
+    if received_on < on:
+        raise RuleViolation(
+            "申请人收到收费通知的日期不能早于发出日期。",
+            fields={"notice_received_on": ["早于发出日期。"]},
+        )
+    # Payment is due 20 working days from the day after the applicant receives the notice.
+    case.fee_payment_due_on = fee_payment_due(load_calendar(session), received_on)
+    changed.update(
+        fee_services.on_notice_issued(
+            session, actor, case, on=on, received_on=received_on, due_on=case.fee_payment_due_on
+        ),
+        notice_received_on=received_on.isoformat(),
+        fee_payment_due_on=case.fee_payment_due_on.isoformat(),
+        clock_event=_clock_event(ClockEventType.FEE_NOTICE_SENT, on),
+    )
+    return changed
+
+
+def _on_record_fee_payment(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    changed.update(fee_services.on_payment(session, case, data, on))
+    case.fee_payment_due_on = None
+    changed["clock_event"] = _clock_event(ClockEventType.FEE_PAID, on)
+    return changed
+
+
+def _on_waive_fee(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    changed.update(
+        fee_services.on_waiver(session, actor, case, case.agency, data.get("reason") or "", on)
+    )
+    case.fee_payment_due_on = None
+    changed["clock_event"] = _clock_event(ClockEventType.FEE_WAIVED, on)
+    return changed
+
+
+def _on_deem_abandoned_no_fee(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    if case.fee_payment_due_on is None or on <= case.fee_payment_due_on:
+        raise RuleViolation(f"缴费期限（{case.fee_payment_due_on}）尚未届满，不能视为放弃申请。")
+    changed.update(fee_services.on_abandoned(session, case))
+    case.outcome = Outcome.OTHER_FEE_UNPAID
+    case.closed_on = on
+    changed["clock_event"] = _clock_event(ClockEventType.CLOSED, on)
+    return changed
+
+
+def _on_request_reasons(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    _require(data, "volume_summary")
+    period = data.get("reasons_period_working_days") or (case.agency.reasons_period_working_days)
+    case.reasons_due_on = load_calendar(session).add_working_days(on, period)
+    changed.update(
+        volume_summary=data["volume_summary"],
+        reasons_period_working_days=period,
+        reasons_due_on=case.reasons_due_on.isoformat(),
+        clock_event=_clock_event(ClockEventType.REASONS_REQUESTED, on),
+    )
+    return changed
+
+
+def _on_receive_reasons(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    changed["clock_event"] = _clock_event(ClockEventType.REASONS_RECEIVED, on)
+    if data.get("applicant_reasons"):
+        changed["applicant_reasons"] = data["applicant_reasons"]
+    if data.get("deferred_due_on"):
+        changed["deferred_due_on"] = data["deferred_due_on"].isoformat()
+        if data.get("deferral_reason"):
+            changed["deferral_reason"] = data["deferral_reason"]
+    return changed
+
+
+def _on_extend(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    _require(data, "reason", "extra_working_days")
+    calendar = load_calendar(session)
+    clock = case_clock(session, case, calendar=calendar, today=on)
+    if clock is None:
+        raise RuleViolation("案件尚未登记，不能延期。")
+    validate_extension(calendar, clock, on, data["extra_working_days"])
+    case.extended = True
+    changed.update(
+        reason=data["reason"],
+        extra_working_days=data["extra_working_days"],
+        applicant_notified_on=(data.get("applicant_notified_on") or on).isoformat(),
+        clock_event=_clock_event(
+            ClockEventType.EXTENSION_APPROVED,
+            on,
+            extra_working_days=data["extra_working_days"],
+        ),
+    )
+    return changed
+
+
+def _on_reply_draft(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    changed.update(_set_reply(session, case, data))
+    return changed
+
+
+def _on_return_draft(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    _require(data, "reason")
+    changed["reason"] = data["reason"]
+    return changed
+
+
+def _on_approve_reply(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    _check_third_party_notice(session, case)
+    if case.agency.hold_reply_while_filing_pending:
+        from requests_service.services.oversight import pending_filing
+
+        if pending_filing(session, case.id) is not None:
+            raise Conflict("该案件的疑难件报备尚未得到监督机构指导意见，暂不能签发答复。")
+    case.replied_on = on
+    changed["replied_on"] = on.isoformat()
+    return changed
+
+
+def _on_deliver(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    _require(data, "delivery_method")
+    case.delivered_on = on
+    changed.update(
+        delivery_method=data["delivery_method"],
+        proof=data.get("proof") or "",
+        delivered_on=on.isoformat(),
+        clock_event=_clock_event(ClockEventType.REPLY_DELIVERED, on),
+    )
+    return changed
+
+
+def _on_withdraw(
+    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    changed.update(fee_services.on_withdrawn(session, case))
+    case.fee_payment_due_on = None
+    case.outcome = Outcome.OTHER
+    case.closed_on = on
+    changed.update(
+        reason=data.get("reason") or "",
+        clock_event=_clock_event(ClockEventType.WITHDRAWN, on),
+    )
+    return changed
+
+
+_Effect = Callable[[Session, Actor, Case, Mapping[str, Any], date], dict[str, Any]]
+
+# What each lifecycle action changes beyond its state, and what its audit event records.
+# Actions without an entry (accept, start_review, archive, ...) change only the state.
+ACTION_EFFECTS: dict[Action, _Effect] = {
+    Action.REGISTER: _on_register,
+    Action.REQUEST_CORRECTION: _on_request_correction,
+    Action.RECEIVE_CORRECTION: _on_receive_correction,
+    Action.DEEM_ABANDONED_NO_CORRECTION: _on_deem_abandoned_no_correction,
+    Action.START_CONSULTATION: _on_start_consultation,
+    Action.END_CONSULTATION: _on_end_consultation,
+    Action.DECIDE_DISCLOSURE_OVER_OBJECTION: _on_decide_disclosure_over_objection,
+    Action.START_SECRECY_REVIEW: _on_secrecy_review,
+    Action.END_SECRECY_REVIEW: _on_secrecy_review,
+    Action.ISSUE_FEE_NOTICE: _on_issue_fee_notice,
+    Action.RECORD_FEE_PAYMENT: _on_record_fee_payment,
+    Action.WAIVE_FEE: _on_waive_fee,
+    Action.DEEM_ABANDONED_NO_FEE: _on_deem_abandoned_no_fee,
+    Action.REQUEST_REASONS: _on_request_reasons,
+    Action.RECEIVE_REASONS: _on_receive_reasons,
+    Action.EXTEND: _on_extend,
+    Action.DRAFT_REPLY: _on_reply_draft,
+    Action.REVISE_REPLY: _on_reply_draft,
+    Action.RETURN_DRAFT: _on_return_draft,
+    Action.APPROVE_REPLY: _on_approve_reply,
+    Action.DELIVER: _on_deliver,
+    Action.WITHDRAW: _on_withdraw,
+}
+
+
 def _apply_effects(
     session: Session,
     actor: Actor,
@@ -388,188 +717,8 @@ def _apply_effects(
     on: date,
 ) -> dict[str, Any]:
     """Action-specific checks and field changes; returns the event data (what changed)."""
-    changed: dict[str, Any] = {}
-    if action is Action.REGISTER:
-        timestamps = dict(data)
-        if case.channel in (Channel.ONLINE, Channel.FAX, Channel.EMAIL) and not (
-            timestamps.get("confirmed_at") or case.confirmed_at
-        ):
-            # Registering an online/fax/e-mail submission is the agency's confirmation (Art. 31).
-            timestamps["confirmed_at"] = utcnow()
-        _fix_receipt_date(case, timestamps)
-        case.registered_at = utcnow()
-        _assign_number(session, case, case.agency)
-        changed.update(
-            case_number=case.case_number,
-            receipt_date=case.receipt_date.isoformat() if case.receipt_date else None,
-        )
-        if data.get("assignee_id") is not None:
-            # Registration and assignment are one step for the registrar.
-            assign_case(session, actor, case, data["assignee_id"])
-            changed["assignee_id"] = data["assignee_id"]
-    elif action is Action.REQUEST_CORRECTION:
-        _require(data, "correction_items")
-        period = data.get("correction_period_working_days") or (
-            case.agency.correction_period_working_days
-        )
-        case.correction_requested = True
-        case.correction_due_on = correction_period_due(load_calendar(session), on, period)
-        changed.update(
-            correction_items=list(data["correction_items"]),
-            correction_period_working_days=period,
-            correction_due_on=case.correction_due_on.isoformat(),
-            clock_event=_clock_event(ClockEventType.CORRECTION_REQUESTED, on),
-        )
-    elif action is Action.RECEIVE_CORRECTION:
-        if data.get("corrected_information"):
-            changed["previous_requested_information"] = case.requested_information
-            case.requested_information = data["corrected_information"].strip()
-            changed["requested_information"] = case.requested_information
-        changed["clock_event"] = _clock_event(ClockEventType.CORRECTION_RECEIVED, on)
-    elif action is Action.DEEM_ABANDONED_NO_CORRECTION:
-        if case.correction_due_on is None or on <= case.correction_due_on:
-            raise RuleViolation(
-                f"补正期限（{case.correction_due_on}）尚未届满，不能视为放弃申请（第三十条）。"
-            )
-        case.outcome = Outcome.OTHER_NO_CORRECTION
-        case.closed_on = on
-        changed["clock_event"] = _clock_event(ClockEventType.CLOSED, on)
-    elif action is Action.START_CONSULTATION:
-        _require(data, "consulted_party")
-        changed.update(
-            consulted_party=data["consulted_party"],
-            consultation_kind=data.get("consultation_kind") or "third_party",
-            clock_event=_clock_event(ClockEventType.THIRD_PARTY_CONSULT_SENT, on),
-        )
-    elif action is Action.END_CONSULTATION:
-        changed.update(
-            opinion=data.get("opinion") or "",
-            third_party_objects=bool(data.get("third_party_objects")),
-            clock_event=_clock_event(ClockEventType.THIRD_PARTY_REPLY_RECEIVED, on),
-        )
-    elif action is Action.DECIDE_DISCLOSURE_OVER_OBJECTION:
-        from requests_service.services.letters import third_party_objection
-
-        if third_party_objection(session, case.id) is None:
-            raise RuleViolation(
-                "第三方未提出不同意公开的意见，无需作出“决定公开”（第三十二条）。",
-                fields={"action": ["没有第三方异议。"]},
-            )
-        _require(data, "reason")
-        changed.update(
-            reason=data["reason"],
-            disclosed_content=(data.get("disclosed_content") or "").strip()
-            or case.requested_information,
-        )
-    elif action in (Action.START_SECRECY_REVIEW, Action.END_SECRECY_REVIEW):
-        if data.get("comment"):
-            changed["comment"] = data["comment"]
-    elif action is Action.ISSUE_FEE_NOTICE:
-        received_on = data.get("notice_received_on") or on
-        if received_on < on:
-            raise RuleViolation(
-                "申请人收到收费通知的日期不能早于发出日期。",
-                fields={"notice_received_on": ["早于发出日期。"]},
-            )
-        # Payment is due 20 working days from the day after the applicant receives the notice.
-        case.fee_payment_due_on = fee_payment_due(load_calendar(session), received_on)
-        changed.update(
-            fee_services.on_notice_issued(
-                session, actor, case, on=on, received_on=received_on, due_on=case.fee_payment_due_on
-            ),
-            notice_received_on=received_on.isoformat(),
-            fee_payment_due_on=case.fee_payment_due_on.isoformat(),
-            clock_event=_clock_event(ClockEventType.FEE_NOTICE_SENT, on),
-        )
-    elif action is Action.RECORD_FEE_PAYMENT:
-        changed.update(fee_services.on_payment(session, case, data, on))
-        case.fee_payment_due_on = None
-        changed["clock_event"] = _clock_event(ClockEventType.FEE_PAID, on)
-    elif action is Action.WAIVE_FEE:
-        changed.update(
-            fee_services.on_waiver(session, actor, case, case.agency, data.get("reason") or "", on)
-        )
-        case.fee_payment_due_on = None
-        changed["clock_event"] = _clock_event(ClockEventType.FEE_WAIVED, on)
-    elif action is Action.DEEM_ABANDONED_NO_FEE:
-        if case.fee_payment_due_on is None or on <= case.fee_payment_due_on:
-            raise RuleViolation(
-                f"缴费期限（{case.fee_payment_due_on}）尚未届满，不能视为放弃申请。"
-            )
-        changed.update(fee_services.on_abandoned(session, case))
-        case.outcome = Outcome.OTHER_FEE_UNPAID
-        case.closed_on = on
-        changed["clock_event"] = _clock_event(ClockEventType.CLOSED, on)
-    elif action is Action.REQUEST_REASONS:
-        _require(data, "volume_summary")
-        period = data.get("reasons_period_working_days") or (
-            case.agency.reasons_period_working_days
-        )
-        case.reasons_due_on = load_calendar(session).add_working_days(on, period)
-        changed.update(
-            volume_summary=data["volume_summary"],
-            reasons_period_working_days=period,
-            reasons_due_on=case.reasons_due_on.isoformat(),
-            clock_event=_clock_event(ClockEventType.REASONS_REQUESTED, on),
-        )
-    elif action is Action.RECEIVE_REASONS:
-        changed["clock_event"] = _clock_event(ClockEventType.REASONS_RECEIVED, on)
-        if data.get("applicant_reasons"):
-            changed["applicant_reasons"] = data["applicant_reasons"]
-        if data.get("deferred_due_on"):
-            changed["deferred_due_on"] = data["deferred_due_on"].isoformat()
-            if data.get("deferral_reason"):
-                changed["deferral_reason"] = data["deferral_reason"]
-    elif action is Action.EXTEND:
-        _require(data, "reason", "extra_working_days")
-        calendar = load_calendar(session)
-        clock = case_clock(session, case, calendar=calendar, today=on)
-        if clock is None:
-            raise RuleViolation("案件尚未登记，不能延期。")
-        validate_extension(calendar, clock, on, data["extra_working_days"])
-        case.extended = True
-        changed.update(
-            reason=data["reason"],
-            extra_working_days=data["extra_working_days"],
-            applicant_notified_on=(data.get("applicant_notified_on") or on).isoformat(),
-            clock_event=_clock_event(
-                ClockEventType.EXTENSION_APPROVED,
-                on,
-                extra_working_days=data["extra_working_days"],
-            ),
-        )
-    elif action in (Action.DRAFT_REPLY, Action.REVISE_REPLY):
-        changed.update(_set_reply(session, case, data))
-    elif action is Action.RETURN_DRAFT:
-        _require(data, "reason")
-        changed["reason"] = data["reason"]
-    elif action is Action.APPROVE_REPLY:
-        _check_third_party_notice(session, case)
-        if case.agency.hold_reply_while_filing_pending:
-            from requests_service.services.oversight import pending_filing
-
-            if pending_filing(session, case.id) is not None:
-                raise Conflict("该案件的疑难件报备尚未得到监督机构指导意见，暂不能签发答复。")
-        case.replied_on = on
-        changed["replied_on"] = on.isoformat()
-    elif action is Action.DELIVER:
-        _require(data, "delivery_method")
-        case.delivered_on = on
-        changed.update(
-            delivery_method=data["delivery_method"],
-            proof=data.get("proof") or "",
-            delivered_on=on.isoformat(),
-            clock_event=_clock_event(ClockEventType.REPLY_DELIVERED, on),
-        )
-    elif action is Action.WITHDRAW:
-        changed.update(fee_services.on_withdrawn(session, case))
-        case.fee_payment_due_on = None
-        case.outcome = Outcome.OTHER
-        case.closed_on = on
-        changed.update(
-            reason=data.get("reason") or "",
-            clock_event=_clock_event(ClockEventType.WITHDRAWN, on),
-        )
+    effect = ACTION_EFFECTS.get(action)
+    changed = effect(session, actor, case, data, on) if effect else {}
     if data.get("comment") and "comment" not in changed:
         changed["comment"] = data["comment"]
     clock_events = [changed.pop("clock_event")] if "clock_event" in changed else []
@@ -589,15 +738,9 @@ def _apply_effects(
 def _check_third_party_notice(session: Session, case: Case) -> None:
     """Art. 32: disclosure over a third party's objection waits for the written notice to the
     third party (第三方告知书) to be issued."""
-    from requests_service.services.letters import (
-        _last_event,
-        issued_letter,
-        third_party_objection,
-    )
-
     if case.outcome not in (Outcome.DISCLOSED, Outcome.PARTIALLY_DISCLOSED):
         return
-    decided = _last_event(session, case.id, Action.DECIDE_DISCLOSURE_OVER_OBJECTION.value)
+    decided = last_event(session, case.id, Action.DECIDE_DISCLOSURE_OVER_OBJECTION.value)
     if decided is None:
         if case.outcome is Outcome.DISCLOSED and third_party_objection(session, case.id):
             raise Conflict(
@@ -614,9 +757,7 @@ def _check_third_party_notice(session: Session, case: Case) -> None:
 
 def _check_excessive(session: Session, case: Case) -> None:
     """Art. 35: 不予处理 only after a reasons request (see domain.art35 for the reading)."""
-    from requests_service.services.letters import _last_event, issued_letter
-
-    request = _last_event(session, case.id, Action.REQUEST_REASONS.value)
+    request = last_event(session, case.id, Action.REQUEST_REASONS.value)
     answered = request is not None and any(
         e.id > request.id
         for e in session.scalars(

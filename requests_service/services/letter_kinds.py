@@ -136,3 +136,18 @@ _TABLE: Final[tuple[LetterKind, ...]] = (
 )
 
 LETTER_KINDS: Final[Mapping[str, LetterKind]] = MappingProxyType({k.key: k for k in _TABLE})
+
+
+class LetterStatus:
+    DRAFT = "draft"
+    APPROVED = "approved"
+    ISSUING = "issuing"
+    ISSUED = "issued"
+
+
+STATUS_LABELS = {
+    LetterStatus.DRAFT: "草稿",
+    LetterStatus.APPROVED: "已审核，待签发",
+    LetterStatus.ISSUING: "签发中（正在生成PDF）",
+    LetterStatus.ISSUED: "已签发",
+}

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
-from requests_service.db.models import Agency, Case, CaseEvent, FeeAssessment, Letter
+from requests_service.db.models import Agency, Case, FeeAssessment, Letter
 from requests_service.domain.errors import (
     Conflict,
     DomainError,
@@ -32,9 +32,15 @@ from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState, Role
 from requests_service.domain.outcomes import Outcome, remedy_notice, validate_reply
 from requests_service.services.access import Actor
+from requests_service.services.case_records import last_event, third_party_objection
+from requests_service.services.cases import transition_case
 from requests_service.services.clock import case_clock, legal_date, legal_today, load_calendar
 from requests_service.services.history import record_event
 from requests_service.services.letter_kinds import LETTER_KINDS
+
+# Re-exported: callers know letter statuses as part of the letters service.
+from requests_service.services.letter_kinds import STATUS_LABELS as STATUS_LABELS
+from requests_service.services.letter_kinds import LetterStatus as LetterStatus
 from requests_service.services.numbering import next_number
 from requests_service.services.unit_of_work import UnitOfWork
 
@@ -75,30 +81,7 @@ DEFAULT_PAYMENT_INSTRUCTIONS = (
 REPLY_ISSUABLE = frozenset({CaseState.REPLIED, CaseState.DELIVERED, CaseState.ARCHIVED})
 
 
-class LetterStatus:
-    DRAFT = "draft"
-    APPROVED = "approved"
-    ISSUING = "issuing"
-    ISSUED = "issued"
-
-
-STATUS_LABELS = {
-    LetterStatus.DRAFT: "草稿",
-    LetterStatus.APPROVED: "已审核，待签发",
-    LetterStatus.ISSUING: "签发中（正在生成PDF）",
-    LetterStatus.ISSUED: "已签发",
-}
-
-
 # ---------------------------------------------------------------- context
-
-
-def _last_event(session: Session, case_id: int, action: str) -> CaseEvent | None:
-    return session.scalars(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case_id, CaseEvent.action == action)
-        .order_by(CaseEvent.id.desc())
-    ).first()
 
 
 def _agency(case: Case) -> dict[str, Any]:
@@ -216,7 +199,7 @@ def form_context(agency: Agency) -> dict[str, Any]:
 
 
 def _correction(session: Session, case: Case, context: dict[str, Any], _clock: Any) -> None:
-    event = _last_event(session, case.id, Action.REQUEST_CORRECTION.value)
+    event = last_event(session, case.id, Action.REQUEST_CORRECTION.value)
     if event is None or case.correction_due_on is None:
         raise RuleViolation("该案件未发出补正告知，不能制作补正告知书。")
     context["correction"] = {
@@ -228,7 +211,7 @@ def _correction(session: Session, case: Case, context: dict[str, Any], _clock: A
 
 
 def _extension(session: Session, case: Case, context: dict[str, Any], clock: Any) -> None:
-    event = _last_event(session, case.id, Action.EXTEND.value)
+    event = last_event(session, case.id, Action.EXTEND.value)
     if event is None or clock is None:
         raise RuleViolation("该案件未批准延期，不能制作延期答复告知书。")
     context["extension"] = {
@@ -240,7 +223,7 @@ def _extension(session: Session, case: Case, context: dict[str, Any], clock: Any
 
 
 def _consultation(session: Session, case: Case, context: dict[str, Any], _clock: Any) -> None:
-    event = _last_event(session, case.id, Action.START_CONSULTATION.value)
+    event = last_event(session, case.id, Action.START_CONSULTATION.value)
     if event is None:
         raise RuleViolation("该案件未征求第三方意见，不能制作征询函。")
     sent_on = event.effective_on or legal_today()
@@ -255,35 +238,15 @@ def _consultation(session: Session, case: Case, context: dict[str, Any], _clock:
     }
 
 
-def third_party_objection(session: Session, case_id: int) -> CaseEvent | None:
-    """The end of a third-party consultation at which the third party objected (Art. 32)."""
-    event = _last_event(session, case_id, Action.END_CONSULTATION.value)
-    if event is not None and event.data.get("third_party_objects"):
-        return event
-    return None
-
-
-def issued_letter(session: Session, case_id: int, kind: str) -> Letter | None:
-    return session.scalars(
-        select(Letter)
-        .where(
-            Letter.case_id == case_id,
-            Letter.kind == kind,
-            Letter.status == LetterStatus.ISSUED,
-        )
-        .order_by(Letter.id.desc())
-    ).first()
-
-
 def _disclosure_notice(session: Session, case: Case, context: dict[str, Any], _clock: Any) -> None:
     """Art. 32, last sentence: 决定予以公开的，应当将决定公开的政府信息内容和理由书面告知第三方."""
-    decision = _last_event(session, case.id, Action.DECIDE_DISCLOSURE_OVER_OBJECTION.value)
+    decision = last_event(session, case.id, Action.DECIDE_DISCLOSURE_OVER_OBJECTION.value)
     objection = third_party_objection(session, case.id)
     if decision is None or objection is None:
         raise RuleViolation(
             "该案件没有第三方不同意公开后作出的公开决定，不能制作第三方告知书（第三十二条）。"
         )
-    consultation = _last_event(session, case.id, Action.START_CONSULTATION.value)
+    consultation = last_event(session, case.id, Action.START_CONSULTATION.value)
     context["disclosure_notice"] = {
         "party_name": (consultation.data.get("consulted_party", "") if consultation else ""),
         "party_address": "",
@@ -298,7 +261,7 @@ def _disclosure_notice(session: Session, case: Case, context: dict[str, Any], _c
 
 def _reasons_request(session: Session, case: Case, context: dict[str, Any], _clock: Any) -> None:
     """Art. 35: ask the applicant to explain an excessive request, with a period to answer."""
-    event = _last_event(session, case.id, Action.REQUEST_REASONS.value)
+    event = last_event(session, case.id, Action.REQUEST_REASONS.value)
     if event is None or case.reasons_due_on is None:
         raise RuleViolation("该案件未要求申请人说明理由，不能制作说明理由告知书（第三十五条）。")
     context["reasons_request"] = {
@@ -311,7 +274,7 @@ def _reasons_request(session: Session, case: Case, context: dict[str, Any], _clo
 
 def _deferral(session: Session, case: Case, context: dict[str, Any], clock: Any) -> None:
     """Art. 35: reasons accepted but the Art. 33 period cannot be met — a later reply date."""
-    event = _last_event(session, case.id, Action.RECEIVE_REASONS.value)
+    event = last_event(session, case.id, Action.RECEIVE_REASONS.value)
     if event is None or not event.data.get("deferred_due_on"):
         raise RuleViolation("该案件未确定延迟答复期限，不能制作延迟答复告知书（第三十五条）。")
     context["deferral"] = {
@@ -501,8 +464,6 @@ def approve_letter(session: Session, actor: Actor, case: Case, letter: Letter) -
         _event(session, case, actor, "letter_approve", {"letter_id": letter.id})
         if letter.kind == "reply" and case.state is CaseState.REPLY_DRAFTED:
             # The case follows its letter: approving the reply letter is approving the reply.
-            from requests_service.services.cases import transition_case
-
             transition_case(
                 session, actor, case, Action.APPROVE_REPLY, {"comment": "审核并批准答复书"}
             )
@@ -778,8 +739,6 @@ def record_delivery(
         )
         if letter.kind == "reply" and case.state is CaseState.REPLIED:
             # Serving the reply letter is the case's delivery: one record, not two entries.
-            from requests_service.services.cases import transition_case
-
             transition_case(
                 session,
                 actor,
@@ -793,8 +752,6 @@ def record_delivery(
                 },
             )
         if data.get("archive"):
-            from requests_service.services.cases import transition_case
-
             if case.state is not CaseState.DELIVERED:
                 raise Conflict(
                     f"案件当前状态为“{case.state.label}”，送达后不能立即归档。",
