@@ -23,6 +23,8 @@ class Config:
     DATABASE_URL: str = f"sqlite:///{DEFAULT_INSTANCE / 'requests.sqlite'}"
     SECRET_KEY: str = "dev-only-change-me"
     UPLOAD_DIR: str = str(DEFAULT_INSTANCE / "uploads")
+    # Licensed official fonts an agency may point to (仿宋_GB2312, 方正小标宋); empty: uploads only.
+    FONT_DIR: str = ""
     LETTER_TEMPLATES_DIR: str = str(Path(__file__).resolve().parent.parent / "letter_templates")
     SQL_ECHO: bool = False
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
@@ -104,6 +106,7 @@ class Config:
             DATABASE_URL=os.environ.get("DATABASE_URL", defaults.DATABASE_URL),
             SECRET_KEY=os.environ.get("SECRET_KEY", defaults.SECRET_KEY),
             UPLOAD_DIR=os.environ.get("UPLOAD_DIR", defaults.UPLOAD_DIR),
+            FONT_DIR=os.environ.get("FONT_DIR", defaults.FONT_DIR),
             LETTER_TEMPLATES_DIR=os.environ.get(
                 "LETTER_TEMPLATES_DIR", defaults.LETTER_TEMPLATES_DIR
             ),

@@ -47,6 +47,7 @@ from requests_service.domain.errors import RuleViolation
 __all__ = [
     "DOCUMENT_KINDS",
     "DOCUMENT_TITLES",
+    "FALLBACK_FACES",
     "FONT_STACK",
     "REPLY_TITLES",
     "LetterRenderError",
@@ -54,6 +55,7 @@ __all__ = [
     "clause",
     "cn_date",
     "document_title",
+    "fallback_typography",
     "make_environment",
     "render_html",
     "render_pdf",
@@ -110,6 +112,42 @@ FONT_STACK: Final[tuple[str, ...]] = (
     "Noto Serif CJK SC",
     "Noto Sans CJK SC",
 )
+
+# GB/T 9704: body 3号仿宋, title 2号小标宋.  Both are licensed faces; when the agency gave
+# none (services.fonts), letters use these free ones and say so in ``typography``.
+FALLBACK_FACES: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {
+        "body": MappingProxyType(
+            {
+                "family": "AR PL SungtiL GB",
+                "label": "AR PL SungtiL GB（文鼎简报宋，免费替代字体；机关未提供仿宋_GB2312）",
+            }
+        ),
+        "title": MappingProxyType(
+            {
+                "family": "Noto Serif CJK SC",
+                "label": "Noto Serif CJK SC 粗体（思源宋体，免费替代字体；机关未提供方正小标宋）",
+            }
+        ),
+    }
+)
+
+
+def fallback_typography() -> dict[str, Any]:
+    """``typography`` of a letter set entirely in the free faces."""
+    return {
+        "faces": [],
+        **{
+            role: {
+                "family": face["family"],
+                "font_name": face["family"],
+                "source": "fallback",
+                "label": face["label"],
+            }
+            for role, face in FALLBACK_FACES.items()
+        },
+    }
+
 
 _TEMPLATE_SUFFIX: Final = ".html.j2"
 _LOG = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ from typing import Any, Final
 from requests_service.domain.channels import Channel
 from requests_service.domain.fees import quote_per_volume
 from requests_service.domain.outcomes import Outcome, remedy_notice, validate_reply
+from requests_service.letters.render import fallback_typography
 
 __all__ = ["SAMPLE_VARIANTS", "sample_context"]
 
@@ -38,6 +39,7 @@ _AGENCY: Final[dict[str, Any]] = {
     "online_form_url": "https://fgw.jianglin.gov.cn/ysqgk/",
     "reconsideration_body": "江临市人民政府",
     "court": "江临市江北区人民法院",
+    "letterhead": None,
 }
 
 _APPLICANT: Final[dict[str, Any]] = {
@@ -418,6 +420,7 @@ def sample_context(
         "issue_date": _ISSUE_DATES[kind],
         "preview": False,
         "agency": dict(_AGENCY),
+        "typography": fallback_typography(),
         "applicant": dict(_APPLICANT),
         "case": copy.deepcopy(_CASE),
         "correction": None,

@@ -31,10 +31,12 @@ from requests_service.domain.errors import (
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState, Role
 from requests_service.domain.outcomes import Outcome, remedy_notice, validate_reply
+from requests_service.letters.render import fallback_typography
 from requests_service.services.access import Actor
 from requests_service.services.case_records import last_event, third_party_objection
 from requests_service.services.cases import transition_case
 from requests_service.services.clock import case_clock, legal_date, legal_today, load_calendar
+from requests_service.services.fonts import typography
 from requests_service.services.history import record_event
 from requests_service.services.letter_kinds import LETTER_KINDS
 
@@ -100,7 +102,8 @@ def agency_context(a: Agency) -> dict[str, Any]:
         "intake_office_hours": a.intake_office_hours,
         "online_form_url": a.online_form_url,
         "reconsideration_body": a.reconsideration_body,
-        "court": a.court,
+        "court": a.court or None,
+        "letterhead": (a.letterhead_text or a.name) if a.letterhead_enabled else None,
     }
 
 
@@ -120,6 +123,7 @@ def build_context(session: Session, case: Case, kind: str) -> dict[str, Any]:
         "issue_date": legal_today(),
         "preview": True,
         "agency": _agency(case),
+        "typography": typography(session, case.agency),
         "applicant": {
             "name": applicant.name,
             "address": applicant.address,
@@ -167,6 +171,7 @@ def form_context(agency: Agency) -> dict[str, Any]:
         "issue_date": legal_today(),
         "preview": False,
         "agency": agency_context(agency),
+        "typography": fallback_typography(),
         "applicant": {
             "name": "",
             "address": "",

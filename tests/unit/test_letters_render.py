@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 import io
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -229,8 +230,11 @@ def test_pdf_is_a4_with_embedded_fonts(rendered: dict[str, Rendered], name: str)
     assert fonts
     for base_font, descriptor in fonts:
         assert "/FontFile2" in descriptor or "/FontFile3" in descriptor, base_font
-    # The common path stays on the TrueType arphic fonts (fast to subset).
-    assert all("AR-PL" in base_font for base_font, _ in fonts), [f for f, _ in fonts]
+    # The common path stays on the TrueType arphic fonts (fast to subset), plus the bold Noto
+    # Serif of the title (the free stand-in for 小标宋, GB/T 9704).
+    assert all(
+        "AR-PL" in base_font or "Noto-Serif-CJK-SC-Bold" in base_font for base_font, _ in fonts
+    ), [f for f, _ in fonts]
 
 
 @pytest.mark.parametrize("name", NON_KINDS + OUTCOMES)
@@ -252,8 +256,12 @@ def test_common_skeleton(rendered: dict[str, Rendered], name: str) -> None:
     third_party = context["consultation"] or context["disclosure_notice"]
     addressee = third_party["party_name"] if third_party else "张明远"
     assert addressee + "：" in flat
-    assert "（印章）" in flat
-    assert agency + cn_date(context["issue_date"]) in flat
+    # the dashed seal placeholder marks drafts only (these samples are issued letters)
+    assert "（印章）" not in flat
+    # signature and date close the last page (the signature is positioned over the date, so
+    # text extraction may list it after the date; the layout test checks where they sit)
+    last = _flat(item.pages[-1])
+    assert agency in last and cn_date(context["issue_date"]) in last
     assert "联系电话：" + context["agency"]["intake_phone"] in flat
     if kind not in ("third_party_consultation", "third_party_disclosure_notice", "acknowledgement"):
         # "本机关于2026年3月2日收到您提交的政府信息公开申请…申请获取“…”"
@@ -652,6 +660,68 @@ def test_preview_has_no_number_and_is_marked(env: Environment) -> None:
     html = render_html(env, "reply", context)
     assert "（预览稿，尚未编号）" in html
     assert 'class="preview-mark"' in html
+    assert "（印章）" in html  # the seal placeholder belongs on drafts
+
+
+def _word_boxes(pdf: bytes, tmp_path: Path) -> list[tuple[float, float, float, float, str]]:
+    """(xMin, yMin, xMax, yMax, word) of every word, from poppler's pdftotext -bbox."""
+    source = tmp_path / "letter.pdf"
+    source.write_bytes(pdf)
+    out = subprocess.run(
+        ["pdftotext", "-bbox", str(source), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pattern = re.compile(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    )
+    return [(float(a), float(b), float(c), float(d), w) for a, b, c, d, w in pattern.findall(out)]
+
+
+@pytest.mark.parametrize("agency_name", ["江临市发展和改革委员会", "江临市财政局"])
+def test_date_four_characters_from_the_right_with_the_signature_centred_over_it(
+    env: Environment, tmp_path: Path, agency_name: str
+) -> None:
+    # GB/T 9704 7.3.5.2: 成文日期右空四字; 发文机关署名以成文日期为准居中
+    context = sample_context("extension_notice")
+    context["agency"]["name"] = agency_name
+    pdf = render_pdf(render_html(env, "extension_notice", context), BASE_URL)
+    boxes = _word_boxes(pdf, tmp_path)
+    date = next(b for b in boxes if b[4] == cn_date(context["issue_date"]))
+    signature = [b for b in boxes if b[4] == agency_name][-1]
+    text_block_right = A4[0] - 26 / 25.4 * 72
+    four_characters = 4 * 15.79
+    assert date[2] == pytest.approx(text_block_right - four_characters, abs=3)
+    assert (signature[0] + signature[2]) / 2 == pytest.approx((date[0] + date[2]) / 2, abs=2)
+    assert signature[3] <= date[1] + 1  # signature above the date
+
+
+def test_typography_says_which_faces_were_used(env: Environment) -> None:
+    context = sample_context("reply", "disclosed")
+    assert context["typography"]["body"]["source"] == "fallback"
+    assert "仿宋_GB2312" in context["typography"]["body"]["label"]
+    assert "小标宋" in context["typography"]["title"]["label"]
+    html = render_html(env, "reply", context)
+    assert 'html { font-family: "AR PL SungtiL GB"' in html
+    assert 'h1.title, .letterhead { font-family: "Noto Serif CJK SC"' in html
+
+
+def test_agency_font_is_embedded_for_its_letters(env: Environment) -> None:
+    # A licensed face the agency provided (here a stand-in TrueType file) sets the body.
+    kai = Path("/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf")
+    context = sample_context("correction_notice")
+    context["typography"]["faces"] = [{"family": "rs-agency-7-body", "url": kai.as_uri()}]
+    context["typography"]["body"].update(family="rs-agency-7-body", source="agency")
+    pdf = render_pdf(render_html(env, "correction_notice", context), BASE_URL)
+    names = {base for base, _ in _fonts(PdfReader(io.BytesIO(pdf)))}
+    assert any("rs-agency-7-body" in name for name in names), names
+
+
+def test_letterhead_in_red_on_request(env: Environment) -> None:
+    context = sample_context("reply", "disclosed")
+    assert 'class="letterhead"' not in render_html(env, "reply", context)
+    context["agency"]["letterhead"] = "江临市发展和改革委员会"
+    html = render_html(env, "reply", context)
+    assert '<p class="letterhead-name">江临市发展和改革委员会</p>' in html
+    assert "letterhead-rule" in html
 
 
 def test_text_is_escaped(env: Environment) -> None:
@@ -764,6 +834,7 @@ def test_sample_contexts_follow_the_contract() -> None:
         "issue_date",
         "preview",
         "agency",
+        "typography",
         "applicant",
         "case",
         "correction",

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from requests_service.api.admin.schemas import (
     AdminEventSchema,
     AgencyCreateSchema,
+    AgencyFontArgsSchema,
+    AgencyFontSchema,
     AgencySchema,
     AgencyUpdateSchema,
+    FontUploadSchema,
     JobRunSchema,
     LapseReportSchema,
     NegativeListEntryCreateSchema,
@@ -31,6 +35,7 @@ from requests_service.api.auth import current_actor
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import admin as admin_service
+from requests_service.services import fonts as font_service
 from requests_service.services import notifications as notification_service
 from requests_service.services import scheduled
 from requests_service.services.queries import paginate
@@ -80,6 +85,47 @@ class AgencyDetail(MethodView):
         """Update an agency, its intake office and settings"""
         actor = current_actor(Role.AGENCY_ADMIN)
         return admin_service.update_agency(current_session(), actor, agency_id, data)
+
+
+@blp.route("/agencies/<int:agency_id>/fonts")
+class AgencyFonts(MethodView):
+    @blp.response(200, AgencyFontSchema(many=True))
+    def get(self, agency_id: int) -> Any:
+        """The agency's official typefaces (body 仿宋, title 小标宋); absent roles use the free
+        fallback faces"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        return font_service.list_fonts(current_session(), actor, agency_id)
+
+    @blp.arguments(AgencyFontArgsSchema, location="query")
+    @blp.arguments(FontUploadSchema, location="files")
+    @blp.response(201, AgencyFontSchema)
+    def post(self, args: dict[str, Any], files: dict[str, Any], agency_id: int) -> Any:
+        """Upload a licensed font file (multipart ``file``) or point to one under FONT_DIR
+        (``path``); validated (TrueType/OpenType, covers the characters letters print) and used
+        only for this agency's letters"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        upload = files.get("file")
+        config = current_app.config
+        return font_service.set_font(
+            current_session(),
+            actor,
+            agency_id,
+            role=args["role"],
+            upload_dir=config["UPLOAD_DIR"],
+            font_dir=config.get("FONT_DIR") or None,
+            filename=upload.filename if upload else None,
+            data=upload.read(font_service.MAX_FONT_BYTES + 1) if upload else None,
+            path=args.get("path"),
+        )
+
+
+@blp.route("/agencies/<int:agency_id>/fonts/<string:role>")
+class AgencyFontDetail(MethodView):
+    @blp.response(204)
+    def delete(self, agency_id: int, role: str) -> None:
+        """Stop using the agency's font for this role (letters fall back to the free face)"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        font_service.remove_font(current_session(), actor, agency_id, role)
 
 
 @blp.route("/agencies/<int:agency_id>/reconsideration-options")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from requests_service.api.public.schemas import IntakeOfficeSchema
@@ -309,3 +310,32 @@ class NotificationSchema(BaseSchema):
     last_error = fields.String(allow_none=True)
     sent_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
+
+
+class AgencyFontSchema(BaseSchema):
+    id = fields.Integer()
+    agency_id = fields.Integer()
+    role = fields.String()
+    family = fields.String(metadata={"description": "字体文件中的字体名称"})
+    filename = fields.String()
+    source = fields.String(metadata={"description": "upload（上传）或 path（服务器FONT_DIR下）"})
+    sha256 = fields.String()
+    size_bytes = fields.Integer()
+    glyph_count = fields.Integer()
+    uploaded_at = fields.AwareDateTime()
+
+
+class AgencyFontArgsSchema(BaseSchema):
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf(("body", "title")),
+        metadata={"description": "body 正文（3号仿宋）；title 标题（2号小标宋）"},
+    )
+    path = fields.String(
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "不上传文件时：服务器FONT_DIR下的字体文件相对路径"},
+    )
+
+
+class FontUploadSchema(BaseSchema):
+    file = Upload()

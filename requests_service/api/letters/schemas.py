@@ -45,6 +45,15 @@ class LetterPreviewArgsSchema(BaseSchema):
     format = fields.String(load_default="pdf", validate=validate.OneOf(("pdf", "html")))
 
 
+def _typography(letter: object) -> dict[str, object] | None:
+    """The faces an issued letter was set in (GB/T 9704: body 仿宋, title 小标宋)."""
+    context = getattr(letter, "issued_context", None) or {}
+    typography = context.get("typography")
+    if not typography:
+        return None
+    return {role: typography[role] for role in ("body", "title") if role in typography}
+
+
 class LetterSchema(BaseSchema):
     id = fields.Integer()
     case_id = fields.Integer()
@@ -60,6 +69,10 @@ class LetterSchema(BaseSchema):
     render_error = fields.String(allow_none=True)
     issue_requested_at = fields.AwareDateTime(allow_none=True)
     issue_attempts = fields.Integer()
+    typography = fields.Function(
+        lambda letter: _typography(letter),
+        metadata={"description": "签发文书所用字体：正文（body）和标题（title），来源与名称"},
+    )
     approved_at = fields.AwareDateTime(allow_none=True)
     delivery_method = fields.String(allow_none=True)
     delivered_on = fields.Date(allow_none=True)
