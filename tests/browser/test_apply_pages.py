@@ -185,6 +185,16 @@ def test_apply_track_correct_and_download(
     assert "身份证复印件.pdf" in driver.page_source
     assert driver.find_element(By.CSS_SELECTOR, "[data-print]").is_displayed()
     check_page(driver, "05-confirmation", seen)
+    # The printable acknowledgement: no navigation or buttons on paper, a note instead.
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not driver.find_element(By.CSS_SELECTOR, ".site-header").is_displayed()
+        assert not driver.find_element(By.CSS_SELECTOR, "[data-print]").is_displayed()
+        assert driver.find_element(By.CSS_SELECTOR, ".receipt .print-only").is_displayed()
+        assert driver.find_element(By.ID, "tracking-secret").is_displayed()
+        driver.save_screenshot(str(SCREENSHOTS / "05-confirmation-print.png"))
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     assert len(cases(app, world)) == 1
 
     # Reloading the confirmation re-sends the same form with the same key: no second case.
