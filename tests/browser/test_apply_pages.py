@@ -341,6 +341,8 @@ def test_fee_notice_pause_and_withdrawal(
     assert text_of(driver, "#state-title") == "申请人已撤回"
     assert "您撤回了申请" in driver.page_source
     assert not driver.find_elements(By.ID, "withdraw-form")
+    assert "答复结果" not in driver.page_source  # a withdrawal is no answer (its row is 其他)
+    assert "缴费期限" not in driver.page_source  # the fee notice lapsed with the application
     check_page(driver, "11-tracking-withdrawn", seen)
     assert phone_has_no_horizontal_scroll(driver)
     state = client.get(f"/cases/{case_id}", headers=world.auth("handler")).json["state"]
