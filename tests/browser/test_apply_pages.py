@@ -355,6 +355,21 @@ def test_legal_person_fields_follow_the_applicant_type(
     driver, world = browser, live_world
     seen: dict[str, list[str]] = {}
     driver.get(f"{live_server}/apply/{world.agencies['A']}")
+    # A form sent without an answer (connection lost) keeps its key when the page is reloaded,
+    # so sending it again replays instead of making a second case.
+    key = "input[name=idempotency_key]"
+    rendered = driver.find_element(By.CSS_SELECTOR, key).get_attribute("value")
+    assert len(rendered) == 32
+    driver.execute_script(
+        "sessionStorage.setItem('rs-apply-pending:' + document.forms['application-form'].action,"
+        " arguments[0])",
+        rendered,
+    )
+    driver.refresh()
+    assert driver.find_element(By.CSS_SELECTOR, key).get_attribute("value") == rendered
+    driver.execute_script("sessionStorage.clear()")
+    driver.refresh()
+    assert driver.find_element(By.CSS_SELECTOR, key).get_attribute("value") != rendered
     organisation = driver.find_element(By.ID, "field-organisation_type")
     assert not organisation.is_displayed()
     driver.find_element(By.ID, "applicant_type-legal_person").click()
