@@ -19,7 +19,9 @@ STATE_HELP = {
     "reason_requested": "机关请您说明申请的理由（第三十五条）。",
     "reply_drafted": "机关已起草答复，正在审核签发。",
     "replied": "机关已作出答复，正在向您送达。",
-    "delivered": "答复已送达。对答复不服的，可以依法申请行政复议或者提起行政诉讼（第五十一条）。",
+    # Refusals need reconsideration first (Reconsideration Law Art. 23): the letter says which.
+    "delivered": "答复已送达。对答复不服的，请按答复书告知的途径和期限申请行政复议或者提起"
+    "行政诉讼（第五十一条）。",
     "archived": "办理完毕，案卷已归档。",
     "withdrawn": "您已撤回申请，机关不再处理。",
     "closed_no_correction": "因逾期未补正，视为放弃申请，机关不再处理（第三十条）。",

@@ -185,6 +185,16 @@ def test_apply_track_correct_and_download(
     assert "身份证复印件.pdf" in driver.page_source
     assert driver.find_element(By.CSS_SELECTOR, "[data-print]").is_displayed()
     check_page(driver, "05-confirmation", seen)
+    # The printable acknowledgement: no navigation or buttons on paper, a note instead.
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not driver.find_element(By.CSS_SELECTOR, ".site-header").is_displayed()
+        assert not driver.find_element(By.CSS_SELECTOR, "[data-print]").is_displayed()
+        assert driver.find_element(By.CSS_SELECTOR, ".receipt .print-only").is_displayed()
+        assert driver.find_element(By.ID, "tracking-secret").is_displayed()
+        driver.save_screenshot(str(SCREENSHOTS / "05-confirmation-print.png"))
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     assert len(cases(app, world)) == 1
 
     # Reloading the confirmation re-sends the same form with the same key: no second case.
@@ -331,6 +341,8 @@ def test_fee_notice_pause_and_withdrawal(
     assert text_of(driver, "#state-title") == "申请人已撤回"
     assert "您撤回了申请" in driver.page_source
     assert not driver.find_elements(By.ID, "withdraw-form")
+    assert "答复结果" not in driver.page_source  # a withdrawal is no answer (its row is 其他)
+    assert "缴费期限" not in driver.page_source  # the fee notice lapsed with the application
     check_page(driver, "11-tracking-withdrawn", seen)
     assert phone_has_no_horizontal_scroll(driver)
     state = client.get(f"/cases/{case_id}", headers=world.auth("handler")).json["state"]
@@ -343,6 +355,21 @@ def test_legal_person_fields_follow_the_applicant_type(
     driver, world = browser, live_world
     seen: dict[str, list[str]] = {}
     driver.get(f"{live_server}/apply/{world.agencies['A']}")
+    # A form sent without an answer (connection lost) keeps its key when the page is reloaded,
+    # so sending it again replays instead of making a second case.
+    key = "input[name=idempotency_key]"
+    rendered = driver.find_element(By.CSS_SELECTOR, key).get_attribute("value")
+    assert len(rendered) == 32
+    driver.execute_script(
+        "sessionStorage.setItem('rs-apply-pending:' + document.forms['application-form'].action,"
+        " arguments[0])",
+        rendered,
+    )
+    driver.refresh()
+    assert driver.find_element(By.CSS_SELECTOR, key).get_attribute("value") == rendered
+    driver.execute_script("sessionStorage.clear()")
+    driver.refresh()
+    assert driver.find_element(By.CSS_SELECTOR, key).get_attribute("value") != rendered
     organisation = driver.find_element(By.ID, "field-organisation_type")
     assert not organisation.is_displayed()
     driver.find_element(By.ID, "applicant_type-legal_person").click()

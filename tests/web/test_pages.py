@@ -267,3 +267,15 @@ def test_tracking_correction_letter_and_withdrawal(client: Any, app: Any, world:
     assert "您已撤回申请" in page(withdrawn)
     again = track(client, code, secret, "/apply/track/withdrawal")
     assert again.status_code == 409
+
+
+def test_assets_are_served_locally_with_a_strict_policy(client: Any, world: World) -> None:
+    response = client.get("/apply")
+    html = page(response)
+    sources = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
+    assert sources and all(s.startswith("/apply/static/") for s in sources)
+    for source in sources:
+        assert client.get(source).status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "script-src 'self'" in policy
+    assert response.headers["Referrer-Policy"] == "no-referrer"
