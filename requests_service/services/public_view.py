@@ -11,17 +11,12 @@ from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.services.clock import case_clock
 from requests_service.services.fees import assessments_of
-from requests_service.services.history import case_events
+from requests_service.services.history import case_events, event_label
 from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, letters_of
-
-EVENT_LABELS = {"submit": "在线提交申请"}
 
 
 def _label(action: str) -> str:
-    try:
-        return Action(action).label
-    except ValueError:
-        return EVENT_LABELS.get(action, action)
+    return event_label(action)
 
 
 def _detail(action: str, data: dict[str, Any]) -> str | None:

@@ -312,20 +312,10 @@ class EventSchema(BaseSchema):
     data = fields.Dict()
 
 
-EXTRA_EVENT_LABELS = {
-    "submit": "在线提交申请",
-    "assign": "指派承办人",
-    "update": "修改申请信息",
-    "note": "添加内部备注",
-    "attachment": "上传附件",
-}
-
-
 def _action_label(action: str) -> str:
-    try:
-        return Action(action).label
-    except ValueError:
-        return EXTRA_EVENT_LABELS.get(action, action)
+    from requests_service.services.history import event_label
+
+    return event_label(action)
 
 
 class NoteCreateSchema(BaseSchema):
