@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,7 +30,10 @@ def _detail(action: str, data: dict[str, Any]) -> str | None:
     return None
 
 
-def tracking_view(session: Session, case: Case) -> dict[str, Any]:
+def tracking_view(
+    session: Session, case: Case, link: Callable[[int], str] | None = None
+) -> dict[str, Any]:
+    """``link(letter_id)`` makes a signed, short-lived download link for each issued letter."""
     events = case_events(session, case.id, public_only=True)
     timeline = [
         {
@@ -95,6 +99,7 @@ def tracking_view(session: Session, case: Case) -> dict[str, Any]:
                 "document_number": letter.document_number,
                 "issue_date": letter.issue_date,
                 "download": f"/public/tracking/{case.tracking_code}/letters/{letter.id}",
+                "download_url": link(letter.id) if link else None,
             }
             for letter in letters_of(session, case.id)
             if letter.status == "issued" and letter.kind in APPLICANT_KINDS
