@@ -285,7 +285,11 @@ def close_lapsed() -> None:
     """Close cases whose correction or fee period lapsed (run daily, e.g. from cron)."""
     from requests_service.services.lapses import close_lapsed_cases
 
-    report = close_lapsed_cases(current_session())
+    def progress(done: int, total: int) -> None:
+        if done == 1 or done == total or done % 100 == 0:
+            click.echo(f"  处理中：{done}/{total} 件", err=True)
+
+    report = close_lapsed_cases(current_session(), progress=progress)
     click.echo(
         f"逾期未补正终止 {len(report.closed_no_correction)} 件；"
         f"逾期未缴费终止 {len(report.closed_fee_unpaid)} 件；失败 {len(report.failed)} 件"
@@ -298,7 +302,10 @@ def recompute_deadlines() -> None:
     from requests_service.services.calendar_admin import recompute_due_dates
 
     session = current_session()
-    computed, changed = recompute_due_dates(session)
+    def progress(computed: int, changed: int) -> None:
+        click.echo(f"  已计算 {computed} 件，期限变化 {changed} 件……", err=True)
+
+    computed, changed = recompute_due_dates(session, progress=progress)
     session.commit()
     engine = current_app.extensions["db_engine"]
     if changed and engine.dialect.name == "postgresql":
