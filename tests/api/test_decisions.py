@@ -64,6 +64,7 @@ def register(call: Counter, world: World, case_id: int) -> dict[str, Any]:
     response = call("post", f"/cases/{case_id}/transitions", "registrar", json=body)
     assert response.status_code == 200, response.json
     assert response.json["assignee_id"] == world.users["handler"]
+    assert response.json["assignee_name"] == "用户handler"
     return response.json
 
 
