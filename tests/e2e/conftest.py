@@ -75,6 +75,13 @@ def generated_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
     report = generated.stdout + generated.stderr
     assert generated.returncode == 0, report
     assert "Warning" not in report and "warning" not in report, report
+    compiled = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "compileall", "-q", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert compiled.returncode == 0 and not compiled.stderr, compiled.stdout + compiled.stderr
     site = out / "site"
     installed = subprocess.run(
         [
