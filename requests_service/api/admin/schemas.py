@@ -112,8 +112,14 @@ class UserSchema(BaseSchema):
     agency_id = fields.Integer()
     username = fields.String()
     display_name = fields.String()
-    roles = fields.Function(lambda u: [r.value for r in u.roles])
-    role_labels = fields.Function(lambda u: [r.label for r in u.roles])
+    roles = fields.Function(
+        lambda u: [r.value for r in u.roles],
+        metadata={"type": "array", "items": {"type": "string"}},
+    )
+    role_labels = fields.Function(
+        lambda u: [r.label for r in u.roles],
+        metadata={"type": "array", "items": {"type": "string"}},
+    )
     active = fields.Boolean()
 
 
