@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest import abort
 
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services.access import Actor, actor_for_token
+
+DEMO_TOKEN_PREFIX = "rs_demo_"
 
 
 def _refuse(code: int, message: str) -> NoReturn:
@@ -25,6 +27,13 @@ def current_actor(*roles: Role) -> Actor:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             _refuse(401, "未认证：请在Authorization头中提供有效的Bearer令牌。")
+        if token.strip().startswith(DEMO_TOKEN_PREFIX) and not current_app.config.get("DEMO"):
+            # The demo tokens are printed in the README: they work only in demo mode.
+            abort(
+                401,
+                message="演示令牌只在演示模式（DEMO=1，./scripts/serve）下有效。",
+                reason="demo_token_outside_demo",
+            )
         actor = actor_for_token(current_session(), token.strip())
         if actor is None:
             _refuse(401, "令牌无效、已吊销或用户已停用。")

@@ -125,7 +125,11 @@ def _ensure_user(
 
 @click.command("seed-demo")
 def seed_demo() -> None:
-    """Load demo agencies, users, tokens and a few cases (idempotent)."""
+    """Demo mode only (DEMO=1): agencies, users, tokens and one case at each stage (idempotent)."""
+    if not current_app.config.get("DEMO"):
+        raise click.ClickException(
+            "演示数据只在演示模式下载入：请设置 DEMO=1（./scripts/serve 默认如此）"
+        )
     session = current_session()
     city = _ensure_agency(
         session,
@@ -186,36 +190,104 @@ def seed_demo() -> None:
     _ensure_user(session, city, "demo-oversight", "周督查", (Role.OVERSIGHT,))
     session.commit()
 
-    registrar = session.scalar(select(User).where(User.username == "demo-registrar"))
-    assert registrar is not None
-    actor = actor_for_user(session, registrar)
-    secret_key = current_app.config["SECRET_KEY"]
     from requests_service.db.models import Case
 
     if not session.scalar(select(Case.id).where(Case.agency_id == ndrc.id)):
-        now = utcnow()
-        samples = (
-            "2025年本市重点建设项目计划及投资完成情况",
-            "示范区2025年征收补偿标准文件",
-            "本委2025年政府信息公开工作年度报告所涉收费依据",
-        )
-        for index, text in enumerate(samples):
-            case, _ = case_service.register_case(
-                session,
-                actor,
-                {
-                    "channel": "in_person",
-                    "applicant": _demo_applicant(index),
-                    "requested_information": text,
-                    "submitted_at": now - timedelta(days=3 * index),
-                },
-                secret_key=secret_key,
-            )
-            if index == 1:
-                case_service.apply_action(session, actor, case, Action.START_REVIEW, {})
-    click.echo("演示数据已就绪。演示令牌：")
+        _seed_demo_cases(session, ndrc)
+    click.echo("演示数据已就绪（每个办理阶段各有一件演示案件，含已签发答复书的案件）。演示令牌：")
     for username, _name, roles in (*DEMO_USERS, ("demo-oversight", "", (Role.OVERSIGHT,))):
         click.echo(f"  {'/'.join(r.label for r in roles)}: {_demo_token(username)}")
+
+
+DEMO_STAGES = (
+    ("received", "2025年本市重点建设项目计划及投资完成情况"),
+    ("registered", "示范区2025年征收补偿标准文件"),
+    ("under_review", "本委2025年政府信息公开工作年度报告所涉收费依据"),
+    ("awaiting_correction", "关于那个项目的文件"),
+    ("reply_drafted", "2025年市级预算内投资计划下达文件"),
+    ("replied", "2025年本市新建学校项目批复文件"),
+    ("archived", "2024年本市价格监测报告"),
+)
+
+
+def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untyped-def]
+    """One case at each stage, so a new user sees the whole procedure, and a real PDF at once."""
+    from requests_service.jobs.tasks import run_issue
+    from requests_service.services import decisions
+
+    def actor(username: str):  # type: ignore[no-untyped-def]
+        user = session.scalar(select(User).where(User.username == username))
+        return actor_for_user(session, user)
+
+    registrar, handler, approver = (
+        actor("demo-registrar"),
+        actor("demo-handler"),
+        actor("demo-approver"),
+    )
+    secret_key = current_app.config["SECRET_KEY"]
+    reply = {
+        "decision": "reply",
+        "outcome": "disclosed",
+        "reasons": "该信息属于本机关主动公开范围以外、可以公开的政府信息。",
+        "details": {"disclosure_route": "provided"},
+    }
+    now = utcnow()
+    for index, (stage, text) in enumerate(DEMO_STAGES):
+        applicant = _demo_applicant(index)
+        if stage == "received":
+            case_service.submit_online(
+                session,
+                {
+                    "agency_id": agency.id,
+                    "applicant": applicant,
+                    "requested_information": text,
+                    "delivery_form": "electronic",
+                    "delivery_method": "email",
+                },
+                secret_key=secret_key,
+                idempotency_key=None,
+                render=lambda case, _secret: {"case_id": case.id},
+            )
+            continue
+        case, _ = case_service.register_case(
+            session,
+            registrar,
+            {
+                "channel": "in_person",
+                "applicant": applicant,
+                "requested_information": text,
+                "submitted_at": now - timedelta(days=index),
+            },
+            secret_key=secret_key,
+        )
+        case_service.assign_case(session, registrar, case, handler.user_id)
+        if stage == "under_review":
+            case_service.apply_action(session, handler, case, Action.START_REVIEW, {})
+        elif stage == "awaiting_correction":
+            decisions.decide(
+                session,
+                handler,
+                case,
+                {"decision": "correction", "correction_items": ["请写明所需文件的名称或文号"]},
+            )
+        elif stage in ("reply_drafted", "replied", "archived"):
+            decisions.decide(session, handler, case, reply)
+        if stage in ("replied", "archived"):
+            result = decisions.approve(session, approver, case, {})
+            for letter_id in result.to_issue:
+                run_issue(current_app, letter_id)  # rendered now: a real PDF at first start
+        if stage == "archived":
+            from requests_service.services import letters as letter_service
+
+            letter = next(lt for lt in result.letters if lt.kind == "reply")
+            session.refresh(letter)
+            letter_service.record_delivery(
+                session,
+                registrar,
+                case,
+                letter,
+                {"delivery_method": "email", "proof": "电子邮件发送记录", "archive": True},
+            )
 
 
 def _demo_applicant(index: int) -> dict[str, str]:
@@ -224,7 +296,7 @@ def _demo_applicant(index: int) -> dict[str, str]:
     body = f"11010119900307{index:03d}"
     return {
         "applicant_type": "natural_person",
-        "name": ("张三", "李四", "王五")[index],
+        "name": ("张三", "李四", "王五", "赵六", "孙七", "周八", "吴九", "郑十")[index],
         "id_type": "resident_id",
         "id_number": body + resident_id_check_char(body),
         "phone": f"1380013800{index}",
@@ -250,7 +322,11 @@ def close_lapsed() -> None:
     """Close cases whose correction or fee period lapsed (run daily, e.g. from cron)."""
     from requests_service.services.lapses import close_lapsed_cases
 
-    report = close_lapsed_cases(current_session())
+    def progress(done: int, total: int) -> None:
+        if done == 1 or done == total or done % 100 == 0:
+            click.echo(f"  处理中：{done}/{total} 件", err=True)
+
+    report = close_lapsed_cases(current_session(), progress=progress)
     click.echo(
         f"逾期未补正终止 {len(report.closed_no_correction)} 件；"
         f"逾期未缴费终止 {len(report.closed_fee_unpaid)} 件；失败 {len(report.failed)} 件"
@@ -263,7 +339,11 @@ def recompute_deadlines() -> None:
     from requests_service.services.calendar_admin import recompute_due_dates
 
     session = current_session()
-    computed, changed = recompute_due_dates(session)
+
+    def progress(computed: int, changed: int) -> None:
+        click.echo(f"  已计算 {computed} 件，期限变化 {changed} 件……", err=True)
+
+    computed, changed = recompute_due_dates(session, progress=progress)
     session.commit()
     engine = current_app.extensions["db_engine"]
     if changed and engine.dialect.name == "postgresql":

@@ -269,6 +269,28 @@ def clause(value: str) -> str:
     return str(value).strip().rstrip(_CLAUSE_END)
 
 
+_OPENINGS = re.compile(r"^\s*(经审查|经审核|经研究)[，,：:\s]*")
+
+
+def without_opening(value: str) -> str:
+    """The officer's reasons after the outcome paragraph, which already opens with "经审查，":
+    a second "经审查" at the start of the reasons is dropped (it printed twice)."""
+    return _OPENINGS.sub("", str(value), count=1)
+
+
+_ARROW_DATE = re.compile(r"\s*→\s*(\d{4})-(\d{2})-(\d{2})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def readable(value: str) -> str:
+    """A deadline explanation line as a person writes it: "… → 2026-12-30" becomes
+    "…，期限至2026年12月30日" and ISO dates become Chinese dates."""
+    text = _ARROW_DATE.sub(
+        lambda m: f"，期限至{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", str(value)
+    )
+    return _ISO_DATE.sub(lambda m: f"{m.group(1)}年{int(m.group(2))}月{int(m.group(3))}日", text)
+
+
 def document_title(kind: str, variant: str | None = None) -> str:
     """The Chinese title of a letter; ``variant`` is the reply outcome or the consultation kind
     (``other_agency`` letters go to the agency that made the information with us, Art. 34)."""
@@ -312,6 +334,8 @@ def make_environment(templates_dir: str | os.PathLike[str]) -> Environment:
     )
     env.filters["cn_date"] = cn_date
     env.filters["clause"] = clause
+    env.filters["without_opening"] = without_opening
+    env.filters["readable"] = readable
     env.filters["yuan"] = yuan
     env.filters["yuan_upper"] = yuan_upper
     env.globals["document_title"] = document_title

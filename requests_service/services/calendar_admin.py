@@ -151,8 +151,11 @@ def recompute_due_dates(
     affected_year: int | None = None,
     calendar: WorkingCalendar | None = None,
     today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[int, int]:
     """Re-compute the stored due dates of open cases; returns (cases computed, cases changed).
+
+    ``progress(computed, changed)`` is called after every batch (the CLI prints it).
 
     Reads only the case rows (receipt date and the projected clock inputs) through Core, in
     batches. Many cases share the same receipt date and events, so each distinct pair is
@@ -204,6 +207,8 @@ def recompute_due_dates(
         if updates:
             changed += len(updates)
             write(updates)
+        if progress is not None:
+            progress(computed, changed)
     return computed, changed
 
 

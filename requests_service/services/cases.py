@@ -880,6 +880,8 @@ def assign_case(session: Session, actor: Actor, case: Case, assignee_id: int | N
                 )
         before = case.assignee_id
         case.assignee_id = assignee_id
+        # Keep the loaded relationship in step (the response shows the assignee's name).
+        case.assignee = session.get(User, assignee_id) if assignee_id is not None else None
         case.updated_at = utcnow()
         record_event(
             session,

@@ -15,6 +15,44 @@ from requests_service.domain.lifecycle import CaseState, Role
 from requests_service.services import outbox
 from requests_service.services.access import Actor
 
+# Chinese labels of the events that are not lifecycle actions (those carry Action.label), so a
+# timeline never shows "letter_issued" to a person.
+EVENT_LABELS = {
+    "submit": "在线提交申请",
+    "assign": "指派承办人",
+    "update": "修改申请信息",
+    "note": "添加内部备注",
+    "attachment": "上传附件",
+    "letter_draft": "起草文书",
+    "letter_edit": "修改文书",
+    "letter_approve": "审核文书",
+    "letter_issue_requested": "提交签发文书",
+    "letter_issue_retry": "重新签发文书",
+    "letter_issue_failed": "文书签发失败",
+    "letter_issued": "签发文书",
+    "letter_delivered": "送达文书",
+    "propose_fee": "提出收费建议",
+    "decline_fee": "决定不收费",
+    "reduce_fee": "减免费用",
+    "refund_fee": "退还费用",
+    "file_difficult_case": "疑难件报备",
+    "filing_receive": "监督机构接收报备",
+    "filing_give_guidance": "监督机构给出指导意见",
+    "filing_close": "报备办结",
+    "remedy_recorded": "登记复议/诉讼",
+    "remedy_updated": "更新复议/诉讼结果",
+}
+
+
+def event_label(action: str) -> str:
+    """The Chinese label of any case event."""
+    from requests_service.domain.lifecycle import Action
+
+    try:
+        return Action(action).label
+    except ValueError:
+        return EVENT_LABELS.get(action, "其他事项")
+
 
 def record_event(
     session: Session,

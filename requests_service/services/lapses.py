@@ -6,7 +6,7 @@ working days → deemed abandoned). Idempotent: a closed case is no longer selec
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,15 +35,23 @@ RULES = (
 
 
 def close_lapsed_cases(
-    session: Session, *, agency_ids: Iterable[int] | None = None, today: date | None = None
+    session: Session,
+    *,
+    agency_ids: Iterable[int] | None = None,
+    today: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> LapseReport:
+    """``progress(done, total)`` is called after each case of each rule (the CLI prints it)."""
     today = today or legal_today()
     report = LapseReport()
     for state, due_column, action in RULES:
         query = select(Case.id).where(Case.state == state, due_column < today)
         if agency_ids is not None:
             query = query.where(Case.agency_id.in_(list(agency_ids)))
-        for case_id in session.scalars(query.order_by(Case.id)).all():
+        case_ids = session.scalars(query.order_by(Case.id)).all()
+        for done, case_id in enumerate(case_ids, start=1):
+            if progress is not None:
+                progress(done, len(case_ids))
             # One transaction per case: one failure never blocks the others.
             case = session.get(Case, case_id)
             if case is None or case.state is not state:

@@ -391,6 +391,14 @@ def get_letter(session: Session, case: Case, letter_id: int) -> Letter:
     return letter
 
 
+def get_issued_applicant_letter(session: Session, letter_id: int) -> Letter:
+    """An issued letter addressed to the applicant (public downloads); anything else: 404."""
+    letter = session.get(Letter, letter_id)
+    if letter is None or letter.status != LetterStatus.ISSUED or letter.kind not in APPLICANT_KINDS:
+        raise NotFound("文书不存在。")
+    return letter
+
+
 def letter_status(session: Session, letter_id: int) -> str | None:
     return session.scalar(select(Letter.status).where(Letter.id == letter_id))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.services.applicant_uploads import applicant_files
 from requests_service.services.clock import case_clock
 from requests_service.services.fees import assessments_of
-from requests_service.services.history import case_events
+from requests_service.services.history import case_events, event_label
 from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, get_letter, letters_of
 from requests_service.services.queries import paginate
 
@@ -48,10 +49,7 @@ PUBLIC_LABELS: dict[str, str] = {
 def _label(action: str) -> str:
     if action in PUBLIC_LABELS:
         return PUBLIC_LABELS[action]
-    try:
-        return Action(action).label
-    except ValueError:
-        return action
+    return event_label(action)
 
 
 def _detail(action: str, data: dict[str, Any]) -> str | None:
@@ -91,7 +89,10 @@ def submission_receipt(case: Case, secret: str) -> dict[str, Any]:
     }
 
 
-def tracking_view(session: Session, case: Case) -> dict[str, Any]:
+def tracking_view(
+    session: Session, case: Case, link: Callable[[int], str] | None = None
+) -> dict[str, Any]:
+    """``link(letter_id)`` makes a signed, short-lived download link for each issued letter."""
     events = case_events(session, case.id, public_only=True)
     timeline = [
         {
@@ -157,6 +158,7 @@ def tracking_view(session: Session, case: Case) -> dict[str, Any]:
                 "document_number": letter.document_number,
                 "issue_date": letter.issue_date,
                 "download": f"/public/tracking/{case.tracking_code}/letters/{letter.id}",
+                "download_url": link(letter.id) if link else None,
             }
             for letter in letters_of(session, case.id)
             if letter.status == "issued" and letter.kind in APPLICANT_KINDS

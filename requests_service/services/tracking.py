@@ -30,3 +30,20 @@ def hash_secret(secret: str, key: str) -> str:
 
 def secret_matches(secret: str, stored_hash: str, key: str) -> bool:
     return hmac.compare_digest(hash_secret(secret, key), stored_hash)
+
+
+def sign_download(letter_id: int, expires: int, key: str) -> str:
+    """HMAC of a letter download link (letter id + expiry, Unix seconds)."""
+    message = f"letter-download:{letter_id}:{expires}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def signed_download_path(letter_id: int, *, key: str, now: float, lifetime: int) -> str:
+    """A short-lived link the applicant can open without headers (a plain <a href>)."""
+    expires = int(now) + lifetime
+    signature = sign_download(letter_id, expires, key)
+    return f"/public/letters/{letter_id}/download?expires={expires}&signature={signature}"
+
+
+def download_signature_valid(letter_id: int, expires: int, signature: str, key: str) -> bool:
+    return hmac.compare_digest(sign_download(letter_id, expires, key), signature)

@@ -64,6 +64,7 @@ def register(call: Counter, world: World, case_id: int) -> dict[str, Any]:
     response = call("post", f"/cases/{case_id}/transitions", "registrar", json=body)
     assert response.status_code == 200, response.json
     assert response.json["assignee_id"] == world.users["handler"]
+    assert response.json["assignee_name"] == "用户handler"
     return response.json
 
 
@@ -223,3 +224,28 @@ def test_receipt_and_tracking_code_find_the_case(call: Counter, world: World) ->
         f"/cases?q={receipt['tracking_code'].lower()}", headers=world.auth("registrar")
     ).json
     assert [row["id"] for row in found] == [receipt["case_id"]]
+
+
+def test_signed_download_link_is_a_plain_link(call: Counter, world: World, app: Any) -> None:
+    receipt = submit(call, world)
+    case_id = receipt["case_id"]
+    register(call, world, case_id)
+    ok(call("post", f"/cases/{case_id}/decisions", "handler", json=DISCLOSED))
+    ok(call("post", f"/cases/{case_id}/decisions/approval", "approver", json={}))
+    tracked = call.client.get(
+        f"/public/tracking/{receipt['tracking_code']}",
+        headers={"X-Tracking-Secret": receipt["tracking_secret"]},
+    ).json
+    url = tracked["letters"][0]["download_url"]
+    assert url.startswith("/public/letters/")
+    pdf = call.client.get(url)  # no header: it can be an <a href>
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    tampered = url.replace("signature=", "signature=0")[:-1]
+    assert call.client.get(tampered).status_code == 404
+    app.config["SIGNED_LINK_SECONDS"] = -1
+    expired = call.client.get(
+        f"/public/tracking/{receipt['tracking_code']}",
+        headers={"X-Tracking-Secret": receipt["tracking_secret"]},
+    ).json["letters"][0]["download_url"]
+    refused = call.client.get(expired)
+    assert refused.status_code == 403 and refused.json["reason"] == "link_expired"

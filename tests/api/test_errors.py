@@ -114,3 +114,11 @@ def test_errors_escaping_flask_are_json() -> None:
     )
     assert seen[0][0].startswith("500")
     assert b'"reason": "internal_error"' in body[0]
+
+
+def test_demo_tokens_and_data_only_in_demo_mode(client: Any, app: Any) -> None:
+    refused = client.get("/cases", headers={"Authorization": "Bearer rs_demo_handler"})
+    check_shape(refused, 401, "demo_token_outside_demo")
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "DEMO=1" in result.output

@@ -162,8 +162,14 @@ class UserSchema(BaseSchema):
     username = fields.String()
     display_name = fields.String()
     email = fields.String()
-    roles = fields.Function(lambda u: [r.value for r in u.roles])
-    role_labels = fields.Function(lambda u: [r.label for r in u.roles])
+    roles = fields.Function(
+        lambda u: [r.value for r in u.roles],
+        metadata={"type": "array", "items": {"type": "string"}},
+    )
+    role_labels = fields.Function(
+        lambda u: [r.label for r in u.roles],
+        metadata={"type": "array", "items": {"type": "string"}},
+    )
     active = fields.Boolean()
 
 

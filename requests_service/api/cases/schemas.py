@@ -70,7 +70,7 @@ class ApplicantSchema(BaseSchema):
     id_type = enum_field(IdType)
     id_type_label = label_of("id_type")
     id_number = fields.String()
-    id_number_masked = fields.Function(lambda a: mask_id(a.id_number))
+    id_number_masked = fields.Function(lambda a: mask_id(a.id_number), metadata={"type": "string"})
     contact_person = fields.String()
     phone = fields.String()
     email = fields.String()
@@ -86,11 +86,17 @@ class MaskedApplicantSchema(BaseSchema):
     applicant_type = enum_field(ApplicantType)
     applicant_type_label = label_of("applicant_type")
     organisation_type = enum_field(OrganisationType, allow_none=True)
-    name = fields.Function(lambda a: a.name if a.organisation_type else mask_name(a.name))
+    name = fields.Function(
+        lambda a: a.name if a.organisation_type else mask_name(a.name), metadata={"type": "string"}
+    )
     id_type = enum_field(IdType)
-    id_number = fields.Function(lambda a: mask_id(a.id_number))
-    phone = fields.Function(lambda a: mask_phone(a.phone) if a.phone else "")
-    address = fields.Function(lambda a: mask_address(a.address) if a.address else "")
+    id_number = fields.Function(lambda a: mask_id(a.id_number), metadata={"type": "string"})
+    phone = fields.Function(
+        lambda a: mask_phone(a.phone) if a.phone else "", metadata={"type": "string"}
+    )
+    address = fields.Function(
+        lambda a: mask_address(a.address) if a.address else "", metadata={"type": "string"}
+    )
 
 
 class CaseRegisterSchema(BaseSchema):
@@ -203,7 +209,7 @@ class CaseSummarySchema(BaseSchema):
     id = fields.Integer()
     case_number = fields.String(allow_none=True)
     agency_id = fields.Integer()
-    agency_name = fields.Function(lambda c: c.agency.name)
+    agency_name = fields.Function(lambda c: c.agency.name, metadata={"type": "string"})
     state = enum_field(CaseState)
     state_label = label_of("state")
     channel = enum_field(Channel)
@@ -216,7 +222,10 @@ class CaseSummarySchema(BaseSchema):
     clock_state = fields.String(allow_none=True)
     extended = fields.Boolean()
     assignee_id = fields.Integer(allow_none=True)
-    assignee_name = fields.Function(lambda c: c.assignee.display_name if c.assignee else None)
+    assignee_name = fields.Function(
+        lambda c: c.assignee.display_name if c.assignee else None,
+        metadata={"type": "string", "nullable": True},
+    )
     outcome = enum_field(Outcome, allow_none=True)
     outcome_label = label_of("outcome")
     version = fields.Integer()
@@ -230,8 +239,8 @@ class ClockSchema(BaseSchema):
     extended = fields.Boolean()
     working_days_used = fields.Integer()
     working_days_left = fields.Integer(allow_none=True)
-    state = fields.Function(lambda c: c.state.value)
-    state_label = fields.Function(lambda c: c.state.label)
+    state = fields.Function(lambda c: c.state.value, metadata={"type": "string"})
+    state_label = fields.Function(lambda c: c.state.label, metadata={"type": "string"})
     pause_reason = fields.String(allow_none=True)
     provisional = fields.Boolean()
     explanation = fields.List(fields.String())
@@ -265,7 +274,11 @@ class CaseDetailSchema(CaseSummarySchema):
     created_at = fields.AwareDateTime()
     allowed_actions = fields.List(fields.Dict(), dump_only=True)
     clock = fields.Nested(ClockSchema, allow_none=True, dump_only=True)
-    fees = fields.Function(lambda c: _fees(c), dump_only=True)
+    fees = fields.Function(
+        lambda c: _fees(c),
+        dump_only=True,
+        metadata={"type": "array", "items": {"$ref": "#/components/schemas/FeeAssessment"}},
+    )
     pieces = fields.Integer()
     fee_payment_due_on = fields.Date(allow_none=True)
     reasons_due_on = fields.Date(allow_none=True)
@@ -332,12 +345,12 @@ class CaseQueryArgsSchema(BaseSchema):
 class EventSchema(BaseSchema):
     id = fields.Integer()
     action = fields.String()
-    action_label = fields.Function(lambda e: _action_label(e.action))
+    action_label = fields.Function(lambda e: _action_label(e.action), metadata={"type": "string"})
     from_state = enum_field(CaseState, allow_none=True)
     from_state_label = label_of("from_state")
     to_state = enum_field(CaseState, allow_none=True)
     to_state_label = label_of("to_state")
-    actor_role = fields.Function(lambda e: e.actor_role.value)
+    actor_role = fields.Function(lambda e: e.actor_role.value, metadata={"type": "string"})
     actor_name = fields.String()
     occurred_at = fields.AwareDateTime()
     effective_on = fields.Date(allow_none=True)
@@ -345,20 +358,10 @@ class EventSchema(BaseSchema):
     data = fields.Dict()
 
 
-EXTRA_EVENT_LABELS = {
-    "submit": "在线提交申请",
-    "assign": "指派承办人",
-    "update": "修改申请信息",
-    "note": "添加内部备注",
-    "attachment": "上传附件",
-}
-
-
 def _action_label(action: str) -> str:
-    try:
-        return Action(action).label
-    except ValueError:
-        return EXTRA_EVENT_LABELS.get(action, action)
+    from requests_service.services.history import event_label
+
+    return event_label(action)
 
 
 class NoteCreateSchema(BaseSchema):
@@ -369,7 +372,7 @@ class NoteSchema(BaseSchema):
     id = fields.Integer()
     case_id = fields.Integer()
     author_id = fields.Integer()
-    author_name = fields.Function(lambda n: n.author.display_name)
+    author_name = fields.Function(lambda n: n.author.display_name, metadata={"type": "string"})
     body = fields.String()
     created_at = fields.AwareDateTime()
 

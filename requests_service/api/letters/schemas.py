@@ -59,7 +59,9 @@ class LetterSchema(BaseSchema):
     case_id = fields.Integer()
     kind = fields.String()
     status = fields.String()
-    status_label = fields.Function(lambda letter: STATUS_LABELS[letter.status])
+    status_label = fields.Function(
+        lambda letter: STATUS_LABELS[letter.status], metadata={"type": "string"}
+    )
     overrides = fields.Dict()
     document_number = fields.String(allow_none=True)
     issue_date = fields.Date(allow_none=True)

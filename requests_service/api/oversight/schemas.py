@@ -37,9 +37,13 @@ class FilingSchema(BaseSchema):
     agency_id = fields.Integer()
     oversight_agency_id = fields.Integer()
     category = fields.String()
-    category_label = fields.Function(lambda f: FilingCategory(f.category).label)
+    category_label = fields.Function(
+        lambda f: FilingCategory(f.category).label, metadata={"type": "string"}
+    )
     status = fields.String()
-    status_label = fields.Function(lambda f: FilingStatus(f.status).label)
+    status_label = fields.Function(
+        lambda f: FilingStatus(f.status).label, metadata={"type": "string"}
+    )
     summary = fields.String()
     proposed_reply = fields.String()
     proposed_basis = fields.String()
@@ -108,13 +112,15 @@ class RemedySchema(BaseSchema):
     case_id = fields.Integer()
     agency_id = fields.Integer()
     kind = fields.String()
-    kind_label = fields.Function(lambda r: RemedyKind(r.kind).label)
+    kind_label = fields.Function(lambda r: RemedyKind(r.kind).label, metadata={"type": "string"})
     body = fields.String()
     external_case_number = fields.String()
     filed_on = fields.Date()
     decided_on = fields.Date(allow_none=True)
     result = fields.String()
-    result_label = fields.Function(lambda r: RemedyResult(r.result).label)
+    result_label = fields.Function(
+        lambda r: RemedyResult(r.result).label, metadata={"type": "string"}
+    )
     correction_reasons = fields.List(fields.String())
     notes = fields.String()
 

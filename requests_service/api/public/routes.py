@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from marshmallow import fields, validate
 
 from requests_service.api.cases.routes import FileUploadSchema
 from requests_service.api.downloads import pdf_response
+from requests_service.api.errors import ErrorSchema
 from requests_service.api.public.schemas import (
     ApplicantFileSchema,
     ApplicantUploadArgsSchema,
@@ -23,6 +26,7 @@ from requests_service.api.public.schemas import (
     SubmissionReceiptSchema,
     TrackingSchema,
 )
+from requests_service.api.schemas_base import BaseSchema
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Action
 from requests_service.letters.service_adapter import pdf_renderer
@@ -30,6 +34,7 @@ from requests_service.services import applicant_uploads, public_view
 from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
 from requests_service.services.access import APPLICANT
+from requests_service.services.tracking import download_signature_valid, signed_download_path
 
 blp = Blueprint(
     "public", __name__, url_prefix="/public", description="公开接口：在线申请与申请人查询进度"
@@ -90,6 +95,15 @@ class PublicApplications(MethodView):
         return body, 200 if replayed else 201
 
 
+def _link(letter_id: int) -> str:
+    return signed_download_path(
+        letter_id,
+        key=current_app.config["SECRET_KEY"],
+        now=time.time(),
+        lifetime=int(current_app.config["SIGNED_LINK_SECONDS"]),
+    )
+
+
 def _tracked_case(code: str) -> Any:
     secret = request.headers.get(SECRET_HEADER, "")
     return case_service.get_case_by_tracking(
@@ -113,7 +127,7 @@ class PublicTracking(MethodView):
     def get(self, code: str) -> Any:
         """Track a case: state in Chinese, public timeline, due date, why the clock is paused"""
         case = _tracked_case(code)
-        return public_view.tracking_view(current_session(), case)
+        return public_view.tracking_view(current_session(), case, _link)
 
 
 @blp.route("/tracking/<string:code>/correction")
@@ -126,7 +140,7 @@ class PublicCorrection(MethodView):
         session = current_session()
         case = _tracked_case(code)
         case_service.apply_action(session, APPLICANT, case, Action.RECEIVE_CORRECTION, data)
-        return public_view.tracking_view(session, case)
+        return public_view.tracking_view(session, case, _link)
 
 
 @blp.route("/tracking/<string:code>/withdrawal")
@@ -139,7 +153,7 @@ class PublicWithdrawal(MethodView):
         session = current_session()
         case = _tracked_case(code)
         case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, data)
-        return public_view.tracking_view(session, case)
+        return public_view.tracking_view(session, case, _link)
 
 
 @blp.route("/tracking/<string:code>/attachments")
@@ -193,6 +207,29 @@ class PublicLetter(MethodView):
         session = current_session()
         case = _tracked_case(code)
         letter = public_view.applicant_letter(session, case, letter_id)
+        data = letter_service.read_pdf(current_app.config["UPLOAD_DIR"], letter)
+        return pdf_response(data, f"{letter.document_number}.pdf")
+
+
+class SignedLinkArgsSchema(BaseSchema):
+    expires = fields.Integer(required=True, metadata={"description": "过期时间（Unix秒）"})
+    signature = fields.String(required=True, validate=validate.Length(equal=32))
+
+
+@blp.route("/letters/<int:letter_id>/download")
+class PublicSignedLetter(MethodView):
+    @blp.doc(security=PUBLIC)
+    @blp.arguments(SignedLinkArgsSchema, location="query")
+    @blp.response(200, description="已签发文书的PDF（签名链接，短时有效）")
+    @blp.alt_response(403, schema=ErrorSchema, description="链接已过期")
+    def get(self, args: dict[str, Any], letter_id: int) -> Any:
+        """Download an applicant's letter by a signed link from the tracking view (no headers)"""
+        key = current_app.config["SECRET_KEY"]
+        if not download_signature_valid(letter_id, args["expires"], args["signature"], key):
+            abort(404, message="文书不存在。")
+        if args["expires"] < time.time():
+            abort(403, message="下载链接已过期，请重新查询进度获取新链接。", reason="link_expired")
+        letter = letter_service.get_issued_applicant_letter(current_session(), letter_id)
         data = letter_service.read_pdf(current_app.config["UPLOAD_DIR"], letter)
         return pdf_response(data, f"{letter.document_number}.pdf")
 

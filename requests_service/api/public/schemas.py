@@ -98,6 +98,12 @@ class PublicLetterSchema(BaseSchema):
     document_number = fields.String()
     issue_date = fields.Date()
     download = fields.String(metadata={"description": "下载地址（需提供查询密码请求头）"})
+    download_url = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "短时有效的签名下载链接（无需请求头，可作网页链接；过期后重新查询）"
+        },
+    )
 
 
 APPLICANT_FILE_KIND_LABELS: dict[str, str] = {

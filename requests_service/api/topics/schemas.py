@@ -13,7 +13,7 @@ class TopicSchema(BaseSchema):
     agency_id = fields.Integer()
     representative_text = fields.String()
     status = fields.String()
-    status_label = fields.Function(lambda t: STATUS_LABELS[t.status])
+    status_label = fields.Function(lambda t: STATUS_LABELS[t.status], metadata={"type": "string"})
     case_count = fields.Integer()
     applicant_count = fields.Integer(metadata={"description": "近12个月不同申请人数"})
     first_on = fields.Date()
