@@ -241,3 +241,28 @@ def test_topic_candidate_and_filing_guidance_are_published(client: Any, world: W
     (guidance,) = _events(client.application, event_type="filing.guidance_given")
     assert guidance.payload["data"]["filing_id"]
     assert "guidance" not in guidance.payload["data"]  # the text stays in the service
+
+
+def test_issued_letter_to_the_applicant_is_published_and_notified(
+    client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from requests_service.outbound.senders import Senders
+    from tests.api.test_letters_api import drafted_case, new_letter
+    from tests.api.test_notifications import Outbox
+
+    app = client.application
+    app.config["LETTER_QUEUE"] = "inline"
+    box = Outbox()
+    monkeypatch.setitem(app.extensions, "senders", Senders(email=box, sms=box))
+    case = drafted_case(client, world)
+    letter = new_letter(client, world, case["id"]).json
+    base = f"/cases/{case['id']}/letters/{letter['id']}"
+    assert client.post(f"{base}/approval", headers=world.auth("approver")).status_code == 200
+    issued = client.post(f"{base}/issue", headers=world.auth("handler"))
+    assert issued.status_code == 200, issued.json
+    (event,) = _events(app, event_type="letter.issued")
+    assert event.payload["data"]["document_number"] == issued.json["document_number"]
+    assert event.payload["data"]["public"] is True and event.payload["data"]["kind"] == "reply"
+    drain(app)
+    bodies = [body for _to, _subject, body in box.emails]
+    assert any(issued.json["document_number"] in body for body in bodies)
