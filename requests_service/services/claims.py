@@ -23,14 +23,6 @@ def due(model: Any, now: datetime) -> Any:
     )
 
 
-def due_ids(session: Session, model: Any, now: datetime, limit: int) -> list[int]:
-    ids = list(
-        session.scalars(select(model.id).where(due(model, now)).order_by(model.id).limit(limit))
-    )
-    session.rollback()
-    return ids
-
-
 def claim_due(
     session: Session, model: Any, now: datetime, limit: int, lock_seconds: float
 ) -> list[int]:
@@ -52,22 +44,3 @@ def claim_due(
         )
         uow.commit()
     return sorted(claimed)
-
-
-def claim(
-    session: Session, model: Any, ids: list[int], now: datetime, lock_seconds: float
-) -> list[int]:
-    """Claim the given rows, each only if still due (one conditional UPDATE per row)."""
-    claimed: list[int] = []
-    with UnitOfWork(session) as uow:
-        for row_id in ids:
-            result = session.execute(
-                update(model)
-                .where(model.id == row_id, due(model, now))
-                .values(status="sending", locked_until=now + timedelta(seconds=lock_seconds))
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(row_id)
-        uow.commit()
-    return claimed

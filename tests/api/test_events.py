@@ -130,8 +130,9 @@ def test_worker_dying_mid_send_is_retried_after_its_claim_expires(
         session = _session(hooks)
         assert dispatch_pending(session) == 1
         now = utcnow()
-        ids = claims.due_ids(session, WebhookDelivery, now, 10)
-        assert claims.claim(session, WebhookDelivery, ids, now, 60) == ids  # ...and the worker dies
+        claimed = claims.claim_due(session, WebhookDelivery, now, 10, 60)
+        assert len(claimed) == 1  # ...and the worker dies before sending
+        assert claims.claim_due(session, WebhookDelivery, now, 10, 60) == []  # nobody else
         settings = drainer_for(hooks).settings
         assert deliver_due(session, settings).delivered == 0  # still claimed
         later = deliver_due(session, settings, now=lambda: utcnow() + timedelta(seconds=61))
@@ -241,3 +242,28 @@ def test_topic_candidate_and_filing_guidance_are_published(client: Any, world: W
     (guidance,) = _events(client.application, event_type="filing.guidance_given")
     assert guidance.payload["data"]["filing_id"]
     assert "guidance" not in guidance.payload["data"]  # the text stays in the service
+
+
+def test_issued_letter_to_the_applicant_is_published_and_notified(
+    client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from requests_service.outbound.senders import Senders
+    from tests.api.test_letters_api import drafted_case, new_letter
+    from tests.api.test_notifications import Outbox
+
+    app = client.application
+    app.config["LETTER_QUEUE"] = "inline"
+    box = Outbox()
+    monkeypatch.setitem(app.extensions, "senders", Senders(email=box, sms=box))
+    case = drafted_case(client, world)
+    letter = new_letter(client, world, case["id"]).json
+    base = f"/cases/{case['id']}/letters/{letter['id']}"
+    assert client.post(f"{base}/approval", headers=world.auth("approver")).status_code == 200
+    issued = client.post(f"{base}/issue", headers=world.auth("handler"))
+    assert issued.status_code == 200, issued.json
+    (event,) = _events(app, event_type="letter.issued")
+    assert event.payload["data"]["document_number"] == issued.json["document_number"]
+    assert event.payload["data"]["public"] is True and event.payload["data"]["kind"] == "reply"
+    drain(app)
+    bodies = [body for _to, _subject, body in box.emails]
+    assert any(issued.json["document_number"] in body for body in bodies)

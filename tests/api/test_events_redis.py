@@ -184,3 +184,42 @@ def test_two_schedulers_and_two_workers_run_each_daily_job_once(
     assert all(r.status == "succeeded" for r in runs), [(r.job, r.error) for r in runs]
     assert len({r.period for r in runs}) == 1
     session.close()
+
+
+@pytest.mark.commits
+def test_rolled_back_change_neither_writes_nor_wakes(
+    queue_app: Any, client: Any, world: World
+) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    from requests_service.db.models import Case, User
+    from requests_service.domain.lifecycle import Action
+    from requests_service.services.access import actor_for_user
+    from requests_service.services.cases import transition_case
+    from requests_service.services.unit_of_work import UnitOfWork
+
+    queue = Queue(
+        queue_app.config["EVENTS_QUEUE"], connection=Redis.from_url(queue_app.config["REDIS_URL"])
+    )
+    case_id = register(client, world)["id"]
+    queue.empty()
+    Redis.from_url(queue_app.config["REDIS_URL"]).delete(event_jobs.kick_flag(queue_app))
+    session = _session(queue_app)
+    before = session.scalar(select(func.count()).select_from(OutboxEvent))
+    actor = actor_for_user(session, session.get(User, world.users["handler"]))
+    with pytest.raises(RuntimeError), UnitOfWork(session):
+        transition_case(session, actor, session.get(Case, case_id), Action.START_REVIEW, {})
+        transition_case(
+            session,
+            actor,
+            session.get(Case, case_id),
+            Action.REQUEST_CORRECTION,
+            {"correction_items": ["请写明年份"]},
+        )
+        raise RuntimeError("the process dies before commit")
+    session.close()
+    session = _session(queue_app)
+    assert session.scalar(select(func.count()).select_from(OutboxEvent)) == before
+    session.close()
+    assert queue.count == 0  # nothing woke a worker
