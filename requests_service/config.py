@@ -39,6 +39,9 @@ class Config:
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "text/plain",
     )
+    # Bearer tokens expire; enrolment codes (an admin hands one to a new officer) even sooner.
+    TOKEN_TTL_DAYS: int = 90
+    ENROLMENT_TTL_HOURS: int = 72
     API_TITLE: str = "requests-service 政府信息依申请公开办理系统"
     API_VERSION: str = "1.0.0"
     OPENAPI_VERSION: str = "3.0.3"
@@ -79,6 +82,8 @@ class Config:
             REDIS_URL=os.environ.get("REDIS_URL", defaults.REDIS_URL),
             LETTER_QUEUE=os.environ.get("LETTER_QUEUE", defaults.LETTER_QUEUE),
             MAX_UPLOAD_BYTES=_int("MAX_UPLOAD_BYTES", defaults.MAX_UPLOAD_BYTES),
+            TOKEN_TTL_DAYS=_int("TOKEN_TTL_DAYS", defaults.TOKEN_TTL_DAYS),
+            ENROLMENT_TTL_HOURS=_int("ENROLMENT_TTL_HOURS", defaults.ENROLMENT_TTL_HOURS),
         )
 
     def as_flask_config(self) -> dict[str, Any]:

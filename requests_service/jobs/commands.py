@@ -47,17 +47,29 @@ def db_upgrade(revision: str) -> None:
     type=click.Choice([r.value for r in Role if r not in (Role.APPLICANT, Role.SYSTEM)]),
 )
 def create_user(agency_id: int, username: str, display_name: str, roles: tuple[str, ...]) -> None:
-    """Create an officer and print a new bearer token for them."""
+    """Create an officer (through the admin service, audited) and print a bearer token."""
+    from requests_service.domain.errors import DomainError
+
     session = current_session()
     if session.get(Agency, agency_id) is None:
         raise click.ClickException(f"机关 {agency_id} 不存在")
-    if session.scalar(select(User.id).where(User.username == username)):
-        raise click.ClickException(f"用户名 {username} 已存在")
-    user = User(agency_id=agency_id, username=username, display_name=display_name)
-    user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(roles))]
-    session.add(user)
-    session.commit()
-    _, plain = admin_service.issue_token(session, user, "cli")
+    try:
+        user = admin_service.create_user(
+            session,
+            admin_service.operator_actor(session, agency_id),
+            {
+                "agency_id": agency_id,
+                "username": username,
+                "display_name": display_name,
+                "roles": sorted(set(roles)),
+            },
+            by_operator=True,
+        )
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    _, plain = admin_service.issue_token(
+        session, user, "cli", ttl_days=current_app.config["TOKEN_TTL_DAYS"], via="cli"
+    )
     click.echo(f"用户 {username} (id={user.id}) 已创建。令牌（只显示一次）：{plain}")
 
 
@@ -65,12 +77,14 @@ def create_user(agency_id: int, username: str, display_name: str, roles: tuple[s
 @click.option("--username", required=True)
 @click.option("--name", default="cli")
 def create_token(username: str, name: str) -> None:
-    """Issue a new bearer token for an existing user."""
+    """Issue a new bearer token for an existing user (operators only; audited)."""
     session = current_session()
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"用户 {username} 不存在")
-    _, plain = admin_service.issue_token(session, user, name)
+    _, plain = admin_service.issue_token(
+        session, user, name, ttl_days=current_app.config["TOKEN_TTL_DAYS"], via="cli"
+    )
     click.echo(plain)
 
 

@@ -49,6 +49,7 @@ from requests_service.services.clock import (
     load_calendar,
     refresh_due_date,
 )
+from requests_service.services.duties import check_four_eyes, reply_drafter_id
 from requests_service.services.history import record_event
 from requests_service.services.numbering import format_case_number, next_number
 from requests_service.services.topics import index_request
@@ -610,8 +611,19 @@ def transition_case(
     role = actor.acting_role(transition.roles) or actor.primary_role
     before = case.state
     after = next_state(before, action, role, _facts(case))
+    duties: dict[str, Any] = {}
+    if action is Action.APPROVE_REPLY:
+        duties = check_four_eyes(
+            session,
+            actor,
+            agency_id=case.agency_id,
+            drafter_id=reply_drafter_id(session, case.id),
+            what="答复",
+        )
     on = _effective_on(case, data)
     changed = _apply_effects(session, actor, case, action, data, on)
+    if duties:
+        changed = {**(changed or {}), **duties}
     case.state = after
     case.updated_at = utcnow()
     record_event(

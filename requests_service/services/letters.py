@@ -32,6 +32,7 @@ from requests_service.domain.lifecycle import Action, CaseState, Role
 from requests_service.domain.outcomes import Outcome, remedy_notice, validate_reply
 from requests_service.services.access import Actor
 from requests_service.services.clock import case_clock, legal_date, legal_today, load_calendar
+from requests_service.services.duties import check_four_eyes
 from requests_service.services.history import record_event
 from requests_service.services.numbering import next_number
 from requests_service.services.unit_of_work import UnitOfWork
@@ -418,11 +419,18 @@ def approve_letter(session: Session, actor: Actor, case: Case, letter: Letter) -
         if letter.status != LetterStatus.DRAFT:
             raise Conflict(f"文书状态为“{STATUS_LABELS[letter.status]}”，不能审核。")
         letter_context(session, case, letter)  # still complete?
+        duties = check_four_eyes(
+            session,
+            actor,
+            agency_id=case.agency_id,
+            drafter_id=letter.created_by_user_id,
+            what="文书",
+        )
         letter.status = LetterStatus.APPROVED
         letter.approved_by_user_id = actor.user_id
         letter.approved_at = utcnow()
         letter.render_error = None
-        _event(session, case, actor, "letter_approve", {"letter_id": letter.id})
+        _event(session, case, actor, "letter_approve", {"letter_id": letter.id, **duties})
         uow.commit()
         return letter
 

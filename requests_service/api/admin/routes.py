@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from requests_service.api.admin.schemas import (
     AgencyCreateSchema,
     AgencySchema,
     AgencyUpdateSchema,
+    EnrolmentSchema,
     LapseReportSchema,
     NegativeListEntryCreateSchema,
     NegativeListEntrySchema,
@@ -131,13 +133,32 @@ class UserTokens(MethodView):
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, TokenSchema)
     def post(self, data: dict[str, Any], user_id: int) -> Any:
-        """Issue a bearer token for a user; the plain token is shown only now"""
+        """Issue a bearer token for yourself (the plain token is shown only now); for anyone
+        else this is refused (403): create an enrolment code instead"""
         actor = current_actor(Role.AGENCY_ADMIN)
         session = current_session()
         user = admin_service.get_managed_user(session, actor, user_id)
-        token, plain = admin_service.issue_token(session, user, data["name"], actor)
+        token, plain = admin_service.issue_token(
+            session, user, data["name"], actor, ttl_days=current_app.config["TOKEN_TTL_DAYS"]
+        )
         token.token = plain  # type: ignore[attr-defined]
         return token
+
+
+@blp.route("/users/<int:user_id>/enrolment")
+class UserEnrolment(MethodView):
+    @blp.response(201, EnrolmentSchema)
+    def post(self, user_id: int) -> Any:
+        """A one-time enrolment code for a user, who redeems it at `POST /auth/enrolment` for a
+        token only they see (admins never hold another person's token)"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        session = current_session()
+        user = admin_service.get_managed_user(session, actor, user_id)
+        enrolment, plain = admin_service.create_enrolment(
+            session, actor, user, ttl_hours=current_app.config["ENROLMENT_TTL_HOURS"]
+        )
+        enrolment.code = plain  # type: ignore[attr-defined]
+        return enrolment
 
 
 @blp.route("/tokens/<int:token_id>")
