@@ -232,3 +232,37 @@ def test_expired_enrolment_codes_and_tokens_are_refused(
     assert_error(client.post("/auth/enrolment", json={"code": enrolment["code"]}), 404)
     expired = {"Authorization": f"Bearer {renewed.json['token']}"}
     assert_error(client.get("/cases", headers=expired), 401)
+
+
+def test_cli_creates_users_through_the_audited_service(app: Any, world: World) -> None:
+    runner = app.test_cli_runner()
+    context = app.app_context()
+    context.push()
+    result = runner.invoke(
+        args=[
+            "create-user",
+            *("--agency-id", str(world.agencies["O"]), "--username", "ov.new"),
+            *("--name", "新督查", "--role", "oversight"),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["create-token", "--username", "ov.new"])
+    context.pop()
+    assert result.exit_code == 0, result.output
+    session = _session(app)
+    try:
+        user_id = session.scalar(select(User.id).where(User.username == "ov.new"))
+        rows = session.execute(
+            select(AdminEvent.action, AdminEvent.actor_name).where(
+                AdminEvent.target_id.in_(
+                    [
+                        user_id,
+                        *session.scalars(select(ApiToken.id).where(ApiToken.user_id == user_id)),
+                    ]
+                )
+            )
+        ).all()
+        assert ("user_create", "命令行") in rows
+        assert [a for a, _ in rows].count("token_issue") == 2
+    finally:
+        session.close()
