@@ -254,6 +254,13 @@ class CaseEvent(Base):
     effective_on: Mapped[date | None] = mapped_column(Date)
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    # Hash chain per case (domain/audit_chain.py): position, previous event's hash, own hash.
+    # (case_id, seq) is unique, so two concurrent writers cannot both extend the same link.
+    seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),)
 
 
 class Attachment(Base):
@@ -601,3 +608,9 @@ class AdminEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     before: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     after: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    # Hash chain per agency, as for case events.
+    seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("agency_id", "seq", name="uq_admin_events_agency_id_seq"),)

@@ -25,6 +25,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(write_spec)
     app.cli.add_command(close_lapsed)
     app.cli.add_command(recompute_deadlines)
+    app.cli.add_command(verify_audit)
 
 
 @click.command("db-upgrade")
@@ -263,3 +264,17 @@ def recompute_deadlines() -> None:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM (ANALYZE) cases")
     click.echo(f"已重新计算 {computed} 件，期限变化 {changed} 件")
+
+
+@click.command("verify-audit")
+def verify_audit() -> None:
+    """Verify every audit hash chain; report the first broken link of each (exit status 1)."""
+    from requests_service.services.audit import verify_all
+
+    broken = verify_all(current_session())
+    if not broken:
+        click.echo("审计链完整：未发现被修改、删除或插入的事件。")
+        return
+    for link in broken:
+        click.echo(link.describe())
+    raise SystemExit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
@@ -30,6 +31,7 @@ from requests_service.services.access import (
     hash_token,
     new_token,
 )
+from requests_service.services.audit import seal_admin_event
 from requests_service.services.duties import check_role_grant
 from requests_service.services.unit_of_work import UnitOfWork
 
@@ -85,18 +87,26 @@ def audit(
 ) -> None:
     """One audit row per administrative change (who, when, what, before → after)."""
     session.flush()
-    session.add(
-        AdminEvent(
-            agency_id=agency_id,
-            action=action,
-            target_type=type(target).__name__,
-            target_id=target.id,
-            actor_user_id=actor.user_id,
-            actor_name=actor.name,
-            before=before,
-            after=after,
-        )
+    event = AdminEvent(
+        agency_id=agency_id,
+        action=action,
+        target_type=type(target).__name__,
+        target_id=target.id,
+        actor_user_id=actor.user_id,
+        actor_name=actor.name,
+        occurred_at=utcnow(),
+        before=_json_safe(before),
+        after=_json_safe(after),
     )
+    seal_admin_event(session, event)
+    session.add(event)
+
+
+def _json_safe(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """As the JSON column will give it back (so the event's hash can be re-computed)."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str))  # type: ignore[no-any-return]
 
 
 def managed_agency_ids(session: Session, actor: Actor) -> set[int]:

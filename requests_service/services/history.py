@@ -12,6 +12,7 @@ from requests_service.db.base import utcnow
 from requests_service.db.models import Case, CaseEvent
 from requests_service.domain.lifecycle import CaseState, Role
 from requests_service.services.access import Actor
+from requests_service.services.audit import seal_case_event
 
 
 def record_event(
@@ -40,6 +41,7 @@ def record_event(
         public=public,
         data=data or {},
     )
+    seal_case_event(session, event)
     session.add(event)
     return event
 

@@ -35,6 +35,7 @@ from requests_service.domain.deadlines import correction_notice_due
 from requests_service.domain.lifecycle import CaseFacts, Role, allowed_actions
 from requests_service.services import attachments as attachment_service
 from requests_service.services import cases as case_service
+from requests_service.services.audit import verify_case_chain
 from requests_service.services.clock import case_clock, load_calendar
 from requests_service.services.dashboard import dashboard
 from requests_service.services.fees import assessments_of
@@ -171,13 +172,29 @@ class CaseAssignee(MethodView):
 
 @blp.route("/<int:case_id>/history")
 class CaseHistory(MethodView):
-    @blp.response(200, EventSchema(many=True))
+    @blp.response(
+        200,
+        EventSchema(many=True),
+        headers={
+            "X-Audit-Chain": {
+                "description": (
+                    "审计哈希链校验结果：intact，或 broken; event_id=…; seq=…"
+                    "（第一个被修改、删除或插入的事件）"
+                ),
+                "schema": {"type": "string"},
+            }
+        },
+    )
     def get(self, case_id: int) -> Any:
-        """The full audit trail of a case, oldest first"""
+        """The full audit trail of a case, oldest first, with the hash chain verified"""
         actor = current_actor(*OFFICER_ROLES)
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
-        return case_events(session, case.id)
+        broken = verify_case_chain(session, case.id)
+        status = (
+            "intact" if broken is None else f"broken; event_id={broken.event_id}; seq={broken.seq}"
+        )
+        return case_events(session, case.id), 200, {"X-Audit-Chain": status}
 
 
 @blp.route("/<int:case_id>/notes")
