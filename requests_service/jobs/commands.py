@@ -26,6 +26,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(close_lapsed)
     app.cli.add_command(recompute_deadlines)
     app.cli.add_command(verify_audit)
+    app.cli.add_command(grant_app_role)
 
 
 @click.command("db-upgrade")
@@ -278,3 +279,21 @@ def verify_audit() -> None:
     for link in broken:
         click.echo(link.describe())
     raise SystemExit(1)
+
+
+@click.command("grant-app-role")
+@click.option("--role", required=True, help="the PostgreSQL role the service connects as")
+@click.option("--print-only", is_flag=True, help="print the statements instead of running them")
+def grant_app_role(role: str, print_only: bool) -> None:
+    """Grant the application role its privileges: audit tables are append-only (PostgreSQL)."""
+    from requests_service.db.grants import app_role_grants
+
+    statements = app_role_grants(role)
+    engine = current_app.extensions["db_engine"]
+    if print_only or engine.dialect.name != "postgresql":
+        click.echo(";\n".join(statements) + ";")
+        return
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    click.echo(f"已授予 {role} 应用权限（审计表只可追加，不可修改或删除）。")

@@ -547,6 +547,15 @@ def revert_issuing(session: Session, letter_id: int, message: str) -> None:
         if letter is not None and letter.status == LetterStatus.ISSUING:
             letter.status = LetterStatus.APPROVED
             letter.render_error = message
+            case = session.get(Case, letter.case_id)
+            if case is not None:  # every state change is audited, failures included
+                _event(
+                    session,
+                    case,
+                    _system_actor(),
+                    "letter_issue_failed",
+                    {"letter_id": letter.id, "reason": message},
+                )
             uow.commit()
 
 
