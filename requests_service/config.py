@@ -39,6 +39,15 @@ class Config:
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "text/plain",
     )
+    # Abuse limits (requests_service/api/limits.py); Redis in production, e.g. redis://…/1.
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    RATELIMIT_SUBMIT: str = "10/minute;200/day"
+    RATELIMIT_TRACKING: str = "60/minute"
+    RATELIMIT_TRACKING_FAILURES: str = "10/minute"
+    RATELIMIT_FORM_PDF: str = "10/minute"
+    RATELIMIT_AUTH_FAILURES: str = "20/minute"
+    # Demo mode (scripts/serve) may run with the built-in SECRET_KEY; nothing else may.
+    DEMO_MODE: bool = False
     # Bearer tokens expire; enrolment codes (an admin hands one to a new officer) even sooner.
     TOKEN_TTL_DAYS: int = 90
     ENROLMENT_TTL_HOURS: int = 72
@@ -82,6 +91,10 @@ class Config:
             REDIS_URL=os.environ.get("REDIS_URL", defaults.REDIS_URL),
             LETTER_QUEUE=os.environ.get("LETTER_QUEUE", defaults.LETTER_QUEUE),
             MAX_UPLOAD_BYTES=_int("MAX_UPLOAD_BYTES", defaults.MAX_UPLOAD_BYTES),
+            RATELIMIT_STORAGE_URI=os.environ.get(
+                "RATELIMIT_STORAGE_URI", defaults.RATELIMIT_STORAGE_URI
+            ),
+            DEMO_MODE=os.environ.get("DEMO_MODE", "") not in ("", "0", "false"),
             TOKEN_TTL_DAYS=_int("TOKEN_TTL_DAYS", defaults.TOKEN_TTL_DAYS),
             ENROLMENT_TTL_HOURS=_int("ENROLMENT_TTL_HOURS", defaults.ENROLMENT_TTL_HOURS),
         )

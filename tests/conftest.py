@@ -113,6 +113,9 @@ def _build_app(database_url: str, upload_dir: Path) -> Any:
             "TESTING": True,
             "MAX_UPLOAD_BYTES": 256 * 1024,
             "MAX_CONTENT_LENGTH": 512 * 1024,
+            # Abuse limits would throttle the suite (every request comes from 127.0.0.1);
+            # tests/api/test_limits.py switches them on.
+            "RATELIMIT_ACTIVE": False,
         }
     )
 

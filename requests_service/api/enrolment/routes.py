@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from requests_service.api.admin.schemas import EnrolmentRedeemSchema, TokenCreateSchema, TokenSchema
 from requests_service.api.auth import current_actor
+from requests_service.api.limits import tracking_failure_limit
 from requests_service.db.models import User
 from requests_service.db.session import current_session
 from requests_service.domain.errors import NotFound
@@ -22,6 +23,7 @@ blp = Blueprint(
 
 @blp.route("/enrolment")
 class EnrolmentRedeem(MethodView):
+    @tracking_failure_limit
     @blp.doc(security=[{}])
     @blp.arguments(EnrolmentRedeemSchema)
     @blp.response(201, TokenSchema)

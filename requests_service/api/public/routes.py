@@ -10,6 +10,12 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
 from requests_service.api.letters.routes import pdf_response
+from requests_service.api.limits import (
+    form_pdf_limit,
+    submission_limit,
+    tracking_failure_limit,
+    tracking_limit,
+)
 from requests_service.api.public.schemas import (
     ApplicationSubmitSchema,
     PublicAgencyQueryArgsSchema,
@@ -90,6 +96,7 @@ class PublicApplications(MethodView):
             }
         ],
     )
+    @submission_limit
     @blp.arguments(ApplicationSubmitSchema)
     @blp.response(201, SubmissionReceiptSchema)
     @blp.alt_response(200, schema=SubmissionReceiptSchema, description="重复提交，返回首次结果")
@@ -126,6 +133,8 @@ SECRET_PARAM = {
 
 @blp.route("/tracking/<string:code>")
 class PublicTracking(MethodView):
+    @tracking_limit
+    @tracking_failure_limit
     @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
     @blp.response(200, TrackingSchema)
     def get(self, code: str) -> Any:
@@ -136,6 +145,8 @@ class PublicTracking(MethodView):
 
 @blp.route("/tracking/<string:code>/correction")
 class PublicCorrection(MethodView):
+    @tracking_limit
+    @tracking_failure_limit
     @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
     @blp.arguments(PublicCorrectionSchema)
     @blp.response(200, TrackingSchema)
@@ -149,6 +160,8 @@ class PublicCorrection(MethodView):
 
 @blp.route("/tracking/<string:code>/withdrawal")
 class PublicWithdrawal(MethodView):
+    @tracking_limit
+    @tracking_failure_limit
     @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
     @blp.arguments(PublicWithdrawSchema)
     @blp.response(200, TrackingSchema)
@@ -162,6 +175,8 @@ class PublicWithdrawal(MethodView):
 
 @blp.route("/tracking/<string:code>/letters/<int:letter_id>")
 class PublicLetter(MethodView):
+    @tracking_limit
+    @tracking_failure_limit
     @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
     @blp.response(200, description="已签发文书的PDF")
     def get(self, code: str, letter_id: int) -> Any:
@@ -177,6 +192,7 @@ class PublicLetter(MethodView):
 
 @blp.route("/agencies/<int:agency_id>/application-form")
 class PublicApplicationForm(MethodView):
+    @form_pdf_limit
     @blp.doc(security=PUBLIC)
     @blp.response(200, description="政府信息公开申请表（PDF），已填入机关名称和受理机构信息")
     def get(self, agency_id: int) -> Any:
