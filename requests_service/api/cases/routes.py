@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, send_file
+from flask import current_app, jsonify, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
@@ -88,16 +88,42 @@ class Cases(MethodView):
         pagination_parameters.item_count = total
         return rows
 
+    @blp.doc(
+        parameters=[
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 60},
+                "description": "同一次登记的重试使用同一值（如超时或503后），保证不会登记两个案件",
+            }
+        ]
+    )
     @blp.arguments(CaseRegisterSchema)
     @blp.response(201, RegisteredCaseSchema)
+    @blp.alt_response(200, schema=RegisteredCaseSchema, description="重复提交，返回首次登记结果")
     def post(self, data: dict[str, Any]) -> Any:
         """Register an application received in person, by post, fax or e-mail (登记)"""
         actor = current_actor(Role.REGISTRAR)
-        case, secret = case_service.register_case(
-            current_session(), actor, data, secret_key=current_app.config["SECRET_KEY"]
+        session = current_session()
+        secret_key = current_app.config["SECRET_KEY"]
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            case, secret = case_service.register_case(session, actor, data, secret_key=secret_key)
+            case.tracking_secret = secret  # type: ignore[attr-defined]
+            return _detail(case, actor.role_set)
+        if not (1 <= len(key.strip()) <= 60):
+            abort(400, message="Idempotency-Key长度应为1至60个字符。")
+
+        def render(case: Case, secret: str) -> dict[str, Any]:
+            case.tracking_secret = secret  # type: ignore[attr-defined]
+            dumped: dict[str, Any] = RegisteredCaseSchema().dump(_detail(case, actor.role_set))
+            return dumped
+
+        body, replayed = case_service.register_case_once(
+            session, actor, data, secret_key=secret_key, idempotency_key=key.strip(), render=render
         )
-        case.tracking_secret = secret  # type: ignore[attr-defined]
-        return _detail(case, actor.role_set)
+        return jsonify(body), 200 if replayed else 201
 
 
 @blp.route("/dashboard")
