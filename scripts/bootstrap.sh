@@ -12,7 +12,7 @@ VENV="$ROOT/.venv"
 # subsetting), CJK fonts (Song, Kai, and a wide fallback for rare characters), and poppler
 # for the PNG preview of a letter.
 DEB_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-arphic-gbsn00lp
-              fonts-arphic-gkai00mp fonts-noto-cjk poppler-utils)
+              fonts-arphic-gkai00mp fonts-noto-cjk poppler-utils postgresql-client)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
