@@ -12,7 +12,7 @@ from requests_service.config import Config
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; the only place one is built. Tests pass ``DATABASE_URL`` in ``config``."""
-    from requests_service.api import guards, register_blueprints
+    from requests_service.api import guards, limits, register_blueprints
     from requests_service.api.contract import register_contract_schemas
     from requests_service.api.errors import (
         JsonErrorsMiddleware,
@@ -30,6 +30,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Let werkzeug refuse absurd bodies before reading them; the exact limit is checked per file.
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     db_session.init_app(app)
+    _refuse_default_secret(app)
+    limits.init_app(app)  # before the guard: refused callers are limited before anything else
     guards.init_app(app)  # before the routes: the bounded int converter must be in place
     api = ServiceApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     api.register_converter(guards.BoundedIntConverter, guards.int_param_schema)
@@ -60,3 +62,15 @@ def _serve_swagger_ui_assets(app: Flask) -> None:
     @app.get("/docs/assets/<path:filename>")
     def swagger_ui_asset(filename: str) -> Any:
         return send_from_directory(swagger_ui_path, filename, max_age=24 * 3600)
+
+
+def _refuse_default_secret(app: Flask) -> None:
+    """Tracking secrets and ID fingerprints are HMACs under SECRET_KEY: a service must not
+    start with the published default, except in demo mode, tests and operators' CLI commands."""
+    import click
+
+    if app.config["SECRET_KEY"] != Config.SECRET_KEY:
+        return
+    if app.config.get("DEMO") or app.testing or click.get_current_context(silent=True):
+        return
+    raise RuntimeError("SECRET_KEY is the built-in default: set SECRET_KEY (or DEMO=1 for a demo).")

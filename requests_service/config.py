@@ -72,6 +72,16 @@ class Config:
     )
     # ASCII: generated clients derive their package name from it (pip refuses non-ASCII).
     API_TITLE: str = "requests-service"
+    # Abuse limits (requests_service/api/limits.py); Redis in production, e.g. redis://…/1.
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    RATELIMIT_SUBMIT: str = "10/minute;200/day"
+    RATELIMIT_TRACKING: str = "60/minute"
+    RATELIMIT_TRACKING_FAILURES: str = "10/minute"
+    RATELIMIT_FORM_PDF: str = "10/minute"
+    RATELIMIT_AUTH_FAILURES: str = "20/minute"
+    # Bearer tokens expire; enrolment codes (an admin hands one to a new officer) even sooner.
+    TOKEN_TTL_DAYS: int = 90
+    ENROLMENT_TTL_HOURS: int = 72
     API_VERSION: str = "1.0.0"
     OPENAPI_VERSION: str = "3.0.3"
     OPENAPI_URL_PREFIX: str = "/"
@@ -142,6 +152,11 @@ class Config:
             SMTP_PASSWORD=os.environ.get("SMTP_PASSWORD", defaults.SMTP_PASSWORD),
             SMTP_FROM=os.environ.get("SMTP_FROM", defaults.SMTP_FROM),
             SMTP_STARTTLS=os.environ.get("SMTP_STARTTLS", "") not in ("", "0", "false"),
+            RATELIMIT_STORAGE_URI=os.environ.get(
+                "RATELIMIT_STORAGE_URI", defaults.RATELIMIT_STORAGE_URI
+            ),
+            TOKEN_TTL_DAYS=_int("TOKEN_TTL_DAYS", defaults.TOKEN_TTL_DAYS),
+            ENROLMENT_TTL_HOURS=_int("ENROLMENT_TTL_HOURS", defaults.ENROLMENT_TTL_HOURS),
         )
 
     def as_flask_config(self) -> dict[str, Any]:

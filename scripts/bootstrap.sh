@@ -13,7 +13,7 @@ VENV="$ROOT/.venv"
 # for the PNG preview of a letter; Chromium and its WebDriver for the browser tests of the
 # applicant pages (tests/browser).
 DEB_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-arphic-gbsn00lp
-              fonts-arphic-gkai00mp fonts-noto-cjk poppler-utils
+              fonts-arphic-gkai00mp fonts-noto-cjk poppler-utils postgresql-client
               chromium chromium-driver)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do

@@ -123,6 +123,9 @@ def _build_app(database_url: str, upload_dir: Path) -> Any:
             "MAX_CONTENT_LENGTH": 512 * 1024,
             # Tests drain the outbox themselves (or start RQ workers explicitly).
             "EVENT_DELIVERY": "manual",
+            # Abuse limits would throttle the suite (every request comes from 127.0.0.1);
+            # tests/api/test_limits.py switches them on.
+            "RATELIMIT_ACTIVE": False,
         }
     )
 

@@ -15,6 +15,7 @@ def register_blueprints(api: Api) -> None:
     from requests_service.api.calendar.routes import blp as calendar_blp
     from requests_service.api.cases.routes import blp as cases_blp
     from requests_service.api.decisions.routes import blp as decisions_blp
+    from requests_service.api.enrolment.routes import blp as auth_blp
     from requests_service.api.fees.routes import blp as fees_blp
     from requests_service.api.letters.routes import blp as letters_blp
     from requests_service.api.meta.routes import blp as meta_blp
@@ -34,6 +35,7 @@ def register_blueprints(api: Api) -> None:
         oversight_blp,
         topics_blp,
         admin_blp,
+        auth_blp,
         meta_blp,
         stats_blp,
         webhooks_blp,

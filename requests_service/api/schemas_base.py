@@ -10,6 +10,7 @@ from typing import Any, Protocol, cast
 
 import marshmallow as ma
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
+from webargs.multidictproxy import MultiDictProxy
 
 from requests_service.api import i18n  # noqa: F401  (installs Chinese messages)
 
@@ -44,20 +45,21 @@ _EMOJI = re.compile("[\U0001f000-\U0001faff\U0001fc00-\U0001ffff\ufe0f\u20e3]")
 BLANK_MESSAGE = "不能只包含空格或不可见字符。"
 
 
-def _forbidden_reason(text: str) -> str | None:
+def _forbidden_reason(text: str, *, stored: bool = True) -> str | None:
     if _BIDI.search(text):
         return "不能包含双向文本控制字符（如U+202E），它们会改变文字的显示顺序。"
     if _CONTROL.search(text):
         return "不能包含控制字符。"
-    if _EMOJI.search(text):
+    if stored and _EMOJI.search(text):
         return "不能包含表情符号（Emoji）：文书和统计报表无法正确显示。"
     return None
 
 
-def clean_text(text: str) -> str:
+def clean_text(text: str, *, stored: bool = True) -> str:
     """Strip whitespace and invisible characters at both ends; refuse text that is nothing but
-    those, and text with bidi overrides, control characters or emoji (ValidationError)."""
-    reason = _forbidden_reason(text)
+    those, and text with bidi overrides, control characters or (text to be stored, not search
+    terms in a query string) emoji (ValidationError)."""
+    reason = _forbidden_reason(text, stored=stored)
     if reason:
         raise ValidationError(reason)
     cleaned = _EDGES.sub("", text)
@@ -82,15 +84,15 @@ def _check_nested_text(value: Any) -> None:
             stack.extend(current)
 
 
-def _clean_value(field: fields.Field[Any], value: Any) -> Any:
+def _clean_value(field: fields.Field[Any], value: Any, stored: bool = True) -> Any:
     if isinstance(field, fields.String) and isinstance(value, str):
-        return clean_text(value)
+        return clean_text(value, stored=stored)
     if isinstance(field, fields.List) and isinstance(value, list):
         errors: dict[int, Any] = {}
         cleaned = []
         for index, item in enumerate(value):
             try:
-                cleaned.append(_clean_value(field.inner, item))
+                cleaned.append(_clean_value(field.inner, item, stored))
             except ValidationError as exc:
                 errors[index] = exc.messages
         if errors:
@@ -117,6 +119,7 @@ class BaseSchema(ma.Schema):
         if not isinstance(data, Mapping):
             return data
         by_key = {f.data_key or name: f for name, f in self.load_fields.items()}
+        stored = not isinstance(data, MultiDictProxy)  # query strings are searches, not stored
         cleaned: dict[str, Any] = {}
         errors: dict[str, Any] = {}
         for key in data:
@@ -124,7 +127,7 @@ class BaseSchema(ma.Schema):
             field = by_key.get(key)
             if field is not None:
                 try:
-                    value = _clean_value(field, value)
+                    value = _clean_value(field, value, stored)
                 except ValidationError as exc:
                     errors[key] = exc.messages
             cleaned[key] = value

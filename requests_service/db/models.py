@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -78,6 +79,11 @@ class Agency(Base):
     fee_waiver_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Optional local rule: no reply may be approved while a difficult-case filing awaits guidance.
     hold_reply_while_filing_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Four-eyes: a reply's or letter's approver is never its drafter — unless the agency has a
+    # single officer and an admin switched this on; every such approval is then recorded.
+    single_officer_exception: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     # Art. 44 "several applicants" [D]: distinct applicants within the window that make a topic
     # a candidate for proactive disclosure.
     topic_min_applicants: Mapped[int] = mapped_column(Integer, default=3)
@@ -128,8 +134,26 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Tokens expire (TOKEN_TTL_DAYS); rows from before expiry existed have none.
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class Enrolment(Base):
+    """A one-time enrolment code: an admin never holds another person's bearer token; the
+    person redeems the code (once, before it expires) for a token only they see."""
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
 
 
 class Applicant(Base):
@@ -251,6 +275,13 @@ class CaseEvent(Base):
     effective_on: Mapped[date | None] = mapped_column(Date)
     public: Mapped[bool] = mapped_column(Boolean, default=False)
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    # Hash chain per case (domain/audit_chain.py): position, previous event's hash, own hash.
+    # (case_id, seq) is unique, so two concurrent writers cannot both extend the same link.
+    seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_case_events_case_id_seq"),)
 
 
 class Attachment(Base):
@@ -601,6 +632,12 @@ class AdminEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     before: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     after: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    # Hash chain per agency, as for case events.
+    seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("agency_id", "seq", name="uq_admin_events_agency_id_seq"),)
 
 
 class AgencyFont(Base):

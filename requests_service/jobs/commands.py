@@ -34,6 +34,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(deliver_events)
     app.cli.add_command(run_scheduler_command)
     app.cli.add_command(run_job_command)
+    app.cli.add_command(verify_audit)
+    app.cli.add_command(grant_app_role)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("db-upgrade")
@@ -59,17 +63,30 @@ def db_upgrade(revision: str) -> None:
 def create_user(
     agency_id: int, username: str, display_name: str, email: str, roles: tuple[str, ...]
 ) -> None:
-    """Create an officer and print a new bearer token for them."""
+    """Create an officer (through the admin service, audited) and print a bearer token."""
+    from requests_service.domain.errors import DomainError
+
     session = current_session()
     if session.get(Agency, agency_id) is None:
         raise click.ClickException(f"机关 {agency_id} 不存在")
-    if session.scalar(select(User.id).where(User.username == username)):
-        raise click.ClickException(f"用户名 {username} 已存在")
-    user = User(agency_id=agency_id, username=username, display_name=display_name, email=email)
-    user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(roles))]
-    session.add(user)
-    session.commit()
-    _, plain = admin_service.issue_token(session, user, "cli")
+    try:
+        user = admin_service.create_user(
+            session,
+            admin_service.operator_actor(session, agency_id),
+            {
+                "agency_id": agency_id,
+                "username": username,
+                "display_name": display_name,
+                "email": email,
+                "roles": sorted(set(roles)),
+            },
+            by_operator=True,
+        )
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    _, plain = admin_service.issue_token(
+        session, user, "cli", ttl_days=current_app.config["TOKEN_TTL_DAYS"], via="cli"
+    )
     click.echo(f"用户 {username} (id={user.id}) 已创建。令牌（只显示一次）：{plain}")
 
 
@@ -77,12 +94,14 @@ def create_user(
 @click.option("--username", required=True)
 @click.option("--name", default="cli")
 def create_token(username: str, name: str) -> None:
-    """Issue a new bearer token for an existing user."""
+    """Issue a new bearer token for an existing user (operators only; audited)."""
     session = current_session()
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"用户 {username} 不存在")
-    _, plain = admin_service.issue_token(session, user, name)
+    _, plain = admin_service.issue_token(
+        session, user, name, ttl_days=current_app.config["TOKEN_TTL_DAYS"], via="cli"
+    )
     click.echo(plain)
 
 
@@ -454,3 +473,78 @@ def run_job_command(name: str, day: datetime | None) -> None:
         click.echo(f"{name} 今日已执行，跳过")
     else:
         click.echo(f"{name}: {run.status} {run.outcome} {run.error or ''}".strip())
+
+
+@click.command("verify-audit")
+def verify_audit() -> None:
+    """Verify every audit hash chain; report the first broken link of each (exit status 1)."""
+    from requests_service.services.audit import verify_all
+
+    broken = verify_all(current_session())
+    if not broken:
+        click.echo("审计链完整：未发现被修改、删除或插入的事件。")
+        return
+    for link in broken:
+        click.echo(link.describe())
+    raise SystemExit(1)
+
+
+@click.command("grant-app-role")
+@click.option("--role", required=True, help="the PostgreSQL role the service connects as")
+@click.option("--print-only", is_flag=True, help="print the statements instead of running them")
+def grant_app_role(role: str, print_only: bool) -> None:
+    """Grant the application role its privileges: audit tables are append-only (PostgreSQL)."""
+    from requests_service.db.grants import app_role_grants
+
+    statements = app_role_grants(role)
+    engine = current_app.extensions["db_engine"]
+    if print_only or engine.dialect.name != "postgresql":
+        click.echo(";\n".join(statements) + ";")
+        return
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    click.echo(f"已授予 {role} 应用权限（审计表只可追加，不可修改或删除）。")
+
+
+@click.command("backup")
+@click.option("--to", "target", required=True, help="a new directory for the backup")
+def backup_command(target: str) -> None:
+    """Back up the database (SQLite online backup / pg_dump) and all stored files."""
+    from requests_service.services.backup import BackupError, backup
+
+    try:
+        manifest = backup(
+            current_app.extensions["db_engine"],
+            current_session(),
+            current_app.config["UPLOAD_DIR"],
+            target,
+        )
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已备份到 {target}：{manifest['rows']}，文件 {len(manifest['files'])} 个")
+
+
+@click.command("restore")
+@click.option("--from", "source", required=True, help="a directory written by `flask backup`")
+def restore_command(source: str) -> None:
+    """Restore a backup into an empty database and UPLOAD_DIR; checks files and row counts."""
+    from requests_service.services.audit import verify_all
+    from requests_service.services.backup import BackupError, restore
+
+    try:
+        report = restore(
+            current_app.extensions["db_engine"],
+            current_session(),
+            current_app.config["UPLOAD_DIR"],
+            source,
+        )
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    broken = verify_all(current_session())
+    click.echo(f"已恢复：{report['rows']}，文件 {report['files']} 个（SHA-256 已核对）")
+    if broken:
+        for link in broken:
+            click.echo(link.describe())
+        raise SystemExit(1)
+    click.echo("审计链完整。")

@@ -7,9 +7,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from requests_service.db.base import utcnow
 from requests_service.db.models import Agency, ApiToken, User
 from requests_service.domain.errors import Forbidden
 from requests_service.domain.lifecycle import Role
@@ -100,7 +101,11 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
     row = session.execute(
         select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        .where(
+            ApiToken.token_hash == hash_token(token),
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+        )
     ).scalar_one_or_none()
     if row is None or not row.active:
         return None

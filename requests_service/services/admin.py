@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -13,15 +16,24 @@ from requests_service.db.models import (
     AdminEvent,
     Agency,
     ApiToken,
+    Enrolment,
     NegativeListEntry,
     User,
     UserRole,
 )
-from requests_service.domain.errors import Conflict, NotFound, RuleViolation
+from requests_service.domain.errors import Conflict, Forbidden, NotFound, RuleViolation
 from requests_service.domain.lifecycle import Role
 from requests_service.domain.outcomes import Outcome, OutcomeGroup
 from requests_service.domain.reconsideration import ReconsiderationRule, options, resolve
-from requests_service.services.access import Actor, descendant_agency_ids, hash_token, new_token
+from requests_service.services.access import (
+    Actor,
+    actor_for_user,
+    descendant_agency_ids,
+    hash_token,
+    new_token,
+)
+from requests_service.services.audit import seal_admin_event
+from requests_service.services.duties import check_role_grant
 from requests_service.services.lapses import LapseReport, close_lapsed_cases
 from requests_service.services.queries import paginate
 from requests_service.services.unit_of_work import UnitOfWork
@@ -63,6 +75,7 @@ AGENCY_AUDITED = (
     "correction_period_working_days",
     "fee_waiver_allowed",
     "hold_reply_while_filing_pending",
+    "single_officer_exception",
     "topic_min_applicants",
     "topic_window_days",
     "active",
@@ -87,18 +100,26 @@ def audit(
 ) -> None:
     """One audit row per administrative change (who, when, what, before → after)."""
     session.flush()
-    session.add(
-        AdminEvent(
-            agency_id=agency_id,
-            action=action,
-            target_type=type(target).__name__,
-            target_id=target.id,
-            actor_user_id=actor.user_id,
-            actor_name=actor.name,
-            before=before,
-            after=after,
-        )
+    event = AdminEvent(
+        agency_id=agency_id,
+        action=action,
+        target_type=type(target).__name__,
+        target_id=target.id,
+        actor_user_id=actor.user_id,
+        actor_name=actor.name,
+        occurred_at=utcnow(),
+        before=_json_safe(before),
+        after=_json_safe(after),
     )
+    seal_admin_event(session, event)
+    session.add(event)
+
+
+def _json_safe(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """As the JSON column will give it back (so the event's hash can be re-computed)."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str))  # type: ignore[no-any-return]
 
 
 def managed_agency_ids(session: Session, actor: Actor) -> set[int]:
@@ -128,6 +149,7 @@ def _apply_agency_fields(agency: Agency, data: Mapping[str, Any]) -> None:
         "correction_period_working_days",
         "fee_waiver_allowed",
         "hold_reply_while_filing_pending",
+        "single_officer_exception",
         "topic_min_applicants",
         "topic_window_days",
         "active",
@@ -250,20 +272,31 @@ def update_agency(
         return agency
 
 
-def create_user(session: Session, actor: Actor, data: Mapping[str, Any]) -> User:
+def operator_actor(session: Session, agency_id: int) -> Actor:
+    """The command line (server operators) acting on one agency, e.g. to create its users."""
+    return Actor(role_set=frozenset({Role.SYSTEM}), name="命令行", agency_id=agency_id)
+
+
+def create_user(
+    session: Session, actor: Actor, data: Mapping[str, Any], *, by_operator: bool = False
+) -> User:
+    """Create an officer. Admins cannot grant ``oversight``; only operators (CLI) can."""
     with UnitOfWork(session) as uow:
         agency_id = data.get("agency_id") or actor.agency_id
         assert agency_id is not None
         get_managed_agency(session, actor, agency_id)
         if session.scalar(select(User.id).where(User.username == data["username"])):
             raise Conflict(f"用户名“{data['username']}”已被使用。")
+        roles = {Role(r) for r in data["roles"]}
+        if not by_operator:
+            check_role_grant(actor, target_user_id=None, before=(), after=roles)
         user = User(
             agency_id=agency_id,
             username=data["username"],
             display_name=data["display_name"],
             email=data.get("email") or "",
         )
-        user.role_rows = [UserRole(role=Role(r)) for r in sorted(set(data["roles"]))]
+        user.role_rows = [UserRole(role=r) for r in sorted(roles)]
         session.add(user)
         session.flush()
         audit(
@@ -308,6 +341,7 @@ def update_user(session: Session, actor: Actor, user_id: int, data: Mapping[str,
             user.active = data["active"]
         if "roles" in data:
             wanted = {Role(r) for r in data["roles"]}
+            check_role_grant(actor, target_user_id=user.id, before=user.roles, after=wanted)
             user.role_rows = [r for r in user.role_rows if r.role in wanted]
             have = {r.role for r in user.role_rows}
             user.role_rows.extend(UserRole(role=r) for r in sorted(wanted - have))
@@ -325,25 +359,100 @@ def update_user(session: Session, actor: Actor, user_id: int, data: Mapping[str,
 
 
 def issue_token(
-    session: Session, user: User, name: str, actor: Actor | None = None
+    session: Session,
+    user: User,
+    name: str,
+    actor: Actor | None = None,
+    *,
+    ttl_days: int = 90,
+    via: str = "self",
 ) -> tuple[ApiToken, str]:
-    """Create a bearer token; only its hash is stored, the plain value is returned once."""
+    """Create a bearer token; only its hash is stored, the plain value is returned once.
+
+    A person's token is only ever shown to that person: through the API an officer issues
+    tokens for themself (``actor`` is ``user``) or redeems an enrolment code; the CLI
+    (operators, ``via="cli"``) is the only other way. Every token expires after ``ttl_days``.
+    """
+    if actor is not None and actor.user_id != user.id:
+        raise Forbidden(
+            "不能为他人签发令牌：请为该用户生成一次性登记码，由本人兑换令牌。",
+            rule="token_for_other",
+        )
     with UnitOfWork(session) as uow:
         plain = new_token()
-        token = ApiToken(user_id=user.id, token_hash=hash_token(plain), name=name)
+        token = ApiToken(
+            user_id=user.id,
+            token_hash=hash_token(plain),
+            name=name,
+            expires_at=utcnow() + timedelta(days=ttl_days),
+        )
         session.add(token)
-        if actor is not None:
-            audit(
-                session,
-                actor,
-                agency_id=user.agency_id,
-                action="token_issue",
-                target=token,
-                before=None,
-                after={"user_id": user.id, "name": name},
-            )
+        audit(
+            session,
+            actor or _operator(via),
+            agency_id=user.agency_id,
+            action="token_issue",
+            target=token,
+            before=None,
+            after={"user_id": user.id, "name": name, "via": via, "ttl_days": ttl_days},
+        )
         uow.commit()
         return token, plain
+
+
+def _operator(via: str) -> Actor:
+    """Who acted when no officer did: the command line (operators) or the enrolment itself."""
+    return Actor(role_set=frozenset({Role.SYSTEM}), name="命令行" if via == "cli" else "系统")
+
+
+def create_enrolment(
+    session: Session, actor: Actor, user: User, *, ttl_hours: int = 72
+) -> tuple[Enrolment, str]:
+    """A one-time code the person redeems for their own token (the admin never sees it)."""
+    with UnitOfWork(session) as uow:
+        plain = "enrol_" + secrets.token_urlsafe(24)
+        enrolment = Enrolment(
+            user_id=user.id,
+            code_hash=hash_token(plain),
+            created_by_user_id=actor.user_id,
+            expires_at=utcnow() + timedelta(hours=ttl_hours),
+        )
+        session.add(enrolment)
+        audit(
+            session,
+            actor,
+            agency_id=user.agency_id,
+            action="enrolment_create",
+            target=enrolment,
+            before=None,
+            after={"user_id": user.id, "ttl_hours": ttl_hours},
+        )
+        uow.commit()
+        return enrolment, plain
+
+
+def redeem_enrolment(
+    session: Session, code: str, *, name: str, ttl_days: int = 90
+) -> tuple[ApiToken, str]:
+    """Exchange a one-time enrolment code for a bearer token (once, before it expires)."""
+    enrolment = session.scalar(
+        select(Enrolment).where(Enrolment.code_hash == hash_token(code)).with_for_update()
+    )
+    now = utcnow()
+    if enrolment is None or enrolment.used_at is not None or enrolment.expires_at <= now:
+        session.rollback()
+        raise NotFound("登记码无效、已使用或已过期。")
+    user = session.get(User, enrolment.user_id)
+    if user is None or not user.active:
+        session.rollback()
+        raise NotFound("登记码无效、已使用或已过期。")
+    enrolment.used_at = now
+    session.flush()
+    owner = actor_for_user(session, user)
+    token, plain = issue_token(session, user, name, owner, ttl_days=ttl_days, via="enrolment")
+    enrolment.token_id = token.id
+    session.commit()
+    return token, plain
 
 
 def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
@@ -467,11 +576,23 @@ def user_tokens(session: Session, actor: Actor, user_id: int) -> Sequence[ApiTok
     ).all()
 
 
-def issue_token_for(session: Session, actor: Actor, user_id: int, name: str) -> Annotated[ApiToken]:
-    """Issue a token for a managed user; the plain value is in the result, and only there."""
+def issue_token_for(
+    session: Session, actor: Actor, user_id: int, name: str, *, ttl_days: int
+) -> Annotated[ApiToken]:
+    """Issue a token for the actor themself (anyone else: 403, use an enrolment code); the
+    plain value is in the result, and only there."""
     user = get_managed_user(session, actor, user_id)
-    token, plain = issue_token(session, user, name, actor)
+    token, plain = issue_token(session, user, name, actor, ttl_days=ttl_days)
     return Annotated(token, token=plain)
+
+
+def create_enrolment_for(
+    session: Session, actor: Actor, user_id: int, *, ttl_hours: int
+) -> Annotated[Enrolment]:
+    """A one-time enrolment code for a managed user; the plain code is in the result only."""
+    user = get_managed_user(session, actor, user_id)
+    enrolment, plain = create_enrolment(session, actor, user, ttl_hours=ttl_hours)
+    return Annotated(enrolment, code=plain)
 
 
 def negative_list(session: Session, actor: Actor, agency_id: int) -> Sequence[NegativeListEntry]:
@@ -497,3 +618,22 @@ def admin_events(
     ids = managed_agency_ids(session, actor)
     query = select(AdminEvent).where(AdminEvent.agency_id.in_(ids)).order_by(AdminEvent.id.desc())
     return paginate(session, query, page=page, page_size=page_size)
+
+
+def redeem_enrolment_view(
+    session: Session, code: str, *, name: str, ttl_days: int
+) -> Annotated[ApiToken]:
+    """Redeem a one-time enrolment code; the plain token is in the result, and only there."""
+    token, plain = redeem_enrolment(session, code, name=name, ttl_days=ttl_days)
+    return Annotated(token, token=plain)
+
+
+def issue_own_token(
+    session: Session, actor: Actor, name: str, *, ttl_days: int
+) -> Annotated[ApiToken]:
+    """An officer issues themself a new token (e.g. before the current one expires)."""
+    user = session.get(User, actor.user_id) if actor.user_id is not None else None
+    if user is None:
+        raise NotFound("用户不存在。")
+    token, plain = issue_token(session, user, name, actor, ttl_days=ttl_days)
+    return Annotated(token, token=plain)

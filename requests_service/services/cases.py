@@ -52,6 +52,7 @@ from requests_service.services.clock import (
     load_calendar,
     refresh_due_date,
 )
+from requests_service.services.duties import check_four_eyes, reply_drafter_id
 from requests_service.services.history import record_event
 from requests_service.services.numbering import format_case_number, next_number
 from requests_service.services.topics import index_request
@@ -307,53 +308,99 @@ def register_case(
 ) -> tuple[Case, str]:
     """A clerk registers an application received in person, by post, fax or e-mail (登记)."""
     with UnitOfWork(session) as uow:
-        agency_id: int = data.get("agency_id") or actor.home_agency_id
-        if agency_id != actor.agency_id:
-            raise NotFound("机关不存在。", agency_id=agency_id)
-        agency = get_agency(session, agency_id)
-        channel = Channel(data["channel"])
-        applicant = _applicant_from(session, data["applicant"], secret_key)
-        secret = new_tracking_secret()
-        submitted_at = data.get("submitted_at") or utcnow()
-        case = Case(
-            agency_id=agency.id,
-            applicant=applicant,
-            state=CaseState.REGISTERED,
-            channel=channel,
-            tracking_code=new_tracking_code(),
-            tracking_secret_hash=hash_secret(secret, secret_key),
-            requested_information=data["requested_information"].strip(),
-            description_hint=(data.get("description_hint") or "").strip(),
-            delivery_form=data.get("delivery_form") or "paper",
-            delivery_method=data.get("delivery_method") or "post",
-            submitted_at=submitted_at,
-            registered_at=utcnow(),
-            reply_details={},
-        )
-        _fix_receipt_date(case, data)
-        session.add(case)
-        _assign_number(session, case, agency)
-        session.flush()
-        record_event(
-            session,
-            case,
-            actor=actor,
-            role=Role.REGISTRAR,
-            action=Action.REGISTER.value,
-            from_state=None,
-            to_state=CaseState.REGISTERED,
-            effective_on=case.receipt_date,
-            public=True,
-            data={
-                "channel": channel.value,
-                "case_number": case.case_number,
-                "receipt_date": case.receipt_date.isoformat() if case.receipt_date else None,
-            },
-        )
-        refresh_due_date(session, case)
-        index_request(session, case)
+        case, secret = _register(session, actor, data, secret_key)
         uow.commit()
         return case, secret
+
+
+def register_case_once(
+    session: Session,
+    actor: Actor,
+    data: Mapping[str, Any],
+    *,
+    secret_key: str,
+    idempotency_key: str,
+    render: Callable[[Case, str], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    """Registration with an Idempotency-Key: a retry after an ambiguous outcome (timeout, 503
+    after the commit) answers with the first result instead of registering a second case.
+
+    Keys are scoped to the registering agency. Returns the body and whether it is a replay.
+    """
+    scoped = f"register:{actor.agency_id}:{idempotency_key}"
+    fingerprint = _fingerprint_request(data)
+    try:
+        with UnitOfWork(session) as uow:
+            replay = _replay(session, scoped, fingerprint)
+            if replay is not None:
+                return replay, True
+            case, secret = _register(session, actor, data, secret_key)
+            body = render(case, secret)
+            session.add(
+                IdempotencyKey(
+                    key=scoped, request_fingerprint=fingerprint, case_id=case.id, response=body
+                )
+            )
+            uow.commit()
+            return body, False
+    except IntegrityError:
+        session.rollback()
+        replay = _replay(session, scoped, fingerprint)
+        if replay is None:
+            raise
+        return replay, True
+
+
+def _register(
+    session: Session, actor: Actor, data: Mapping[str, Any], secret_key: str
+) -> tuple[Case, str]:
+    """The registration itself, in the caller's transaction."""
+    agency_id: int = data.get("agency_id") or actor.home_agency_id
+    if agency_id != actor.agency_id:
+        raise NotFound("机关不存在。", agency_id=agency_id)
+    agency = get_agency(session, agency_id)
+    channel = Channel(data["channel"])
+    applicant = _applicant_from(session, data["applicant"], secret_key)
+    secret = new_tracking_secret()
+    submitted_at = data.get("submitted_at") or utcnow()
+    case = Case(
+        agency_id=agency.id,
+        applicant=applicant,
+        state=CaseState.REGISTERED,
+        channel=channel,
+        tracking_code=new_tracking_code(),
+        tracking_secret_hash=hash_secret(secret, secret_key),
+        requested_information=data["requested_information"].strip(),
+        description_hint=(data.get("description_hint") or "").strip(),
+        delivery_form=data.get("delivery_form") or "paper",
+        delivery_method=data.get("delivery_method") or "post",
+        submitted_at=submitted_at,
+        registered_at=utcnow(),
+        reply_details={},
+    )
+    _fix_receipt_date(case, data)
+    session.add(case)
+    _assign_number(session, case, agency)
+    session.flush()
+    record_event(
+        session,
+        case,
+        actor=actor,
+        role=Role.REGISTRAR,
+        action=Action.REGISTER.value,
+        from_state=None,
+        to_state=CaseState.REGISTERED,
+        effective_on=case.receipt_date,
+        public=True,
+        data={
+            "channel": channel.value,
+            "case_number": case.case_number,
+            "receipt_date": case.receipt_date.isoformat() if case.receipt_date else None,
+        },
+    )
+    refresh_due_date(session, case)
+    index_request(session, case)
+    return case, secret
 
 
 # ---------------------------------------------------------------- transitions
@@ -841,8 +888,19 @@ def transition_case(
     role = actor.acting_role(transition.roles) or actor.primary_role
     before = case.state
     after = next_state(before, action, role, _facts(case))
+    duties: dict[str, Any] = {}
+    if action is Action.APPROVE_REPLY:
+        duties = check_four_eyes(
+            session,
+            actor,
+            agency_id=case.agency_id,
+            drafter_id=reply_drafter_id(session, case.id),
+            what="答复",
+        )
     on = _effective_on(case, data)
     changed = _apply_effects(session, actor, case, action, data, on)
+    if duties:
+        changed = {**(changed or {}), **duties}
     case.state = after
     case.updated_at = utcnow()
     record_event(

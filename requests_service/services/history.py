@@ -14,6 +14,7 @@ from requests_service.db.models import Case, CaseEvent
 from requests_service.domain.lifecycle import CaseState, Role
 from requests_service.services import outbox
 from requests_service.services.access import Actor
+from requests_service.services.audit import seal_case_event
 
 # Chinese labels of the events that are not lifecycle actions (those carry Action.label), so a
 # timeline never shows "letter_issued" to a person.
@@ -80,6 +81,7 @@ def record_event(
         public=public,
         data=data or {},
     )
+    seal_case_event(session, event)
     session.add(event)
     # The outbox row rides on the same transaction as the audit row: both or neither.
     outbox.publish_case_action(session, case, action, data, event.occurred_at, public=public)

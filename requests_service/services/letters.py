@@ -36,6 +36,7 @@ from requests_service.services.access import Actor
 from requests_service.services.case_records import last_event, third_party_objection
 from requests_service.services.cases import transition_case
 from requests_service.services.clock import case_clock, legal_date, legal_today, load_calendar
+from requests_service.services.duties import check_four_eyes
 from requests_service.services.fonts import typography
 from requests_service.services.history import record_event
 from requests_service.services.letter_kinds import LETTER_KINDS
@@ -470,11 +471,18 @@ def approve_letter(session: Session, actor: Actor, case: Case, letter: Letter) -
         if letter.status != LetterStatus.DRAFT:
             raise Conflict(f"文书状态为“{STATUS_LABELS[letter.status]}”，不能审核。")
         letter_context(session, case, letter)  # still complete?
+        duties = check_four_eyes(
+            session,
+            actor,
+            agency_id=case.agency_id,
+            drafter_id=letter.created_by_user_id,
+            what="文书",
+        )
         letter.status = LetterStatus.APPROVED
         letter.approved_by_user_id = actor.user_id
         letter.approved_at = utcnow()
         letter.render_error = None
-        _event(session, case, actor, "letter_approve", {"letter_id": letter.id})
+        _event(session, case, actor, "letter_approve", {"letter_id": letter.id, **duties})
         if letter.kind == "reply" and case.state is CaseState.REPLY_DRAFTED:
             # The case follows its letter: approving the reply letter is approving the reply.
             transition_case(
@@ -698,6 +706,15 @@ def revert_issuing(session: Session, letter_id: int, message: str) -> None:
         if letter is not None and letter.status == LetterStatus.ISSUING:
             letter.status = LetterStatus.APPROVED
             letter.render_error = message
+            case = session.get(Case, letter.case_id)
+            if case is not None:  # every state change is audited, failures included
+                _event(
+                    session,
+                    case,
+                    _system_actor(),
+                    "letter_issue_failed",
+                    {"letter_id": letter.id, "reason": message},
+                )
             uow.commit()
 
 

@@ -110,18 +110,18 @@ def test_revoked_and_bad_tokens_are_refused(client: Any, world: World) -> None:
     assert client.get("/cases", headers=world.auth("handler")).status_code == 401
 
 
-def test_admin_issues_token_and_manages_roles(client: Any, world: World) -> None:
+def test_admin_enrols_a_user_and_manages_roles(client: Any, world: World) -> None:
     created = client.post(
         "/admin/users",
         json={"username": "new.handler", "display_name": "新承办人", "roles": ["handler"]},
         headers=world.auth("admin"),
     )
     assert created.status_code == 201, created.json
-    token = client.post(
-        f"/admin/users/{created.json['id']}/tokens",
-        json={"name": "laptop"},
-        headers=world.auth("admin"),
-    ).json["token"]
+    # The admin never holds the new officer's token: a one-time code, redeemed by the officer.
+    code = client.post(
+        f"/admin/users/{created.json['id']}/enrolment", headers=world.auth("admin")
+    ).json["code"]
+    token = client.post("/auth/enrolment", json={"code": code, "name": "laptop"}).json["token"]
     assert client.get("/cases", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     dup = client.post(
         "/admin/users",
@@ -144,13 +144,9 @@ def test_admin_changes_are_audited(client: Any, world: World) -> None:
         headers=world.auth("admin"),
     )
     assert changed.status_code == 200, changed.json
-    client.post(
-        f"/admin/users/{world.users['handler']}/tokens",
-        json={"name": "x"},
-        headers=world.auth("admin"),
-    )
+    client.post(f"/admin/users/{world.users['handler']}/enrolment", headers=world.auth("admin"))
     events = client.get("/admin/events", headers=world.auth("admin")).json
-    assert [e["action"] for e in events[:2]] == ["token_issue", "agency_update"]
+    assert [e["action"] for e in events[:2]] == ["enrolment_create", "agency_update"]
     update = events[1]
     assert update["before"]["intake_phone"] == "010-12345678"
     assert update["after"]["intake_phone"] == "010-87654321"

@@ -1,9 +1,10 @@
 """Contract fuzzing: schemathesis over every operation of the in-process app (issue 15).
 
-Each operation is called with generated inputs (valid and invalid) as anonymous and with each
-role's token; the run fails on any 5xx, a response that does not match the spec, an undocumented
-status, or a wrong content type or header. Bounded for CI by ``FUZZ_EXAMPLES`` (per operation
-and identity; default 6) — set it higher locally for a deeper run.
+Each operation is called with generated inputs (valid and invalid) by a generated identity —
+anonymous, a bad token, or each role's token — so Hypothesis explores input × identity together;
+the run fails on any 5xx, a response that does not match the spec, an undocumented status, or a
+wrong content type or header. Bounded for CI by ``FUZZ_EXAMPLES`` (examples per operation and
+backend; default 12) — set it higher locally for a deeper run (e.g. FUZZ_EXAMPLES=200).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -24,8 +26,8 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.factories import World
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
-IDENTITIES = ("anonymous", "registrar", "handler", "approver", "admin", "oversight")
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+IDENTITIES = ("anonymous", "bad-token", "registrar", "handler", "approver", "admin", "oversight")
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -43,6 +45,7 @@ schema = schemathesis.openapi.from_path(str(SPEC))
 
 
 @schema.parametrize()
+@schema.given(identity=st.sampled_from(IDENTITIES))
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -50,7 +53,36 @@ schema = schemathesis.openapi.from_path(str(SPEC))
     suppress_health_check=list(HealthCheck),
     phases=[Phase.explicit, Phase.generate],
 )
-def test_contract(case: Any, app: Any, world: World) -> None:
-    for identity in IDENTITIES:
-        headers = {} if identity == "anonymous" else world.auth(identity)
-        case.call_and_validate(app=app, headers=headers, checks=CHECKS)
+def test_contract(case: Any, identity: str, app: Any, world: World) -> None:
+    if identity == "anonymous":
+        headers = {}
+    elif identity == "bad-token":
+        headers = {"Authorization": "Bearer rs_not_a_token"}
+    else:
+        headers = world.auth(identity)
+    case.call_and_validate(app=app, headers=headers, checks=CHECKS)
+
+
+def test_undocumented_methods_answer_405_with_allow(app: Any, world: World) -> None:
+    """Every path of the spec: a method it does not document answers 405 in the common error
+    shape, with an Allow header naming exactly the documented methods."""
+    import json
+
+    spec = json.loads(SPEC.read_text())
+    client = app.test_client()
+    methods = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+    checked = 0
+    for path, operations in spec["paths"].items():
+        documented = {m.upper() for m in operations if m.upper() in methods}
+        url = path
+        while "{" in url:
+            start = url.index("{")
+            url = url[:start] + "1" + url[url.index("}") + 1 :]
+        for method in sorted(methods - documented):
+            response = client.open(url, method=method, headers=world.auth("admin"))
+            assert response.status_code == 405, (method, path, response.status_code)
+            assert response.json["code"] == 405 and response.json["message"]
+            allowed = {m.strip() for m in response.headers["Allow"].split(",")}
+            assert allowed - {"HEAD", "OPTIONS"} == documented, (path, allowed)
+            checked += 1
+    assert checked > 200

@@ -186,6 +186,11 @@ def test_render_failure_leaves_case_unchanged_and_number_free(
     assert "OSError" in state["render_error"]
     after = client.get(f"/cases/{case['id']}", headers=world.auth("handler")).json
     assert after["state"] == before["state"] and after["version"] == before["version"]
+    # The failure itself is audited (issue 15: revert_issuing wrote no row).
+    history = client.get(f"/cases/{case['id']}/history", headers=world.auth("handler")).json
+    failure = [e for e in history if e["action"] == "letter_issue_failed"]
+    assert len(failure) == 1 and failure[0]["data"]["letter_id"] == letter["id"]
+    assert "OSError" in failure[0]["data"]["reason"] and "pango" not in failure[0]["data"]["reason"]
 
     monkeypatch.undo()
     issued = client.post(f"{base}/issue", headers=world.auth("handler"))

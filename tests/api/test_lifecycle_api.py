@@ -339,3 +339,29 @@ def test_event_date_in_future_or_before_receipt_refused(client: Any, world: Worl
     assert before.status_code == 422
     history = client.get(f"/cases/{case_id}/history", headers=world.auth("handler")).json
     assert [e["action"] for e in history] == ["register"]
+
+
+def test_registration_retried_with_idempotency_key_makes_one_case(
+    client: Any, world: World
+) -> None:
+    """Issue 15, item 7: a retry after an ambiguous answer (timeout, 503 after the commit)."""
+    body = {
+        "channel": "in_person",
+        "applicant": person(),
+        "requested_information": "2025年本市重点建设项目计划",
+    }
+    headers = {**world.auth("registrar"), "Idempotency-Key": "desk-1-0001"}
+    first = client.post("/cases", json=body, headers=headers)
+    assert first.status_code == 201, first.json
+    again = client.post("/cases", json=body, headers=headers)
+    assert again.status_code == 200, again.json
+    assert again.json["id"] == first.json["id"]
+    assert again.json["case_number"] == first.json["case_number"]
+    assert again.json["tracking_secret"] == first.json["tracking_secret"]
+    assert len(client.get("/cases", headers=world.auth("registrar")).json) == 1
+    other = client.post(
+        "/cases", json={**body, "requested_information": "另一份申请"}, headers=headers
+    )
+    assert other.status_code == 409
+    assert client.post("/cases", json=body, headers=world.auth("registrar")).status_code == 201
+    assert len(client.get("/cases", headers=world.auth("registrar")).json) == 2

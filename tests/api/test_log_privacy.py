@@ -165,3 +165,16 @@ def test_unhandled_errors_are_logged_without_their_message(
     assert "builtins.ValueError" in described and "builtins.KeyError" in described
     assert "test_log_privacy.py" in described
     assert ID_NUMBER not in described and ADDRESS not in described
+
+
+def test_gunicorn_access_log_has_no_query_string() -> None:
+    """Case searches put names and ID numbers in the query string (`/cases?q=…`)."""
+    from pathlib import Path
+
+    settings: dict[str, object] = {}
+    source = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+    exec(compile(source.read_text(), str(source), "exec"), settings)
+    log_format = str(settings["access_log_format"])
+    assert "%(U)s" in log_format
+    for with_query in ("%(r)s", "%(q)s", "%({raw_uri}e)s"):
+        assert with_query not in log_format

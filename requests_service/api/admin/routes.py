@@ -15,6 +15,7 @@ from requests_service.api.admin.schemas import (
     AgencyFontSchema,
     AgencySchema,
     AgencyUpdateSchema,
+    EnrolmentSchema,
     FontUploadSchema,
     JobRunSchema,
     LapseReportSchema,
@@ -183,9 +184,28 @@ class UserTokens(MethodView):
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, TokenSchema)
     def post(self, data: dict[str, Any], user_id: int) -> Any:
-        """Issue a bearer token for a user; the plain token is shown only now"""
+        """Issue a bearer token for yourself (the plain token is shown only now); for anyone
+        else this is refused (403): create an enrolment code instead"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        return admin_service.issue_token_for(current_session(), actor, user_id, data["name"])
+        return admin_service.issue_token_for(
+            current_session(),
+            actor,
+            user_id,
+            data["name"],
+            ttl_days=current_app.config["TOKEN_TTL_DAYS"],
+        )
+
+
+@blp.route("/users/<int:user_id>/enrolment")
+class UserEnrolment(MethodView):
+    @blp.response(201, EnrolmentSchema)
+    def post(self, user_id: int) -> Any:
+        """A one-time enrolment code for a user, who redeems it at `POST /auth/enrolment` for a
+        token only they see (admins never hold another person's token)"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        return admin_service.create_enrolment_for(
+            current_session(), actor, user_id, ttl_hours=current_app.config["ENROLMENT_TTL_HOURS"]
+        )
 
 
 @blp.route("/tokens/<int:token_id>")

@@ -80,6 +80,13 @@ class AgencyCreateSchema(BaseSchema):
     correction_period_working_days = fields.Integer(validate=validate.Range(min=1, max=60))
     fee_waiver_allowed = fields.Boolean()
     hold_reply_while_filing_pending = fields.Boolean()
+    single_officer_exception = fields.Boolean(
+        metadata={
+            "description": (
+                "单人机关例外：仅有一名在职工作人员时，允许其审核自己起草的答复和文书（每次均记录）"
+            )
+        }
+    )
     topic_min_applicants = fields.Integer(
         validate=validate.Range(min=2, max=1000),
         metadata={"description": "转为主动公开候选所需的不同申请人数（默认3）"},
@@ -118,6 +125,13 @@ class AgencySchema(BaseSchema):
     correction_period_working_days = fields.Integer()
     fee_waiver_allowed = fields.Boolean()
     hold_reply_while_filing_pending = fields.Boolean()
+    single_officer_exception = fields.Boolean(
+        metadata={
+            "description": (
+                "单人机关例外：仅有一名在职工作人员时，允许其审核自己起草的答复和文书（每次均记录）"
+            )
+        }
+    )
     topic_min_applicants = fields.Integer(
         validate=validate.Range(min=2, max=1000),
         metadata={"description": "转为主动公开候选所需的不同申请人数（默认3）"},
@@ -183,7 +197,22 @@ class TokenSchema(BaseSchema):
     name = fields.String()
     created_at = fields.AwareDateTime()
     revoked_at = fields.AwareDateTime(allow_none=True)
+    expires_at = fields.AwareDateTime(allow_none=True, metadata={"description": "到期时间（UTC）"})
     token = fields.String(metadata={"description": "令牌明文，只在创建时返回一次"})
+
+
+class EnrolmentSchema(BaseSchema):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    expires_at = fields.AwareDateTime()
+    code = fields.String(
+        metadata={"description": "一次性登记码，只显示一次；请交给本人，由本人兑换令牌"}
+    )
+
+
+class EnrolmentRedeemSchema(BaseSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(load_default="", validate=validate.Length(max=80))
 
 
 class NegativeListEntryCreateSchema(BaseSchema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
@@ -35,6 +35,7 @@ from requests_service.domain.lifecycle import Action, Role
 from requests_service.services import attachments as attachment_service
 from requests_service.services import case_views
 from requests_service.services import cases as case_service
+from requests_service.services.audit import verify_case_chain
 from requests_service.services.dashboard import dashboard
 from requests_service.services.history import case_events
 
@@ -66,15 +67,41 @@ class Cases(MethodView):
         pagination_parameters.item_count = total
         return rows
 
+    @blp.doc(
+        parameters=[
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 60},
+                "description": "同一次登记的重试使用同一值（如超时或503后），保证不会登记两个案件",
+            }
+        ]
+    )
     @blp.arguments(CaseRegisterSchema)
     @blp.response(201, RegisteredCaseSchema)
+    @blp.alt_response(200, schema=RegisteredCaseSchema, description="重复提交，返回首次登记结果")
     def post(self, data: dict[str, Any]) -> Any:
         """Register an application received in person, by post, fax or e-mail (登记)"""
         actor = current_actor(Role.REGISTRAR)
-        case, secret = case_service.register_case(
-            current_session(), actor, data, secret_key=current_app.config["SECRET_KEY"]
+        session = current_session()
+        secret_key = current_app.config["SECRET_KEY"]
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            case, secret = case_service.register_case(session, actor, data, secret_key=secret_key)
+            return _detail(case, actor.role_set, tracking_secret=secret)
+        if not (1 <= len(key.strip()) <= 60):
+            abort(400, message="Idempotency-Key长度应为1至60个字符。")
+
+        def render(case: case_views.Case, secret: str) -> dict[str, Any]:
+            detail = _detail(case, actor.role_set, tracking_secret=secret)
+            dumped: dict[str, Any] = RegisteredCaseSchema().dump(detail)
+            return dumped
+
+        body, replayed = case_service.register_case_once(
+            session, actor, data, secret_key=secret_key, idempotency_key=key.strip(), render=render
         )
-        return _detail(case, actor.role_set, tracking_secret=secret)
+        return jsonify(body), 200 if replayed else 201
 
 
 @blp.route("/dashboard")
@@ -153,13 +180,29 @@ class CaseAssignee(MethodView):
 
 @blp.route("/<int:case_id>/history")
 class CaseHistory(MethodView):
-    @blp.response(200, EventSchema(many=True))
+    @blp.response(
+        200,
+        EventSchema(many=True),
+        headers={
+            "X-Audit-Chain": {
+                "description": (
+                    "审计哈希链校验结果：intact，或 broken; event_id=…; seq=…"
+                    "（第一个被修改、删除或插入的事件）"
+                ),
+                "schema": {"type": "string"},
+            }
+        },
+    )
     def get(self, case_id: int) -> Any:
-        """The full audit trail of a case, oldest first"""
+        """The full audit trail of a case, oldest first, with the hash chain verified"""
         actor = current_actor(*OFFICER_ROLES)
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
-        return case_events(session, case.id)
+        broken = verify_case_chain(session, case.id)
+        status = (
+            "intact" if broken is None else f"broken; event_id={broken.event_id}; seq={broken.seq}"
+        )
+        return case_events(session, case.id), 200, {"X-Audit-Chain": status}
 
 
 @blp.route("/<int:case_id>/notes")

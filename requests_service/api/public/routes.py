@@ -13,6 +13,12 @@ from marshmallow import fields, validate
 from requests_service.api.cases.routes import FileUploadSchema
 from requests_service.api.downloads import pdf_response
 from requests_service.api.errors import ErrorSchema
+from requests_service.api.limits import (
+    form_pdf_limit,
+    submission_limit,
+    tracking_failure_limit,
+    tracking_limit,
+)
 from requests_service.api.public.schemas import (
     ApplicantFileSchema,
     ApplicantUploadArgsSchema,
@@ -77,6 +83,7 @@ class PublicApplications(MethodView):
             }
         ],
     )
+    @submission_limit
     @blp.arguments(ApplicationSubmitSchema)
     @blp.response(201, SubmissionReceiptSchema)
     @blp.alt_response(200, schema=SubmissionReceiptSchema, description="重复提交，返回首次结果")
@@ -122,6 +129,8 @@ SECRET_PARAM = {
 
 @blp.route("/tracking/<string:code>")
 class PublicTracking(MethodView):
+    @tracking_limit
+    @tracking_failure_limit
     @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
     @blp.response(200, TrackingSchema)
     def get(self, code: str) -> Any:
@@ -132,6 +141,8 @@ class PublicTracking(MethodView):
 
 @blp.route("/tracking/<string:code>/correction")
 class PublicCorrection(MethodView):
+    @tracking_limit
+    @tracking_failure_limit
     @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
     @blp.arguments(PublicCorrectionSchema)
     @blp.response(200, TrackingSchema)
@@ -145,6 +156,8 @@ class PublicCorrection(MethodView):
 
 @blp.route("/tracking/<string:code>/withdrawal")
 class PublicWithdrawal(MethodView):
+    @tracking_limit
+    @tracking_failure_limit
     @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
     @blp.arguments(PublicWithdrawSchema)
     @blp.response(200, TrackingSchema)
@@ -158,6 +171,8 @@ class PublicWithdrawal(MethodView):
 
 @blp.route("/tracking/<string:code>/attachments")
 class PublicAttachments(MethodView):
+    @tracking_limit
+    @tracking_failure_limit
     @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
     @blp.arguments(ApplicantUploadArgsSchema, location="query")
     @blp.arguments(FileUploadSchema, location="files")
@@ -185,6 +200,8 @@ class PublicAttachments(MethodView):
 
 @blp.route("/tracking/<string:code>/notifications")
 class PublicNotificationPreferences(MethodView):
+    @tracking_limit
+    @tracking_failure_limit
     @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
     @blp.arguments(NotificationPreferencesSchema)
     @blp.response(200, NotificationPreferencesOutSchema)
@@ -200,6 +217,8 @@ class PublicNotificationPreferences(MethodView):
 
 @blp.route("/tracking/<string:code>/letters/<int:letter_id>")
 class PublicLetter(MethodView):
+    @tracking_limit
+    @tracking_failure_limit
     @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])
     @blp.response(200, description="已签发文书的PDF")
     def get(self, code: str, letter_id: int) -> Any:
@@ -236,6 +255,7 @@ class PublicSignedLetter(MethodView):
 
 @blp.route("/agencies/<int:agency_id>/application-form")
 class PublicApplicationForm(MethodView):
+    @form_pdf_limit
     @blp.doc(security=PUBLIC)
     @blp.response(200, description="政府信息公开申请表（PDF），已填入机关名称和受理机构信息")
     def get(self, agency_id: int) -> Any:

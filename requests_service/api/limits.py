@@ -1,0 +1,56 @@
+"""Abuse limits (issue 15, item 6): flask-limiter on the public and authentication surfaces.
+
+Limits are per client address. Storage: ``RATELIMIT_STORAGE_URI`` — Redis in production (shared
+by every gunicorn worker), in-memory for the single-process default. A refused request gets 429
+in the common error shape with ``Retry-After``.
+
+- ``POST /public/applications``: ``RATELIMIT_SUBMIT`` (10/minute;200/day), every submission;
+- ``/public/tracking/…``: ``RATELIMIT_TRACKING`` (60/minute), every request;
+- wrong tracking code or secret, wrong enrolment code: ``RATELIMIT_TRACKING_FAILURES``
+  (10/minute), counting 404 answers only;
+- ``GET /public/agencies/{id}/application-form`` (PDF, 0.2–1 s of CPU): ``RATELIMIT_FORM_PDF``
+  (10/minute);
+- failed bearer authentication on any endpoint: ``RATELIMIT_AUTH_FAILURES`` (20/minute),
+  counting 401 answers only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def _config(name: str) -> Any:
+    return lambda: current_app.config[name]
+
+
+def _failed(*statuses: int) -> Any:
+    return lambda response: response.status_code in statuses
+
+
+submission_limit = limiter.limit(_config("RATELIMIT_SUBMIT"), methods=["POST"])
+tracking_limit = limiter.shared_limit(_config("RATELIMIT_TRACKING"), scope="tracking")
+tracking_failure_limit = limiter.shared_limit(
+    _config("RATELIMIT_TRACKING_FAILURES"), scope="tracking-failures", deduct_when=_failed(404)
+)
+form_pdf_limit = limiter.limit(_config("RATELIMIT_FORM_PDF"))
+
+
+@limiter.request_filter
+def _inactive() -> bool:
+    """``RATELIMIT_ACTIVE = False`` exempts one app (the test suite's shared apps)."""
+    return not current_app.config.get("RATELIMIT_ACTIVE", True)
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_DEFAULTS_DEDUCT_WHEN", _failed(401))
+    # Every endpoint: failed bearer authentication (401) is counted and limited per address.
+    app.config.setdefault("RATELIMIT_DEFAULT", app.config["RATELIMIT_AUTH_FAILURES"])
+    limiter.init_app(app)

@@ -1,0 +1,110 @@
+"""Sealing audit events into their hash chains, and verifying the chains (issue 15, item 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from requests_service.db.models import AdminEvent, CaseEvent
+from requests_service.domain.audit_chain import (
+    GENESIS,
+    BrokenLink,
+    ChainLink,
+    event_hash,
+    verify_chain,
+)
+
+
+def case_event_content(event: CaseEvent) -> dict[str, Any]:
+    return {
+        "case_id": event.case_id,
+        "seq": event.seq,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "actor_user_id": event.actor_user_id,
+        "actor_role": event.actor_role,
+        "actor_name": event.actor_name,
+        "occurred_at": event.occurred_at,
+        "effective_on": event.effective_on,
+        "public": bool(event.public),
+        "data": event.data or {},
+    }
+
+
+def admin_event_content(event: AdminEvent) -> dict[str, Any]:
+    return {
+        "agency_id": event.agency_id,
+        "seq": event.seq,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "actor_user_id": event.actor_user_id,
+        "actor_name": event.actor_name,
+        "occurred_at": event.occurred_at,
+        "before": event.before,
+        "after": event.after,
+    }
+
+
+def seal_case_event(session: Session, event: CaseEvent) -> None:
+    """Give a new (not yet added) case event its place and hashes in the case's chain."""
+    last = session.execute(
+        select(CaseEvent.seq, CaseEvent.hash)
+        .where(CaseEvent.case_id == event.case_id, CaseEvent.seq.is_not(None))
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    ).first()
+    event.seq = (last.seq if last else 0) + 1
+    event.prev_hash = last.hash if last else GENESIS
+    event.hash = event_hash(event.prev_hash, case_event_content(event))
+
+
+def seal_admin_event(session: Session, event: AdminEvent) -> None:
+    last = session.execute(
+        select(AdminEvent.seq, AdminEvent.hash)
+        .where(AdminEvent.agency_id == event.agency_id, AdminEvent.seq.is_not(None))
+        .order_by(AdminEvent.seq.desc())
+        .limit(1)
+    ).first()
+    event.seq = (last.seq if last else 0) + 1
+    event.prev_hash = last.hash if last else GENESIS
+    event.hash = event_hash(event.prev_hash, admin_event_content(event))
+
+
+def verify_case_chain(session: Session, case_id: int) -> BrokenLink | None:
+    events = session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq, CaseEvent.id)
+    ).all()
+    return verify_chain(
+        f"案件 {case_id}",
+        (ChainLink(e.id, e.seq, e.prev_hash, e.hash, case_event_content(e)) for e in events),
+    )
+
+
+def verify_all(session: Session) -> list[BrokenLink]:
+    """The first broken link of every broken chain (empty when every chain is intact)."""
+    broken: list[BrokenLink] = []
+    case_ids = session.scalars(select(CaseEvent.case_id).distinct().order_by(CaseEvent.case_id))
+    for case_id in case_ids.all():
+        found = verify_case_chain(session, case_id)
+        if found:
+            broken.append(found)
+    agency_ids = session.scalars(
+        select(AdminEvent.agency_id).distinct().order_by(AdminEvent.agency_id)
+    ).all()
+    for agency_id in agency_ids:
+        events = session.scalars(
+            select(AdminEvent)
+            .where(AdminEvent.agency_id == agency_id)
+            .order_by(AdminEvent.seq, AdminEvent.id)
+        ).all()
+        found = verify_chain(
+            f"机关 {agency_id} 管理日志",
+            (ChainLink(e.id, e.seq, e.prev_hash, e.hash, admin_event_content(e)) for e in events),
+        )
+        if found:
+            broken.append(found)
+    return broken

@@ -1,0 +1,100 @@
+"""Abuse limits (issue 15, item 6): 429 with Retry-After in the common error shape; the
+built-in SECRET_KEY is refused outside demo mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from requests_service.api.limits import limiter
+from requests_service.app import create_app
+from tests.api.test_guards import assert_error
+from tests.factories import World, person
+
+
+@pytest.fixture
+def limited(app: Any) -> Iterator[Any]:
+    saved = {k: app.config[k] for k in app.config if k.startswith("RATELIMIT_")}
+    app.config.update(
+        RATELIMIT_ACTIVE=True,
+        RATELIMIT_SUBMIT="3/minute",
+        RATELIMIT_TRACKING="5/minute",
+        RATELIMIT_TRACKING_FAILURES="3/minute",
+        RATELIMIT_FORM_PDF="2/minute",
+    )
+    limiter.reset()
+    try:
+        yield app
+    finally:
+        limiter.reset()
+        app.config.update(saved)
+
+
+def assert_limited(response: Any) -> None:
+    body = assert_error(response, 429)
+    assert "请求过于频繁" in body["message"]
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def _submit(client: Any, world: World, serial: int) -> Any:
+    return client.post(
+        "/public/applications",
+        json={
+            "agency_id": world.agencies["A"],
+            "applicant": person(serial),
+            "requested_information": f"请公开2025年第{serial}号文件",
+        },
+    )
+
+
+def test_anonymous_submissions_are_limited(client: Any, world: World, limited: Any) -> None:
+    for serial in range(3):
+        assert _submit(client, world, serial).status_code == 201
+    assert_limited(_submit(client, world, 9))
+
+
+def test_wrong_tracking_secrets_are_limited(client: Any, world: World, limited: Any) -> None:
+    code = _submit(client, world, 1).json["tracking_code"]
+    for _ in range(3):
+        response = client.get(f"/public/tracking/{code}", headers={"X-Tracking-Secret": "guess"})
+        assert response.status_code == 404
+    assert_limited(client.get(f"/public/tracking/{code}", headers={"X-Tracking-Secret": "x"}))
+
+
+def test_right_secrets_count_only_against_the_general_limit(
+    client: Any, world: World, limited: Any
+) -> None:
+    receipt = _submit(client, world, 1).json
+    headers = {"X-Tracking-Secret": receipt["tracking_secret"]}
+    url = f"/public/tracking/{receipt['tracking_code']}"
+    for _ in range(5):
+        assert client.get(url, headers=headers).status_code == 200
+    assert_limited(client.get(url, headers=headers))
+
+
+def test_bad_bearer_tokens_are_limited(client: Any, world: World, limited: Any) -> None:
+    limited.config["RATELIMIT_AUTH_FAILURES"] = "4/minute"
+    limiter.reset()
+    bad = {"Authorization": "Bearer rs_guess"}
+    # The default limit is read when the app is built; count up to whatever it is.
+    statuses = [client.get("/cases", headers=bad).status_code for _ in range(25)]
+    assert statuses[0] == 401 and statuses[-1] == 429
+    assert set(statuses) == {401, 429}
+    assert_limited(client.get("/cases", headers=bad))
+
+
+def test_application_form_pdf_is_limited(client: Any, world: World, limited: Any) -> None:
+    url = f"/public/agencies/{world.agencies['A']}/application-form"
+    for _ in range(2):
+        assert client.get(url).status_code == 200
+    assert_limited(client.get(url))
+
+
+def test_default_secret_is_refused_outside_demo_mode(tmp_path: Any) -> None:
+    config = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite"}
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(config)
+    create_app({**config, "DEMO": True})
+    create_app({**config, "SECRET_KEY": "a-real-secret"})
