@@ -73,7 +73,8 @@ class Config:
     # ASCII: generated clients derive their package name from it (pip refuses non-ASCII).
     API_TITLE: str = "requests-service"
     # Abuse limits (requests_service/api/limits.py); Redis in production, e.g. redis://…/1.
-    RATELIMIT_STORAGE_URI: str = "memory://"
+    # Empty: REDIS_URL (counters shared by all workers); "memory://" only for one process.
+    RATELIMIT_STORAGE_URI: str = ""
     RATELIMIT_SUBMIT: str = "10/minute;200/day"
     RATELIMIT_TRACKING: str = "60/minute"
     RATELIMIT_TRACKING_FAILURES: str = "10/minute"

@@ -126,6 +126,8 @@ def _build_app(database_url: str, upload_dir: Path) -> Any:
             # Abuse limits would throttle the suite (every request comes from 127.0.0.1);
             # tests/api/test_limits.py switches them on.
             "RATELIMIT_ACTIVE": False,
+            # Limit tests count in this process only, not in a Redis other runs share.
+            "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
 

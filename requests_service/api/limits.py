@@ -1,7 +1,7 @@
 """Abuse limits (issue 15, item 6): flask-limiter on the public and authentication surfaces.
 
-Limits are per client address. Storage: ``RATELIMIT_STORAGE_URI`` — Redis in production (shared
-by every gunicorn worker), in-memory for the single-process default. A refused request gets 429
+Limits are per client address. Storage: ``RATELIMIT_STORAGE_URI``, by default ``REDIS_URL`` (shared by every gunicorn worker),
+with an in-memory fallback while Redis is unreachable. A refused request gets 429
 in the common error shape with ``Retry-After``.
 
 - ``POST /public/applications``: ``RATELIMIT_SUBMIT`` (10/minute;200/day), every submission;
@@ -48,7 +48,12 @@ def _inactive() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    # Counters live in Redis, shared by every worker and host (a per-process memory store would
+    # multiply each limit by the number of workers); if Redis is unreachable the limiter falls
+    # back to memory until it returns, rather than failing requests.
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_DEFAULTS_DEDUCT_WHEN", _failed(401))
     # Every endpoint: failed bearer authentication (401) is counted and limited per address.
