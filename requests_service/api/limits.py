@@ -1,8 +1,8 @@
 """Abuse limits (issue 15, item 6): flask-limiter on the public and authentication surfaces.
 
-Limits are per client address. Storage: ``RATELIMIT_STORAGE_URI``, by default ``REDIS_URL`` (shared by every gunicorn worker),
-with an in-memory fallback while Redis is unreachable. A refused request gets 429
-in the common error shape with ``Retry-After``.
+Limits are per client address. Storage: ``RATELIMIT_STORAGE_URI``, by default ``REDIS_URL``
+(shared by every gunicorn worker), with an in-memory fallback while Redis is unreachable. A
+refused request gets 429 in the common error shape with ``Retry-After``.
 
 - ``POST /public/applications``: ``RATELIMIT_SUBMIT`` (10/minute;200/day), every submission;
 - ``/public/tracking/…``: ``RATELIMIT_TRACKING`` (60/minute), every request;
