@@ -28,11 +28,18 @@ from requests_service.db.models import (
 )
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
 from requests_service.domain.similarity import (
+    Features,
+    assign,
     band_keys,
-    best_match,
     excessive,
+    features_of,
+    merge_slots,
+    shared_elements,
     signature,
     similarity,
+    slot_keys,
+    slots_from_json,
+    slots_to_json,
     surge,
 )
 from requests_service.services.access import Actor
@@ -62,35 +69,60 @@ def _person(applicant: Applicant) -> int:
 
 
 def index_request(session: Session, case: Case) -> Topic:
-    """Put a new application into its topic (or a new one). Runs in the intake transaction."""
+    """Put a new application into its topic (or a new one). Runs in the intake transaction.
+
+    The same rule as ``similarity.cluster`` (``similarity.assign``): candidates share a MinHash
+    band key or a named-entity key; the best-scoring one at or above the threshold wins unless
+    its topic's slots (every year, document kind, entity … its members name) disagree.
+    """
     received = _received_on(case)
-    keys = band_keys(signature(case.requested_information))
+    text = case.requested_information
+    feats = features_of(text)
+    keys = band_keys(signature(text)) + slot_keys(feats)
     since = received - timedelta(days=WINDOW_DAYS)
     candidate_ids = _candidate_cases(session, case.agency_id, keys, since)
     topic: Topic | None = None
+    explanation: str | None = None
     if candidate_ids:
-        texts = session.execute(
+        rows = session.execute(
             select(Case.id, Case.requested_information, Case.topic_id).where(
                 Case.id.in_(candidate_ids), Case.topic_id.is_not(None)
             )
         ).all()
-        topic_of = {cid: tid for cid, _, tid in texts}
-        match = best_match(case.requested_information, [(cid, text) for cid, text, _ in texts])
-        if match is not None:
-            topic = session.get(Topic, topic_of[match[0]])
+        cand_feats = {cid: features_of(other) for cid, other, _ in rows}
+        topic_ids = {tid for _, _, tid in rows}
+        profiles = {
+            tid: slots_from_json(profile)
+            for tid, profile in session.execute(
+                select(Topic.id, Topic.slot_profile).where(Topic.id.in_(topic_ids))
+            )
+        }
+        choice = assign(
+            feats,
+            [(cid, tid, cand_feats[cid]) for cid, _, tid in rows],
+            profiles=profiles,
+        )
+        if choice.topic is not None and choice.matched is not None:
+            topic = session.get(Topic, choice.topic)
+            explanation = _explanation(feats, cand_feats[choice.matched])
     if topic is None:
         topic = Topic(
             agency_id=case.agency_id,
-            representative_text=case.requested_information[:2000],
+            representative_text=text[:2000],
             status="open",
             case_count=0,
             applicant_count=0,
             first_on=received,
             last_on=received,
+            slot_profile=slots_to_json(feats),
         )
         session.add(topic)
         session.flush()
+        explanation = "新主题的首件申请"
+    else:
+        topic.slot_profile = slots_to_json(merge_slots(slots_from_json(topic.slot_profile), feats))
     case.topic_id = topic.id
+    case.topic_explanation = explanation
     session.flush()
     if keys:
         session.execute(
@@ -107,6 +139,11 @@ def index_request(session: Session, case: Case) -> Topic:
         )
     _refresh_topic(session, topic, case, received)
     return topic
+
+
+def _explanation(a: Features, b: Features) -> str:
+    elements = shared_elements(a, b)
+    return "共同要素：" + (" · ".join(elements) if elements else "（措辞相近）")
 
 
 def _candidate_cases(session: Session, agency_id: int, keys: list[str], since: date) -> list[int]:
