@@ -478,8 +478,7 @@ class _ClockFold:
         due = self.due(step.on)
         if left > 0:
             self.steps.append(
-                f"{day} {_CLOSE_TEXT[step.type]}，恢复计时，剩余{left}个工作日"
-                f" → {due.isoformat()}"
+                f"{day} {_CLOSE_TEXT[step.type]}，恢复计时，剩余{left}个工作日 → {due.isoformat()}"
             )
         else:
             self.steps.append(
@@ -500,8 +499,7 @@ class _ClockFold:
         assert original is not None
         if step.on > original:
             raise step.reject(
-                f"延期应在原答复期限{original.isoformat()}届满前批准并告知申请人"
-                "（条例第三十三条）"
+                f"延期应在原答复期限{original.isoformat()}届满前批准并告知申请人（条例第三十三条）"
             )
         self.extra = extra_wd
         day = step.on.isoformat()

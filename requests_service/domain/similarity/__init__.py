@@ -19,6 +19,7 @@ Seams, in pipeline order:
 """
 
 from requests_service.domain.similarity.clustering import (
+    MAX_CANDIDATES,
     STAR,
     Assignment,
     Topic,
@@ -83,6 +84,7 @@ __all__ = [
     "DOCUMENT_KINDS",
     "EXCESSIVE_PER_30_DAYS",
     "EXCESSIVE_PER_365_DAYS",
+    "MAX_CANDIDATES",
     "MAX_TEXT_CHARS",
     "NUM_PERM",
     "ROWS",

@@ -34,9 +34,18 @@ from requests_service.domain.similarity.lsh import (
     signatures,
 )
 from requests_service.domain.similarity.normalise import clauses
-from requests_service.domain.similarity.scoring import SAME_TOPIC_THRESHOLD, score, veto
+from requests_service.domain.similarity.scoring import (
+    SAME_TOPIC_THRESHOLD,
+    score,
+    score_and_veto,
+    veto,
+)
 
 IdT = TypeVar("IdT", bound=Hashable)
+
+MAX_CANDIDATES: Final = 20
+"""Candidates compared per new text, most shared keys first: the service reads the same
+number from its key table."""
 
 STAR: Final = 4
 """In :func:`cluster`, each text is compared with its ``STAR`` latest predecessors in every LSH
@@ -106,8 +115,8 @@ def assign(
     for k, (member, topic, feats) in enumerate(candidates):
         if topic in forbidden:
             continue
-        s = score(text_features, feats)
-        if s == 0.0 and veto(text_features, feats) is not None and text_features.norm != feats.norm:
+        s, reason = score_and_veto(text_features, feats)
+        if reason is not None:
             vetoed.add(topic)
             continue
         scored.append((s, k, member, topic))
@@ -275,7 +284,8 @@ def _cluster(
                 profiles[j] = feats[j]
                 continue
             forbidden = {topic_of[c] for c in cannot.get(j, ()) if c < j}
-            cands = sorted(set(cands))
+            counts = Counter(cands)
+            cands = sorted(counts, key=lambda c: (-counts[c], -c))[:MAX_CANDIDATES]
             choice = assign(
                 feats[j],
                 [(c, topic_of[c], feats[c]) for c in cands],

@@ -13,6 +13,7 @@ From the clauses of a normalised text (:func:`~.normalise.clauses`) :func:`featu
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -298,10 +299,8 @@ class Features:
     places: frozenset[tuple[str, str]]  # (two-character name, level)
     entities: frozenset[tuple[str, str]]  # (kind, name)
     head: frozenset[str] = frozenset()  # bigrams of the last HEAD_CHARS of the request
-
-    @property
-    def norm_weight(self) -> float:
-        return sum(w * w for w in self.content.values()) ** 0.5
+    content_norm: float = 0.0  # Euclidean norm of ``content``
+    slots_key: tuple[frozenset, ...] = ()  # type: ignore[type-arg]  # all slot values together
 
 
 _KIND_RE = _alternation(DOCUMENT_KINDS)
@@ -383,12 +382,19 @@ def _entities(norm: str) -> set[tuple[str, str]]:
     return out
 
 
+def _with_slots(
+    norm: str, content: Mapping[str, float], content_norm: float, *slots: frozenset
+) -> Features:  # type: ignore[type-arg]
+    return Features(norm, content, *slots, frozenset(), content_norm, slots)
+
+
 def merge_slots(a: Features, b: Features) -> Features:
     """The slots of a topic: every value its members name (content: ``a``'s).  A text that
     conflicts with a topic's merged slots names another year, kind, entity … than its members."""
-    return Features(
+    return _with_slots(
         a.norm,
         a.content,
+        a.content_norm,
         a.kinds | b.kinds,
         a.years | b.years,
         a.months | b.months,
@@ -523,9 +529,7 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]]) -> Features:
         for g in grams:
             if content.get(g, 0.0) < weight:
                 content[g] = weight
-    return Features(
-        "".join(norm_parts),
-        content,
+    slots = (
         frozenset(kinds),
         frozenset(years),
         frozenset(months),
@@ -533,7 +537,14 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]]) -> Features:
         frozenset(levels),
         frozenset(places),
         frozenset(entities),
+    )
+    return Features(
+        "".join(norm_parts),
+        content,
+        *slots,
         frozenset(a + b for a, b in pairwise(head)),
+        math.sqrt(sum(w * w for w in content.values())),
+        slots,
     )
 
 
@@ -566,9 +577,10 @@ def slots_from_json(data: Mapping[str, object] | None) -> Features:
             (str(v[0]), str(v[1])) for v in value if isinstance(v, list) and len(v) == 2
         )
 
-    return Features(
+    return _with_slots(
         "",
         {},
+        0.0,
         flat("kinds"),
         flat("years"),
         flat("months"),

@@ -61,8 +61,11 @@ def _kind_compatible(a: str, b: str) -> bool:
 
 
 def _kind_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
-    if not a or not b:
+    if not a or not b or a == b:
         return False
+    if len(a) == 1 and len(b) == 1:
+        (x,), (y,) = a, b
+        return not _kind_compatible(x, y)
     if not any(_kind_compatible(x, y) for x in a for y in b):
         return True
     bases = {k.split("/")[0] for k in a} & {k.split("/")[0] for k in b}
@@ -103,6 +106,8 @@ def _place_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]
 
 def veto(fa: Features, fb: Features) -> str | None:
     """The slot on which two texts disagree (a key of :data:`VETO_LABELS`), or None."""
+    if fa.slots_key == fb.slots_key:
+        return None  # the same slot values: nothing can disagree
     if _kind_conflict(fa.kinds, fb.kinds):
         return "kind"
     if _disjoint(fa.years, fb.years):
@@ -139,17 +144,32 @@ def _cosine(
 
 def score(fa: Features, fb: Features, idf: Mapping[str, float] | None = None) -> float:
     """:func:`similarity` of two texts' features."""
+    return score_and_veto(fa, fb, idf)[0]
+
+
+def score_and_veto(
+    fa: Features, fb: Features, idf: Mapping[str, float] | None = None
+) -> tuple[float, str | None]:
+    """:func:`score` and the vetoing slot (None when not vetoed)."""
     if not fa.norm or not fb.norm:
-        return 0.0
+        return 0.0, None
     if fa.norm == fb.norm:
-        return 1.0
-    if veto(fa, fb) is not None:
-        return 0.0
-    cos = _cosine(fa.content, fb.content, idf)
+        return 1.0, None
+    reason = veto(fa, fb)
+    if reason is not None:
+        return 0.0, reason
+    if idf is None:
+        content_a, content_b = fa.content, fb.content
+        if len(content_b) < len(content_a):
+            content_a, content_b = content_b, content_a
+        dot = sum(w * content_b[g] for g, w in content_a.items() if g in content_b)
+        cos = dot / (fa.content_norm * fb.content_norm) if dot else 0.0
+    else:
+        cos = _cosine(fa.content, fb.content, idf)
     if HEAD_WEIGHT and fa.head and fb.head:
         overlap = len(fa.head & fb.head) / min(len(fa.head), len(fb.head))
         cos *= 1.0 - HEAD_WEIGHT + HEAD_WEIGHT * overlap
-    return cos
+    return cos, None
 
 
 def similarity(a: str, b: str) -> float:
