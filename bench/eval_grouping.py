@@ -36,10 +36,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path)
     parser.add_argument("--per-agency", action="store_true")
+    parser.add_argument("--no-shared", action="store_true", help="skip the held-out set")
     parser.add_argument("--tune", action="store_true", help="threshold sweep on the own set")
     args = parser.parse_args()
     sets = [("own (tuning)", OWN)]
-    if SHARED.exists():
+    if SHARED.exists() and not args.no_shared:
         sets.append(("shared (held out)", SHARED))
     sets += [(p.name, p) for p in args.paths]
     print(f"threshold fixed in code: {SAME_TOPIC_THRESHOLD}")

@@ -70,9 +70,9 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
 }
 """Canonical spellings (after :data:`~.normalise.SYNONYMS`) of document types → kind.  Kinds
 are paths: ``许可证/规划`` agrees with ``许可证/规划/工程`` and ``许可证/规划/用地``, which
-disagree with each other.  A kind directly followed by an act on it (批复, 决定, 通知 …:
-"可研报告批复", "环评报告的批复") only says what the act is about and is dropped; "预算报告"
-keeps both."""
+disagree with each other.  A kind directly followed by an approval of it ("可研报告批复",
+"环评报告的批复") only says what the approval is about and is dropped; "预算报告" and
+"征收决定公告" keep both."""
 
 LEVELS: Final[Mapping[str, tuple[str, str]]] = {
     "幼儿园": ("stage", "幼儿园"),
@@ -169,6 +169,10 @@ TRADE_WORDS: Final[tuple[str, ...]] = (
 _NOT_NAMES: Final = frozenset(
     "我本该此贵各全这那其省市区县镇乡村的和与及或在对于是为了有等老旧新些哪个们"
 )
+# 望江路以北地块 and 望江路北侧地块 name one plot: position words are not part of a name.
+_POSITION_RE = re.compile(
+    "(?:以东|以西|以南|以北|东侧|西侧|南侧|北侧|周边|附近|沿线|一带|两侧|对面)$"
+)
 _NOT_ENTITIES: Final = frozenset(
     ["政府", "学府", "首府", "长江", "黄河", "运河", "内河", "界河", "护城河", "港湾", "海湾"]
 )
@@ -253,6 +257,33 @@ _NOT_PLACES: Final = frozenset(
         "农村",
         "乡村",
         "中村",
+        # areas that are not administrative divisions: 厂区, 城区, 校区, 开发区, 示范区 …
+        "厂区",
+        "城区",
+        "校区",
+        "矿区",
+        "营区",
+        "灾区",
+        "郊区",
+        "山区",
+        "库区",
+        "林区",
+        "牧区",
+        "院区",
+        "港区",
+        "护区",
+        "发区",
+        "范区",
+        "能区",
+        "验区",
+        "务区",
+        "宅区",
+        "业区",
+        "活区",
+        "住区",
+        "政区",
+        "货区",
+        "游区",
     ]
 )
 
@@ -330,7 +361,7 @@ _SERIAL_UNITS: Final[Mapping[str, str]] = {
 }
 
 
-_ACTS_ON_DOCUMENTS: Final = frozenset({"批复", "决定", "通知", "公告", "通报"})
+_ACTS_ON_DOCUMENTS: Final = frozenset({"批复"})
 
 
 def _kinds(norm: str) -> set[str]:
@@ -358,6 +389,7 @@ def _entity_name(norm: str, start: int, kind: str, suffix: str) -> str | None:
             if last is None or last.end() != len(head) or last.start() == 0:
                 break
             head = head[: last.start()]
+    head = _POSITION_RE.sub("", head)
     if kind == "road" and head[-1:] in _NOT_ROAD_BEFORE:
         return None  # 铁路, 公路, 线路 are not road names
     if head[-1:] + suffix in _NOT_ENTITIES:
@@ -407,10 +439,16 @@ def merge_slots(a: Features, b: Features) -> Features:
 
 def slot_keys(f: Features) -> list[str]:
     """Index keys beside the MinHash band keys, so that paraphrases with little wording in
-    common still meet: one per named entity ("e:area:滨河")."""
-    return sorted({f"e:{kind}:{name}" for kind, name in f.entities})
+    common still meet: one per named entity ("e:area:滨河"), administrative place ("p:滨河")
+    and document kind ("k:方案").  Wide keys (a city's name) only add candidates; the
+    candidates sharing most keys are compared (:data:`~.clustering.MAX_CANDIDATES`)."""
+    keys = {f"e:{kind}:{name}" for kind, name in f.entities}
+    keys.update(f"p:{name}" for name, _ in f.places)
+    keys.update(f"k:{kind}" for kind in f.kinds)
+    return sorted(keys)
 
 
+_CODE_RE = re.compile(r"(?<![a-z0-9])[a-z]{1,3}\d{2,}(?:/\d+)*")
 _NUMBERED_RE = re.compile(
     r"(?:第|(?<=[市区县]))(\d{1,3}|[一二三四五六七八九十]{1,3})(?=人民医院|中医院|医院|中学|小学|中|小|院)"
 )
@@ -471,6 +509,9 @@ def _clause_slots(
             cuts.append(m.span())
         elif ordinal:
             cuts.append(m.span())  # 第N of something else (第3份申请): not an identifying slot
+    for m in _CODE_RE.finditer(clause):  # plot and road codes: g2024/18, s208
+        serials.add(("编号", m.group()))
+        cuts.append(m.span())
     for m in _NUMBERED_RE.finditer(clause):  # 第一人民医院, 市二医院, 二中: an institution's number
         serials.add(("院校", _small_number(m.group(1))))
         cuts.append(m.span())

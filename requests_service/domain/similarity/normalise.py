@@ -161,6 +161,7 @@ SYNONYMS: Final[Mapping[str, str]] = {
     # document types: one spelling per kind (see features.DOCUMENT_KINDS)
     "决定书": "决定",
     "审批意见": "批复",
+    "审批决定": "批复",
     "批准文件": "批复",
     "批准书": "批复",
     "批文": "批复",

@@ -17,7 +17,7 @@ from typing import Final
 
 from requests_service.domain.similarity.features import Features, features_of
 
-SAME_TOPIC_THRESHOLD: Final = 0.4
+SAME_TOPIC_THRESHOLD: Final = 0.35
 """Two requests are about the same information when :func:`similarity` reaches this.
 Chosen on ``tests/data/grouping_own.jsonl`` only (``bench/eval_grouping.py --tune``)."""
 
