@@ -47,6 +47,9 @@ MAX_CANDIDATES: Final = 20
 """Candidates compared per new text, most shared keys first: the service reads the same
 number from its key table."""
 
+PER_TOPIC: Final = 3
+"""At most this many members of one topic are compared with a new text (the best-ranked)."""
+
 STAR: Final = 4
 """In :func:`cluster`, each text is compared with its ``STAR`` latest predecessors in every LSH
 bucket it falls in (intake compares with the latest candidates of each key likewise)."""
@@ -101,20 +104,24 @@ def assign(
     profiles: Mapping[Hashable, Features] | None = None,
     forbidden_topics: Iterable[Hashable] = (),
     threshold: float = SAME_TOPIC_THRESHOLD,
+    per_topic: int = PER_TOPIC,
 ) -> Assignment[IdT]:
     """The intake rule, for one text: ``candidates`` are ``(member id, topic, features)`` of
     earlier texts; ``profiles`` each topic's merged slots (:func:`~.features.merge_slots`).
 
     The text joins the topic of its best-scoring candidate at or above ``threshold`` whose
     merged slots and compared members do not veto it and that is not in ``forbidden_topics`` (the
-    officers' cannot-links).  Ties: the first candidate.
+    officers' cannot-links).  Candidates come best-ranked first; at most ``per_topic`` members of
+    one topic are compared.  Ties: the first candidate.
     """
     forbidden = set(forbidden_topics)
     vetoed: set[Hashable] = set()
+    seen: Counter[Hashable] = Counter()
     scored: list[tuple[float, int, IdT, Hashable]] = []
     for k, (member, topic, feats) in enumerate(candidates):
-        if topic in forbidden:
+        if topic in forbidden or topic in vetoed or seen[topic] >= per_topic:
             continue
+        seen[topic] += 1
         s, reason = score_and_veto(text_features, feats)
         if reason is not None:
             vetoed.add(topic)
@@ -194,6 +201,29 @@ def _candidate_pairs(
     return np.stack([keys // n, keys % n], axis=1)
 
 
+def _ranked_candidates(
+    pairs: npt.NDArray[np.int64], n: int
+) -> tuple[npt.NDArray[np.int64], list[int]]:
+    """For every j, its earlier candidates i (pairs (i, j), i < j, repeated once per shared
+    key), most shared keys first, then latest first, at most :data:`MAX_CANDIDATES`:
+    ``cand_of[starts[j]:starts[j + 1]]``.  Vectorised: millions of pairs."""
+    if not len(pairs):
+        return np.empty(0, dtype=np.int64), [0] * (n + 1)
+    lo = np.minimum(pairs[:, 0], pairs[:, 1])
+    hi = np.maximum(pairs[:, 0], pairs[:, 1])
+    keep = lo != hi
+    keys, counts = np.unique(hi[keep] * n + lo[keep], return_counts=True)
+    js, is_ = keys // n, keys % n
+    order = np.lexsort((-is_, -counts, js))
+    js, is_ = js[order], is_[order]
+    first = np.searchsorted(js, js, side="left")
+    rank = np.arange(len(js)) - first
+    sel = rank < MAX_CANDIDATES
+    js, is_ = js[sel], is_[sel]
+    starts = np.searchsorted(js, np.arange(n + 1), side="left")
+    return is_, starts.tolist()
+
+
 def cluster(
     items: Iterable[tuple[IdT, str]],
     *,
@@ -266,29 +296,35 @@ def _cluster(
         sigs = signatures(norms, normalised=True)
         pairs = _candidate_pairs(sigs, np.arange(n, dtype=np.uint64), star)
         del sigs
-        earlier: dict[int, list[int]] = defaultdict(list)
-        for i, j in pairs.tolist():
-            earlier[j].append(i)  # i < j
+        # Slot keys (entity, place, document kind): each text meets its `star` latest
+        # predecessors in every bucket, like a band bucket.
+        extra: list[int] = []
         buckets: dict[str, list[int]] = defaultdict(list)
         for j in range(n):
             for key in slot_keys(feats[j]):
                 bucket = buckets[key]
-                earlier[j].extend(bucket[-star:])
+                for i in bucket[-star:]:
+                    extra.append(i)
+                    extra.append(j)
                 bucket.append(j)
+        del buckets
+        if extra:
+            pairs = np.concatenate([pairs, np.asarray(extra, dtype=np.int64).reshape(-1, 2)])
+        del extra
+        cand_of, starts = _ranked_candidates(pairs, n)
+        del pairs
         profiles: dict[int, Features] = {}
         for j in range(n):
             if not norms[j]:
                 continue
-            cands = earlier.get(j)
-            if not cands:
+            lo, hi = starts[j], starts[j + 1]
+            if lo == hi:
                 profiles[j] = feats[j]
                 continue
             forbidden = {topic_of[c] for c in cannot.get(j, ()) if c < j}
-            counts = Counter(cands)
-            cands = sorted(counts, key=lambda c: (-counts[c], -c))[:MAX_CANDIDATES]
             choice = assign(
                 feats[j],
-                [(c, topic_of[c], feats[c]) for c in cands],
+                [(c, topic_of[c], feats[c]) for c in cand_of[lo:hi].tolist()],
                 profiles=profiles,
                 forbidden_topics=forbidden,
                 threshold=threshold,
@@ -298,7 +334,6 @@ def _cluster(
             else:
                 t = topic_of[j] = int(choice.topic)  # type: ignore[call-overload]
                 profiles[t] = merge_slots(profiles[t], feats[j])
-        del earlier
 
     # Must-links: merge the two topics unless a cannot-link runs between them.
     if must_link:

@@ -108,19 +108,23 @@ def veto(fa: Features, fb: Features) -> str | None:
     """The slot on which two texts disagree (a key of :data:`VETO_LABELS`), or None."""
     if fa.slots_key == fb.slots_key:
         return None  # the same slot values: nothing can disagree
-    if _kind_conflict(fa.kinds, fb.kinds):
+    # Inline checks, cheapest first (this runs for every candidate pair).
+    a, b = fa.kinds, fb.kinds
+    if a and b and a != b and _kind_conflict(a, b):
         return "kind"
-    if _disjoint(fa.years, fb.years):
+    a, b = fa.years, fb.years
+    if a and b and a.isdisjoint(b):
         return "year"
-    if _disjoint(fa.months, fb.months):
+    a, b = fa.months, fb.months
+    if a and b and a.isdisjoint(b):
         return "month"
-    if _keyed_conflict(fa.serials, fb.serials):
+    if fa.serials and fb.serials and _keyed_conflict(fa.serials, fb.serials):
         return "serial"
-    if _keyed_conflict(fa.levels, fb.levels):
+    if fa.levels and fb.levels and _keyed_conflict(fa.levels, fb.levels):
         return "level"
     if _place_conflict(fa.places, fb.places):
         return "place"
-    if _keyed_conflict(fa.entities, fb.entities, _same_name):
+    if fa.entities and fb.entities and _keyed_conflict(fa.entities, fb.entities, _same_name):
         return "entity"
     return None
 
