@@ -30,6 +30,7 @@ from requests_service.db.models import (
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
 from requests_service.domain.similarity import (
     MAX_CANDIDATES,
+    PER_KEY,
     Features,
     assign,
     band_keys,
@@ -50,7 +51,6 @@ from requests_service.services.unit_of_work import UnitOfWork
 
 # How far back a new request looks for similar ones (the agency's candidate window is separate).
 WINDOW_DAYS = 365
-PER_KEY = 200
 SURGE_WINDOW_DAYS = 28
 
 STATUS_LABELS = {

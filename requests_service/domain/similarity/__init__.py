@@ -20,6 +20,8 @@ Seams, in pipeline order:
 
 from requests_service.domain.similarity.clustering import (
     MAX_CANDIDATES,
+    PER_KEY,
+    PER_TOPIC,
     STAR,
     Assignment,
     Topic,
@@ -87,6 +89,8 @@ __all__ = [
     "MAX_CANDIDATES",
     "MAX_TEXT_CHARS",
     "NUM_PERM",
+    "PER_KEY",
+    "PER_TOPIC",
     "ROWS",
     "SAME_TOPIC_THRESHOLD",
     "SEED",

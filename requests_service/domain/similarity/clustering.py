@@ -47,12 +47,17 @@ MAX_CANDIDATES: Final = 20
 """Candidates compared per new text, most shared keys first: the service reads the same
 number from its key table."""
 
+PER_KEY: Final = 200
+"""Intake reads the latest ``PER_KEY`` applications under each of a new text's keys;
+``cluster(items, star=PER_KEY)`` does exactly the same and so gives intake's topics."""
+
 PER_TOPIC: Final = 3
 """At most this many members of one topic are compared with a new text (the best-ranked)."""
 
 STAR: Final = 4
-"""In :func:`cluster`, each text is compared with its ``STAR`` latest predecessors in every LSH
-bucket it falls in (intake compares with the latest candidates of each key likewise)."""
+"""Default of :func:`cluster`: each text meets its ``STAR`` latest predecessors under every key
+(intake: :data:`PER_KEY`).  Enough for batches of millions (``bench/bench_similarity.py``
+measures the recall this costs); evaluation uses ``star=PER_KEY``, exactly intake."""
 
 
 def candidates_for(
@@ -264,8 +269,13 @@ def _cluster(
     norm_of_item: list[int] = []
     parts_of: list[list[tuple[str, bool]]] = []
     norms: list[str] = []
+    parts_of_raw: dict[str, list[tuple[str, bool]]] = {}  # identical submissions are common
     for item_id, text in items:
-        parts = clauses(text)
+        parts = parts_of_raw.get(text) if isinstance(text, str) else None
+        if parts is None:
+            parts = clauses(text)
+            if isinstance(text, str):
+                parts_of_raw[text] = parts
         norm = "".join(c for c, _ in parts)
         slot = by_norm.get(norm) if norm else None
         if slot is None:
@@ -277,7 +287,7 @@ def _cluster(
         ids.append(item_id)
         originals.append(text)
         norm_of_item.append(slot)
-    del by_norm
+    del by_norm, parts_of_raw
 
     # Cannot-links between items → between slots (identical texts of two ids can't be split).
     slot_of_id = {item_id: norm_of_item[p] for p, item_id in enumerate(ids)}

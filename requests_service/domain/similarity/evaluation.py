@@ -98,8 +98,11 @@ def _report(rows: Sequence[dict[str, Any]], groups: Iterable[Sequence[Hashable]]
 
 
 def service_grouper(**kwargs: Any) -> Grouper:
-    """The service's own grouping: :func:`~.clustering.cluster` with ``kwargs``."""
-    from requests_service.domain.similarity.clustering import cluster
+    """The service's own grouping: :func:`~.clustering.cluster` with intake's candidate window
+    (``star=PER_KEY``) unless ``kwargs`` say otherwise."""
+    from requests_service.domain.similarity.clustering import PER_KEY, cluster
+
+    kwargs.setdefault("star", PER_KEY)
 
     def group(items: list[tuple[str, str]]) -> list[tuple[str, ...]]:
         return [t.member_ids for t in cluster(items, **kwargs)]
