@@ -18,6 +18,7 @@ from requests_service.domain.similarity import evaluation as ev
 ROOT = Path(__file__).resolve().parents[2]
 OWN = ROOT / "tests" / "data" / "grouping_own.jsonl"
 VALIDATION = ROOT / "tests" / "data" / "grouping_own_validation.jsonl"
+MORE = ROOT / "tests" / "data" / "grouping_own_more.jsonl"
 SHARED = next(
     (
         p
@@ -32,7 +33,9 @@ SHARED = next(
 )
 
 # Measured at the threshold fixed in code (0.35): own P 0.977 / R 0.973 / F1 0.975, 3/69
-# near-miss texts merged; validation P 0.931 / R 0.984 / F1 0.957, 3/41; shared (held out)
+# near-miss texts merged; validation P 0.931 / R 0.984 / F1 0.957, 3/41; a third own set
+# (police, emergency, medical insurance, sub-district, township) P 0.756 / R 0.929 / F1 0.833,
+# 3/19 (it shows the weak spot: one modifier swapped, 个人缴费 vs 财政补助); shared (held out)
 # P 0.966 / R 0.709 / F1 0.817, 4/63 merged.
 OWN_F1_FLOOR = 0.96
 OWN_PRECISION_FLOOR = 0.96
@@ -40,6 +43,8 @@ OWN_NEAR_MISS_MAX = 3
 VALIDATION_F1_FLOOR = 0.94
 VALIDATION_PRECISION_FLOOR = 0.92
 VALIDATION_NEAR_MISS_MAX = 3
+MORE_F1_FLOOR = 0.82
+MORE_NEAR_MISS_MAX = 3
 SHARED_F1_FLOOR = 0.81
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -67,6 +72,13 @@ def test_own_validation_set_quality() -> None:
     assert total.f1 >= VALIDATION_F1_FLOOR
     assert total.precision >= VALIDATION_PRECISION_FLOOR
     assert total.near_miss_merged <= VALIDATION_NEAR_MISS_MAX
+
+
+def test_third_own_set_quality() -> None:
+    total, _ = ev.evaluate(ev.load(MORE), ev.service_grouper())
+    print("\n" + total.line("own, third set"))
+    assert total.f1 >= MORE_F1_FLOOR
+    assert total.near_miss_merged <= MORE_NEAR_MISS_MAX
 
 
 @pytest.mark.skipif(SHARED is None, reason="shared labelled set not present")
@@ -100,6 +112,8 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("2024年老旧小区改造名单", "2025年老旧小区改造名单", "year"),
         ("南湖区老旧小区改造名单", "北塘区老旧小区改造名单", "place"),
         ("G2024-18号地块土地出让合同", "G2024-19号地块土地出让合同", "serial"),
+        ("学府路与长江路路口电子警察审批", "学府路与黄河路路口电子警察审批", "entity"),
+        ("翠柳社区2024年低保名单", "碧波社区2024年低保名单", "entity"),
     ],
 )
 def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:
@@ -214,7 +228,7 @@ def _intake_like(texts: list[str]) -> list[int]:
     return topic_of
 
 
-@pytest.mark.parametrize("path", [OWN, VALIDATION], ids=["own", "validation"])
+@pytest.mark.parametrize("path", [OWN, VALIDATION, MORE], ids=["own", "validation", "more"])
 def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:
     """``cluster`` is the batch form of intake: on each agency's texts, in arrival order, both
     make the same topics when ``cluster`` looks as far back under each key as intake does

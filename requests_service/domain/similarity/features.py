@@ -104,6 +104,7 @@ ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "巷": "road",
     "桥": "bridge",
     "小区": "estate",
+    "社区": "community",
     "花园": "estate",
     "家园": "estate",
     "华庭": "estate",

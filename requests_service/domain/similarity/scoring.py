@@ -98,6 +98,22 @@ def _keyed_conflict(
     return False
 
 
+def _covers(xs: list[str], ys: list[str]) -> bool:
+    return all(any(_same_name(x, y) for y in ys) for x in xs)
+
+
+def _entity_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
+    """For a kind both name, neither's names are all among the other's (homophone slips
+    allowed): {学府路, 长江路} vs {学府路, 黄河路} conflict; {学府路} vs {学府路, 长江路} agree."""
+    keys = {k for k, _ in a} & {k for k, _ in b}
+    for key in keys:
+        xs = [v for k, v in a if k == key]
+        ys = [v for k, v in b if k == key]
+        if not _covers(xs, ys) and not _covers(ys, xs):
+            return True
+    return False
+
+
 def _place_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
     """Both name places and neither's places include the other's: {杭州市} and {余杭区}
     conflict (a city-wide and a district request), {杭州市, 余杭区} and {余杭区} agree."""
@@ -124,7 +140,7 @@ def veto(fa: Features, fb: Features) -> str | None:
         return "level"
     if _place_conflict(fa.places, fb.places):
         return "place"
-    if fa.entities and fb.entities and _keyed_conflict(fa.entities, fb.entities, _same_name):
+    if fa.entities and fb.entities and _entity_conflict(fa.entities, fb.entities):
         return "entity"
     return None
 
