@@ -543,6 +543,11 @@ def _clause_slots(
     )
 
 
+def _grams(text: str) -> list[str]:
+    """Characters and character bigrams."""
+    return [*text, *map(str.__add__, text, text[1:])]
+
+
 def features_of_clauses(parts: Iterable[tuple[str, bool]]) -> Features:
     content: dict[str, float] = {}
     norm_parts: list[str] = []
@@ -554,6 +559,8 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]]) -> Features:
     places: set[tuple[str, str]] = set()
     entities: set[tuple[str, str]] = set()
     head = ""
+    story_texts: list[str] = []
+    request_texts: list[str] = []
     for clause, story in parts:
         norm_parts.append(clause)
         text, k, y, mo, se, lv, pl, en = _clause_slots(clause, story)
@@ -566,11 +573,12 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]]) -> Features:
         levels |= lv
         places |= pl
         entities |= en
-        weight = STORY_WEIGHT if story else 1.0
-        grams = list(text) + [a + b for a, b in pairwise(text)]
-        for g in grams:
-            if content.get(g, 0.0) < weight:
-                content[g] = weight
+        (story_texts if story else request_texts).append(text)
+    # Story grams first, so that a gram also in a request clause ends with the higher weight.
+    for text in story_texts:
+        content.update(dict.fromkeys(_grams(text), STORY_WEIGHT))
+    for text in request_texts:
+        content.update(dict.fromkeys(_grams(text), 1.0))
     slots = (
         frozenset(kinds),
         frozenset(years),

@@ -356,7 +356,7 @@ def _prepare(text: object) -> str:
     if not isinstance(text, str) or not text:
         return ""
     s = unicodedata.normalize("NFKC", text[:_RAW_CAP]).lower()
-    return _CITATION_RE.sub("，", s)
+    return _CITATION_RE.sub("，", s) if "《" in s else s
 
 
 def _canonical(s: str) -> str:
