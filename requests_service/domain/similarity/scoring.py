@@ -212,6 +212,9 @@ _PLACE_SUFFIX: Final[Mapping[str, str]] = {
 }
 
 
+EXPLAIN_CHARS: Final = 160
+
+
 def _common_runs(a: str, b: str, min_len: int = 2) -> list[str]:
     """Maximal common substrings of ``a`` and ``b`` (≥ ``min_len``), longest first, no run
     inside another."""
@@ -242,9 +245,10 @@ def shared_elements(fa: Features, fb: Features, *, limit: int = 6) -> list[str]:
     out: list[str] = []
     for name, level in sorted(fa.places & fb.places):
         out.append(name + _PLACE_SUFFIX.get(level, ""))
-    for run in _common_runs(fa.norm, fb.norm)[:4]:
+    # Quadratic in the lengths: the first EXPLAIN_CHARS characters are enough to name it.
+    for run in _common_runs(fa.norm[:EXPLAIN_CHARS], fb.norm[:EXPLAIN_CHARS])[:4]:
         if len(run) >= 2 and not run.isdigit() and not any(run in o for o in out):
-            out.append(run)
+            out.append(run if len(run) <= 24 else run[:24] + "…")
     for y in sorted(fa.years & fb.years):
         if not any(y in o for o in out):
             out.append(f"{y}年")
