@@ -5,8 +5,9 @@ Target (issue): adding one new application to the index — p99 <= 50 ms.
 PostgreSQL (default): creates a throwaway database ``rs_bench_<random>`` at 127.0.0.1:5432,
 upgrades it with the project's migrations and pre-populates one agency with ``--existing``
 applications (default 200,000) received over the last 12 months: applicants, ``topics``,
-``cases`` and their 42 ``request_band_keys`` rows each, all with COPY.  Texts come from the
-generator of ``bench/bench_similarity.py`` (~90 subjects × paraphrases × ~160 places × 11 years,
+``cases`` and their ``request_band_keys`` rows (42 band keys + entity/place/kind keys), all
+with COPY, and each topic's slot profile.  Texts come from the generator of
+``bench/bench_similarity.py`` (~90 subjects × paraphrases × ~160 places × 11 years,
 Zipf-like popularity, so a few topics hold thousands of applications).  Each existing
 application gets the topic ``domain.similarity.cluster`` gives it (``--topics cluster``) or its
 generator topic (``--topics truth``).  Band keys are the domain's (``signatures`` and the same
@@ -36,6 +37,7 @@ import cProfile
 import gc
 import hashlib
 import io
+import json
 import math
 import pstats
 import random
@@ -127,6 +129,8 @@ class Seed:
     topics: list[SeedTopic]
     hashes: np.ndarray  # (n, BANDS) uint64 band hashes
     has_keys: np.ndarray  # (n,) bool: False for texts empty after normalisation
+    slot_keys: list[list[str]] = field(default_factory=list)  # entity/place/kind keys
+    profiles: list[str] = field(default_factory=list)  # each topic's slot_profile (JSON)
     new_texts: list[str] = field(default_factory=list)
     new_truth: list[int] = field(default_factory=list)
 
@@ -134,6 +138,10 @@ class Seed:
         if not self.has_keys[i]:
             return []
         return [f"{p}{int(h):016x}" for p, h in zip(BAND_PREFIXES, self.hashes[i], strict=True)]
+
+    def index_keys(self, i: int) -> list[str]:
+        """What intake stores for a case: band keys and slot keys."""
+        return self.band_keys(i) + (self.slot_keys[i] if self.slot_keys else [])
 
 
 @dataclass
@@ -211,7 +219,7 @@ def build_seed(n_existing: int, n_new: int, seed: int, topics_mode: str) -> Seed
     sigs = sim.signatures(old_texts)
     has_keys = ~np.all(sigs == 0xFFFFFFFF, axis=1)
     # The same band hashing as band_keys(), vectorised over all rows (checked just below).
-    hashes = sim._band_hashes(sigs)
+    hashes = sim.lsh._band_hashes(sigs)
     del sigs
     out = Seed(
         texts=old_texts,
@@ -227,6 +235,14 @@ def build_seed(n_existing: int, n_new: int, seed: int, topics_mode: str) -> Seed
         new_texts=texts[n_existing:],
         new_truth=truth[n_existing:],
     )
+    feats = [sim.features_of(t) for t in old_texts]
+    out.slot_keys = [sim.slot_keys(f) for f in feats]
+    for t in topics:
+        profile = feats[t.members[0]]
+        for m in t.members[1:]:
+            profile = sim.merge_slots(profile, feats[m])
+        out.profiles.append(json.dumps(sim.slots_to_json(profile), ensure_ascii=False))
+    del feats
     check = random.Random(seed).sample(range(n_existing), min(200, n_existing))
     for i in check:
         assert out.band_keys(i) == sim.band_keys(sim.signature(old_texts[i])), i
@@ -279,6 +295,7 @@ TOPIC_COLUMNS = (
     "first_on",
     "last_on",
     "created_at",
+    "slot_profile",
 )
 CASE_COLUMNS = (
     "id",
@@ -325,6 +342,7 @@ def topic_rows(seed: Seed, agency_id: int, min_applicants: int) -> Iterator[tupl
             t.first_on,
             t.last_on,
             created,
+            seed.profiles[k - 1],
         )
 
 
@@ -369,7 +387,7 @@ def band_key_chunks(seed: Seed, agency_id: int, sep: str = "\t") -> Iterator[lis
         for i in range(start, min(n, start + COPY_CHUNK_CASES)):
             tail = f"{sep}{agency_id}{sep}{seed.received[i].isoformat()}\n"
             head = f"{i + 1}{sep}"
-            lines.extend(head + key + tail for key in sorted(seed.band_keys(i)))
+            lines.extend(head + key + tail for key in sorted(seed.index_keys(i)))
         yield lines
 
 

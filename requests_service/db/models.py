@@ -244,6 +244,8 @@ class Case(Base):
     pieces: Mapped[int] = mapped_column(Integer, default=1)
     # The group of similar requests this application joined at intake (frequent requests).
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
+    # Why this application is in its topic (共同要素：… with the member it matched), for officers.
+    topic_explanation: Mapped[str | None] = mapped_column(Text)
     replied_on: Mapped[date | None] = mapped_column(Date)
     delivered_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
@@ -559,6 +561,27 @@ class Topic(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Every identifying slot value its members name (domain.similarity.features.merge_slots):
+    # a new application that disagrees with them does not join, however similar its wording.
+    slot_profile: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+
+
+class TopicConstraint(Base):
+    """An officer's correction kept as a constraint between two applications: ``must_link``
+    (same information) or ``cannot_link`` (different information).  Moves and merges that
+    would break a cannot-link are refused; batch regrouping (``similarity.cluster``) takes both."""
+
+    __tablename__ = "topic_constraints"
+    __table_args__ = (UniqueConstraint("case_a_id", "case_b_id", name="uq_topic_constraints_pair"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    case_a_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_b_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class RequestBandKey(Base):

@@ -25,16 +25,26 @@ from requests_service.db.models import (
     RequestBandKey,
     SurgeAlert,
     Topic,
+    TopicConstraint,
     TopicEvent,
 )
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
 from requests_service.domain.events import EventType
 from requests_service.domain.similarity import (
+    MAX_CANDIDATES,
+    PER_KEY,
+    Features,
+    assign,
     band_keys,
-    best_match,
     excessive,
+    features_of,
+    merge_slots,
+    shared_elements,
     signature,
     similarity,
+    slot_keys,
+    slots_from_json,
+    slots_to_json,
     surge,
 )
 from requests_service.services import outbox
@@ -45,8 +55,6 @@ from requests_service.services.unit_of_work import UnitOfWork
 
 # How far back a new request looks for similar ones (the agency's candidate window is separate).
 WINDOW_DAYS = 365
-MAX_CANDIDATES = 20
-PER_KEY = 200
 SURGE_WINDOW_DAYS = 28
 
 STATUS_LABELS = {
@@ -54,6 +62,7 @@ STATUS_LABELS = {
     "candidate": "建议转为主动公开",
     "converted": "已转为主动公开",
     "declined": "决定不转为主动公开",
+    "merged": "已并入其他主题",
 }
 
 
@@ -66,35 +75,60 @@ def _person(applicant: Applicant) -> int:
 
 
 def index_request(session: Session, case: Case) -> Topic:
-    """Put a new application into its topic (or a new one). Runs in the intake transaction."""
+    """Put a new application into its topic (or a new one). Runs in the intake transaction.
+
+    The same rule as ``similarity.cluster`` (``similarity.assign``): candidates share a MinHash
+    band key or a named-entity key; the best-scoring one at or above the threshold wins unless
+    its topic's slots (every year, document kind, entity … its members name) disagree.
+    """
     received = _received_on(case)
-    keys = band_keys(signature(case.requested_information))
+    text = case.requested_information
+    feats = _features(text)
+    keys = band_keys(signature(text)) + slot_keys(feats)
     since = received - timedelta(days=WINDOW_DAYS)
     candidate_ids = _candidate_cases(session, case.agency_id, keys, since)
     topic: Topic | None = None
+    explanation: str | None = None
     if candidate_ids:
-        texts = session.execute(
+        rows = session.execute(
             select(Case.id, Case.requested_information, Case.topic_id).where(
                 Case.id.in_(candidate_ids), Case.topic_id.is_not(None)
             )
         ).all()
-        topic_of = {cid: tid for cid, _, tid in texts}
-        match = best_match(case.requested_information, [(cid, text) for cid, text, _ in texts])
-        if match is not None:
-            topic = session.get(Topic, topic_of[match[0]])
+        cand_feats = {cid: _features(other) for cid, other, _ in rows}
+        topic_ids = {tid for _, _, tid in rows}
+        profiles = {
+            tid: slots_from_json(profile)
+            for tid, profile in session.execute(
+                select(Topic.id, Topic.slot_profile).where(Topic.id.in_(topic_ids))
+            )
+        }
+        choice = assign(
+            feats,
+            [(cid, tid, cand_feats[cid]) for cid, _, tid in rows],
+            profiles=profiles,
+        )
+        if choice.topic is not None and choice.matched is not None:
+            topic = session.get(Topic, choice.topic)
+            explanation = _explanation(feats, cand_feats[choice.matched])
     if topic is None:
         topic = Topic(
             agency_id=case.agency_id,
-            representative_text=case.requested_information[:2000],
+            representative_text=text[:2000],
             status="open",
             case_count=0,
             applicant_count=0,
             first_on=received,
             last_on=received,
+            slot_profile=slots_to_json(feats),
         )
         session.add(topic)
         session.flush()
+        explanation = "新主题的首件申请"
+    else:
+        topic.slot_profile = slots_to_json(merge_slots(slots_from_json(topic.slot_profile), feats))
     case.topic_id = topic.id
+    case.topic_explanation = explanation
     session.flush()
     if keys:
         session.execute(
@@ -111,6 +145,18 @@ def index_request(session: Session, case: Case) -> Topic:
         )
     _refresh_topic(session, topic, case, received)
     return topic
+
+
+@lru_cache(maxsize=4096)
+def _features(text: str) -> Features:
+    """Features of a request text; the same recent applications are candidates again and
+    again, so their features are kept (immutable values, a few MB per process)."""
+    return features_of(text)
+
+
+def _explanation(a: Features, b: Features) -> str:
+    elements = shared_elements(a, b)
+    return "共同要素：" + (" · ".join(elements) if elements else "（措辞相近）")
 
 
 def _candidate_cases(session: Session, agency_id: int, keys: list[str], since: date) -> list[int]:
@@ -453,6 +499,299 @@ def catalogue(
         query = query.where(PublishedItem.agency_id == agency_id)
     items = session.scalars(query.order_by(PublishedItem.published_on.desc()).limit(200))
     return [CatalogueEntry.of(item) for item in items]
+
+
+# --- officers' corrections: split, move, merge ---------------------------------------------
+
+CORRECTABLE = ("open", "candidate", "converted", "declined")
+
+
+def topic_members(session: Session, topic: Topic) -> list[Case]:
+    """The topic's applications in arrival order, each with why it is there."""
+    return list(
+        session.scalars(select(Case).where(Case.topic_id == topic.id).order_by(Case.id)).unique()
+    )
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text:
+        raise RuleViolation("调整主题须说明理由。", fields={"reason": ["此项为必填项。"]})
+    return text
+
+
+def _constrain(
+    session: Session, actor: Actor, agency_id: int, a: int, b: int, kind: str, reason: str
+) -> None:
+    """Keep an officer's judgement about two applications; the latest judgement wins."""
+    if a == b:
+        return
+    lo, hi = min(a, b), max(a, b)
+    row = session.scalar(
+        select(TopicConstraint).where(
+            TopicConstraint.case_a_id == lo, TopicConstraint.case_b_id == hi
+        )
+    )
+    if row is None:
+        session.add(
+            TopicConstraint(
+                agency_id=agency_id,
+                case_a_id=lo,
+                case_b_id=hi,
+                kind=kind,
+                reason=reason,
+                created_by_user_id=actor.user_id,
+            )
+        )
+    else:
+        row.kind, row.reason, row.created_by_user_id = kind, reason, actor.user_id
+    session.flush()
+
+
+def _cannot_links_between(session: Session, left: list[int], right: list[int]) -> list[int]:
+    """Cases of ``left`` an officer has marked as different information from one of ``right``."""
+    if not left or not right:
+        return []
+    rows = session.execute(
+        select(TopicConstraint.case_a_id, TopicConstraint.case_b_id).where(
+            TopicConstraint.kind == "cannot_link",
+            or_(
+                TopicConstraint.case_a_id.in_(left) & TopicConstraint.case_b_id.in_(right),
+                TopicConstraint.case_a_id.in_(right) & TopicConstraint.case_b_id.in_(left),
+            ),
+        )
+    ).all()
+    left_set = set(left)
+    return sorted({a if a in left_set else b for a, b in rows})
+
+
+def _recount(session: Session, topic: Topic, actor: Actor) -> None:
+    """Figures, slot profile and Art. 44 candidacy of a topic after a correction."""
+    agency = session.get(Agency, topic.agency_id)
+    assert agency is not None
+    members = topic_members(session, topic)
+    topic.case_count = len(members)
+    since = utcnow() - timedelta(days=agency.topic_window_days)
+    persons = {_person(c.applicant) for c in members if _aware(c.created_at) >= since}
+    topic.applicant_count = len(persons)
+    if members:
+        days = [_received_on(c) for c in members]
+        topic.first_on, topic.last_on = min(days), max(days)
+        profile: Features | None = None
+        for c in members:
+            f = features_of(c.requested_information)
+            profile = f if profile is None else merge_slots(profile, f)
+        assert profile is not None
+        topic.slot_profile = slots_to_json(profile)
+        topic.representative_text = members[0].requested_information[:2000]
+    if topic.status == "open" and topic.applicant_count >= agency.topic_min_applicants:
+        _topic_event(
+            session,
+            topic,
+            actor,
+            "candidate",
+            "became_candidate",
+            {"applicants": topic.applicant_count},
+        )
+        topic.status = "candidate"
+    elif topic.status == "candidate" and topic.applicant_count < agency.topic_min_applicants:
+        _topic_event(
+            session,
+            topic,
+            actor,
+            "open",
+            "candidacy_withdrawn",
+            {"applicants": topic.applicant_count},
+        )
+        topic.status = "open"
+
+
+def _aware(moment: Any) -> Any:
+    from datetime import UTC
+
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _explain_move(case: Case, target: Topic, session: Session, reason: str) -> str:
+    others = [c for c in topic_members(session, target) if c.id != case.id]
+    if not others:
+        return f"承办人调整（{reason}）"
+    feats = features_of(case.requested_information)
+    elements = shared_elements(feats, features_of(others[0].requested_information))
+    shared = " · ".join(elements) if elements else "（无）"
+    return f"承办人调整（{reason}）；共同要素：{shared}"
+
+
+def _check_correctable(topic: Topic) -> None:
+    if topic.status not in CORRECTABLE:
+        raise Conflict(f"主题状态为“{STATUS_LABELS[topic.status]}”，不能再调整。")
+
+
+def move_case(
+    session: Session, actor: Actor, case: Case, target: Topic, *, reason: str | None
+) -> Topic:
+    """Move one application to another topic of its agency; the officer's judgement is kept
+    as a must-link with the target and a cannot-link with the topic it leaves."""
+    with UnitOfWork(session) as uow:
+        why = _reason(reason)
+        if target.agency_id != case.agency_id:
+            raise RuleViolation(
+                "只能移入本机关的主题。", fields={"topic_id": ["主题不属于该机关。"]}
+            )
+        _check_correctable(target)
+        if case.topic_id == target.id:
+            raise Conflict("该申请已在此主题中。")
+        target_ids = [c.id for c in topic_members(session, target)]
+        blocked = _cannot_links_between(session, [case.id], target_ids)
+        if blocked:
+            raise Conflict("该申请已被标记为与目标主题中的申请不属同一信息，不能移入。")
+        source = session.get(Topic, case.topic_id) if case.topic_id is not None else None
+        if source is not None:
+            _check_correctable(source)
+        case.topic_id = target.id
+        case.topic_explanation = _explain_move(case, target, session, why)
+        session.flush()
+        if source is not None:
+            remaining = [c.id for c in topic_members(session, source)]
+            if remaining:
+                _constrain(
+                    session, actor, case.agency_id, case.id, remaining[0], "cannot_link", why
+                )
+            _topic_event(
+                session,
+                source,
+                actor,
+                source.status,
+                "case_moved_out",
+                {"case_id": case.id, "to_topic_id": target.id, "reason": why},
+            )
+            _recount(session, source, actor)
+        if target_ids:
+            _constrain(session, actor, case.agency_id, case.id, target_ids[0], "must_link", why)
+        _topic_event(
+            session,
+            target,
+            actor,
+            target.status,
+            "case_moved_in",
+            {"case_id": case.id, "from_topic_id": source.id if source else None, "reason": why},
+        )
+        _recount(session, target, actor)
+        uow.commit()
+        return target
+
+
+def split_topic(
+    session: Session, actor: Actor, topic: Topic, *, case_ids: list[int], reason: str | None
+) -> Topic:
+    """Take some applications out of a topic into a new one: they ask for other information
+    (cannot-link with those that stay, must-link among themselves)."""
+    with UnitOfWork(session) as uow:
+        why = _reason(reason)
+        _check_correctable(topic)
+        members = topic_members(session, topic)
+        member_ids = {c.id for c in members}
+        wanted = list(dict.fromkeys(case_ids))
+        unknown = [i for i in wanted if i not in member_ids]
+        if not wanted or unknown:
+            raise RuleViolation(
+                "拆分的申请须属于该主题。", fields={"case_ids": [f"不属于该主题：{unknown}"]}
+            )
+        if len(wanted) == len(member_ids):
+            raise RuleViolation("不能把全部申请拆出。", fields={"case_ids": ["至少保留一件申请。"]})
+        moving = [c for c in members if c.id in set(wanted)]
+        staying = [c for c in members if c.id not in set(wanted)]
+        new = Topic(
+            agency_id=topic.agency_id,
+            representative_text=moving[0].requested_information[:2000],
+            status="open",
+            case_count=0,
+            applicant_count=0,
+            first_on=_received_on(moving[0]),
+            last_on=_received_on(moving[0]),
+        )
+        session.add(new)
+        session.flush()
+        for c in moving:
+            c.topic_id = new.id
+        session.flush()
+        for c in moving:
+            c.topic_explanation = _explain_move(c, new, session, why)
+        for c in moving[1:]:
+            _constrain(session, actor, topic.agency_id, moving[0].id, c.id, "must_link", why)
+        _constrain(session, actor, topic.agency_id, moving[0].id, staying[0].id, "cannot_link", why)
+        _topic_event(
+            session,
+            topic,
+            actor,
+            topic.status,
+            "split",
+            {"case_ids": [c.id for c in moving], "new_topic_id": new.id, "reason": why},
+        )
+        _topic_event(
+            session,
+            new,
+            actor,
+            "open",
+            "split_from",
+            {"case_ids": [c.id for c in moving], "from_topic_id": topic.id, "reason": why},
+        )
+        _recount(session, topic, actor)
+        _recount(session, new, actor)
+        uow.commit()
+        return new
+
+
+def merge_topics(
+    session: Session, actor: Actor, topic: Topic, other: Topic, *, reason: str | None
+) -> Topic:
+    """Fold ``other`` into ``topic``: both ask for the same information (must-link); refused
+    when an officer has marked applications of the two as different (cannot-link)."""
+    with UnitOfWork(session) as uow:
+        why = _reason(reason)
+        if other.id == topic.id:
+            raise RuleViolation("不能与自身合并。", fields={"topic_id": ["须为另一个主题。"]})
+        if other.agency_id != topic.agency_id:
+            raise RuleViolation(
+                "只能合并本机关的主题。", fields={"topic_id": ["主题不属于该机关。"]}
+            )
+        _check_correctable(topic)
+        _check_correctable(other)
+        if topic.status in ("converted", "declined") and other.status in ("converted", "declined"):
+            raise Conflict("两个主题均已作出决定，不能合并。")
+        mine = [c.id for c in topic_members(session, topic)]
+        theirs = topic_members(session, other)
+        if _cannot_links_between(session, mine, [c.id for c in theirs]):
+            raise Conflict("两个主题中有申请已被标记为不属同一信息，不能合并。")
+        for c in theirs:
+            c.topic_id = topic.id
+        session.flush()
+        for c in theirs:
+            c.topic_explanation = _explain_move(c, topic, session, why)
+        if mine and theirs:
+            _constrain(session, actor, topic.agency_id, mine[0], theirs[0].id, "must_link", why)
+        _topic_event(
+            session,
+            topic,
+            actor,
+            topic.status,
+            "merge",
+            {"merged_topic_id": other.id, "case_ids": [c.id for c in theirs], "reason": why},
+        )
+        _topic_event(
+            session,
+            other,
+            actor,
+            "merged",
+            "merged_into",
+            {"into_topic_id": topic.id, "reason": why},
+        )
+        other.status = "merged"
+        other.case_count = 0
+        other.applicant_count = 0
+        _recount(session, topic, actor)
+        uow.commit()
+        return topic
 
 
 def search_catalogue(

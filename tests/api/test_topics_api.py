@@ -175,3 +175,148 @@ def test_candidate_threshold_is_an_agency_setting(client: Any, world: World) -> 
         headers=world.auth("admin"),
     )
     assert bad.status_code == 422
+
+
+def _members(client: Any, world: World, topic_id: int) -> list[dict[str, Any]]:
+    response = client.get(f"/topics/{topic_id}/members", headers=world.auth("handler"))
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def _topic(client: Any, world: World, topic_id: int) -> dict[str, Any]:
+    return client.get(f"/topics/{topic_id}", headers=world.auth("handler")).json
+
+
+def test_members_show_why_they_are_in_the_topic(client: Any, world: World) -> None:
+    for serial, text in enumerate(PARAPHRASES[:3], start=1):
+        submit(client, world, text, serial)
+    topic = client.get("/topics", headers=world.auth("handler")).json[0]
+    members = _members(client, world, topic["id"])
+    assert members[0]["topic_explanation"] == "新主题的首件申请"
+    for member in members[1:]:
+        assert member["topic_explanation"].startswith("共同要素：")
+        assert "示范区" in member["topic_explanation"]
+    assert (
+        client.get(f"/topics/{topic['id']}/members", headers=world.auth("handler_b")).status_code
+        == 404
+    )
+
+
+def test_split_move_and_merge_keep_constraints_and_recompute_candidacy(
+    client: Any, world: World
+) -> None:
+    for serial, text in enumerate(PARAPHRASES[:3], start=1):
+        submit(client, world, text, serial)
+    topic = client.get("/topics", headers=world.auth("handler")).json[0]
+    assert topic["status"] == "candidate"
+    first, second, third = (m["id"] for m in _members(client, world, topic["id"]))
+    handler = world.auth("handler")
+
+    # bad inputs: one error shape, never a 500
+    for body in (
+        {"case_ids": [third], "reason": " "},
+        {"case_ids": [], "reason": "x"},
+        {"case_ids": [first, second, third], "reason": "全部拆出"},
+        {"case_ids": [999_999_999], "reason": "不存在"},
+        {"reason": "缺少申请"},
+    ):
+        bad = client.post(f"/topics/{topic['id']}/split", json=body, headers=handler)
+        assert bad.status_code == 422, (body, bad.json)
+        assert set(bad.json) >= {"code", "status", "message"} or "errors" in bad.json
+    assert (
+        client.post(
+            f"/topics/{topic['id']}/split",
+            json={"case_ids": [third], "reason": "x"},
+            headers=world.auth("registrar"),
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            f"/topics/{topic['id']}/split",
+            json={"case_ids": [third], "reason": "x"},
+            headers=world.auth("handler_b"),
+        ).status_code
+        == 404
+    )
+
+    split = client.post(
+        f"/topics/{topic['id']}/split",
+        json={"case_ids": [third], "reason": "申请的是补偿方案而非补偿标准"},
+        headers=handler,
+    )
+    assert split.status_code == 201, split.json
+    new = split.json
+    assert new["case_count"] == 1
+    assert new["status"] == "open"
+    old = _topic(client, world, topic["id"])
+    assert old["case_count"] == 2
+    assert old["applicant_count"] == 2
+    assert old["status"] == "open"  # candidacy recomputed: two applicants are below three
+    history = client.get(f"/topics/{topic['id']}/history", headers=handler).json
+    assert [h["action"] for h in history][-2:] == ["split", "candidacy_withdrawn"]
+    assert history[-2]["data"]["reason"] == "申请的是补偿方案而非补偿标准"
+    moved = _members(client, world, new["id"])
+    assert moved[0]["topic_explanation"].startswith("承办人调整（申请的是补偿方案而非补偿标准）")
+
+    # the cannot-link is respected: neither a move back nor a merge
+    back = client.put(
+        f"/cases/{third}/topic", json={"topic_id": topic["id"], "reason": "误拆"}, headers=handler
+    )
+    assert back.status_code == 409, back.json
+    merge = client.post(
+        f"/topics/{topic['id']}/merge",
+        json={"topic_id": new["id"], "reason": "其实相同"},
+        headers=handler,
+    )
+    assert merge.status_code == 409, merge.json
+
+    # a move elsewhere, audited on both sides, leaves the emptied topic with no cases
+    submit(client, world, "2025年示范区财政预算执行情况", 9)
+    budget = next(
+        t for t in client.get("/topics", headers=handler).json if "预算" in t["representative_text"]
+    )
+    moved_ok = client.put(
+        f"/cases/{third}/topic",
+        json={"topic_id": budget["id"], "reason": "归入预算类"},
+        headers=handler,
+    )
+    assert moved_ok.status_code == 200, moved_ok.json
+    assert moved_ok.json["case_count"] == 2
+    assert _topic(client, world, new["id"])["case_count"] == 0
+    actions = [
+        h["action"] for h in client.get(f"/topics/{new['id']}/history", headers=handler).json
+    ]
+    assert actions == ["split_from", "case_moved_out"]
+    same = client.put(
+        f"/cases/{third}/topic", json={"topic_id": budget["id"], "reason": "再次"}, headers=handler
+    )
+    assert same.status_code == 409
+
+    # merging the emptied split topic back is fine (no cannot-link left between them)
+    merged = client.post(
+        f"/topics/{topic['id']}/merge",
+        json={"topic_id": new["id"], "reason": "空主题并回"},
+        headers=handler,
+    )
+    assert merged.status_code == 200, merged.json
+    assert _topic(client, world, new["id"])["status"] == "merged"
+    again = client.post(
+        f"/topics/{topic['id']}/merge",
+        json={"topic_id": new["id"], "reason": "重复"},
+        headers=handler,
+    )
+    assert again.status_code == 409
+    self_merge = client.post(
+        f"/topics/{topic['id']}/merge",
+        json={"topic_id": topic["id"], "reason": "x"},
+        headers=handler,
+    )
+    assert self_merge.status_code == 422
+
+    # a fourth applicant's paraphrase still finds the corrected topic at intake, and the
+    # topic becomes a candidate again once three different applicants ask
+    submit(client, world, PARAPHRASES[3], 4)
+    again_topic = _topic(client, world, topic["id"])
+    assert again_topic["case_count"] == 3
+    assert again_topic["status"] == "candidate"

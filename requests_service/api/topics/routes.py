@@ -9,14 +9,18 @@ from flask_smorest import Blueprint
 
 from requests_service.api.auth import current_actor
 from requests_service.api.topics.schemas import (
+    CaseTopicMoveSchema,
     CatalogueQueryArgsSchema,
     PublishedItemSchema,
     RelatedSchema,
     SurgeAlertSchema,
     TopicDecisionSchema,
     TopicEventSchema,
+    TopicMemberSchema,
+    TopicMergeSchema,
     TopicQueryArgsSchema,
     TopicSchema,
+    TopicSplitSchema,
 )
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
@@ -31,6 +35,7 @@ blp = Blueprint(
 )
 
 OFFICERS = (Role.REGISTRAR, Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN, Role.OVERSIGHT)
+CORRECTORS = (Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN)
 
 
 @blp.route("topics")
@@ -82,6 +87,60 @@ class TopicHistory(MethodView):
         """Audit trail of a topic"""
         actor = current_actor(*OFFICERS)
         return topic_service.topic_history(current_session(), actor, topic_id)
+
+
+@blp.route("topics/<int:topic_id>/members")
+class TopicMembers(MethodView):
+    @blp.response(200, TopicMemberSchema(many=True))
+    def get(self, topic_id: int) -> Any:
+        """The topic's applications, each with the elements it shares with the topic"""
+        actor = current_actor(*OFFICERS)
+        session = current_session()
+        topic = topic_service.get_topic(session, actor, topic_id)
+        return topic_service.topic_members(session, topic)
+
+
+@blp.route("topics/<int:topic_id>/split")
+class TopicSplit(MethodView):
+    @blp.arguments(TopicSplitSchema)
+    @blp.response(201, TopicSchema)
+    def post(self, data: dict[str, Any], topic_id: int) -> Any:
+        """Take applications that ask for other information out into a new topic (audited;
+        kept as cannot-links)"""
+        actor = current_actor(*CORRECTORS)
+        session = current_session()
+        topic = topic_service.get_topic(session, actor, topic_id)
+        return topic_service.split_topic(
+            session, actor, topic, case_ids=data["case_ids"], reason=data["reason"]
+        )
+
+
+@blp.route("topics/<int:topic_id>/merge")
+class TopicMerge(MethodView):
+    @blp.arguments(TopicMergeSchema)
+    @blp.response(200, TopicSchema)
+    def post(self, data: dict[str, Any], topic_id: int) -> Any:
+        """Fold another topic asking for the same information into this one (audited; kept as
+        a must-link; refused when officers marked their applications as different)"""
+        actor = current_actor(*CORRECTORS)
+        session = current_session()
+        topic = topic_service.get_topic(session, actor, topic_id)
+        other = topic_service.get_topic(session, actor, data["topic_id"])
+        return topic_service.merge_topics(session, actor, topic, other, reason=data["reason"])
+
+
+@blp.route("cases/<int:case_id>/topic")
+class CaseTopic(MethodView):
+    @blp.arguments(CaseTopicMoveSchema)
+    @blp.response(200, TopicSchema)
+    def put(self, data: dict[str, Any], case_id: int) -> Any:
+        """Move an application to another topic of its agency (audited; kept as a must-link
+        with the target and a cannot-link with the topic it leaves)"""
+        actor = current_actor(*CORRECTORS)
+        session = current_session()
+        case = case_service.get_case_for(session, actor, case_id)
+        target = topic_service.get_topic(session, actor, data["topic_id"])
+        return topic_service.move_case(session, actor, case, target, reason=data["reason"])
 
 
 @blp.route("alerts")

@@ -22,6 +22,36 @@ class TopicSchema(BaseSchema):
     decision_reason = fields.String(allow_none=True)
 
 
+class TopicMemberSchema(BaseSchema):
+    id = fields.Integer()
+    case_number = fields.String(allow_none=True)
+    receipt_date = fields.Date(allow_none=True)
+    requested_information = fields.String()
+    topic_explanation = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "归入该主题的依据，如“共同要素：滨河片区 · 征收补偿方案 · 2025年”"
+        },
+    )
+
+
+class TopicSplitSchema(BaseSchema):
+    case_ids = fields.List(
+        fields.Integer(), required=True, validate=validate.Length(min=1, max=10000)
+    )
+    reason = fields.String(required=True, validate=validate.Length(max=2000))
+
+
+class TopicMergeSchema(BaseSchema):
+    topic_id = fields.Integer(required=True, metadata={"description": "并入本主题的另一主题"})
+    reason = fields.String(required=True, validate=validate.Length(max=2000))
+
+
+class CaseTopicMoveSchema(BaseSchema):
+    topic_id = fields.Integer(required=True, metadata={"description": "目标主题"})
+    reason = fields.String(required=True, validate=validate.Length(max=2000))
+
+
 class TopicQueryArgsSchema(BaseSchema):
     status = fields.String(validate=validate.OneOf(tuple(STATUS_LABELS)))
     agency_id = fields.Integer()

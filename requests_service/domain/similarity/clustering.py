@@ -1,0 +1,387 @@
+"""Group requests into topics: incremental assignment at intake, and the same in batch.
+
+An application joins the topic of its most similar earlier application (candidates from the
+LSH band keys, :mod:`.lsh`) when :func:`~.scoring.score` reaches the threshold and neither that
+topic's seed (first member) nor any compared member of it vetoes the pair; otherwise it starts
+a topic.  :func:`cluster` runs exactly this over a batch in input order, so evaluation scripts
+measure what intake does.  Officers' corrections are constraints: ``cannot_link`` pairs are
+never put together, ``must_link`` pairs always are (unless that would break a cannot-link).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Generic, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from requests_service.domain.similarity.features import (
+    Features,
+    features_of,
+    features_of_clauses,
+    merge_slots,
+    slot_keys,
+)
+from requests_service.domain.similarity.lsh import (
+    _EMPTY_SLOT,
+    BANDS,
+    U64,
+    _band_hashes,
+    signatures,
+)
+from requests_service.domain.similarity.normalise import clauses
+from requests_service.domain.similarity.scoring import (
+    SAME_TOPIC_THRESHOLD,
+    score,
+    score_and_veto,
+    veto,
+)
+
+IdT = TypeVar("IdT", bound=Hashable)
+
+MAX_CANDIDATES: Final = 20
+"""Candidates compared per new text, most shared keys first: the service reads the same
+number from its key table."""
+
+PER_KEY: Final = 200
+"""Intake reads the latest ``PER_KEY`` applications under each of a new text's keys;
+``cluster(items, star=PER_KEY)`` does exactly the same and so gives intake's topics."""
+
+EARLY_ACCEPT: Final = 0.8
+"""A candidate scoring this much (a near copy) is taken at once; the rest are not compared.
+Candidates come most-shared-keys first, so this is nearly always the best one anyway."""
+
+PER_TOPIC: Final = 3
+"""At most this many members of one topic are compared with a new text (the best-ranked)."""
+
+STAR: Final = 4
+"""Default of :func:`cluster`: each text meets its ``STAR`` latest predecessors under every key
+(intake: :data:`PER_KEY`).  Enough for batches of millions (``bench/bench_similarity.py``
+measures the recall this costs); evaluation uses ``star=PER_KEY``, exactly intake."""
+
+
+def candidates_for(
+    keys: Iterable[str], index: Mapping[str, Sequence[IdT]], *, limit: int | None = None
+) -> list[IdT]:
+    """Ids sharing at least one band key, most shared keys first (ties: first seen).
+
+    ``index`` maps band key → ids (the service reads the rows of its band-key table for
+    ``keys``).  ``limit`` keeps the best ``limit`` ids for re-ranking.
+    """
+    counts: Counter[IdT] = Counter()
+    for key in keys:
+        counts.update(index.get(key, ()))
+    return [i for i, _ in counts.most_common(limit)]
+
+
+def best_match(
+    text: str,
+    candidates: Iterable[tuple[IdT, str]],
+    *,
+    threshold: float = SAME_TOPIC_THRESHOLD,
+) -> tuple[IdT, float] | None:
+    """The candidate most similar to ``text`` if its score reaches ``threshold``.
+
+    ``candidates`` are ``(id, text)`` pairs.  Ties go to the first candidate.
+    """
+    fa = features_of(text)
+    best: tuple[IdT, float] | None = None
+    for cid, other in candidates:
+        s = score(fa, features_of(other))
+        if s >= threshold and (best is None or s > best[1]):
+            best = (cid, s)
+    return best
+
+
+@dataclass(frozen=True)
+class Assignment(Generic[IdT]):
+    """Where a new text goes: ``topic`` (None: a new topic), the member it matched, the score."""
+
+    topic: Hashable | None
+    matched: IdT | None
+    score: float
+
+
+def assign(
+    text_features: Features,
+    candidates: Iterable[tuple[IdT, Hashable, Features]],
+    *,
+    profiles: Mapping[Any, Features] | None = None,
+    forbidden_topics: Iterable[Hashable] = (),
+    threshold: float = SAME_TOPIC_THRESHOLD,
+    per_topic: int = PER_TOPIC,
+) -> Assignment[IdT]:
+    """The intake rule, for one text: ``candidates`` are ``(member id, topic, features)`` of
+    earlier texts; ``profiles`` each topic's merged slots (:func:`~.features.merge_slots`).
+
+    The text joins the topic of its best-scoring candidate at or above ``threshold`` whose
+    merged slots and compared members do not veto it and that is not in ``forbidden_topics`` (the
+    officers' cannot-links).  Candidates come best-ranked first; at most ``per_topic`` members of
+    one topic are compared.  Ties: the first candidate.
+    """
+    forbidden = set(forbidden_topics)
+    vetoed: set[Hashable] = set()
+    seen: Counter[Hashable] = Counter()
+    scored: list[tuple[float, int, IdT, Hashable]] = []
+    for k, (member, topic, feats) in enumerate(candidates):
+        if topic in forbidden or topic in vetoed or seen[topic] >= per_topic:
+            continue
+        seen[topic] += 1
+        s, reason = score_and_veto(text_features, feats)
+        if reason is not None:
+            vetoed.add(topic)
+            continue
+        if s >= EARLY_ACCEPT and s >= threshold:
+            profile = profiles.get(topic) if profiles else None
+            if profile is None or veto(text_features, profile) is None:
+                return Assignment(topic, member, s)  # a near copy among the best-ranked
+            vetoed.add(topic)
+            continue
+        scored.append((s, k, member, topic))
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    for s, _, member, topic in scored:
+        if s < threshold:
+            break
+        if topic in vetoed:
+            continue
+        profile = profiles.get(topic) if profiles else None
+        if profile is not None and veto(text_features, profile):
+            vetoed.add(topic)
+            continue
+        return Assignment(topic, member, s)
+    return Assignment(None, None, 0.0)
+
+
+# --- batch clustering --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Topic(Generic[IdT]):
+    """A group of requests for the same information.
+
+    ``representative`` is an original member text: the one whose normalised form occurs most
+    often in the group (ties: shortest normalised, then first seen).  ``member_ids`` keep input
+    order.
+    """
+
+    representative: str
+    member_ids: tuple[IdT, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.member_ids)
+
+
+def _candidate_pairs(
+    sigs: npt.NDArray[np.uint32], order_key: U64, star: int
+) -> npt.NDArray[np.int64]:
+    """Unique (i, j), i < j, sharing a band.  Each band bucket is ordered by ``order_key``
+    (texts of one context side by side) and every member is paired with its ``star``
+    predecessors: linear in the bucket size, and union-find links the rest."""
+    n = sigs.shape[0]
+    if n < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    hashes = _band_hashes(sigs)
+    empty = np.all(sigs == _EMPTY_SLOT, axis=1)
+    positions = np.arange(n)
+    chunks: list[npt.NDArray[np.int64]] = []
+    for band in range(BANDS):
+        h = hashes[:, band]
+        order = np.lexsort((order_key, h))  # stable: ties keep input order
+        hs = h[order]
+        run_start = np.ones(n, dtype=bool)
+        run_start[1:] = hs[1:] != hs[:-1]
+        pos_in_run = positions - np.maximum.accumulate(np.where(run_start, positions, 0))
+        for d in range(1, star + 1):
+            ok = pos_in_run[d:] >= d
+            if not ok.any():
+                break
+            chunks.append(np.stack([order[:-d][ok], order[d:][ok]], axis=1))
+    if not chunks:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = np.concatenate(chunks)
+    del chunks
+    pairs = pairs[~(empty[pairs[:, 0]] | empty[pairs[:, 1]])]
+    pairs.sort(axis=1)
+    keys = pairs[:, 0] * n + pairs[:, 1]
+    del pairs
+    if not len(keys):
+        return np.empty((0, 2), dtype=np.int64)
+    keys.sort()
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+    return np.stack([keys // n, keys % n], axis=1)
+
+
+def _ranked_candidates(
+    pairs: npt.NDArray[np.int64], n: int
+) -> tuple[npt.NDArray[np.int64], list[int]]:
+    """For every j, its earlier candidates i (pairs (i, j), i < j, repeated once per shared
+    key), most shared keys first, then latest first, at most :data:`MAX_CANDIDATES`:
+    ``cand_of[starts[j]:starts[j + 1]]``.  Vectorised: millions of pairs."""
+    if not len(pairs):
+        return np.empty(0, dtype=np.int64), [0] * (n + 1)
+    lo = np.minimum(pairs[:, 0], pairs[:, 1])
+    hi = np.maximum(pairs[:, 0], pairs[:, 1])
+    keep = lo != hi
+    keys, counts = np.unique(hi[keep] * n + lo[keep], return_counts=True)
+    js, is_ = keys // n, keys % n
+    order = np.lexsort((-is_, -counts, js))
+    js, is_ = js[order], is_[order]
+    first = np.searchsorted(js, js, side="left")
+    rank = np.arange(len(js)) - first
+    sel = rank < MAX_CANDIDATES
+    js, is_ = js[sel], is_[sel]
+    starts = np.searchsorted(js, np.arange(n + 1), side="left")
+    return is_, starts.tolist()
+
+
+def cluster(
+    items: Iterable[tuple[IdT, str]],
+    *,
+    threshold: float = SAME_TOPIC_THRESHOLD,
+    star: int = STAR,
+    must_link: Iterable[tuple[IdT, IdT]] = (),
+    cannot_link: Iterable[tuple[IdT, IdT]] = (),
+) -> list[Topic[IdT]]:
+    """Group ``(id, text)`` items into topics; every item lands in exactly one topic.
+
+    The intake rule (:func:`assign`) applied to the items in input order: identical
+    normalised texts share a topic; a distinct text is compared with its LSH candidates among
+    the earlier texts (each bucket's ``star`` latest predecessors).  ``cannot_link`` pairs of
+    ids never share a topic; ``must_link`` pairs are then merged unless a cannot-link forbids
+    it.  Texts empty after normalisation each form their own topic.  Topics are sorted by size
+    (largest first), then by their first member's input position.  Deterministic.
+    """
+    # Millions of small objects: the cyclic GC would rescan them again and again (~2x time).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _cluster(items, threshold, star, list(must_link), list(cannot_link))
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _cluster(
+    items: Iterable[tuple[IdT, str]],
+    threshold: float,
+    star: int,
+    must_link: list[tuple[IdT, IdT]],
+    cannot_link: list[tuple[IdT, IdT]],
+) -> list[Topic[IdT]]:
+    ids: list[IdT] = []
+    originals: list[str] = []
+    by_norm: dict[str, int] = {}
+    norm_of_item: list[int] = []
+    parts_of: list[list[tuple[str, bool]]] = []
+    norms: list[str] = []
+    parts_of_raw: dict[str, list[tuple[str, bool]]] = {}  # identical submissions are common
+    for item_id, text in items:
+        parts = parts_of_raw.get(text) if isinstance(text, str) else None
+        if parts is None:
+            parts = clauses(text)
+            if isinstance(text, str):
+                parts_of_raw[text] = parts
+        norm = "".join(c for c, _ in parts)
+        slot = by_norm.get(norm) if norm else None
+        if slot is None:
+            slot = len(norms)
+            norms.append(norm)
+            parts_of.append(parts)
+            if norm:
+                by_norm[norm] = slot
+        ids.append(item_id)
+        originals.append(text)
+        norm_of_item.append(slot)
+    del by_norm, parts_of_raw
+
+    # Cannot-links between items → between slots (identical texts of two ids can't be split).
+    slot_of_id = {item_id: norm_of_item[p] for p, item_id in enumerate(ids)}
+    cannot: dict[int, set[int]] = defaultdict(set)
+    for a, b in cannot_link:
+        sa, sb = slot_of_id.get(a), slot_of_id.get(b)
+        if sa is not None and sb is not None and sa != sb:
+            cannot[sa].add(sb)
+            cannot[sb].add(sa)
+
+    n = len(norms)
+    topic_of = list(range(n))
+    feats = [features_of_clauses(p) for p in parts_of]
+    del parts_of
+    if n > 1:
+        sigs = signatures(norms, normalised=True)
+        pairs = _candidate_pairs(sigs, np.arange(n, dtype=np.uint64), star)
+        del sigs
+        # Slot keys (entity, place, document kind): each text meets its `star` latest
+        # predecessors in every bucket, like a band bucket.
+        extra: list[int] = []
+        buckets: dict[str, list[int]] = defaultdict(list)
+        for j in range(n):
+            for key in slot_keys(feats[j]):
+                bucket = buckets[key]
+                for i in bucket[-star:]:
+                    extra.append(i)
+                    extra.append(j)
+                bucket.append(j)
+        del buckets
+        if extra:
+            pairs = np.concatenate([pairs, np.asarray(extra, dtype=np.int64).reshape(-1, 2)])
+        del extra
+        cand_of, starts = _ranked_candidates(pairs, n)
+        del pairs
+        profiles: dict[int, Features] = {}
+        for j in range(n):
+            if not norms[j]:
+                continue
+            lo, hi = starts[j], starts[j + 1]
+            if lo == hi:
+                profiles[j] = feats[j]
+                continue
+            forbidden = {topic_of[c] for c in cannot.get(j, ()) if c < j}
+            choice = assign(
+                feats[j],
+                [(c, topic_of[c], feats[c]) for c in cand_of[lo:hi].tolist()],
+                profiles=profiles,
+                forbidden_topics=forbidden,
+                threshold=threshold,
+            )
+            if choice.topic is None:
+                profiles[j] = feats[j]
+            else:
+                t = topic_of[j] = int(choice.topic)  # type: ignore[call-overload]
+                profiles[t] = merge_slots(profiles[t], feats[j])
+
+    # Must-links: merge the two topics unless a cannot-link runs between them.
+    if must_link:
+        for a, b in must_link:
+            sa, sb = slot_of_id.get(a), slot_of_id.get(b)
+            if sa is None or sb is None:
+                continue
+            ta, tb = topic_of[sa], topic_of[sb]
+            if ta == tb:
+                continue
+            in_a = [s for s in range(n) if topic_of[s] == ta]
+            in_b = {s for s in range(n) if topic_of[s] == tb}
+            if any(c in in_b for s in in_a for c in cannot.get(s, ())):
+                continue
+            keep, drop = min(ta, tb), max(ta, tb)
+            for s in range(n):
+                if topic_of[s] == drop:
+                    topic_of[s] = keep
+
+    members: dict[int, list[int]] = defaultdict(list)
+    for pos, slot in enumerate(norm_of_item):
+        members[topic_of[slot]].append(pos)
+    topics: list[tuple[int, Topic[IdT]]] = []
+    for positions in members.values():
+        freq = Counter(norm_of_item[p] for p in positions)
+        rep_slot = min(freq, key=lambda s: (-freq[s], len(norms[s]), s))
+        rep_pos = next(p for p in positions if norm_of_item[p] == rep_slot)
+        topic = Topic(originals[rep_pos], tuple(ids[p] for p in positions))
+        topics.append((positions[0], topic))
+    topics.sort(key=lambda t: (-t[1].size, t[0]))
+    return [t for _, t in topics]

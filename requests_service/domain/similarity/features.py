@@ -1,0 +1,655 @@
+"""What identifies the information a request asks for: slots that must agree, and content.
+
+From the clauses of a normalised text (:func:`~.normalise.clauses`) :func:`features` extracts
+
+* **slots** — document kinds (:data:`DOCUMENT_KINDS`: 方案, 决定, 批复, 报告, 许可证 by kind,
+  招标/中标/合同, 名单, 预算/决算 by kind, 标准, 纪要 …), years, months, ordinals (第N批, N季度,
+  第N次, N期, N号 …), levels (小学/初中/高中/中职, 高级/中级/初级), administrative places (朝阳区,
+  永乐村) and named entities (companies, roads, estates, rivers, hospitals …).  Two texts whose
+  slots of one kind disagree ask for different information (:mod:`.scoring` vetoes them);
+* **content** — character unigrams and bigrams of what remains, with the applicant's story
+  clauses weighed down.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any, Final
+
+from requests_service.domain.similarity.normalise import _alternation, clauses
+
+STORY_WEIGHT: Final = 0.5
+"""Weight of the content of a story clause ("本人是…村民") against the request clauses (1.0).
+Chosen on ``tests/data/grouping_own.jsonl``."""
+
+HEAD_CHARS: Final = 4
+"""Chinese noun phrases end in their head: the last characters of the request ("…选址论证",
+"…环评报告", "…资金使用") say which information about the subject is asked for."""
+
+DOCUMENT_KINDS: Final[Mapping[str, str]] = {
+    "建设工程规划许可证": "许可证/规划/工程",
+    "工程规划许可证": "许可证/规划/工程",
+    "建设用地规划许可证": "许可证/规划/用地",
+    "用地规划许可证": "许可证/规划/用地",
+    "规划许可证": "许可证/规划",
+    "预售许可证": "许可证/预售",
+    "施工许可证": "许可证/施工",
+    "排污许可证": "许可证/排污",
+    "取水许可证": "许可证/取水",
+    "许可证": "许可证",
+    "一般公共预算": "预算/一般公共",
+    "政府性基金预算": "预算/政府性基金",
+    "国有资本经营预算": "预算/国有资本经营",
+    "社会保险基金预算": "预算/社会保险基金",
+    "预算": "预算",
+    "决算": "决算",
+    "招标文件": "招标",
+    "招标": "招标",
+    "中标结果": "中标",
+    "中标": "中标",
+    "合同": "合同",
+    "决定": "决定",
+    "批复": "批复",
+    "方案": "方案",
+    "报告": "报告",
+    "名单": "名单",
+    "标准": "标准",
+    "纪要": "纪要",
+    "通知": "通知",
+    "公告": "公告",
+    "通报": "通报",
+    "公报": "公报",
+    "台账": "台账",
+    "图纸": "图纸",
+    "听证": "听证",
+}
+"""Canonical spellings (after :data:`~.normalise.SYNONYMS`) of document types → kind.  Kinds
+are paths: ``许可证/规划`` agrees with ``许可证/规划/工程`` and ``许可证/规划/用地``, which
+disagree with each other.  A kind directly followed by an approval of it ("可研报告批复",
+"环评报告的批复") only says what the approval is about and is dropped; "预算报告" and
+"征收决定公告" keep both."""
+
+LEVELS: Final[Mapping[str, tuple[str, str]]] = {
+    "幼儿园": ("stage", "幼儿园"),
+    "小学": ("stage", "小学"),
+    "初中": ("stage", "初中"),
+    "高中": ("stage", "高中"),
+    "中职": ("stage", "中职"),
+    "高职": ("stage", "高职"),
+    "正高级": ("grade", "正高级"),
+    "副高级": ("grade", "副高级"),
+    "高级": ("grade", "高级"),
+    "中级": ("grade", "中级"),
+    "初级": ("grade", "初级"),
+    "上半年": ("half", "1"),
+    "下半年": ("half", "2"),
+}
+"""Levels of one scale (school stage, professional grade, half year): two texts naming
+different levels of one scale ask for different information."""
+
+ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
+    "有限责任公司": "company",
+    "股份有限公司": "company",
+    "有限公司": "company",
+    "公司": "company",
+    "大道": "road",
+    "大街": "road",
+    "路": "road",
+    "街": "road",
+    "巷": "road",
+    "桥": "bridge",
+    "小区": "estate",
+    "社区": "community",
+    "花园": "estate",
+    "家园": "estate",
+    "华庭": "estate",
+    "名邸": "estate",
+    "府": "estate",
+    "苑": "estate",
+    "湾": "estate",
+    "河": "river",
+    "江": "river",
+    "医院": "hospital",
+    "卫生院": "hospital",
+    "学校": "school",
+    "中学": "school",
+    "小学": "school",
+    "养老院": "care_home",
+    "超市": "shop",
+    "片区": "area",
+    "地块": "area",
+    "园区": "area",
+    "段": "section",
+    "水库": "reservoir",
+}
+"""Suffixes of named things; the (up to) two characters before the suffix name it
+("宏达化工有限公司" → 宏达 after the trade words are dropped, "建设北路" → 设北).  Two texts
+naming things of one kind and no common one ask about different things — unless the names
+differ only by homophones (越澜府 for 樾澜府), a typing slip."""
+
+TRADE_WORDS: Final[tuple[str, ...]] = (
+    "房地产开发",
+    "房地产",
+    "物业服务",
+    "物业管理",
+    "物业",
+    "建设工程",
+    "建设",
+    "建筑",
+    "工程",
+    "化工",
+    "食品",
+    "科技",
+    "实业",
+    "置业",
+    "投资",
+    "贸易",
+    "环保",
+    "能源",
+    "集团",
+    "医药",
+    "电子",
+    "商贸",
+    "发展",
+    "控股",
+    "股份",
+    "有限",
+    "责任",
+    "新材料",
+    "材料",
+    "机械",
+    "制造",
+    "服务",
+)
+
+_NOT_NAMES: Final = frozenset(
+    "我本该此贵各全这那其省市区县镇乡村的和与及或在对于是为了有等老旧新些哪个们"
+)
+# 望江路以北地块 and 望江路北侧地块 name one plot: position words are not part of a name.
+_POSITION_RE = re.compile(
+    "(?:以东|以西|以南|以北|东侧|西侧|南侧|北侧|周边|附近|沿线|一带|两侧|对面)$"
+)
+_NOT_ENTITIES: Final = frozenset(
+    ["政府", "学府", "首府", "长江", "黄河", "运河", "内河", "界河", "护城河", "港湾", "海湾"]
+)
+_NOT_ROAD_BEFORE: Final = frozenset("铁公道马线网水")
+_GENERIC_NAMES: Final = frozenset(
+    [
+        "人民",
+        "中心",
+        "公路",
+        "道路",
+        "马路",
+        "高速",
+        "铁路",
+        "地铁",
+        "城市",
+        "国有",
+        "民营",
+        "集体",
+        "公办",
+        "民办",
+        "中小",
+        "小学",
+        "初中",
+        "高中",
+        "附近",
+        "周边",
+        "沿线",
+        "省道",
+        "国道",
+        "县道",
+        "拆除",
+        "新建",
+        "改建",
+        "扩建",
+        "工程",
+        "改造",
+        "排污",
+        "污水",
+        "全部",
+        "河道",
+        "综合",
+        "治理",
+        "整治",
+        "江段",
+        "河段",
+        "车站",
+        "站点",
+        "办公",
+        "该小",
+    ]
+)
+
+# An administrative place: the two characters before 省/市/区/县/镇/乡/村/街道 ("朝阳区").
+_PLACE_SUFFIX_RE = re.compile("省|市|区|县|镇|乡|村|街道")
+_LEVELS: Final[Mapping[str, str]] = {
+    "省": "province",
+    "市": "city",
+    "区": "county",  # 区 and 县 are both county-level divisions
+    "县": "county",
+    "镇": "township",
+    "乡": "township",
+    "街道": "township",
+    "村": "village",
+}
+_NOT_PLACES: Final = frozenset(
+    [
+        "小区",
+        "社区",
+        "学区",
+        "园区",
+        "景区",
+        "辖区",
+        "片区",
+        "街区",
+        "城市",
+        "超市",
+        "都市",
+        "上市",
+        "城镇",
+        "乡镇",
+        "城乡",
+        "农村",
+        "乡村",
+        "中村",
+        # areas that are not administrative divisions: 厂区, 城区, 校区, 开发区, 示范区 …
+        "厂区",
+        "城区",
+        "校区",
+        "矿区",
+        "营区",
+        "灾区",
+        "郊区",
+        "山区",
+        "库区",
+        "林区",
+        "牧区",
+        "院区",
+        "港区",
+        "护区",
+        "发区",
+        "范区",
+        "能区",
+        "验区",
+        "务区",
+        "宅区",
+        "业区",
+        "活区",
+        "住区",
+        "政区",
+        "货区",
+        "游区",
+    ]
+)
+
+
+def _name_char(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" and ch not in _NOT_PLACE_CHARS
+
+
+# "全市", "我市", "本区", "征收省政府", "东岗村村民": not names of places.
+_NOT_PLACE_CHARS: Final = frozenset("全我本该各此其贵收级度年月季批次号的在省市区县镇乡村")
+
+
+def _place_spans(norm: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, two-character name, level) of the administrative places in ``norm``."""
+    found: list[tuple[int, int, str, str]] = []
+    for m in _PLACE_SUFFIX_RE.finditer(norm):
+        i = m.start()
+        if i < 2:
+            continue
+        name = norm[i - 2 : i]
+        suffix = m.group()
+        if name[1] + suffix[0] in _NOT_PLACES or not (_name_char(name[0]) and _name_char(name[1])):
+            continue
+        found.append((i - 2, m.end(), name, _LEVELS[suffix]))
+    return found
+
+
+def _places(norm: str) -> frozenset[tuple[str, str]]:
+    """(two-character name, level) of the administrative places a text names."""
+    return frozenset((name, level) for _, _, name, level in _place_spans(norm))
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Slots and weighted content grams of one request text."""
+
+    norm: str
+    content: Mapping[str, float]  # gram → weight (1.0 request, STORY_WEIGHT story)
+    kinds: frozenset[str]
+    years: frozenset[str]
+    months: frozenset[str]
+    serials: frozenset[tuple[str, str]]  # (unit, number): ("批", "2"), ("季度", "1")
+    levels: frozenset[tuple[str, str]]  # (scale, level)
+    places: frozenset[tuple[str, str]]  # (two-character name, level)
+    entities: frozenset[tuple[str, str]]  # (kind, name)
+    head: frozenset[str] = frozenset()  # bigrams of the last HEAD_CHARS of the request
+    content_norm: float = 0.0  # Euclidean norm of ``content``
+    slots_key: tuple[frozenset[Any], ...] = ()  # all slot values together
+
+
+_KIND_RE = _alternation(DOCUMENT_KINDS)
+_LEVEL_RE = _alternation(LEVELS)
+_ENTITY_RE = _alternation(ENTITY_SUFFIXES)
+_TRADE_RE = _alternation(TRADE_WORDS)
+_NUMBER_RE = re.compile(
+    r"(第)?(?<![\d.])(\d{1,4})(?![\d.])"
+    r"(年|月|季度|季|号线|号楼|号|批次|批|次|期|届|幢|栋|标段|轮)?"
+)
+_ORDINAL_RE = re.compile(r"第(\d{1,3})([\u4e00-\u9fff])")
+_SERIAL_UNITS: Final[Mapping[str, str]] = {
+    "季度": "季度",
+    "季": "季度",
+    "号线": "号线",
+    "号楼": "号楼",
+    "号": "号",
+    "批次": "批",
+    "批": "批",
+    "次": "次",
+    "期": "期",
+    "届": "届",
+    "幢": "幢",
+    "栋": "幢",
+    "标段": "标段",
+    "轮": "轮",
+}
+
+
+_ACTS_ON_DOCUMENTS: Final = frozenset({"批复"})
+
+
+def _kinds(norm: str) -> set[str]:
+    found = list(_KIND_RE.finditer(norm))
+    out: set[str] = set()
+    for k, m in enumerate(found):
+        nxt = found[k + 1] if k + 1 < len(found) else None
+        if (
+            nxt is not None
+            and DOCUMENT_KINDS[nxt.group()] in _ACTS_ON_DOCUMENTS
+            and (nxt.start() == m.end() or (nxt.start() == m.end() + 1 and norm[m.end()] == "的"))
+        ):
+            continue  # 可研报告批复: the 报告 is what the 批复 approves
+        out.add(DOCUMENT_KINDS[m.group()])
+    return out
+
+
+def _entity_name(norm: str, start: int, kind: str, suffix: str) -> str | None:
+    head = norm[max(0, start - 12) : start]
+    if kind == "company":
+        while True:  # drop trade words from the right: 宏达化工 → 宏达
+            last = None
+            for last in _TRADE_RE.finditer(head):  # noqa: B007 - the last match is wanted
+                pass
+            if last is None or last.end() != len(head) or last.start() == 0:
+                break
+            head = head[: last.start()]
+    head = _POSITION_RE.sub("", head)
+    if kind == "road" and head[-1:] in _NOT_ROAD_BEFORE:
+        return None  # 铁路, 公路, 线路 are not road names
+    if head[-1:] + suffix in _NOT_ENTITIES:
+        return None  # 政府 is not an estate called 政…府
+    name = head[-2:]
+    if (
+        len(name) < 2
+        or any(ch in _NOT_NAMES or not ("\u4e00" <= ch <= "\u9fff") for ch in name)
+        or name in _GENERIC_NAMES
+    ):
+        return None
+    return name
+
+
+def _entities(norm: str) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for m in _ENTITY_RE.finditer(norm):
+        kind = ENTITY_SUFFIXES[m.group()]
+        name = _entity_name(norm, m.start(), kind, m.group())
+        if name is not None:
+            out.add((kind, name))
+    return out
+
+
+def _with_slots(
+    norm: str, content: Mapping[str, float], content_norm: float, *slots: frozenset[Any]
+) -> Features:
+    kinds, years, months, serials, levels, places, entities = slots
+    return Features(
+        norm,
+        content,
+        kinds,
+        years,
+        months,
+        serials,
+        levels,
+        places,
+        entities,
+        frozenset(),
+        content_norm,
+        slots,
+    )
+
+
+def merge_slots(a: Features, b: Features) -> Features:
+    """The slots of a topic: every value its members name (content: ``a``'s).  A text that
+    conflicts with a topic's merged slots names another year, kind, entity … than its members."""
+    return _with_slots(
+        a.norm,
+        a.content,
+        a.content_norm,
+        a.kinds | b.kinds,
+        a.years | b.years,
+        a.months | b.months,
+        a.serials | b.serials,
+        a.levels | b.levels,
+        a.places | b.places,
+        a.entities | b.entities,
+    )
+
+
+def slot_keys(f: Features) -> list[str]:
+    """Index keys beside the MinHash band keys, so that paraphrases with little wording in
+    common still meet: one per named entity ("e:area:滨河"), administrative place ("p:滨河")
+    and document kind ("k:方案").  Wide keys (a city's name) only add candidates; the
+    candidates sharing most keys are compared (:data:`~.clustering.MAX_CANDIDATES`)."""
+    keys = {f"e:{kind}:{name}" for kind, name in f.entities}
+    keys.update(f"p:{name}" for name, _ in f.places)
+    keys.update(f"k:{kind}" for kind in f.kinds)
+    return sorted(keys)
+
+
+_CODE_RE = re.compile(r"(?<![a-z0-9])[a-z]{1,3}\d{2,}(?:/\d+)*")
+_NUMBERED_RE = re.compile(
+    r"(?:第|(?<=[市区县]))(\d{1,3}|[一二三四五六七八九十]{1,3})(?=人民医院|中医院|医院|中学|小学|中|小|院)"
+)
+_CN_SMALL: Final = {c: i for i, c in enumerate("零一二三四五六七八九", start=0)}
+
+
+def _small_number(s: str) -> str:
+    if s.isdigit():
+        return str(int(s))
+    if s == "十":
+        return "10"
+    if s.startswith("十"):
+        return str(10 + _CN_SMALL.get(s[1], 0))
+    if len(s) == 2 and s[1] == "十":
+        return str(10 * _CN_SMALL.get(s[0], 0))
+    if len(s) == 3 and s[1] == "十":
+        return str(10 * _CN_SMALL.get(s[0], 0) + _CN_SMALL.get(s[2], 0))
+    return str(_CN_SMALL.get(s[0], 0))
+
+
+def _is_year(digits: str) -> bool:
+    return len(digits) == 4 and (digits.startswith("20") or "1949" <= digits <= "1999")
+
+
+def features_of(text: str) -> Features:
+    """Slots and content of a raw request text (see the module docstring)."""
+    return features_of_clauses(clauses(text))
+
+
+@lru_cache(maxsize=4096)
+def _clause_slots(
+    clause: str, story: bool
+) -> tuple[
+    str,
+    frozenset[str],
+    frozenset[str],
+    frozenset[str],
+    frozenset[tuple[str, str]],
+    frozenset[tuple[str, str]],
+    frozenset[tuple[str, str]],
+    frozenset[tuple[str, str]],
+]:
+    spans = _place_spans(clause)
+    cuts = [(a, b) for a, b, _, _ in spans]
+    years: set[str] = set()
+    months: set[str] = set()
+    serials: set[tuple[str, str]] = set()
+    for m in _NUMBER_RE.finditer(clause):
+        ordinal, digits, unit = m.group(1), m.group(2), m.group(3)
+        if _is_year(digits) and not ordinal:
+            years.add(digits)
+            cuts.append((m.start(2), m.end() if unit == "年" else m.end(2)))
+        elif unit == "月" and 1 <= int(digits) <= 12:
+            months.add(str(int(digits)))
+            cuts.append(m.span())
+        elif unit in _SERIAL_UNITS:
+            serials.add((_SERIAL_UNITS[unit], str(int(digits))))
+            cuts.append(m.span())
+        elif ordinal:
+            cuts.append(m.span())  # 第N of something else (第3份申请): not an identifying slot
+    for m in _CODE_RE.finditer(clause):  # plot and road codes: g2024/18, s208
+        serials.add(("编号", m.group()))
+        cuts.append(m.span())
+    for m in _NUMBERED_RE.finditer(clause):  # 第一人民医院, 市二医院, 二中: an institution's number
+        serials.add(("院校", _small_number(m.group(1))))
+        cuts.append(m.span())
+    serials = {(u, n) for u, n in serials if u not in ("第人", "第中", "第小", "第医", "第院")}
+    levels = {LEVELS[m.group()] for m in _LEVEL_RE.finditer(clause)}
+    content = clause
+    if cuts:
+        cuts.sort()
+        pieces: list[str] = []
+        pos = 0
+        for a, b in cuts:
+            if a >= pos:
+                pieces.append(clause[pos:a])
+                pos = b
+        pieces.append(clause[pos:])
+        content = "".join(pieces)
+    if story:  # the dates in a story are when things happened, not what is asked for
+        years, months = set(), set()
+    return (
+        content,
+        frozenset(_kinds(clause)) if not story else frozenset(),
+        frozenset(years),
+        frozenset(months),
+        frozenset(serials),
+        frozenset(levels),
+        frozenset((name, level) for _, _, name, level in spans),
+        frozenset(_entities(clause)),
+    )
+
+
+def _grams(text: str) -> list[str]:
+    """Characters and character bigrams."""
+    return [*text, *map(str.__add__, text, text[1:])]
+
+
+def features_of_clauses(parts: Iterable[tuple[str, bool]]) -> Features:
+    content: dict[str, float] = {}
+    norm_parts: list[str] = []
+    kinds: set[str] = set()
+    years: set[str] = set()
+    months: set[str] = set()
+    serials: set[tuple[str, str]] = set()
+    levels: set[tuple[str, str]] = set()
+    places: set[tuple[str, str]] = set()
+    entities: set[tuple[str, str]] = set()
+    head = ""
+    story_texts: list[str] = []
+    request_texts: list[str] = []
+    for clause, story in parts:
+        norm_parts.append(clause)
+        text, k, y, mo, se, lv, pl, en = _clause_slots(clause, story)
+        if not story and len(text) >= 2:
+            head = text[-HEAD_CHARS:]
+        kinds |= k
+        years |= y
+        months |= mo
+        serials |= se
+        levels |= lv
+        places |= pl
+        entities |= en
+        (story_texts if story else request_texts).append(text)
+    # Story grams first, so that a gram also in a request clause ends with the higher weight.
+    for text in story_texts:
+        content.update(dict.fromkeys(_grams(text), STORY_WEIGHT))
+    for text in request_texts:
+        content.update(dict.fromkeys(_grams(text), 1.0))
+    slots = (
+        frozenset(kinds),
+        frozenset(years),
+        frozenset(months),
+        frozenset(serials),
+        frozenset(levels),
+        frozenset(places),
+        frozenset(entities),
+    )
+    return Features(
+        "".join(norm_parts),
+        content,
+        *slots,
+        frozenset(a + b for a, b in pairwise(head)),
+        math.sqrt(sum(w * w for w in content.values())),
+        slots,
+    )
+
+
+def slots_to_json(f: Features) -> dict[str, list[list[str]] | list[str]]:
+    """A topic's merged slots as JSON (stored with the topic)."""
+    return {
+        "kinds": sorted(f.kinds),
+        "years": sorted(f.years),
+        "months": sorted(f.months),
+        "serials": sorted([list(x) for x in f.serials]),
+        "levels": sorted([list(x) for x in f.levels]),
+        "places": sorted([list(x) for x in f.places]),
+        "entities": sorted([list(x) for x in f.entities]),
+    }
+
+
+def slots_from_json(data: Mapping[str, object] | None) -> Features:
+    """Inverse of :func:`slots_to_json` (no content); ``None`` or junk → no slots."""
+    data = data if isinstance(data, Mapping) else {}
+
+    def flat(key: str) -> frozenset[str]:
+        value = data.get(key)
+        return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()
+
+    def pairs(key: str) -> frozenset[tuple[str, str]]:
+        value = data.get(key)
+        if not isinstance(value, list):
+            return frozenset()
+        return frozenset(
+            (str(v[0]), str(v[1])) for v in value if isinstance(v, list) and len(v) == 2
+        )
+
+    return _with_slots(
+        "",
+        {},
+        0.0,
+        flat("kinds"),
+        flat("years"),
+        flat("months"),
+        pairs("serials"),
+        pairs("levels"),
+        pairs("places"),
+        pairs("entities"),
+    )

@@ -1,0 +1,404 @@
+"""Normalise a request text: what is asked for, in one canonical spelling.
+
+NFKC (full/half width), lower case, legal citations and request boilerplate removed, Chinese
+numerals that are numbers turned into Arabic digits, abbreviations and synonyms of subjects
+and of document types spelled one way (:data:`SYNONYMS`).  The text is also cut into clauses
+(:func:`clauses`) so that the applicant's own story ("本人是…被征收户") can weigh less than
+the request itself.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Final
+
+MAX_TEXT_CHARS: Final = 2000
+"""Normalised texts are cut to this many characters; raw input to four times as many first."""
+
+BOILERPLATE: Final[tuple[str, ...]] = (
+    "政府信息公开申请表",
+    "政府信息公开申请",
+    "的信息公开申请",
+    "信息公开申请",
+    "公开申请",
+    "依申请公开",
+    "申请公开",
+    "申请获取",
+    "申请查阅",
+    "申请复制",
+    "请求公开",
+    "要求公开",
+    "请予公开",
+    "予以公开",
+    "依法公开",
+    "请依法公开",
+    "请依法提供",
+    "依法提供",
+    "本人申请公开",
+    "特申请公开",
+    "特申请",
+    "请公开",
+    "公开一下",
+    "我想了解",
+    "我想知道",
+    "想了解",
+    "想知道",
+    "想看一下",
+    "想看看",
+    "希望了解",
+    "希望公开",
+    "请求提供",
+    "要求提供",
+    "申请提供",
+    "请提供",
+    "请告知",
+    "请贵单位",
+    "贵单位",
+    "贵机关",
+    "贵局",
+    "贵委",
+    "贵院",
+    "本人申请",
+    "申请人",
+    "关于",
+    "的相关信息",
+    "的相关文件",
+    "的相关资料",
+    "相关信息",
+    "相关文件",
+    "相关资料",
+    "及相关材料",
+    "及相关",
+    "政府信息",
+    "的信息",
+    "有关",
+    "全文",
+    "文件",
+    "材料",
+    "资料",
+    "情况",
+    "明细",
+    "具体",
+    "内容",
+    "纸质版",
+    "电子版",
+    "复印件",
+    "公开",
+    "盼复",
+    "望答复",
+    "请予答复",
+    "请答复",
+    "谢谢",
+    "您好",
+    "你好",
+    "麻烦",
+    "的",
+)
+"""Phrases that say *how* something is asked, not *what*; removed after punctuation is
+stripped (longest match first).  ``的`` and generic nouns (文件, 材料, 情况, 明细 …) go too:
+they do not tell one request's information from another's."""
+
+SYNONYMS: Final[Mapping[str, str]] = {
+    # subjects: abbreviations and their full names, one spelling
+    "环境影响评价报告书": "环评报告",
+    "环境影响评价报告表": "环评报告",
+    "环境影响评价报告": "环评报告",
+    "环境影响报告书": "环评报告",
+    "环境影响报告表": "环评报告",
+    "环境影响报告": "环评报告",
+    "环境影响评价": "环评",
+    "可行性研究报告": "可研报告",
+    "可行性研究": "可研",
+    "初步设计": "初设",
+    "控制性详细规划": "控规",
+    "因公出国境费公务用车购置及运行费公务接待费": "三公经费",
+    "因公出国境经费公务用车购置及运行经费公务接待经费": "三公经费",
+    "因公出国境费用公务用车购置及运行费用公务接待费用": "三公经费",
+    "三公经费": "三公经费",
+    "三公": "三公经费",
+    "公共租赁住房": "公租房",
+    "城乡居民最低生活保障": "低保",
+    "城乡最低生活保障": "低保",
+    "最低生活保障": "低保",
+    "卫生健康委员会": "卫健委",
+    "卫生健康委": "卫健委",
+    "市场监督管理局": "市场监管局",
+    "人力资源和社会保障局": "人社局",
+    "住房和城乡建设局": "住建局",
+    "发展和改革委员会": "发改委",
+    "城市管理综合执法局": "城管局",
+    "城市管理局": "城管局",
+    "旧城改造": "旧改",
+    "棚户区改造": "棚改",
+    "违法建设": "违法建筑",
+    "违章建筑": "违法建筑",
+    "违章建设": "违法建筑",
+    "违建": "违法建筑",
+    "房屋征收": "征收",
+    "房屋拆迁": "征收",
+    "拆迁": "征收",
+    "动迁": "征收",
+    "集体土地征收": "土地征收",
+    "征地": "土地征收",
+    "征收与补偿": "征收补偿",
+    "征收和补偿": "征收补偿",
+    "补偿安置": "补偿",
+    "安置补偿": "补偿",
+    "污水厂": "污水处理厂",
+    "年度": "年",
+    "轨道交通": "地铁",
+    "人才房": "人才住房",
+    "医疗保障": "医保",
+    "建设项目": "工程",
+    "工程项目": "工程",
+    "项目": "工程",
+    "区段": "段",
+    "普通高中": "高中",
+    "中等职业学校": "中职",
+    "中等职业": "中职",
+    # document types: one spelling per kind (see features.DOCUMENT_KINDS)
+    "决定书": "决定",
+    "审批意见": "批复",
+    "审批决定": "批复",
+    "批准文件": "批复",
+    "批准书": "批复",
+    "批文": "批复",
+    "报告书": "报告",
+    "报告表": "报告",
+    "名册": "名单",
+    "名录": "名单",
+    "清册": "名单",
+    "清单": "名单",
+    "中标候选人公示": "中标结果",
+    "中标公告": "中标结果",
+    "中标公示": "中标结果",
+    "中标单位": "中标结果",
+    "中标人": "中标结果",
+    "成交结果": "中标结果",
+    "成交公告": "中标结果",
+    "招标公告": "招标文件",
+    "合同文本": "合同",
+    "补充协议": "合同",
+    "协议书": "合同",
+    "会议纪要": "纪要",
+    "商品房预售许可证": "预售许可证",
+    "商品房预售许可": "预售许可证",
+    "预售许可": "预售许可证",
+    "预售证": "预售许可证",
+    "预售许可证证": "预售许可证",
+}
+"""Request wording that names the same thing (applied after :data:`BOILERPLATE`, longest
+match first).  Document types are spelled one way so that :mod:`.features` can tell kinds
+apart (决定书/决定 → 决定; 审批意见/批文 → 批复; 清单/名册 → 名单 …)."""
+
+STORY_OPENERS: Final[tuple[str, ...]] = (
+    "本人",
+    "我",
+    "因",
+    "由于",
+    "鉴于",
+    "听说",
+    "担心",
+    "目前",
+    "现在",
+    "为了",
+    "家住",
+    "作为",
+    "据悉",
+)
+"""A clause that starts with one of these and asks for nothing (no :data:`REQUEST_VERBS`) is
+the applicant's story: it may name the subject, but its details weigh less."""
+
+REQUEST_VERBS: Final[tuple[str, ...]] = (
+    "公开",
+    "提供",
+    "查阅",
+    "获取",
+    "复制",
+    "告知",
+    "请",
+    "申请",
+    "要求",
+    "想知道",
+    "想了解",
+    "想看",
+    "想要",
+    "需要",
+    "希望",
+)
+
+_RAW_CAP: Final = 4 * MAX_TEXT_CHARS
+_DIGIT_GAP = re.compile(r"(?<=\d)[\W_]+(?=\d)")
+_NON_WORD = re.compile(r"[^\w\ue000\ue001]+|_+")
+
+
+def _bmp_table() -> dict[int, str | None]:
+    """str.translate table for the Basic Multilingual Plane: drop every character that is
+    not a letter or digit (punctuation, spaces, symbols, ``_``), turn the digit-gap marks
+    into "." and "/"."""
+    table: dict[int, str | None] = {cp: None for cp in range(0x10000) if not chr(cp).isalnum()}
+    table[0xE000] = "."
+    table[0xE001] = "/"
+    return table
+
+
+_BMP_TABLE: Final = _bmp_table()
+_CN_RUN = re.compile("[〇零一二两三四五六七八九十百千万亿]+")
+_CN_DIGITS: Final[Mapping[str, int]] = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_UNITS: Final[Mapping[str, int]] = {"十": 10, "百": 100, "千": 1000}
+_CN_BIG: Final[Mapping[str, int]] = {"万": 10_000, "亿": 100_000_000}
+# A lone numeral is a number only next to a counter ("三幢", "十二月", "第一") — "统一",
+# "三公经费" and "一网通办" stay as they are.
+_COUNTERS: Final = frozenset(
+    "年月日号个项期批次届条款幢栋层楼室组户人名家所座宗件份元岁周天季轮类级线区"
+)
+
+
+def _alternation(words: Iterable[str]) -> re.Pattern[str]:
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    return re.compile("|".join(re.escape(w) for w in ordered))
+
+
+_BOILERPLATE_RE = _alternation(BOILERPLATE)
+_SYNONYM_RE = _alternation(SYNONYMS)
+
+
+def _parse_cn_number(run: str) -> int | None:
+    """Value of a positional Chinese numeral ("二十三", "一百零五", "三万"); None if malformed."""
+    total = section = 0
+    digit: int | None = None
+    last_unit = 10**9
+    for ch in run:
+        if ch in _CN_DIGITS:
+            if digit is not None and digit != 0:
+                return None  # two digits in a row without a unit
+            digit = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            unit = _CN_UNITS[ch]
+            if unit >= last_unit:
+                return None
+            if digit is None:
+                if ch != "十" or section or total:
+                    return None
+                digit = 1  # "十二" = 12
+            section += digit * unit
+            digit = None
+            last_unit = unit
+        else:
+            big = _CN_BIG[ch]
+            value = section + (digit or 0)
+            if value == 0:
+                return None
+            total = total * big if total and total < big else total
+            total += value * big
+            section, digit, last_unit = 0, None, 10**9
+    return total + section + (digit or 0)
+
+
+def _numeral(match: re.Match[str]) -> str:
+    run = match.group()
+    text = match.string
+    start, end = match.span()
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    has_units = any(ch in _CN_UNITS or ch in _CN_BIG for ch in run)
+    if not has_units:
+        if len(run) >= 3 or (len(run) == 2 and (after == "年" or "〇" in run or "零" in run)):
+            return "".join(str(_CN_DIGITS[ch]) for ch in run)  # 二〇二五 → 2025
+        if len(run) == 1 and (before == "第" or after in _COUNTERS):
+            return str(_CN_DIGITS[run])
+        return run
+    if len(run) == 1 and not (before == "第" or after in _COUNTERS):
+        return run
+    value = _parse_cn_number(run)
+    return run if value is None else str(value)
+
+
+def _digit_gap(match: re.Match[str]) -> str:
+    gap = match.group()
+    if gap == ".":
+        return "\ue000"  # "2.5" stays
+    return "" if gap.isspace() else "\ue001"  # "2020-2024" → "2020/2024"; "2 0 2 5" → "2025"
+
+
+_BOILERPLATE_RE = _alternation(BOILERPLATE)
+_SYNONYM_RE = _alternation(SYNONYMS)
+# Citations (《…条例》第二十七条) say nothing about the information asked for.
+_CITATION_RE = re.compile(
+    r"(?:根据|依据|按照|依照)?《[^》]{0,40}》(?:第[〇零一二三四五六七八九十百\d]+条)?(?:的?规定)?"
+)
+_CLAUSE_SPLIT_RE = re.compile(r"[，。；！？,;!?\n\r：:]+")
+
+
+def _prepare(text: object) -> str:
+    if not isinstance(text, str) or not text:
+        return ""
+    s = unicodedata.normalize("NFKC", text[:_RAW_CAP]).lower()
+    return _CITATION_RE.sub("，", s) if "《" in s else s
+
+
+def _canonical(s: str) -> str:
+    """One clause (already NFKC + lower case) → canonical form."""
+    s = _DIGIT_GAP.sub(_digit_gap, s)
+    if s.isascii() or max(s) <= "\uffff":
+        s = s.translate(_BMP_TABLE)
+    else:  # emoji and other astral characters: the slower regex path
+        s = _NON_WORD.sub("", s).translate(_BMP_TABLE)
+    s = _CN_RUN.sub(_numeral, s)
+    s = _BOILERPLATE_RE.sub("", s)
+    s = s.removeprefix("请")
+    return _SYNONYM_RE.sub(lambda m: SYNONYMS[m.group()], s)
+
+
+def _is_story(raw_clause: str) -> bool:
+    stripped = raw_clause.strip()
+    return stripped.startswith(STORY_OPENERS) and not any(v in stripped for v in REQUEST_VERBS)
+
+
+def clauses(text: str) -> list[tuple[str, bool]]:
+    """``(canonical clause, is_story)`` for each clause of ``text`` that keeps any content.
+
+    Clauses are cut at sentence punctuation (，。；！？ and a colon), not at 、 (lists of items
+    belong together).  ``"".join`` of the clauses is :func:`normalise`.
+    """
+    out: list[tuple[str, bool]] = []
+    total = 0
+    for raw in _CLAUSE_SPLIT_RE.split(_prepare(text)):
+        canon = _canonical(raw)
+        if not canon:
+            continue
+        canon = canon[: MAX_TEXT_CHARS - total]
+        out.append((canon, _is_story(raw)))
+        total += len(canon)
+        if total >= MAX_TEXT_CHARS:
+            break
+    return out
+
+
+def normalise(text: str) -> str:
+    """Canonical form of a request text for comparison; never raises for any ``str``.
+
+    NFKC (full-width → half-width), lower case, citations of the Regulations removed, Chinese
+    numerals that are numbers → Arabic (二〇二五年 → 2025年, 十二月 → 12月, 第三幢 → 第3幢),
+    punctuation, whitespace, emoji and symbols removed (a ``.`` between digits stays, other
+    separators between digits become ``/``), then :data:`BOILERPLATE` removed and
+    :data:`SYNONYMS` applied, clause by clause.  Input beyond ``4 × MAX_TEXT_CHARS``
+    characters is ignored and the result is cut to :data:`MAX_TEXT_CHARS`.  Non-``str``
+    input gives ``""``.
+    """
+    return "".join(c for c, _ in clauses(text))

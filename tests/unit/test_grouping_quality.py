@@ -1,0 +1,247 @@
+"""Grouping quality (issue 13): own labelled sets, held-out shared set, near misses, constraints.
+
+Every parameter was chosen on ``tests/data/grouping_own.jsonl`` and
+``tests/data/grouping_own_validation.jsonl`` (written later, in other styles, to find what the
+first set missed); the shared set (``../shared/data/requests_dev.jsonl``) is only measured.
+Floors sit just below the measured figures so that a change that loses generalisation fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from requests_service.domain import similarity as sim
+from requests_service.domain.similarity import evaluation as ev
+
+ROOT = Path(__file__).resolve().parents[2]
+OWN = ROOT / "tests" / "data" / "grouping_own.jsonl"
+VALIDATION = ROOT / "tests" / "data" / "grouping_own_validation.jsonl"
+MORE = ROOT / "tests" / "data" / "grouping_own_more.jsonl"
+SHARED = next(
+    (
+        p
+        for p in (
+            ROOT.parent / "shared" / "data" / "requests_dev.jsonl",
+            ROOT.parent.parent / "shared" / "data" / "requests_dev.jsonl",
+            Path("/work/shared/data/requests_dev.jsonl"),
+        )
+        if p.exists()
+    ),
+    None,
+)
+
+# Measured at the threshold fixed in code (0.35): own P 0.977 / R 0.973 / F1 0.975, 3/69
+# near-miss texts merged; validation P 0.931 / R 0.984 / F1 0.957, 3/41; a third own set
+# (police, emergency, medical insurance, sub-district, township) P 0.756 / R 0.929 / F1 0.833,
+# 3/19 (it shows the weak spot: one modifier swapped, 个人缴费 vs 财政补助); shared (held out)
+# P 0.966 / R 0.709 / F1 0.817, 4/63 merged.
+OWN_F1_FLOOR = 0.96
+OWN_PRECISION_FLOOR = 0.96
+OWN_NEAR_MISS_MAX = 3
+VALIDATION_F1_FLOOR = 0.94
+VALIDATION_PRECISION_FLOOR = 0.92
+VALIDATION_NEAR_MISS_MAX = 3
+MORE_F1_FLOOR = 0.82
+MORE_NEAR_MISS_MAX = 3
+SHARED_F1_FLOOR = 0.81
+SHARED_PRECISION_FLOOR = 0.95
+SHARED_NEAR_MISS_MAX = 4
+
+
+def test_own_set_is_varied() -> None:
+    rows = ev.load(OWN)
+    assert len(rows) >= 200
+    assert len({r["agency"] for r in rows}) >= 12
+    assert sum(1 for r in rows if r.get("hard_negative_of")) >= 50
+    assert len({r["text"] for r in rows}) == len(rows)
+
+
+def test_own_set_quality() -> None:
+    total, _ = ev.evaluate(ev.load(OWN), ev.service_grouper())
+    print("\n" + total.line("own"))
+    assert total.f1 >= OWN_F1_FLOOR
+    assert total.precision >= OWN_PRECISION_FLOOR
+    assert total.near_miss_merged <= OWN_NEAR_MISS_MAX
+
+
+def test_own_validation_set_quality() -> None:
+    total, _ = ev.evaluate(ev.load(VALIDATION), ev.service_grouper())
+    print("\n" + total.line("own validation"))
+    assert total.f1 >= VALIDATION_F1_FLOOR
+    assert total.precision >= VALIDATION_PRECISION_FLOOR
+    assert total.near_miss_merged <= VALIDATION_NEAR_MISS_MAX
+
+
+def test_third_own_set_quality() -> None:
+    total, _ = ev.evaluate(ev.load(MORE), ev.service_grouper())
+    print("\n" + total.line("own, third set"))
+    assert total.f1 >= MORE_F1_FLOOR
+    assert total.near_miss_merged <= MORE_NEAR_MISS_MAX
+
+
+@pytest.mark.skipif(SHARED is None, reason="shared labelled set not present")
+def test_shared_held_out_set_does_not_fall() -> None:
+    assert SHARED is not None
+    total, _ = ev.evaluate(ev.load(SHARED), ev.service_grouper())
+    print("\n" + total.line("shared (held out)"))
+    assert total.f1 >= SHARED_F1_FLOOR
+    assert total.precision >= SHARED_PRECISION_FLOOR
+    assert total.near_miss_merged <= SHARED_NEAR_MISS_MAX
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "slot"),
+    [
+        ("请公开滨河片区旧改项目征收补偿方案", "请公开滨河片区旧改项目房屋征收决定书", "kind"),
+        ("化工园区污水厂扩建项目环评报告书", "化工园区污水厂扩建项目环评批复", "kind"),
+        ("江滨大道改造工程招标文件", "江滨大道改造工程中标结果", "kind"),
+        ("江滨大道改造工程招标文件", "江滨大道改造工程施工合同", "kind"),
+        ("锦绣华庭建设工程规划许可证", "锦绣华庭建设用地规划许可证", "kind"),
+        ("市卫健委2024年部门预算", "市卫健委2024年部门决算", "kind"),
+        ("2024年一般公共预算执行情况", "2024年政府性基金预算执行情况", "kind"),
+        ("2025年第二批人才认定名单", "2025年第三批人才认定名单", "serial"),
+        ("2025年一季度重点排污单位监测数据", "2025年二季度重点排污单位监测数据", "serial"),
+        ("2025年小学招生划片范围", "2025年初中招生划片范围", "level"),
+        ("2024年高级职称评审结果", "2024年中级职称评审结果", "level"),
+        ("宏达化工有限公司行政处罚决定书", "宏远化工有限公司行政处罚决定书", "entity"),
+        ("东岗村集体土地征收批复", "西岗村集体土地征收批复", "place"),
+        ("建设路提升改造工程立项批复", "建设北路提升改造工程立项批复", "entity"),
+        ("第一人民医院医疗服务收费标准", "第二人民医院医疗服务收费标准", "serial"),
+        ("2024年老旧小区改造名单", "2025年老旧小区改造名单", "year"),
+        ("南湖区老旧小区改造名单", "北塘区老旧小区改造名单", "place"),
+        ("G2024-18号地块土地出让合同", "G2024-19号地块土地出让合同", "serial"),
+        ("学府路与长江路路口电子警察审批", "学府路与黄河路路口电子警察审批", "entity"),
+        ("翠柳社区2024年低保名单", "碧波社区2024年低保名单", "entity"),
+    ],
+)
+def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:
+    fa, fb = sim.features_of(a), sim.features_of(b)
+    assert sim.veto(fa, fb) == slot
+    assert sim.similarity(a, b) == 0.0
+    assert sim.explain(a, b) == "不属同一信息：" + sim.VETO_LABELS[slot]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (
+            "请公开滨河片区旧改项目征收补偿方案",
+            "本人是滨河片区被征收户，要求提供补偿安置方案全文（2025年）",
+        ),
+        ("环评批复", "环境影响报告书的审批意见"),
+        (
+            "青石区三公经费2024年决算",
+            "青石区2024年因公出国（境）费、公务用车购置及运行费、公务接待费决算",
+        ),
+        ("樾澜府项目预售许可证", "越澜府项目预售许可证"),  # homophone slip, same tone
+        ("二〇二五年第二批人才名单", "2025年第2批人才名单"),
+        ("望江路以北地块控规修改方案", "望江路北侧地块控制性详细规划修改方案"),
+        ("桃源里征收决定书", "桃源里房屋征收决定公告"),
+        ("垃圾焚烧厂扩建项目环评审批决定", "垃圾焚烧厂扩建项目环评批复"),
+    ],
+)
+def test_paraphrases_are_same_topic(a: str, b: str) -> None:
+    assert sim.is_same_topic(a, b)
+
+
+def test_story_dates_do_not_veto() -> None:
+    a = "本人于2024年多次投诉鲜丰超市卖过期牛奶，申请公开对该投诉的处理结果"
+    assert sim.features_of(a).years == frozenset()
+    assert sim.features_of("2025年鲜丰超市投诉处理结果").years == {"2025"}
+
+
+def test_explanation_names_the_shared_elements() -> None:
+    text = sim.explain("请公开滨河片区2025年征收补偿方案", "滨河片区二〇二五年拆迁补偿方案")
+    assert text.startswith("共同要素：")
+    assert "滨河片区" in text
+    assert "2025年" in text
+
+
+def test_slot_profile_round_trips_and_vetoes_a_chain() -> None:
+    a = sim.features_of("2025年南湖区老旧小区改造名单")
+    b = sim.features_of("今年南湖区哪些老旧小区列入改造，请提供名单")
+    profile = sim.slots_from_json(sim.slots_to_json(sim.merge_slots(b, a)))
+    assert profile.years == {"2025"}
+    c = sim.features_of("2024年南湖区老旧小区改造名单")
+    assert sim.veto(c, profile) == "year"
+    assert sim.veto(c, b) is None  # the yearless member alone would let it in
+    assert sim.slots_from_json(None).years == frozenset()
+    assert sim.slots_from_json({"years": "x", "serials": [[1]]}).serials == frozenset()
+
+
+def test_cluster_respects_constraints() -> None:
+    items = [
+        (1, "请公开滨河片区征收补偿方案"),
+        (2, "滨河片区拆迁补偿方案"),
+        (3, "滨河片区旧改补偿方案全文"),
+        (4, "翠湖湾小区加装电梯补贴审批结果"),
+    ]
+    plain = sim.cluster(items)
+    assert plain[0].member_ids == (1, 2, 3)
+    split = sim.cluster(items, cannot_link=[(1, 3), (2, 3)])
+    assert {t.member_ids for t in split} == {(1, 2), (3,), (4,)}
+    joined = sim.cluster(items, must_link=[(1, 4)])
+    assert joined[0].member_ids == (1, 2, 3, 4)
+    both = sim.cluster(items, must_link=[(1, 4)], cannot_link=[(4, 2)])
+    assert (4,) in {t.member_ids for t in both}
+
+
+def test_assign_is_the_intake_rule() -> None:
+    seed = sim.features_of("2025年南湖区老旧小区改造名单")
+    other = sim.features_of("2025年南湖区老旧小区改造资金使用情况")
+    text = sim.features_of("南湖区二〇二五年老旧小区改造清单")
+    got = sim.assign(text, [("a", "T1", other), ("b", "T2", seed)], profiles={"T2": seed})
+    assert got.topic == "T2" and got.matched == "b" and got.score >= sim.SAME_TOPIC_THRESHOLD
+    assert sim.assign(text, [("b", "T2", seed)], forbidden_topics={"T2"}).topic is None
+    assert sim.assign(text, []).topic is None
+
+
+def _intake_like(texts: list[str]) -> list[int]:
+    """What the service's intake does, one application at a time, with an in-memory key
+    table: keys = band keys + slot keys; the 20 ids sharing most keys (ties: latest first);
+    ``assign`` with the topics' merged slots."""
+    index: dict[str, list[int]] = {}
+    topic_of: list[int] = []
+    profiles: dict[int, sim.Features] = {}
+    feats: list[sim.Features] = []
+    for j, text in enumerate(texts):
+        f = sim.features_of(text)
+        feats.append(f)
+        keys = sim.band_keys(sim.signature(text)) + sim.slot_keys(f)
+        counts: dict[int, int] = {}
+        for key in keys:
+            for i in index.get(key, ()):
+                counts[i] = counts.get(i, 0) + 1
+        ranked = sorted(counts, key=lambda i: (-counts[i], -i))[: sim.MAX_CANDIDATES]
+        choice = sim.assign(f, [(i, topic_of[i], feats[i]) for i in ranked], profiles=profiles)
+        if choice.topic is None:
+            topic_of.append(j)
+            profiles[j] = f
+        else:
+            topic = int(choice.topic)  # type: ignore[call-overload]
+            topic_of.append(topic)
+            profiles[topic] = sim.merge_slots(profiles[topic], f)
+        for key in keys:
+            index.setdefault(key, []).append(j)
+    return topic_of
+
+
+@pytest.mark.parametrize("path", [OWN, VALIDATION, MORE], ids=["own", "validation", "more"])
+def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:
+    """``cluster`` is the batch form of intake: on each agency's texts, in arrival order, both
+    make the same topics when ``cluster`` looks as far back under each key as intake does
+    (``star=PER_KEY``)."""
+    rows = ev.load(path)
+    agencies: dict[str, list[str]] = {}
+    for row in rows:
+        agencies.setdefault(row["agency"], []).append(row["text"])
+    for texts in agencies.values():
+        incremental = _intake_like(texts)
+        topics = sim.cluster(enumerate(texts), star=sim.PER_KEY)
+        batch = {m: k for k, t in enumerate(topics) for m in t.member_ids}
+        for a in range(len(texts)):
+            for b in range(a + 1, len(texts)):
+                same_intake = incremental[a] == incremental[b]
+                assert same_intake == (batch[a] == batch[b]), (texts[a], texts[b])
