@@ -226,7 +226,7 @@ def load_one_of(schemas: dict[str, type[Schema]], discriminator: str) -> dict[st
         abort(422, message="请求体应为JSON对象。", errors={"_schema": ["应为JSON对象。"]})
         raise AssertionError("abort() returned")  # pragma: no cover - narrows the type
     kind = body.get(discriminator)
-    if kind not in schemas:
+    if not isinstance(kind, str) or kind not in schemas:
         abort(
             422,
             message=f"{discriminator}取值无效。",

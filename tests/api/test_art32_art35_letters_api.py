@@ -11,8 +11,8 @@ from pypdf import PdfReader
 
 from requests_service.domain.art35 import EXCESSIVE_REFUSAL_READING, ExcessiveReading
 from requests_service.services.clock import legal_today
-from tests.api.test_lifecycle_api import act, ok, register
 from tests.factories import World
+from tests.helpers import act, ok, register
 
 EXCESSIVE = {
     "outcome": "not_processed_excessive",

@@ -13,8 +13,8 @@ from sqlalchemy import delete, select, update
 from requests_service.db.models import AdminEvent, CaseEvent
 from requests_service.domain.audit_chain import GENESIS, ChainLink, event_hash, verify_chain
 from requests_service.services.audit import verify_all
-from tests.api.test_lifecycle_api import act, ok, register
 from tests.factories import World
+from tests.helpers import act, ok, register
 
 
 def _session(app: Any) -> Any:

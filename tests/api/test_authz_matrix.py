@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from tests.api.test_guards import post_json
-from tests.api.test_lifecycle_api import register
 from tests.factories import World, person
+from tests.helpers import register
 
 PUBLIC, OFFICER = "public", "officer"
 

@@ -22,8 +22,8 @@ from requests_service.domain.lifecycle import Role
 from requests_service.services.access import hash_token
 from tests.api.test_guards import assert_error
 from tests.api.test_letters_api import REPLY
-from tests.api.test_lifecycle_api import act, ok, register
 from tests.factories import World, person
+from tests.helpers import act, ok, register
 
 
 def _session(app: Any) -> Any:

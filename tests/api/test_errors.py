@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from requests_service.api.errors import JsonErrorsMiddleware, flatten_errors
-from tests.api.test_lifecycle_api import act, register
 from tests.factories import World
+from tests.helpers import act, register
 
 SHAPE = {"code", "status", "message", "reason", "errors", "details"}
 
@@ -122,3 +122,20 @@ def test_demo_tokens_and_data_only_in_demo_mode(client: Any, app: Any) -> None:
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "DEMO=1" in result.output
+
+
+def test_a_discriminator_that_is_not_a_string_is_a_422(client: Any, world: World) -> None:
+    """Found by the contract fuzzer: {"decision": {}} was a TypeError (500)."""
+    case = register(client, world)
+    for body in ({"decision": {}}, {"decision": ["reply"]}, {"decision": 3}):
+        response = client.post(
+            f"/cases/{case['id']}/decisions", json=body, headers=world.auth("handler")
+        )
+        assert response.status_code == 422, response.json
+        assert "decision" in response.json["errors"]
+    for body in ({"action": {}}, {"action": None}):
+        response = client.post(
+            f"/cases/{case['id']}/transitions", json=body, headers=world.auth("handler")
+        )
+        assert response.status_code == 422, response.json
+        assert "action" in response.json["errors"]

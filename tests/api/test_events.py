@@ -26,8 +26,8 @@ from requests_service.services.access import actor_for_user
 from requests_service.services.cases import transition_case
 from requests_service.services.delivery import deliver_due, dispatch_pending
 from requests_service.services.unit_of_work import UnitOfWork
-from tests.api.test_lifecycle_api import register
 from tests.factories import World
+from tests.helpers import register
 from tests.receiver import Receiver, running
 
 SECRET = "whsec_test_0123456789"
@@ -198,7 +198,7 @@ def test_every_published_step_of_a_case_is_in_the_outbox_in_order(
 ) -> None:
     """The lifecycle end to end (online submission → archive): one event per published step,
     each with the state the case had when it was committed."""
-    from tests.api.test_lifecycle_api import test_online_submission_through_archive
+    from tests.helpers import test_online_submission_through_archive
 
     test_online_submission_through_archive(client, world, fixed_clock)
     events = _events(client.application)

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from requests_service.api.guards import json_depth
-from tests.api.test_lifecycle_api import register
 from tests.factories import World, person
+from tests.helpers import register
 
 
 def post_json(client: Any, url: str, body: Any, **kwargs: Any) -> Any:

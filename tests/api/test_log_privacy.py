@@ -12,8 +12,8 @@ from sqlalchemy import text
 
 from requests_service.db.session import make_engine
 from requests_service.safe_logging import describe_exception
-from tests.api.test_lifecycle_api import act, ok
 from tests.factories import World, person, resident_id
+from tests.helpers import act, ok
 
 ID_NUMBER = resident_id(417, birth="19851122")
 PHONE = "13912345678"

@@ -14,8 +14,8 @@ from requests_service.db.models import Notification, User
 from requests_service.jobs.events import drain
 from requests_service.jobs.schedule import run_job
 from requests_service.outbound.senders import SendError, Senders, SmtpEmailSender
-from tests.api.test_lifecycle_api import act, register
 from tests.factories import World, person
+from tests.helpers import act, register
 from tests.smtp_server import smtp_server
 
 

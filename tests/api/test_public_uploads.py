@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from tests.api.test_lifecycle_api import act, ok
 from tests.factories import World, person
+from tests.helpers import act, ok
 
 PDF = b"%PDF-1.4\n% test\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

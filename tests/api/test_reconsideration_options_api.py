@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.test_lifecycle_api import act, ok, register
 from tests.factories import World
+from tests.helpers import act, ok, register
 
 
 def options(client: Any, world: World, agency: str = "A") -> Any:

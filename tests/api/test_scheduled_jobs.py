@@ -10,8 +10,8 @@ from sqlalchemy import select
 from requests_service.db.models import JobRun, OutboxEvent
 from requests_service.jobs.schedule import DAILY_JOBS, run_job
 from requests_service.services import scheduled
-from tests.api.test_lifecycle_api import register
 from tests.factories import World
+from tests.helpers import register
 
 
 def _session(app: Any) -> Any:

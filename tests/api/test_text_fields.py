@@ -9,8 +9,8 @@ import pytest
 
 from requests_service.api.schemas_base import clean_text
 from tests.api.test_guards import assert_error, post_json
-from tests.api.test_lifecycle_api import register
 from tests.factories import World, person
+from tests.helpers import register
 
 BLANK = ["   ", "\u3000\u3000", "\u200b\u200b\u200b", "\ufeff \u200d", "\n\t "]
 HIDDEN = [

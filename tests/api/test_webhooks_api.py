@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from requests_service.db.models import AdminEvent
 from requests_service.jobs.events import drain
-from tests.api.test_lifecycle_api import register
 from tests.factories import World
+from tests.helpers import register
 from tests.receiver import Receiver, running
 
 

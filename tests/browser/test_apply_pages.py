@@ -16,9 +16,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from requests_service.db.models import PublishedItem
-from tests.api.test_lifecycle_api import act, ok
 from tests.browser.conftest import AXE, SCREENSHOTS
 from tests.factories import World, resident_id
+from tests.helpers import act, ok
 
 pytestmark = pytest.mark.commits
 

@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from requests_service.db.models import PublishedItem
-from tests.api.test_lifecycle_api import act, ok
 from tests.factories import World, company, person, resident_id
+from tests.helpers import act, ok
 
 
 def page(response: Any) -> str:
