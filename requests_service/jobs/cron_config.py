@@ -9,8 +9,8 @@ whose backoff has elapsed.
 from rq import cron
 
 from requests_service.config import Config
-from requests_service.jobs.events import drain_events_task, queue_name_for
-from requests_service.jobs.schedule import daily_jobs_task
+from requests_service.jobs.events import queue_name_for
+from requests_service.worker import daily_jobs_task, drain_events_task
 
 EVENTS_QUEUE = queue_name_for(Config.from_env().as_flask_config())
 

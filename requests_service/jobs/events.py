@@ -13,7 +13,8 @@ import logging
 from typing import Any
 
 from requests_service.outbound.senders import senders_from_config
-from requests_service.services.delivery import DeliverySettings, Drainer, DrainReport
+from requests_service.services.delivery import Drainer
+from requests_service.services.delivery_settings import DeliverySettings, DrainReport
 
 
 def kick_flag(app: Any) -> str:
@@ -34,7 +35,6 @@ def queue_name(app: Any) -> str:
 
 
 log = logging.getLogger(__name__)
-_worker_app: Any = None
 
 
 def drainer_for(app: Any) -> Drainer:
@@ -53,19 +53,8 @@ def drain(app: Any) -> DrainReport:
         session.close()
 
 
-def _app() -> Any:
-    # One app per worker process: building it per job would dominate small jobs.
-    global _worker_app
-    if _worker_app is None:
-        from requests_service.app import create_app
-
-        _worker_app = create_app()
-    return _worker_app
-
-
-def drain_events_task() -> dict[str, int]:
-    """RQ entry point."""
-    app = _app()
+def drain_events_in(app: Any) -> dict[str, int]:
+    """Clear the wake-up flag, then drain (``requests_service.worker`` calls this for RQ)."""
     try:
         _redis(app).delete(kick_flag(app))
     except Exception:
@@ -94,7 +83,10 @@ def kick(app: Any) -> bool:
         if not connection.set(kick_flag(app), "1", nx=True, ex=300):
             return False
         Queue(queue_name(app), connection=connection).enqueue(
-            drain_events_task, job_timeout=600, result_ttl=600, failure_ttl=7 * 24 * 3600
+            "requests_service.worker.drain_events_task",
+            job_timeout=600,
+            result_ttl=600,
+            failure_ttl=7 * 24 * 3600,
         )
         return True
     except RedisError:

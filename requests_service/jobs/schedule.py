@@ -89,23 +89,21 @@ def run_due_jobs(app: Any, *, day: date | None = None) -> list[JobRun]:
     return [run for name in DAILY_JOBS if (run := run_job(app, name, day=day)) is not None]
 
 
-def scheduled_job_task(name: str) -> dict[str, Any]:
-    """RQ entry point for ``rq cron``."""
-    from requests_service.jobs.events import _app, kick
+def scheduled_job_in(app: Any, name: str) -> dict[str, Any]:
+    """One daily job, then wake the event worker (``requests_service.worker`` calls this)."""
+    from requests_service.jobs.events import kick
 
-    app = _app()
     run = run_job(app, name)
     if run is not None and name == "deadline-events":
         kick(app)
     return {"job": name, "ran": run is not None, "status": run.status if run else "skipped"}
 
 
-def daily_jobs_task() -> dict[str, Any]:
-    """RQ entry point for ``rq cron``: every daily job not yet run today, in order (closures
-    before due dates before deadline events and digests)."""
-    from requests_service.jobs.events import _app, kick
+def daily_jobs_in(app: Any) -> dict[str, Any]:
+    """Every daily job not yet run today, in order (closures before due dates before deadline
+    events and digests); ``requests_service.worker`` calls this for ``rq cron``."""
+    from requests_service.jobs.events import kick
 
-    app = _app()
     runs = run_due_jobs(app)
     if runs:
         kick(app)  # deliver the deadline events and digests now

@@ -22,7 +22,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-# Set by ``flask letters-worker``: jobs run in that process with its app (no app per job).
+# Set by ``flask letters-worker``: jobs run in that process with its app (no app per job);
+# ``requests_service.worker`` builds one per process otherwise.
 _WORKER_APP: Any = None
 
 
@@ -48,13 +49,9 @@ def queue_name(config: Any) -> str:
     return explicit or f"letters-{database_key(config['DATABASE_URL'])}"
 
 
-def issue_letter_task(letter_id: int, database: str | None = None) -> dict[str, Any]:
-    """RQ entry point: issue the letter in this worker's app, if the job is for its database."""
-    app = _WORKER_APP
-    if app is None:
-        from requests_service.app import create_app
-
-        app = create_app()
+def issue_letter_in(app: Any, letter_id: int, database: str | None = None) -> dict[str, Any]:
+    """Issue the letter in ``app`` if the job is for its database (``requests_service.worker``
+    calls this for RQ)."""
     own = database_key(app.config["DATABASE_URL"])
     if database is not None and database != own:
         raise WrongDatabase(
@@ -110,7 +107,8 @@ def enqueue_issue(app: Any, letter_id: int) -> bool:
 
     try:
         _queue(app).enqueue(
-            issue_letter_task,
+            # By dotted path: the worker entry module builds the app, and nothing imports it.
+            "requests_service.worker.issue_letter_task",
             letter_id,
             database_key(app.config["DATABASE_URL"]),
             job_timeout=max(30, int(app.config["LETTER_ISSUE_TIMEOUT"])),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -28,11 +28,9 @@ from requests_service.domain.messages import (
 from requests_service.outbound.senders import SendError
 from requests_service.services import claims
 from requests_service.services.clock import load_calendar
+from requests_service.services.delivery_settings import DeliverySettings, DrainReport
 from requests_service.services.queries import PAUSED_STATES
 from requests_service.services.unit_of_work import UnitOfWork
-
-if TYPE_CHECKING:
-    from requests_service.services.delivery import DeliverySettings, DrainReport
 
 DIGEST_TEMPLATE = "handler_digest"
 DUE_SOON_WORKING_DAYS = 3

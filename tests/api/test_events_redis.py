@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 
 from requests_service.db.models import JobRun, OutboxEvent, WebhookDelivery
 from requests_service.jobs import events as event_jobs
-from requests_service.jobs.schedule import DAILY_JOBS, daily_jobs_task, scheduled_job_task
+from requests_service.jobs.schedule import DAILY_JOBS
+from requests_service.worker import daily_jobs_task, scheduled_job_task
 from tests.factories import World
 from tests.helpers import register
 from tests.receiver import Receiver, running
