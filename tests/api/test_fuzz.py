@@ -1,10 +1,10 @@
 """Contract fuzzing: schemathesis over every operation of the in-process app (issue 15).
 
 Each operation is called with generated inputs (valid and invalid) as anonymous, as a handler
-and as an agency admin; the run fails on any 5xx, a response that does not match the spec, an undocumented status, or a
-wrong content type or header. Bounded for CI by ``FUZZ_EXAMPLES`` (examples per operation,
-identity and backend; default 3, besides the spec's explicit examples) — set it higher locally
-for a deeper run (e.g. FUZZ_EXAMPLES=50).
+and as an agency admin; the run fails on any 5xx, a response that does not match the spec, an
+undocumented status, or a wrong content type or header. Bounded for CI by ``FUZZ_EXAMPLES``
+(examples per operation, identity and backend; default 3, besides the spec's explicit
+examples); set it higher locally for a deeper run (e.g. FUZZ_EXAMPLES=50).
 """
 
 from __future__ import annotations
