@@ -296,3 +296,26 @@ def test_oversight_office_subscription_sees_the_agencies_under_it(
         seen_by_o = {e["agency_id"] for e in for_o.accepted.values()}
         assert seen_by_o == {world.agencies["A"], world.agencies["B"]}
         assert [e["case"]["id"] for e in for_a.accepted.values()] == [case_a["id"]]
+
+
+def test_an_unreachable_redis_is_not_retried_on_every_commit(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from requests_service.jobs import events as event_jobs
+
+    class DownRedis:
+        calls = 0
+
+        def set(self, *args: Any, **kwargs: Any) -> bool:
+            DownRedis.calls += 1
+            raise RedisConnectionError("connection refused")
+
+    monkeypatch.setitem(app.extensions, "events_redis", DownRedis())
+    monkeypatch.setitem(app.extensions, "events_kick_paused_until", 0.0)
+    assert event_jobs.kick(app) is False
+    assert event_jobs.kick(app) is False
+    assert DownRedis.calls == 1  # the second commit did not wait for Redis again
+    monkeypatch.setitem(app.extensions, "events_kick_paused_until", 0.0)
+    assert event_jobs.kick(app) is False and DownRedis.calls == 2
