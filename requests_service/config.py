@@ -53,6 +53,8 @@ class Config:
     WEBHOOK_MAX_ATTEMPTS: int = 8
     WEBHOOK_BACKOFF_SECONDS: int = 30
     WEBHOOK_TIMEOUT_SECONDS: int = 10
+    # Finished events, their deliveries, delivery log and notifications are kept this long.
+    EVENT_RETENTION_DAYS: int = 180
     # E-mail to applicants and handlers; without SMTP_HOST messages are only logged (masked).
     SMTP_HOST: str = ""
     SMTP_PORT: int = 25
@@ -147,6 +149,7 @@ class Config:
             WEBHOOK_TIMEOUT_SECONDS=_int(
                 "WEBHOOK_TIMEOUT_SECONDS", defaults.WEBHOOK_TIMEOUT_SECONDS
             ),
+            EVENT_RETENTION_DAYS=_int("EVENT_RETENTION_DAYS", defaults.EVENT_RETENTION_DAYS),
             SMTP_HOST=os.environ.get("SMTP_HOST", defaults.SMTP_HOST),
             SMTP_PORT=_int("SMTP_PORT", defaults.SMTP_PORT),
             SMTP_USERNAME=os.environ.get("SMTP_USERNAME", defaults.SMTP_USERNAME),

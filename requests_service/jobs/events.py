@@ -16,6 +16,8 @@ from requests_service.outbound.senders import senders_from_config
 from requests_service.services.delivery import Drainer
 from requests_service.services.delivery_settings import DeliverySettings, DrainReport
 
+KICK_BACKOFF_SECONDS = 30.0
+
 
 def kick_flag(app: Any) -> str:
     return f"requests-service:outbox:kick:{queue_name(app)}"
@@ -75,9 +77,15 @@ def _redis(app: Any) -> Any:
 
 def kick(app: Any) -> bool:
     """Wake a worker; True if a drain job was enqueued by this call."""
+    import time
+
     from redis.exceptions import RedisError
     from rq import Queue
 
+    # After a failure, requests stop trying for a while: with Redis unreachable every commit
+    # would otherwise wait for the connect timeout. The scheduler's drain covers the gap.
+    if time.monotonic() < app.extensions.get("events_kick_paused_until", 0.0):
+        return False
     try:
         connection = _redis(app)
         if not connection.set(kick_flag(app), "1", nx=True, ex=300):
@@ -90,6 +98,7 @@ def kick(app: Any) -> bool:
         )
         return True
     except RedisError:
+        app.extensions["events_kick_paused_until"] = time.monotonic() + KICK_BACKOFF_SECONDS
         log.warning("event queue unavailable; events wait in the outbox for the next drain")
         return False
 

@@ -25,7 +25,7 @@ from requests_service.services.clock import legal_today
 log = logging.getLogger(__name__)
 
 
-def _close_lapsed(session: Any, day: date) -> dict[str, Any]:
+def _close_lapsed(session: Any, day: date, config: Any) -> dict[str, Any]:
     from requests_service.services.lapses import close_lapsed_cases
 
     report = close_lapsed_cases(session, today=day)
@@ -36,7 +36,7 @@ def _close_lapsed(session: Any, day: date) -> dict[str, Any]:
     }
 
 
-def _recompute(session: Any, day: date) -> dict[str, Any]:
+def _recompute(session: Any, day: date, config: Any) -> dict[str, Any]:
     from requests_service.services.calendar_admin import recompute_due_dates
     from requests_service.services.unit_of_work import UnitOfWork
 
@@ -46,22 +46,32 @@ def _recompute(session: Any, day: date) -> dict[str, Any]:
     return {"computed": computed, "changed": changed}
 
 
-def _deadline_events(session: Any, day: date) -> dict[str, Any]:
+def _deadline_events(session: Any, day: date, config: Any) -> dict[str, Any]:
     return scheduled.publish_deadline_events(session, day)
 
 
-def _digest(session: Any, day: date) -> dict[str, Any]:
+def _digest(session: Any, day: date, config: Any) -> dict[str, Any]:
     from requests_service.services.notifications import plan_handler_digests
 
     return {"digests": plan_handler_digests(session, day=day)}
 
 
+def _prune(session: Any, day: date, config: Any) -> dict[str, Any]:
+    from datetime import UTC, datetime, time, timedelta
+
+    from requests_service.services.outbox import prune
+
+    days = int(config.get("EVENT_RETENTION_DAYS") or 180)
+    return prune(session, before=datetime.combine(day - timedelta(days=days), time(), UTC))
+
+
 # In this order: closures first, then due dates, then the events and digests that read them.
-DAILY_JOBS: dict[str, Callable[[Any, date], dict[str, Any]]] = {
+DAILY_JOBS: dict[str, Callable[[Any, date, Any], dict[str, Any]]] = {
     "close-lapsed": _close_lapsed,
     "recompute-deadlines": _recompute,
     "deadline-events": _deadline_events,
     "handler-digest": _digest,
+    "prune-events": _prune,
 }
 
 
@@ -76,7 +86,11 @@ def run_job(app: Any, name: str, *, day: date | None = None) -> JobRun | None:
     session = app.extensions["db_session_factory"]()
     try:
         run = scheduled.run_once(
-            session, name, day.isoformat(), lambda: body(session, day), runner=runner_name()
+            session,
+            name,
+            day.isoformat(),
+            lambda: body(session, day, app.config),
+            runner=runner_name(),
         )
         if run is not None:
             log.info("job %s for %s: %s %s", name, day, run.status, run.outcome)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
 from requests_service.db.models import (
+    Agency,
     OutboxEvent,
     WebhookAttempt,
     WebhookDelivery,
@@ -51,6 +52,25 @@ def _lock_for_update(session: Session, query: Any) -> Any:
     return query
 
 
+def _watching_agencies(session: Session, agency_ids: set[int]) -> dict[int, set[int]]:
+    """Whose subscriptions see an agency's events: the agency's own, and those of every
+    oversight office (监督机构) above it — it oversees the agencies under it."""
+    rows = session.execute(select(Agency.id, Agency.parent_id, Agency.is_oversight_office)).all()
+    parent = {agency_id: parent_id for agency_id, parent_id, _ in rows}
+    oversight = {agency_id for agency_id, _, is_office in rows if is_office}
+    watchers: dict[int, set[int]] = {}
+    for agency_id in agency_ids:
+        found, seen = {agency_id}, {agency_id}
+        current = parent.get(agency_id)
+        while current is not None and current not in seen:
+            seen.add(current)
+            if current in oversight:
+                found.add(current)
+            current = parent.get(current)
+        watchers[agency_id] = found
+    return watchers
+
+
 def dispatch_pending(session: Session, *, limit: int = 200, now: datetime | None = None) -> int:
     """Fan undispatched events out into webhook deliveries and notifications (one batch)."""
     now = now or utcnow()
@@ -68,17 +88,20 @@ def dispatch_pending(session: Session, *, limit: int = 200, now: datetime | None
         )
         if not events:
             return 0
-        agency_ids = {e.agency_id for e in events}
+        watchers = _watching_agencies(session, {e.agency_id for e in events})
         subscriptions: dict[int, list[WebhookSubscription]] = {}
         for sub in session.scalars(
-            select(WebhookSubscription).where(
-                WebhookSubscription.agency_id.in_(agency_ids),
+            select(WebhookSubscription)
+            .where(
+                WebhookSubscription.agency_id.in_(set().union(*watchers.values())),
                 WebhookSubscription.active.is_(True),
             )
+            .order_by(WebhookSubscription.id)
         ):
             subscriptions.setdefault(sub.agency_id, []).append(sub)
         for event in events:
-            for sub in subscriptions.get(event.agency_id, []):
+            subs = [s for a in sorted(watchers[event.agency_id]) for s in subscriptions.get(a, [])]
+            for sub in subs:
                 if sub.event_types and event.event_type not in sub.event_types:
                     continue
                 session.add(

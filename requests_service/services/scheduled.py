@@ -32,6 +32,7 @@ JOB_LABELS = {
     "recompute-deadlines": "重新计算答复期限",
     "deadline-events": "即将到期/已逾期事件",
     "handler-digest": "承办人每日待办提醒",
+    "prune-events": "清理已完成的历史事件与投递记录",
 }
 
 

@@ -14,6 +14,7 @@ from requests_service.db.base import utcnow
 from requests_service.db.models import (
     Case,
     OutboxEvent,
+    User,
     WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
@@ -23,10 +24,10 @@ from requests_service.domain.lifecycle import Action
 from requests_service.jobs.events import drain, drainer_for
 from requests_service.services import claims
 from requests_service.services.access import actor_for_user
-from requests_service.services.cases import transition_case
+from requests_service.services.cases import register_case, transition_case
 from requests_service.services.delivery import deliver_due, dispatch_pending
 from requests_service.services.unit_of_work import UnitOfWork
-from tests.factories import World
+from tests.factories import World, person
 from tests.helpers import register
 from tests.receiver import Receiver, running
 
@@ -91,8 +92,6 @@ def test_rolled_back_change_leaves_no_event_and_sends_nothing(
         drain(hooks)  # deliver the registration
         assert len(receiver.accepted) == 1
         session = _session(hooks)
-        from requests_service.db.models import User
-
         actor = actor_for_user(session, session.get(User, world.users["handler"]))
         before = len(_events(hooks))
         with pytest.raises(RuntimeError), UnitOfWork(session):
@@ -267,3 +266,56 @@ def test_issued_letter_to_the_applicant_is_published_and_notified(
     drain(app)
     bodies = [body for _to, _subject, body in box.emails]
     assert any(issued.json["document_number"] in body for body in bodies)
+
+
+def test_oversight_office_subscription_sees_the_agencies_under_it(
+    hooks: Any, client: Any, world: World
+) -> None:
+    """O oversees A and B; O2 oversees C. A subscription of O gets A's and B's events, not C's;
+    A's own subscription gets only A's."""
+    with running(Receiver(SECRET)) as for_o, running(Receiver(SECRET)) as for_a:
+        _subscribe(hooks, world, for_o.url, agency="O")
+        _subscribe(hooks, world, for_a.url, agency="A")
+        case_a = register(client, world)
+        session = _session(hooks)
+        for officer, agency in (("handler_b", "B"), ("handler_c", "C")):
+            # Registered by an officer of that agency (the service files it under their agency).
+            actor = actor_for_user(session, session.get(User, world.users[officer]))
+            register_case(
+                session,
+                actor,
+                {
+                    "channel": "in_person",
+                    "applicant": person(),
+                    "requested_information": f"{agency}机关2025年的工作报告",
+                },
+                secret_key="test-secret",
+            )
+        session.close()
+        drain(hooks)
+        seen_by_o = {e["agency_id"] for e in for_o.accepted.values()}
+        assert seen_by_o == {world.agencies["A"], world.agencies["B"]}
+        assert [e["case"]["id"] for e in for_a.accepted.values()] == [case_a["id"]]
+
+
+def test_an_unreachable_redis_is_not_retried_on_every_commit(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from requests_service.jobs import events as event_jobs
+
+    class DownRedis:
+        calls = 0
+
+        def set(self, *args: Any, **kwargs: Any) -> bool:
+            DownRedis.calls += 1
+            raise RedisConnectionError("connection refused")
+
+    monkeypatch.setitem(app.extensions, "events_redis", DownRedis())
+    monkeypatch.setitem(app.extensions, "events_kick_paused_until", 0.0)
+    assert event_jobs.kick(app) is False
+    assert event_jobs.kick(app) is False
+    assert DownRedis.calls == 1  # the second commit did not wait for Redis again
+    monkeypatch.setitem(app.extensions, "events_kick_paused_until", 0.0)
+    assert event_jobs.kick(app) is False and DownRedis.calls == 2

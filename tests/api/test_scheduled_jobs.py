@@ -10,7 +10,7 @@ from sqlalchemy import select
 from requests_service.db.models import JobRun, OutboxEvent
 from requests_service.jobs.schedule import DAILY_JOBS, run_job
 from requests_service.services import scheduled
-from tests.factories import World
+from tests.factories import World, person
 from tests.helpers import register
 
 
@@ -93,3 +93,41 @@ def test_run_scheduler_without_redis_runs_each_daily_job_once(app: Any, world: W
     assert all(r.status == "succeeded" for r in runs), [(r.job, r.error) for r in runs]
     session.close()
     assert unknown.exit_code != 0 and "没有名为" in unknown.output
+
+
+def test_prune_keeps_recent_and_unfinished_events(client: Any, world: World) -> None:
+    from datetime import UTC, datetime
+
+    from requests_service.db.models import Notification, WebhookSubscription
+    from requests_service.jobs.events import drain
+    from requests_service.services.outbox import prune
+
+    app = client.application
+    app.config["WEBHOOK_ALLOWED_HOSTS"] = ("127.0.0.1",)
+    session = _session(app)
+    # Port 9 (discard) refuses: the delivery stays pending (a retry is scheduled).
+    session.add(
+        WebhookSubscription(
+            agency_id=world.agencies["A"], url="http://127.0.0.1:9/h", secret="s", event_types=[]
+        )
+    )
+    session.commit()
+    register(client, world)
+    drain(app)  # fan-out; the webhook fails and waits for its retry
+    client.post(
+        "/public/applications",
+        json={
+            "agency_id": world.agencies["B"],
+            "applicant": person(),
+            "requested_information": "B机关的信息",
+        },
+    )
+    drain(app)  # B has no subscription: this event finishes at once
+    later = datetime(2100, 1, 1, tzinfo=UTC)
+    counts = prune(session, before=later)
+    assert counts["events"] == 1 and counts["notifications"] == 1
+    remaining = session.scalars(select(OutboxEvent)).all()
+    assert [e.agency_id for e in remaining] == [world.agencies["A"]]
+    assert prune(session, before=datetime(2000, 1, 1, tzinfo=UTC))["events"] == 0
+    assert session.scalars(select(Notification)).all()  # A's notification stays with its event
+    session.close()

@@ -48,7 +48,9 @@ def test_subscription_secret_is_shown_once_and_never_audited(
     assert rotated.json["secret"] not in (None, secret)
     session = hooks.extensions["db_session_factory"]()
     audit = session.scalars(
-        select(AdminEvent).where(AdminEvent.target_type == "WebhookSubscription")
+        select(AdminEvent)
+        .where(AdminEvent.target_type == "WebhookSubscription")
+        .order_by(AdminEvent.id)
     ).all()
     assert [a.action for a in audit] == ["webhook_create", "webhook_update", "webhook_update"]
     assert audit[1].before["active"] is True and audit[1].after["active"] is False
