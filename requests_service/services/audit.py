@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from requests_service.db.models import AdminEvent, CaseEvent
+from requests_service.db.models import AdminEvent, Agency, Case, CaseEvent
 from requests_service.domain.audit_chain import (
     GENESIS,
     BrokenLink,
@@ -50,7 +50,13 @@ def admin_event_content(event: AdminEvent) -> dict[str, Any]:
 
 
 def seal_case_event(session: Session, event: CaseEvent) -> None:
-    """Give a new (not yet added) case event its place and hashes in the case's chain."""
+    """Give a new (not yet added) case event its place and hashes in the case's chain.
+
+    Writers of one case's events queue on the case row (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already serialises writers), so a background letter job and an officer's action never race
+    for the same link; the unique (case_id, seq) is the last line of defence.
+    """
+    session.execute(select(Case.id).where(Case.id == event.case_id).with_for_update())
     last = session.execute(
         select(CaseEvent.seq, CaseEvent.hash)
         .where(CaseEvent.case_id == event.case_id, CaseEvent.seq.is_not(None))
@@ -63,6 +69,8 @@ def seal_case_event(session: Session, event: CaseEvent) -> None:
 
 
 def seal_admin_event(session: Session, event: AdminEvent) -> None:
+    """As for case events; an agency's administrative writers queue on the agency row."""
+    session.execute(select(Agency.id).where(Agency.id == event.agency_id).with_for_update())
     last = session.execute(
         select(AdminEvent.seq, AdminEvent.hash)
         .where(AdminEvent.agency_id == event.agency_id, AdminEvent.seq.is_not(None))
