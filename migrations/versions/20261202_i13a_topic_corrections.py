@@ -1,7 +1,7 @@
 """topic corrections: constraints, slot profiles, membership explanations
 
 Revision ID: i13a_topic_corrections
-Revises: i15b_audit_hash_chain
+Revises: i15c_more_audit_chains
 Create Date: 2026-12-02 15:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "i13a_topic_corrections"
-down_revision: str | None = "i15b_audit_hash_chain"
+down_revision: str | None = "i15c_more_audit_chains"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

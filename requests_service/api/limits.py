@@ -10,8 +10,9 @@ refused request gets 429 in the common error shape with ``Retry-After``.
   (10/minute), counting 404 answers only;
 - ``GET /public/agencies/{id}/application-form`` (PDF, 0.2–1 s of CPU): ``RATELIMIT_FORM_PDF``
   (10/minute);
-- failed bearer authentication on any endpoint: ``RATELIMIT_AUTH_FAILURES`` (20/minute),
-  counting 401 answers only.
+- failed bearer authentication on any endpoint: ``RATELIMIT_AUTH_FAILURES`` (20/minute), one
+  application-wide counter per address counting 401 answers only; beyond it the address is
+  refused everywhere until the window passes.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def init_app(app: Flask) -> None:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    app.config.setdefault("RATELIMIT_DEFAULTS_DEDUCT_WHEN", _failed(401))
-    # Every endpoint: failed bearer authentication (401) is counted and limited per address.
-    app.config.setdefault("RATELIMIT_DEFAULT", app.config["RATELIMIT_AUTH_FAILURES"])
+    # Failed bearer authentication (401) on any endpoint counts against one application-wide
+    # limit per address, so guesses cannot be spread over many endpoints.
+    app.config.setdefault("RATELIMIT_APPLICATION_DEDUCT_WHEN", _failed(401))
+    app.config.setdefault("RATELIMIT_APPLICATION", app.config["RATELIMIT_AUTH_FAILURES"])
     limiter.init_app(app)

@@ -384,6 +384,10 @@ class CalendarChange(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
     after: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     cases_recomputed: Mapped[int] = mapped_column(Integer, default=0)
+    # One hash chain for all calendar changes (services/audit.py).
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class ApplicantLink(Base):
@@ -512,12 +516,17 @@ class StatusEventColumns:
     actor_name: Mapped[str] = mapped_column(String(80))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     data: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    # Hash chain per filing / per topic, as for case events (services/audit.py).
+    seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class FilingEvent(StatusEventColumns, Base):
     """Audit trail of a filing (who, when, from → to)."""
 
     __tablename__ = "filing_events"
+    __table_args__ = (UniqueConstraint("filing_id", "seq", name="uq_filing_events_filing_id_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     filing_id: Mapped[int] = mapped_column(ForeignKey("difficult_case_filings.id"), index=True)
@@ -603,6 +612,7 @@ class TopicEvent(StatusEventColumns, Base):
     """Audit trail of a topic (candidate, converted, declined)."""
 
     __tablename__ = "topic_events"
+    __table_args__ = (UniqueConstraint("topic_id", "seq", name="uq_topic_events_topic_id_seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"), index=True)

@@ -7,7 +7,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from requests_service.db.models import AdminEvent, CaseEvent
+from requests_service.db.base import utcnow
+from requests_service.db.models import (
+    AdminEvent,
+    Agency,
+    CalendarChange,
+    Case,
+    CaseEvent,
+    DifficultCaseFiling,
+    FilingEvent,
+    Topic,
+    TopicEvent,
+)
 from requests_service.domain.audit_chain import (
     GENESIS,
     BrokenLink,
@@ -49,8 +60,92 @@ def admin_event_content(event: AdminEvent) -> dict[str, Any]:
     }
 
 
+def status_event_content(event: FilingEvent | TopicEvent, chain_key: str) -> dict[str, Any]:
+    return {
+        chain_key: getattr(event, chain_key),
+        "seq": event.seq,
+        "action": event.action,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "actor_user_id": event.actor_user_id,
+        "actor_name": event.actor_name,
+        "occurred_at": event.occurred_at,
+        "data": event.data or {},
+    }
+
+
+def calendar_change_content(event: CalendarChange) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "year": event.year,
+        "actor_user_id": event.actor_user_id,
+        "actor_name": event.actor_name,
+        "occurred_at": event.occurred_at,
+        "before": event.before,
+        "after": event.after,
+        "cases_recomputed": event.cases_recomputed,
+    }
+
+
+def _seal(session: Session, event: Any, model: Any, where: Any, content: dict[str, Any]) -> None:
+    last = session.execute(
+        select(model.seq, model.hash)
+        .where(where, model.seq.is_not(None))
+        .order_by(model.seq.desc())
+        .limit(1)
+    ).first()
+    event.seq = (last.seq if last else 0) + 1
+    event.prev_hash = last.hash if last else GENESIS
+    event.hash = event_hash(event.prev_hash, {**content, "seq": event.seq})
+
+
+def seal_filing_event(session: Session, event: FilingEvent) -> None:
+    """Chain per filing; writers queue on the filing row."""
+    event.occurred_at = event.occurred_at or utcnow()
+    event.data = event.data or {}
+    session.execute(
+        select(DifficultCaseFiling.id)
+        .where(DifficultCaseFiling.id == event.filing_id)
+        .with_for_update()
+    )
+    _seal(
+        session,
+        event,
+        FilingEvent,
+        FilingEvent.filing_id == event.filing_id,
+        status_event_content(event, "filing_id"),
+    )
+
+
+def seal_topic_event(session: Session, event: TopicEvent) -> None:
+    """Chain per topic; writers queue on the topic row."""
+    event.occurred_at = event.occurred_at or utcnow()
+    event.data = event.data or {}
+    session.execute(select(Topic.id).where(Topic.id == event.topic_id).with_for_update())
+    _seal(
+        session,
+        event,
+        TopicEvent,
+        TopicEvent.topic_id == event.topic_id,
+        status_event_content(event, "topic_id"),
+    )
+
+
+def seal_calendar_change(session: Session, event: CalendarChange) -> None:
+    """One chain; calendar changes are rare and made by top-level admins."""
+    event.occurred_at = event.occurred_at or utcnow()
+    _seal(session, event, CalendarChange, CalendarChange.id.is_not(None),
+          calendar_change_content(event))  # fmt: skip
+
+
 def seal_case_event(session: Session, event: CaseEvent) -> None:
-    """Give a new (not yet added) case event its place and hashes in the case's chain."""
+    """Give a new (not yet added) case event its place and hashes in the case's chain.
+
+    Writers of one case's events queue on the case row (PostgreSQL; SQLite's BEGIN IMMEDIATE
+    already serialises writers), so a background letter job and an officer's action never race
+    for the same link; the unique (case_id, seq) is the last line of defence.
+    """
+    session.execute(select(Case.id).where(Case.id == event.case_id).with_for_update())
     last = session.execute(
         select(CaseEvent.seq, CaseEvent.hash)
         .where(CaseEvent.case_id == event.case_id, CaseEvent.seq.is_not(None))
@@ -63,6 +158,8 @@ def seal_case_event(session: Session, event: CaseEvent) -> None:
 
 
 def seal_admin_event(session: Session, event: AdminEvent) -> None:
+    """As for case events; an agency's administrative writers queue on the agency row."""
+    session.execute(select(Agency.id).where(Agency.id == event.agency_id).with_for_update())
     last = session.execute(
         select(AdminEvent.seq, AdminEvent.hash)
         .where(AdminEvent.agency_id == event.agency_id, AdminEvent.seq.is_not(None))
@@ -107,4 +204,31 @@ def verify_all(session: Session) -> list[BrokenLink]:
         )
         if found:
             broken.append(found)
+    for model, key, label in (
+        (FilingEvent, "filing_id", "疑难件备案"),
+        (TopicEvent, "topic_id", "高频申请主题"),
+    ):
+        rows = session.scalars(
+            select(model).order_by(getattr(model, key), model.seq, model.id)
+        ).all()
+        chains: dict[int, list[Any]] = {}
+        for row in rows:
+            chains.setdefault(getattr(row, key), []).append(row)
+        for chain_id, events in chains.items():
+            found = verify_chain(
+                f"{label} {chain_id}",
+                (
+                    ChainLink(e.id, e.seq, e.prev_hash, e.hash, status_event_content(e, key))
+                    for e in events
+                ),
+            )
+            if found:
+                broken.append(found)
+    changes = session.scalars(select(CalendarChange).order_by(CalendarChange.seq)).all()
+    found = verify_chain(
+        "工作日历变更",
+        (ChainLink(e.id, e.seq, e.prev_hash, e.hash, calendar_change_content(e)) for e in changes),
+    )
+    if found:
+        broken.append(found)
     return broken

@@ -26,6 +26,7 @@ from requests_service.domain.deadlines import compute_clock
 from requests_service.domain.errors import Forbidden, NotFound, RuleViolation
 from requests_service.domain.lifecycle import OPEN_STATES
 from requests_service.services.access import Actor
+from requests_service.services.audit import seal_calendar_change
 from requests_service.services.clock import (
     clock_events_from,
     legal_today,
@@ -131,16 +132,16 @@ def save_year(session: Session, actor: Actor, year: int, data: Mapping[str, Any]
         row.updated_by_user_id = actor.user_id
         session.flush()
         recomputed, changed = recompute_due_dates(session, affected_year=year)
-        session.add(
-            CalendarChange(
-                year=year,
-                actor_user_id=actor.user_id,
-                actor_name=actor.name,
-                before=before,
-                after=after,
-                cases_recomputed=recomputed,
-            )
+        change = CalendarChange(
+            year=year,
+            actor_user_id=actor.user_id,
+            actor_name=actor.name,
+            before=before,
+            after=after,
+            cases_recomputed=recomputed,
         )
+        seal_calendar_change(session, change)
+        session.add(change)
         uow.commit()
         return CalendarUpdate(year=year, cases_recomputed=recomputed, cases_changed=changed)
 

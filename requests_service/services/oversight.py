@@ -34,6 +34,7 @@ from requests_service.domain.oversight import (
     validate_remedy_record,
 )
 from requests_service.services.access import Actor
+from requests_service.services.audit import seal_filing_event
 from requests_service.services.clock import legal_today, load_calendar
 from requests_service.services.history import record_event
 from requests_service.services.queries import paginate
@@ -61,17 +62,17 @@ def _filing_event(
     before: str | None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        FilingEvent(
-            filing_id=filing.id,
-            action=action,
-            from_status=before,
-            to_status=filing.status,
-            actor_user_id=actor.user_id,
-            actor_name=actor.name,
-            data=data or {},
-        )
+    event = FilingEvent(
+        filing_id=filing.id,
+        action=action,
+        from_status=before,
+        to_status=filing.status,
+        actor_user_id=actor.user_id,
+        actor_name=actor.name,
+        data=data or {},
     )
+    seal_filing_event(session, event)
+    session.add(event)
 
 
 def _check_attachments(session: Session, case_id: int, ids: list[int]) -> list[int]:

@@ -49,6 +49,7 @@ from requests_service.domain.similarity import (
 )
 from requests_service.services import outbox
 from requests_service.services.access import Actor
+from requests_service.services.audit import seal_topic_event
 from requests_service.services.clock import legal_date, legal_today
 from requests_service.services.queries import paginate
 from requests_service.services.unit_of_work import UnitOfWork
@@ -316,17 +317,17 @@ def _topic_event(
     action: str,
     data: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        TopicEvent(
-            topic_id=topic.id,
-            action=action,
-            from_status=topic.status,
-            to_status=to_status,
-            actor_user_id=actor.user_id if actor else None,
-            actor_name=actor.name if actor else "系统",
-            data=data or {},
-        )
+    event = TopicEvent(
+        topic_id=topic.id,
+        action=action,
+        from_status=topic.status,
+        to_status=to_status,
+        actor_user_id=actor.user_id if actor else None,
+        actor_name=actor.name if actor else "系统",
+        data=data or {},
     )
+    seal_topic_event(session, event)
+    session.add(event)
 
 
 def get_topic(session: Session, actor: Actor, topic_id: int) -> Topic:

@@ -164,3 +164,52 @@ def test_chain_verification_unit() -> None:
     swapped = [links[0], links[2], links[1]]
     assert verify_chain("c", swapped) is not None
     assert verify_chain("c", links[1:]).problem.startswith("序号不连续")
+
+
+def test_filing_topic_and_calendar_chains(app: Any, world: World) -> None:
+    from datetime import date
+
+    from requests_service.db.models import CalendarChange, Topic, TopicEvent
+    from requests_service.services.audit import seal_calendar_change, seal_topic_event
+
+    session = _session(app)
+    try:
+        topic = Topic(
+            agency_id=world.agencies["A"],
+            representative_text="预算",
+            first_on=date(2026, 1, 5),
+            last_on=date(2026, 1, 5),
+        )
+        session.add(topic)
+        session.flush()
+        for status in ("candidate", "converted"):
+            event = TopicEvent(
+                topic_id=topic.id,
+                action=status,
+                from_status="open",
+                to_status=status,
+                actor_name="系统",
+                data={"n": 3},
+            )
+            seal_topic_event(session, event)
+            session.add(event)
+        change = CalendarChange(
+            year=2030, actor_name="管理员", before=None, after={"days_off": []}, cases_recomputed=0
+        )
+        seal_calendar_change(session, change)
+        session.add(change)
+        session.commit()
+        assert verify_all(session) == []
+        session.execute(
+            update(TopicEvent)
+            .where(TopicEvent.topic_id == topic.id, TopicEvent.seq == 1)
+            .values(actor_name="别人")
+        )
+        session.execute(
+            update(CalendarChange).where(CalendarChange.id == change.id).values(cases_recomputed=9)
+        )
+        session.commit()
+        found = [link.describe() for link in verify_all(session)]
+        assert any("高频申请主题" in f for f in found) and any("工作日历" in f for f in found)
+    finally:
+        session.close()

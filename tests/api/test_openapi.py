@@ -14,7 +14,8 @@ SPEC = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
 
 def test_committed_spec_is_current(tmp_path: Path) -> None:
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/spec.sqlite"})
+    # A real SECRET_KEY: the service refuses the built-in one outside demo mode.
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/spec.sqlite", "SECRET_KEY": "s"})
     assert SPEC.read_text(encoding="utf-8") == render_spec(app), (
         "openapi/openapi.json is stale: run `flask --app requests_service write-spec`"
     )
@@ -25,7 +26,8 @@ def test_spec_is_valid_openapi3() -> None:
 
 
 def test_docs_are_served(tmp_path: Path) -> None:
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/spec.sqlite"})
+    # A real SECRET_KEY: the service refuses the built-in one outside demo mode.
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/spec.sqlite", "SECRET_KEY": "s"})
     client = app.test_client()
     assert client.get("/docs").status_code == 200
     assert client.get("/openapi.json").status_code == 200
