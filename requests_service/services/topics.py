@@ -79,7 +79,7 @@ def index_request(session: Session, case: Case) -> Topic:
     """
     received = _received_on(case)
     text = case.requested_information
-    feats = _features(text)
+    feats = features_of(text)
     keys = band_keys(signature(text)) + slot_keys(feats)
     since = received - timedelta(days=WINDOW_DAYS)
     candidate_ids = _candidate_cases(session, case.agency_id, keys, since)
@@ -91,7 +91,7 @@ def index_request(session: Session, case: Case) -> Topic:
                 Case.id.in_(candidate_ids), Case.topic_id.is_not(None)
             )
         ).all()
-        cand_feats = {cid: _features(other) for cid, other, _ in rows}
+        cand_feats = {cid: features_of(other) for cid, other, _ in rows}
         topic_ids = {tid for _, _, tid in rows}
         profiles = {
             tid: slots_from_json(profile)
@@ -141,13 +141,6 @@ def index_request(session: Session, case: Case) -> Topic:
         )
     _refresh_topic(session, topic, case, received)
     return topic
-
-
-@lru_cache(maxsize=4096)
-def _features(text: str) -> Features:
-    """Features of a request text; the same recent applications are candidates again and
-    again, so their features are kept (immutable values, a few MB per process)."""
-    return features_of(text)
 
 
 def _explanation(a: Features, b: Features) -> str:
