@@ -54,6 +54,8 @@ class Topics(MethodView):
         query = select(Topic).where(Topic.agency_id.in_(actor.visible_agency_ids))
         if args.get("status"):
             query = query.where(Topic.status == args["status"])
+        else:  # topics folded into another by an officer are history, not work
+            query = query.where(Topic.status != "merged")
         if args.get("agency_id") is not None:
             query = query.where(Topic.agency_id == args["agency_id"])
         if args.get("min_applicants"):
