@@ -59,7 +59,7 @@ def _digest(session: Any, day: date, config: Any) -> dict[str, Any]:
 def _prune(session: Any, day: date, config: Any) -> dict[str, Any]:
     from datetime import UTC, datetime, time, timedelta
 
-    from requests_service.services.outbox import prune
+    from requests_service.services.delivery import prune
 
     days = int(config.get("EVENT_RETENTION_DAYS") or 180)
     return prune(session, before=datetime.combine(day - timedelta(days=days), time(), UTC))

@@ -312,3 +312,55 @@ class Drainer:
             ):
                 break
         return report
+
+
+def prune(session: Session, *, before: datetime) -> dict[str, int]:
+    """Delete finished events older than ``before`` with their deliveries, delivery log and
+    notifications. An event with a delivery or notification still pending stays."""
+    from sqlalchemy import delete, exists
+
+    from requests_service.db.models import Notification, WebhookAttempt, WebhookDelivery
+
+    unfinished = ("pending", "sending")
+    with UnitOfWork(session) as uow:
+        old = (
+            select(OutboxEvent.id)
+            .where(OutboxEvent.dispatched_at.is_not(None), OutboxEvent.occurred_at < before)
+            .where(
+                ~exists().where(
+                    WebhookDelivery.outbox_event_id == OutboxEvent.id,
+                    WebhookDelivery.status.in_(unfinished),
+                ),
+                ~exists().where(
+                    Notification.outbox_event_id == OutboxEvent.id,
+                    Notification.status.in_(unfinished),
+                ),
+            )
+        )
+        ids = list(session.scalars(old))
+        counts = {"events": len(ids), "deliveries": 0, "attempts": 0, "notifications": 0}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            deliveries = select(WebhookDelivery.id).where(
+                WebhookDelivery.outbox_event_id.in_(chunk)
+            )
+            counts["attempts"] += session.execute(
+                delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries))
+            ).rowcount  # type: ignore[attr-defined]
+            counts["deliveries"] += session.execute(
+                delete(WebhookDelivery).where(WebhookDelivery.outbox_event_id.in_(chunk))
+            ).rowcount  # type: ignore[attr-defined]
+            counts["notifications"] += session.execute(
+                delete(Notification).where(Notification.outbox_event_id.in_(chunk))
+            ).rowcount  # type: ignore[attr-defined]
+            session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(chunk)))
+        # Digests have no event: keep them as long as the events.
+        counts["notifications"] += session.execute(
+            delete(Notification).where(
+                Notification.outbox_event_id.is_(None),
+                Notification.created_at < before,
+                Notification.status.not_in(unfinished),
+            )
+        ).rowcount  # type: ignore[attr-defined]
+        uow.commit()
+    return counts

@@ -84,7 +84,7 @@ def index_request(session: Session, case: Case) -> Topic:
     """
     received = _received_on(case)
     text = case.requested_information
-    feats = _features(text)
+    feats = features_of(text)
     keys = band_keys(signature(text)) + slot_keys(feats)
     since = received - timedelta(days=WINDOW_DAYS)
     candidate_ids = _candidate_cases(session, case.agency_id, keys, since)
@@ -96,7 +96,7 @@ def index_request(session: Session, case: Case) -> Topic:
                 Case.id.in_(candidate_ids), Case.topic_id.is_not(None)
             )
         ).all()
-        cand_feats = {cid: _features(other) for cid, other, _ in rows}
+        cand_feats = {cid: features_of(other) for cid, other, _ in rows}
         topic_ids = {tid for _, _, tid in rows}
         profiles = {
             tid: slots_from_json(profile)
@@ -146,13 +146,6 @@ def index_request(session: Session, case: Case) -> Topic:
         )
     _refresh_topic(session, topic, case, received)
     return topic
-
-
-@lru_cache(maxsize=4096)
-def _features(text: str) -> Features:
-    """Features of a request text; the same recent applications are candidates again and
-    again, so their features are kept (immutable values, a few MB per process)."""
-    return features_of(text)
 
 
 def _explanation(a: Features, b: Features) -> str:
@@ -402,8 +395,8 @@ def list_topics(
 ) -> tuple[Sequence[Topic], int]:
     """Groups of similar requests the actor may see, most applicants first."""
     query = select(Topic).where(Topic.agency_id.in_(actor.visible_agency_ids))
-    if status:
-        query = query.where(Topic.status == status)
+    # Without a status filter, topics an officer folded into another are history, not work.
+    query = query.where(Topic.status == status if status else Topic.status != "merged")
     if agency_id is not None:
         query = query.where(Topic.agency_id == agency_id)
     if min_applicants:

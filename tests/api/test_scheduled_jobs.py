@@ -100,7 +100,7 @@ def test_prune_keeps_recent_and_unfinished_events(client: Any, world: World) -> 
 
     from requests_service.db.models import Notification, WebhookSubscription
     from requests_service.jobs.events import drain
-    from requests_service.services.outbox import prune
+    from requests_service.services.delivery import prune
 
     app = client.application
     app.config["WEBHOOK_ALLOWED_HOSTS"] = ("127.0.0.1",)

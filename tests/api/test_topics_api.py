@@ -301,6 +301,10 @@ def test_split_move_and_merge_keep_constraints_and_recompute_candidacy(
     )
     assert merged.status_code == 200, merged.json
     assert _topic(client, world, new["id"])["status"] == "merged"
+    listed = {t["id"] for t in client.get("/topics", headers=handler).json}
+    assert new["id"] not in listed and topic["id"] in listed
+    merged_only = client.get("/topics?status=merged", headers=handler).json
+    assert [t["id"] for t in merged_only] == [new["id"]]
     again = client.post(
         f"/topics/{topic['id']}/merge",
         json={"topic_id": new["id"], "reason": "重复"},

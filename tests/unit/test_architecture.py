@@ -87,3 +87,52 @@ def test_routes_reach_the_database_only_through_services(path: Path) -> None:
         assert name.split(".")[0] != "sqlalchemy", f"{path.name} imports {name}"
         assert not name.startswith("requests_service.db.models"), f"{path.name} imports {name}"
         assert not name.startswith("requests_service.db.base"), f"{path.name} imports {name}"
+
+
+PACKAGE = DOMAIN.parent
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Our modules and the modules of ours each imports, function-local imports included
+    (a cycle hidden in a function is still a cycle). The package ``__init__`` only re-exports
+    ``create_app`` lazily and is left out."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        modules[name.removesuffix(".__init__")] = path
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                submodules = [f"{node.module}.{a.name}" for a in node.names]
+                targets = [m for m in submodules if m in modules] or [node.module]
+            graph[name] |= {
+                t for t in targets if t in modules and t not in (name, "requests_service")
+            }
+    graph.pop("requests_service", None)
+    return graph
+
+
+def test_no_import_cycles() -> None:
+    graph = _module_graph()
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for imported in sorted(graph[module]):
+            if state.get(imported) == 1:
+                cycle = [*path[path.index(imported) :], imported]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if imported not in state:
+                visit(imported)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)

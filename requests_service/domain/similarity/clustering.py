@@ -51,10 +51,6 @@ PER_KEY: Final = 200
 """Intake reads the latest ``PER_KEY`` applications under each of a new text's keys;
 ``cluster(items, star=PER_KEY)`` does exactly the same and so gives intake's topics."""
 
-EARLY_ACCEPT: Final = 0.8
-"""A candidate scoring this much (a near copy) is taken at once; the rest are not compared.
-Candidates come most-shared-keys first, so this is nearly always the best one anyway."""
-
 PER_TOPIC: Final = 3
 """At most this many members of one topic are compared with a new text (the best-ranked)."""
 
@@ -133,12 +129,6 @@ def assign(
         seen[topic] += 1
         s, reason = score_and_veto(text_features, feats)
         if reason is not None:
-            vetoed.add(topic)
-            continue
-        if s >= EARLY_ACCEPT and s >= threshold:
-            profile = profiles.get(topic) if profiles else None
-            if profile is None or veto(text_features, profile) is None:
-                return Assignment(topic, member, s)  # a near copy among the best-ranked
             vetoed.add(topic)
             continue
         scored.append((s, k, member, topic))
