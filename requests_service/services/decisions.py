@@ -12,19 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from requests_service.db.models import Case, Letter
+from requests_service.db.models import Case, CaseEvent, FeeAssessment, Letter, User
 from requests_service.domain.errors import Conflict, RuleViolation
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.services import fees as fee_services
 from requests_service.services import letters as letter_services
-from requests_service.services.access import Actor
+from requests_service.services.access import Actor, actor_for_user
+from requests_service.services.case_records import last_event
 from requests_service.services.cases import transition_case
+from requests_service.services.history import record_event
 from requests_service.services.letters import LetterStatus
 from requests_service.services.unit_of_work import UnitOfWork
 
@@ -32,15 +35,16 @@ DECISIONS = ("reply", "correction", "extension", "fee")
 DECISION_LABELS = {
     "reply": "答复决定（含答复书）",
     "correction": "补正告知（含补正告知书）",
-    "extension": "延期答复（含延期答复告知书，审核负责人）",
+    "extension": "延期申请（审核负责人同意后延期并发出延期答复告知书）",
     "fee": "收费建议（审核负责人批准后发出收费通知书）",
 }
-# The letter each decision produces (fee: at approval, when the notice is issued).
+# The letter each decision produces (fee and extension: at approval, when the approver has
+# agreed — Art. 33 for the extension — and the notice can say so).
 DECISION_LETTERS = {
     "reply": "reply",
     "correction": "correction_notice",
-    "extension": "extension_notice",
 }
+EXTENSION_REQUESTED = "extension_requested"
 
 
 @dataclass
@@ -134,7 +138,8 @@ def decide(session: Session, actor: Actor, case: Case, data: Mapping[str, Any]) 
                 _step(session, actor, case, Action.START_REVIEW, {}, result)
             _step(session, actor, case, Action.REQUEST_CORRECTION, data, result)
         elif kind == "extension":
-            _step(session, actor, case, Action.EXTEND, data, result)
+            _request_extension(session, actor, case, data)
+            result.steps.append("request_extension")
         elif kind == "fee":
             _into_handling(session, actor, case, result)
             fee_services.propose_fee(
@@ -147,11 +152,61 @@ def decide(session: Session, actor: Actor, case: Case, data: Mapping[str, Any]) 
         if letter_kind is not None:
             letter = _draft(session, actor, case, letter_kind, data.get("letter_overrides"))
             result.letters.append(letter)
-            if kind == "extension":
-                # The approver decides the extension (Art. 33) and signs its notice at once.
-                _issue(session, actor, case, letter)
         uow.commit()
     return result
+
+
+def _user_actor(session: Session, user_id: int | None) -> Actor | None:
+    user = session.get(User, user_id) if user_id is not None else None
+    return actor_for_user(session, user) if user is not None else None
+
+
+def _proposer(session: Session, assessment: FeeAssessment) -> Actor | None:
+    return _user_actor(session, assessment.proposed_by_user_id)
+
+
+_EXTENSION_FIELDS = ("reason", "extra_working_days", "applicant_notified_on", "comment", "on")
+
+
+def _request_extension(session: Session, actor: Actor, case: Case, data: Mapping[str, Any]) -> None:
+    """A handler asks for the extension; it takes effect when the approver agrees (Art. 33)."""
+    missing = {n: ["此项为必填项。"] for n in ("reason", "extra_working_days") if not data.get(n)}
+    if missing:
+        raise RuleViolation("申请延期须写明理由和延长的工作日数。", fields=missing)
+    if case.extended or _pending_extension(session, case) is not None:
+        raise Conflict("该案件已延期或已有待审核的延期申请。", reason="extension_pending")
+    recorded = {n: data[n] for n in _EXTENSION_FIELDS if data.get(n) is not None}
+    for name in ("applicant_notified_on", "on"):
+        if name in recorded:
+            recorded[name] = recorded[name].isoformat()
+    if data.get("letter_overrides"):
+        recorded["letter_overrides"] = dict(data["letter_overrides"])
+    record_event(
+        session,
+        case,
+        actor=actor,
+        role=actor.primary_role,
+        action=EXTENSION_REQUESTED,
+        from_state=case.state,
+        to_state=case.state,
+        data=recorded,
+    )
+
+
+def _pending_extension(session: Session, case: Case) -> CaseEvent | None:
+    """The latest extension request, unless an extension was approved since."""
+    request = last_event(session, case.id, EXTENSION_REQUESTED)
+    if request is None or case.extended:
+        return None
+    return request
+
+
+def _extension_data(request: CaseEvent) -> dict[str, Any]:
+    data = {n: request.data[n] for n in _EXTENSION_FIELDS if n in request.data}
+    for name in ("applicant_notified_on", "on"):
+        if name in data:
+            data[name] = date.fromisoformat(data[name])
+    return data
 
 
 def approve(session: Session, actor: Actor, case: Case, data: Mapping[str, Any]) -> DecisionResult:
@@ -161,11 +216,22 @@ def approve(session: Session, actor: Actor, case: Case, data: Mapping[str, Any])
     with UnitOfWork(session) as uow:
         if case.state is CaseState.REPLY_DRAFTED:
             _step(session, actor, case, Action.APPROVE_REPLY, data, result)
-        elif case.state is CaseState.IN_HANDLING:
+        request = _pending_extension(session, case)
+        if request is not None:
+            # Art. 33: the head of the office agrees to the handler's request; the notice
+            # puts the request in writing, in the requester's name (four eyes on the letter).
+            _step(session, actor, case, Action.EXTEND, _extension_data(request), result)
+            drafter = _user_actor(session, request.actor_user_id) or actor
+            overrides = request.data.get("letter_overrides")
+            result.letters.append(_draft(session, drafter, case, "extension_notice", overrides))
+        if case.state is CaseState.IN_HANDLING:
             assessment = fee_services.active_assessment(session, case)
             if assessment is not None and assessment.status == FeeStatus.PROPOSED.value:
                 _step(session, actor, case, Action.ISSUE_FEE_NOTICE, data, result)
-                result.letters.append(_draft(session, actor, case, "fee_notice", None))
+                # The notice puts the handler's proposal in writing: it is drafted in the
+                # proposer's name, so the approver's sign-off stays a second pair of eyes.
+                drafter = _proposer(session, assessment) or actor
+                result.letters.append(_draft(session, drafter, case, "fee_notice", None))
         pending = session.scalars(
             select(Letter)
             .where(

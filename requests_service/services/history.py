@@ -20,6 +20,7 @@ from requests_service.services.audit import seal_case_event
 # timeline never shows "letter_issued" to a person.
 EVENT_LABELS = {
     "submit": "在线提交申请",
+    "extension_requested": "申请延期（待审核负责人同意）",
     "assign": "指派承办人",
     "update": "修改申请信息",
     "note": "添加内部备注",

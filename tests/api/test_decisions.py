@@ -162,20 +162,45 @@ def test_correction_case(call: Counter, world: World) -> None:
 
 
 def test_extension_case(call: Counter, world: World) -> None:
+    """Art. 33: the handler asks, the head of the office agrees; the notice is the handler's
+    request in writing, so the approver's sign-off is a second pair of eyes on it."""
     receipt = submit(call, world)
     case_id = receipt["case_id"]
     before = register(call, world, case_id)
     extension = {"decision": "extension", "extra_working_days": 20, "reason": "需要多个部门会商"}
-    refused = call("post", f"/cases/{case_id}/decisions", "handler", json=extension)
-    assert refused.status_code == 403
-    decided = ok(call("post", f"/cases/{case_id}/decisions", "approver", json=extension))
-    assert decided["case"]["extended"] and decided["case"]["due_on"] > before["due_on"]
-    assert [(lt["kind"], lt["status"]) for lt in decided["letters"]] == [
+    requested = ok(call("post", f"/cases/{case_id}/decisions", "handler", json=extension))
+    assert requested["steps"] == ["request_extension"] and requested["letters"] == []
+    assert not requested["case"]["extended"]
+    assert requested["case"]["due_on"] == before["due_on"]
+    again = call("post", f"/cases/{case_id}/decisions", "handler", json=extension)
+    assert again.status_code == 409, again.json  # one pending request at a time
+    approved = ok(call("post", f"/cases/{case_id}/decisions/approval", "approver", json={}))
+    assert approved["steps"] == ["extend"]
+    assert approved["case"]["extended"] and approved["case"]["due_on"] > before["due_on"]
+    assert [(lt["kind"], lt["status"]) for lt in approved["letters"]] == [
         ("extension_notice", "issued")
     ]
+    history = call.client.get(f"/cases/{case_id}/history", headers=call.world.auth("handler")).json
+    actions = [e["action"] for e in history]
+    assert actions.index("extension_requested") < actions.index("extend")
     ok(call("post", f"/cases/{case_id}/decisions", "handler", json=DISCLOSED))
     finish(call, case_id, receipt)
-    assert call.calls == 8  # 7, and the refused handler call
+    assert call.calls == 9  # 8, and the refused second request
+
+
+def test_an_approver_cannot_approve_their_own_extension_request(
+    call: Counter, world: World
+) -> None:
+    receipt = submit(call, world)
+    case_id = receipt["case_id"]
+    register(call, world, case_id)
+    extension = {"decision": "extension", "extra_working_days": 10, "reason": "需要调取档案"}
+    ok(call("post", f"/cases/{case_id}/decisions", "approver", json=extension))
+    refused = call("post", f"/cases/{case_id}/decisions/approval", "approver", json={})
+    assert refused.status_code == 403, refused.json
+    assert refused.json["details"]["rule"] == "four_eyes"
+    case = call.client.get(f"/cases/{case_id}", headers=call.world.auth("handler")).json
+    assert not case["extended"]  # nothing of the refused approval stayed
 
 
 def test_withdrawal_case(call: Counter, world: World) -> None:

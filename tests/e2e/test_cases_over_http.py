@@ -240,13 +240,15 @@ def test_extension_case(driver: Driver) -> None:
     receipt = driver.submit(5)
     before = driver.register(receipt.case_id)
     extension = {"decision": "extension", "extra_working_days": 20, "reason": "需要多个部门会商"}
-    extended = driver.decide(receipt.case_id, "approver", extension)
+    # Art. 33: the handler asks, the head of the office agrees (and signs the notice).
+    requested = driver.decide(receipt.case_id, "handler", extension)
+    assert not requested.case.extended and requested.letters == []
+    extended = driver.approve(receipt.case_id)
     assert extended.case.extended and extended.case.due_on > before.due_on
     assert [(lt.kind, lt.status) for lt in extended.letters] == [("extension_notice", "issued")]
-    driver.download(receipt.case_id, extended.letters[0])
     driver.decide(receipt.case_id, "handler", DISCLOSED)
     driver.finish(receipt)
-    assert driver.case_calls == 8
+    assert driver.case_calls == 8  # the extension notice is downloaded by the applicant
 
 
 def test_withdrawal_case(driver: Driver) -> None:

@@ -77,7 +77,8 @@ class CaseDecisions(MethodView):
     @blp.alt_response(412, schema=ErrorSchema, description="If-Match与当前版本不符")
     def post(self, case_id: int) -> Any:
         """Decide, with the letter: reply (handler), correction (handler/registrar), fee
-        (handler) or extension (approver: decided and its notice issued in one call)
+        (handler) or an extension request (handler; it takes effect, with its notice, when the
+        approver approves — Art. 33)
 
         Takes the case as far as needed (review, acceptance) and drafts the letter the decision
         needs, all in one transaction."""
@@ -86,7 +87,7 @@ class CaseDecisions(MethodView):
             "reply": (Role.HANDLER,),
             "correction": (Role.HANDLER, Role.REGISTRAR),
             "fee": (Role.HANDLER,),
-            "extension": (Role.APPROVER,),
+            "extension": (Role.HANDLER, Role.APPROVER),
         }[data["decision"]]
         actor = current_actor(*roles)
         session = current_session()
