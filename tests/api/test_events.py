@@ -197,7 +197,7 @@ def test_every_published_step_of_a_case_is_in_the_outbox_in_order(
 ) -> None:
     """The lifecycle end to end (online submission → archive): one event per published step,
     each with the state the case had when it was committed."""
-    from tests.helpers import test_online_submission_through_archive
+    from tests.api.test_lifecycle_api import test_online_submission_through_archive
 
     test_online_submission_through_archive(client, world, fixed_clock)
     events = _events(client.application)
