@@ -96,6 +96,8 @@ def index_request(session: Session, case: Case) -> Topic:
                 Case.id.in_(candidate_ids), Case.topic_id.is_not(None)
             )
         ).all()
+        rank = {cid: k for k, cid in enumerate(candidate_ids)}  # most shared keys first
+        rows = sorted(rows, key=lambda row: rank[row[0]])
         cand_feats = {cid: features_of(other) for cid, other, _ in rows}
         topic_ids = {tid for _, _, tid in rows}
         profiles = {

@@ -333,6 +333,7 @@ class Features:
     head: frozenset[str] = frozenset()  # bigrams of the last HEAD_CHARS of the request
     content_norm: float = 0.0  # Euclidean norm of ``content``
     slots_key: tuple[frozenset[Any], ...] = ()  # all slot values together
+    tail: str = ""  # the request's last two characters (an index key)
 
 
 _KIND_RE = _alternation(DOCUMENT_KINDS)
@@ -454,18 +455,24 @@ def merge_slots(a: Features, b: Features) -> Features:
 
 def slot_keys(f: Features) -> list[str]:
     """Index keys beside the MinHash band keys, so that paraphrases with little wording in
-    common still meet: one per named entity ("e:area:滨河"), administrative place ("p:滨河")
-    and document kind ("k:方案").  Wide keys (a city's name) only add candidates; the
-    candidates sharing most keys are compared (:data:`~.clustering.MAX_CANDIDATES`)."""
+    common still meet: one per named entity ("e:area:滨河"), administrative place ("p:滨河"),
+    document kind ("k:方案"), level ("l:小学") and the request's last two characters
+    ("h:方案", "h:取线").  Wide keys only add candidates; the candidates sharing most keys
+    are compared (:data:`~.clustering.MAX_CANDIDATES`)."""
     keys = {f"e:{kind}:{name}" for kind, name in f.entities}
     keys.update(f"p:{name}" for name, _ in f.places)
     keys.update(f"k:{kind}" for kind in f.kinds)
+    keys.update(f"l:{level}" for _, level in f.levels)
+    if f.tail:
+        keys.add(f"h:{f.tail}")
     return sorted(keys)
 
 
 _CODE_RE = re.compile(r"(?<![a-z0-9])[a-z]{1,3}\d{2,}(?:/\d+)*")
+# 第一人民医院, 市二医院, 江州一中, 实验二小: an institution's number ("统一中心" is not).
 _NUMBERED_RE = re.compile(
-    r"(?:第|(?<=[市区县]))(\d{1,3}|[一二三四五六七八九十]{1,3})(?=人民医院|中医院|医院|中学|小学|中|小|院)"
+    r"(?:第|(?<=[\u4e00-\u9fff]))(\d{1,3}|[一二三四五六七八九十]{1,3})"
+    r"(?=人民医院|中医院|医院|中学|小学|中(?![心央间国文期华型等])|小(?![区组时学型])|院)"
 )
 _CN_SMALL: Final = {c: i for i, c in enumerate("零一二三四五六七八九", start=0)}
 
@@ -609,6 +616,7 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]]) -> Features:
         frozenset(a + b for a, b in pairwise(head)),
         math.sqrt(sum(w * w for w in content.values())),
         slots,
+        head[-2:] if len(head) >= 2 else "",
     )
 
 
