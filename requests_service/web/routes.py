@@ -17,6 +17,9 @@ from werkzeug.datastructures import FileStorage
 
 from requests_service.api.cases.schemas import DELIVERY_FORM_LABELS, DELIVERY_METHOD_LABELS
 from requests_service.api.downloads import pdf_response
+
+# The pages are another way in to the same submissions and tracking: the same abuse limits.
+from requests_service.api.limits import submission_limit, tracking_limit
 from requests_service.api.public.schemas import (
     PublicAgencySchema,
     PublicCorrectionSchema,
@@ -181,6 +184,7 @@ def _files() -> list[FileStorage]:
 
 
 @bp.route("/apply/<int:agency_id>", methods=["POST"])
+@submission_limit
 def apply_submit(agency_id: int) -> Any:
     try:
         agency = _agency(agency_id)
@@ -331,6 +335,7 @@ def _track_refused(error: DomainError) -> tuple[str, int]:
 
 
 @bp.route("/apply/track", methods=["POST"])
+@tracking_limit
 def track() -> Any:
     try:
         case = _tracked()
@@ -340,6 +345,7 @@ def track() -> Any:
 
 
 @bp.route("/apply/track/correction", methods=["POST"])
+@tracking_limit
 def correction() -> Any:
     try:
         case = _tracked()
@@ -392,6 +398,7 @@ def correction() -> Any:
 
 
 @bp.route("/apply/track/withdrawal", methods=["POST"])
+@tracking_limit
 def withdrawal() -> Any:
     try:
         case = _tracked()
@@ -413,6 +420,7 @@ def withdrawal() -> Any:
 
 
 @bp.route("/apply/track/letters/<int:letter_id>", methods=["POST"])
+@tracking_limit
 def letter(letter_id: int) -> Any:
     try:
         case = _tracked()

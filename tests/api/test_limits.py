@@ -103,3 +103,23 @@ def test_default_secret_is_refused_outside_demo_mode(tmp_path: Any) -> None:
         create_app(config)
     create_app({**config, "DEMO": True})
     create_app({**config, "SECRET_KEY": "a-real-secret"})
+
+
+def test_the_applicant_pages_share_the_submission_and_tracking_limits(
+    client: Any, world: World, limited: Any
+) -> None:
+    """The pages under /apply are another way in to the same submissions and tracking."""
+    from tests.web.test_pages import form_fields
+
+    agency = world.agencies["A"]
+    for serial in range(3):
+        data = form_fields(
+            agency, key=f"k-{serial}", requested_information=f"请公开第{serial}号文件"
+        )
+        assert client.post(f"/apply/{agency}", data=data).status_code == 201
+    assert_limited(client.post(f"/apply/{agency}", data=form_fields(agency, key="k-9")))
+    for _ in range(5):
+        client.post("/apply/track", data={"tracking_code": "YSX", "tracking_secret": "x"})
+    assert_limited(
+        client.post("/apply/track", data={"tracking_code": "YSX", "tracking_secret": "x"})
+    )
