@@ -38,7 +38,7 @@ def _submit(client: Any, world: World, text: str = "请公开2025年预算", **a
 @pytest.mark.parametrize("text", BLANK)
 def test_request_text_of_blanks_is_refused(client: Any, world: World, text: str) -> None:
     body = assert_error(_submit(client, world, text=text), 422)
-    assert "requested_information" in body["errors"]["json"]
+    assert "requested_information" in body["errors"]
 
 
 def test_length_is_checked_after_stripping(client: Any, world: World) -> None:
@@ -49,7 +49,7 @@ def test_length_is_checked_after_stripping(client: Any, world: World) -> None:
 @pytest.mark.parametrize("name", BLANK)
 def test_names_of_invisible_characters_are_refused(client: Any, world: World, name: str) -> None:
     body = assert_error(_submit(client, world, name=name), 422)
-    assert "name" in body["errors"]["json"]["applicant"]
+    assert "applicant.name" in body["errors"]
 
 
 @pytest.mark.parametrize("name", HIDDEN)
@@ -83,7 +83,7 @@ def test_lists_and_free_form_documents_are_checked(client: Any, world: World) ->
         headers=auth,
     )
     body = assert_error(response, 422)
-    assert body["errors"]["json"]["correction_items"] == {"1": ["不能只包含空格或不可见字符。"]}
+    assert body["errors"]["correction_items.1"] == ["不能只包含空格或不可见字符。"]
     response = post_json(
         client,
         f"/cases/{case['id']}/transitions",
