@@ -82,6 +82,8 @@ class Config:
     RATELIMIT_TRACKING_FAILURES: str = "10/minute"
     RATELIMIT_FORM_PDF: str = "10/minute"
     RATELIMIT_AUTH_FAILURES: str = "20/minute"
+    # Namespaces the counters, e.g. when several installations share one Redis.
+    RATELIMIT_KEY_PREFIX: str = ""
     # Bearer tokens expire; enrolment codes (an admin hands one to a new officer) even sooner.
     TOKEN_TTL_DAYS: int = 90
     ENROLMENT_TTL_HOURS: int = 72
@@ -159,6 +161,17 @@ class Config:
             RATELIMIT_STORAGE_URI=os.environ.get(
                 "RATELIMIT_STORAGE_URI", defaults.RATELIMIT_STORAGE_URI
             ),
+            **{
+                name: os.environ.get(name, getattr(defaults, name))
+                for name in (
+                    "RATELIMIT_SUBMIT",
+                    "RATELIMIT_TRACKING",
+                    "RATELIMIT_TRACKING_FAILURES",
+                    "RATELIMIT_FORM_PDF",
+                    "RATELIMIT_AUTH_FAILURES",
+                    "RATELIMIT_KEY_PREFIX",
+                )
+            },
             TOKEN_TTL_DAYS=_int("TOKEN_TTL_DAYS", defaults.TOKEN_TTL_DAYS),
             ENROLMENT_TTL_HOURS=_int("ENROLMENT_TTL_HOURS", defaults.ENROLMENT_TTL_HOURS),
         )

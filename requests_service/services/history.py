@@ -21,6 +21,13 @@ from requests_service.services.audit import seal_case_event
 EVENT_LABELS = {
     "submit": "在线提交申请",
     "extension_requested": "申请延期（待审核负责人同意）",
+    "annual_report_inputs": "填报年度报告内容",
+    "enrolment_create": "生成一次性登记码",
+    "notification_preferences": "修改通知方式或退订",
+    "notification_resend": "重新发送通知",
+    "webhook_create": "新建回调订阅",
+    "webhook_update": "修改回调订阅",
+    "webhook_resend": "重新投递回调",
     "assign": "指派承办人",
     "update": "修改申请信息",
     "note": "添加内部备注",
