@@ -183,17 +183,9 @@ def _files() -> list[FileStorage]:
     return [f for f in request.files.getlist("attachments") if f and f.filename]
 
 
-@bp.route("/apply/<int:agency_id>", methods=["POST"])
-@submission_limit
-def apply_submit(agency_id: int) -> Any:
-    try:
-        agency = _agency(agency_id)
-    except NotFound as error:
-        return _page_error(error.message, 404)
-    values = {k: v for k, v in request.form.items() if k != "idempotency_key"}
-    key = (request.form.get("idempotency_key") or "").strip()[:100] or forms.new_idempotency_key()
-    body = forms.request_body(request.form, agency_id)
-    errors = forms.schema_errors(body)
+def _checked_files(errors: dict[str, list[str]]) -> list[Any]:
+    """The uploaded files, with what is wrong with them added to ``errors`` under
+    ``attachments`` (count, size, type) before any case is touched."""
     files = _files()
     config = current_app.config
     if len(files) > MAX_FILES:
@@ -209,6 +201,22 @@ def apply_submit(agency_id: int) -> Any:
         except DomainError as error:
             for texts in error.details.get("fields", {}).values():
                 errors.setdefault("attachments", []).extend(texts)
+    return files
+
+
+@bp.route("/apply/<int:agency_id>", methods=["POST"])
+@submission_limit
+def apply_submit(agency_id: int) -> Any:
+    try:
+        agency = _agency(agency_id)
+    except NotFound as error:
+        return _page_error(error.message, 404)
+    values = {k: v for k, v in request.form.items() if k != "idempotency_key"}
+    key = (request.form.get("idempotency_key") or "").strip()[:100] or forms.new_idempotency_key()
+    body = forms.request_body(request.form, agency_id)
+    errors = forms.schema_errors(body)
+    files = _checked_files(errors)
+    config = current_app.config
     if errors:
         return _render_form(agency, values=values, errors=errors, key=key, status=422)
     session = current_session()
@@ -359,21 +367,8 @@ def correction() -> Any:
     errors = forms.flatten(PublicCorrectionSchema().validate(data))
     if "corrected_information" in errors:
         errors["corrected_information"] = ["请填写补正后的申请内容（至少2个字）。"]
-    files = _files()
+    files = _checked_files(errors)
     config = current_app.config
-    if len(files) > MAX_FILES:
-        errors.setdefault("attachments", []).append(f"最多上传{MAX_FILES}个文件。")
-    for upload in files[:MAX_FILES]:
-        try:
-            applicant_uploads.check_upload(
-                upload,
-                max_bytes=config["MAX_UPLOAD_BYTES"],
-                allowed_types=config["ALLOWED_UPLOAD_TYPES"],
-                field="attachments",
-            )
-        except DomainError as error:
-            for texts in error.details.get("fields", {}).values():
-                errors.setdefault("attachments", []).extend(texts)
     if errors:
         return _tracking_page(case, status=422, errors=errors, values=values)
     session = current_session()
