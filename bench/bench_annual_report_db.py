@@ -215,8 +215,7 @@ def stamp(day: date, hour: int = 2) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
 
 
-def seed(conn: psycopg.Connection[Any], n_cases: int, rng: random.Random) -> dict[str, Any]:
-    now = datetime.now(UTC)
+def agency_rows(now: datetime) -> list[tuple[Any, ...]]:
     agencies = []
     for agency_id in range(1, AGENCIES + 2):
         root = agency_id == 1
@@ -245,7 +244,10 @@ def seed(conn: psycopg.Connection[Any], n_cases: int, rng: random.Random) -> dic
                 now,
             )
         )
-    n_applicants = max(1, n_cases // CASES_PER_APPLICANT)
+    return agencies
+
+
+def applicant_rows(n_applicants: int, rng: random.Random, now: datetime) -> list[tuple[Any, ...]]:
     organisations = weighted(ORGANISATIONS)
     applicants = []
     for a in range(1, n_applicants + 1):
@@ -268,6 +270,15 @@ def seed(conn: psycopg.Connection[Any], n_cases: int, rng: random.Random) -> dic
                 now,
             )
         )
+
+    return applicants
+
+
+def seed(conn: psycopg.Connection[Any], n_cases: int, rng: random.Random) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    agencies = agency_rows(now)
+    n_applicants = max(1, n_cases // CASES_PER_APPLICANT)
+    applicants = applicant_rows(n_applicants, rng, now)
 
     channels = weighted(CHANNELS)
     outcomes = weighted(OUTCOMES)

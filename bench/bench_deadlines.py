@@ -201,6 +201,18 @@ class Planner:
     def _after(self, cursor: date, lo: int, hi: int) -> date:
         return min(cursor + timedelta(days=self.rng.randint(lo, hi)), self.last_event_day)
 
+    def _closed_suspension(self, cursor: date, add: Callable[..., None]) -> None:
+        """A consultation or a fee notice that opened and closed again (the clock ran on)."""
+        rng = self.rng
+        opened = self._after(cursor, 0, 10)
+        if rng.random() < 0.5:
+            add(T.THIRD_PARTY_CONSULT_SENT, opened)
+            add(T.THIRD_PARTY_REPLY_RECEIVED, self._after(opened, 1, 15))
+        else:
+            add(T.FEE_NOTICE_SENT, opened)
+            closer = T.FEE_PAID if rng.random() < 0.8 else T.FEE_WAIVED
+            add(closer, self._after(opened, 1, 15))
+
     def plan(self, receipt: date) -> CasePlan:
         rng = self.rng
         roll = rng.random()
@@ -238,14 +250,7 @@ class Planner:
             plan.extended = True
         if roll < 0.80:
             if rng.random() < 0.20:
-                opened = self._after(cursor, 0, 10)
-                if rng.random() < 0.5:
-                    add(T.THIRD_PARTY_CONSULT_SENT, opened)
-                    add(T.THIRD_PARTY_REPLY_RECEIVED, self._after(opened, 1, 15))
-                else:
-                    add(T.FEE_NOTICE_SENT, opened)
-                    closer = T.FEE_PAID if rng.random() < 0.8 else T.FEE_WAIVED
-                    add(closer, self._after(opened, 1, 15))
+                self._closed_suspension(cursor, add)
             if plan.state is CaseState.REASON_REQUESTED:
                 add(T.REASONS_REQUESTED, self._after(cursor, 1, 10))
         elif roll < 0.90:
@@ -803,7 +808,10 @@ def run(args: argparse.Namespace, name: str, url: str) -> dict[str, float]:
         )
         data = {**bundled, "days_off": sorted([*bundled["days_off"], EXTRA_DAY_OFF])}
         data["source_ref"] = bundled["source_ref"] + f"（基准测试：增加{EXTRA_DAY_OFF}放假）"
-        admin = Actor(role_set=frozenset({Role.AGENCY_ADMIN}), name="bench", user_id=None)
+        # The calendar is national: only an administrator of the top-level body (agency 1) may change it.
+        admin = Actor(
+            role_set=frozenset({Role.AGENCY_ADMIN}), name="bench", user_id=None, agency_id=1
+        )
         with (
             Session(engine) as session,
             maybe_profile(args.profile, "save_year"),

@@ -75,6 +75,27 @@ def start_receiver(counter: Counter) -> tuple[ThreadingHTTPServer, int]:
     return server, server.server_address[1]
 
 
+def wait_until_delivered(session: Any, expected: int, started: float) -> None:
+    from sqlalchemy import func, select
+
+    from requests_service.db.models import WebhookDelivery
+
+    done = 0
+    while done < expected:
+        time.sleep(0.05)
+        done = (
+            session.scalar(
+                select(func.count())
+                .select_from(WebhookDelivery)
+                .where(WebhookDelivery.status == "succeeded")
+            )
+            or 0
+        )
+        session.rollback()
+        if time.perf_counter() - started > 600:
+            raise SystemExit(f"timeout: {done} of {expected} delivered")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=2000)
@@ -84,13 +105,12 @@ def main() -> None:
 
     from redis import Redis
     from rq import Queue
-    from sqlalchemy import func, select
 
     from requests_service.app import create_app
     from requests_service.db import migrate
-    from requests_service.db.models import Agency, WebhookDelivery, WebhookSubscription
+    from requests_service.db.models import Agency, WebhookSubscription
     from requests_service.domain.events import EventType
-    from requests_service.jobs.events import drain_events_task
+    from requests_service.worker import drain_events_task
     from requests_service.services import outbox
     from requests_service.services.unit_of_work import UnitOfWork
 
@@ -115,6 +135,7 @@ def main() -> None:
             "EVENTS_QUEUE": queue_name,
             "EVENT_DELIVERY": "manual",
             "UPLOAD_DIR": f"{tmp.name}/uploads",
+            "SECRET_KEY": uuid.uuid4().hex,
         }
         app = create_app(config)
         session = app.extensions["db_session_factory"]()
@@ -162,20 +183,7 @@ def main() -> None:
         started = time.perf_counter()
         for _ in range(args.workers):  # one drain per worker; claims split the work
             queue.enqueue(drain_events_task, job_timeout=3600)
-        done = 0
-        while done < args.events:
-            time.sleep(0.05)
-            done = (
-                session.scalar(
-                    select(func.count())
-                    .select_from(WebhookDelivery)
-                    .where(WebhookDelivery.status == "succeeded")
-                )
-                or 0
-            )
-            session.rollback()
-            if time.perf_counter() - started > 600:
-                raise SystemExit(f"timeout: {done} of {args.events} delivered")
+        wait_until_delivered(session, args.events, started)
         elapsed = time.perf_counter() - started
         server.shutdown()
         backend = "PostgreSQL" if args.postgres else "SQLite"

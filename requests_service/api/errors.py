@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import marshmallow as ma
@@ -120,32 +121,40 @@ class ErrorSchema(ma.Schema):
     )
 
 
+_LOCATIONS = ("json", "query", "headers", "files", "form", "path")
+
+
 def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     """``{"json": {"applicant": {"name": ["…"]}}}`` → ``{"applicant.name": ["…"]}``.
 
     The request location level (json, query, headers, files, form) is dropped.
     """
-    flat: dict[str, list[str]] = {}
     if isinstance(errors, dict):
-        for key, value in errors.items():
-            key = str(key)
-            if not prefix and key in ("json", "query", "headers", "files", "form", "path"):
-                name = ""
-            elif key == "_schema":
-                name = prefix
-            else:
-                name = f"{prefix}.{key}" if prefix else key
-            for field, messages in flatten_errors(value, name).items():
-                flat.setdefault(field, []).extend(messages)
-    elif isinstance(errors, list | tuple):
+        return _merge(
+            flatten_errors(value, _field_name(prefix, str(key))) for key, value in errors.items()
+        )
+    if isinstance(errors, list | tuple):
         if all(isinstance(item, str) for item in errors):
-            flat[prefix or "_schema"] = list(errors)
-        else:
-            for item in errors:
-                for field, messages in flatten_errors(item, prefix).items():
-                    flat.setdefault(field, []).extend(messages)
-    elif errors is not None:
-        flat[prefix or "_schema"] = [str(errors)]
+            return {prefix or "_schema": list(errors)}
+        return _merge(flatten_errors(item, prefix) for item in errors)
+    if errors is not None:
+        return {prefix or "_schema": [str(errors)]}
+    return {}
+
+
+def _field_name(prefix: str, key: str) -> str:
+    if not prefix and key in _LOCATIONS:
+        return ""
+    if key == "_schema":
+        return prefix
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _merge(parts: Iterable[dict[str, list[str]]]) -> dict[str, list[str]]:
+    flat: dict[str, list[str]] = {}
+    for part in parts:
+        for field, messages in part.items():
+            flat.setdefault(field, []).extend(messages)
     return flat
 
 
@@ -290,26 +299,32 @@ def document_errors(api: Any) -> None:
             )
     for path, operations in spec._paths.items():
         for method, operation in operations.items():
-            if method not in ("get", "post", "put", "patch", "delete"):
-                continue
-            responses = operation.setdefault("responses", {})
-            public = operation.get("security") == []
-            wanted = ["422"] if method != "get" or operation.get("parameters") else []
-            if method != "get":
-                wanted.append("409")
-            if not public:
-                wanted += ["401", "403"]
-            if "{" in path:
-                wanted.append("404")
-            if "If-Match" in json.dumps(operation.get("parameters", [])) or "412" in responses:
-                wanted.append("412")
-            for code in wanted:
-                if code not in responses:
-                    responses[code] = {"$ref": f"#/components/responses/{_RESPONSE_NAMES[code]}"}
-                elif "content" not in responses[code] and "$ref" not in responses[code]:
-                    responses[code]["content"] = {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
-                    }
+            if method in ("get", "post", "put", "patch", "delete"):
+                _declare_error_responses(path, method, operation)
+
+
+def _declare_error_responses(path: str, method: str, operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    for code in _expected_error_codes(path, method, operation):
+        if code not in responses:
+            responses[code] = {"$ref": f"#/components/responses/{_RESPONSE_NAMES[code]}"}
+        elif "content" not in responses[code] and "$ref" not in responses[code]:
+            responses[code]["content"] = {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+            }
+
+
+def _expected_error_codes(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+    wanted = ["422"] if method != "get" or operation.get("parameters") else []
+    if method != "get":
+        wanted.append("409")
+    if operation.get("security") != []:
+        wanted += ["401", "403"]
+    if "{" in path:
+        wanted.append("404")
+    if "If-Match" in json.dumps(operation.get("parameters", [])) or "412" in operation["responses"]:
+        wanted.append("412")
+    return wanted
 
 
 _RESPONSE_NAMES = {
