@@ -808,7 +808,7 @@ def run(args: argparse.Namespace, name: str, url: str) -> dict[str, float]:
         )
         data = {**bundled, "days_off": sorted([*bundled["days_off"], EXTRA_DAY_OFF])}
         data["source_ref"] = bundled["source_ref"] + f"（基准测试：增加{EXTRA_DAY_OFF}放假）"
-        # The calendar is national: only an administrator of the top-level body (agency 1) may change it.
+        # The calendar is national: only an admin of the top-level body (agency 1) may change it.
         admin = Actor(
             role_set=frozenset({Role.AGENCY_ADMIN}), name="bench", user_id=None, agency_id=1
         )

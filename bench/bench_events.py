@@ -110,9 +110,9 @@ def main() -> None:
     from requests_service.db import migrate
     from requests_service.db.models import Agency, WebhookSubscription
     from requests_service.domain.events import EventType
-    from requests_service.worker import drain_events_task
     from requests_service.services import outbox
     from requests_service.services.unit_of_work import UnitOfWork
+    from requests_service.worker import drain_events_task
 
     tmp = tempfile.TemporaryDirectory()
     pg_name = None

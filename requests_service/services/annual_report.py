@@ -9,8 +9,6 @@ are cross-checked against :func:`services.statistics.period_statistics` of the s
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -39,7 +37,6 @@ from requests_service.domain.statistics import (
     REMEDY_RESULTS,
     RESULTS_TOTAL,
     TOTAL,
-    to_rows,
 )
 from requests_service.services import statistics as stats_service
 from requests_service.services.access import Actor
@@ -47,7 +44,7 @@ from requests_service.services.admin import audit
 from requests_service.services.fees import fee_totals
 from requests_service.services.unit_of_work import UnitOfWork
 
-__all__ = ["full_report", "full_report_csv", "get_inputs", "put_inputs"]
+__all__ = ["full_report", "get_inputs", "put_inputs"]
 
 EDITORS = (Role.AGENCY_ADMIN, Role.APPROVER)
 
@@ -203,70 +200,6 @@ def full_report(session: Session, actor: Actor, year: int, agency_id: int | None
 
 def public_dict(report: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in report.items() if not k.startswith("_")}
-
-
-def _csv(rows: list[list[Any]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
-
-
-def full_report_csv(report: Mapping[str, Any]) -> str:
-    """The six sections one after the other: a heading line per section, its rows, a blank."""
-    rows: list[list[Any]] = [[report["title"]], []]
-    titles = report["section_titles"]
-    rows += [[f"一、{titles['一']}"], [report["section1"]["text"] or "（未填写）"], []]
-    rows.append([f"二、{titles['二']}"])
-    rows.append(["条款", "信息内容", "栏目", "数值"])
-    for table in report["section2"]["tables"]:
-        for cell in table["cells"]:
-            value = cell["value"]
-            rows.append(
-                [table["article"], table["label"], cell["label"], "" if value is None else value]
-            )
-    rows.append(
-        [
-            "第四十四条",
-            "依申请公开转为主动公开",
-            "本年转为主动公开的同类申请事项",
-            report["section2"]["topics_converted"],
-        ]
-    )
-    if report["section2"]["text"]:
-        rows.append([report["section2"]["text"]])
-    rows.append([])
-    rows.append([f"三、{titles['三']}"])
-    rows += to_rows(report["_section3"])
-    rows.append([])
-    rows.append([f"四、{titles['四']}"])
-    rows += to_rows(report["_section4"])
-    rows.append([])
-    rows += [[f"五、{titles['五']}"], [report["section5"]["text"] or "（未填写）"], []]
-    rows.append([f"六、{titles['六']}"])
-    fees = report["section6"]["fees"]
-    for key, label in (
-        ("notices_issued", "发出收费通知（件）"),
-        ("amount_noticed", "收费通知金额（元）"),
-        ("collected", "实际收取信息处理费（元）"),
-        ("refunded", "退费（元）"),
-        ("net_collected", "净收（元）"),
-    ):
-        rows.append(["信息处理费", label, fees[key]])
-    if report["section6"]["text"]:
-        rows.append([report["section6"]["text"]])
-    rows.append([])
-    rows.append(["核对", "项目", "报告数值", "统计数值", "结果"])
-    for check in report["checks"]:
-        rows.append(
-            [
-                check["key"],
-                check["description"],
-                check["report_value"],
-                check["statistics_value"],
-                "一致" if check["passed"] else "不一致",
-            ]
-        )
-    return _csv(rows)
 
 
 def full_report_table(report: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,9 +17,7 @@ row 四 (结转下年度继续办理) — the tests cross-check this.
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -52,7 +50,6 @@ from requests_service.domain.statistics import (
     annual_report_section4,
     check_identity,
     to_dict,
-    to_rows,
 )
 from requests_service.services.access import Actor, descendant_agency_ids
 from requests_service.services.clock import SHANGHAI, legal_today, load_calendar
@@ -62,12 +59,9 @@ __all__ = [
     "agency_names",
     "annual_report",
     "period_statistics",
-    "report_csv",
     "report_table",
     "report_to_dict",
     "scope_agency_ids",
-    "section_csv",
-    "statistics_csv",
     "validate_period",
     "validate_report_year",
 ]
@@ -526,7 +520,8 @@ def annual_report(session: Session, agency_ids: Sequence[int], year: int) -> dic
 
     Returns ``{"year", "agency_ids", "section3": Section3, "section4": Section4,
     "identity_violations": [...], "anomalies": [...], "notes": [...]}`` — the sections are the
-    domain's objects (:func:`report_to_dict` makes JSON of them, :func:`report_csv` CSV).
+    domain's objects (:func:`report_to_dict` makes JSON of them; ``services.report_formats``
+    makes CSV).
 
     Cases: one query for those received by 31 December and not finished before 1 January
     (cases without a legal receipt date, i.e. not yet registered, are not applications
@@ -677,115 +672,3 @@ def report_table(report: Mapping[str, Any], scope_label: str) -> dict[str, Any]:
         "identity_violations": list(report["identity_violations"]),
         "anomaly_count": len(report["anomalies"]),
     }
-
-
-# --- CSV ---------------------------------------------------------------------------------------
-
-
-def _csv(rows: Iterable[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def section_csv(section: Section3 | Section4) -> str:
-    """One report section as CSV (header of Chinese column labels, one line per row)."""
-    return _csv(to_rows(section))
-
-
-def report_csv(report: Mapping[str, Any]) -> str:
-    """Section 三, a blank line, section 四."""
-    return section_csv(report["section3"]) + "\r\n" + section_csv(report["section4"])
-
-
-def statistics_csv(stats: Mapping[str, Any]) -> str:
-    """:func:`period_statistics` flattened to ``类别, 项目, 代码, 数值`` lines."""
-    rows: list[list[Any]] = [["类别", "项目", "代码", "数值"]]
-    add = rows.append
-    add(["统计范围", "机关", "agency_ids", ";".join(str(i) for i in stats["agency_ids"])])
-    add(["统计范围", "开始日期", "date_from", stats["date_from"].isoformat()])
-    add(["统计范围", "结束日期", "date_to", stats["date_to"].isoformat()])
-    received = stats["received"]
-    add(["收到申请", "合计", "received.total", received["total"]])
-    for item in received["by_channel"]:
-        add(
-            [
-                "收到申请（按渠道）",
-                item["label"],
-                f"received.by_channel.{item['key']}",
-                item["count"],
-            ]
-        )
-    for item in received["by_applicant"]:
-        add(
-            [
-                "收到申请（按申请人类型）",
-                item["label"],
-                f"received.by_applicant.{item['key']}",
-                item["count"],
-            ]
-        )
-    add(["收到申请（按申请人类型）", "未分类", f"received.{UNCLASSIFIED}", received[UNCLASSIFIED]])
-    labels = {c.value: c.label for c in APPLICANT_COLUMNS} | {TOTAL: "总计"}
-    for line in received["matrix"]:
-        for key, value in line["values"].items():
-            add(
-                [
-                    "收到申请（渠道×申请人类型）",
-                    f"{line['label']}／{labels[key]}",
-                    f"received.matrix.{line['channel']}.{key}",
-                    value,
-                ]
-            )
-    outcomes = stats["outcomes"]
-    add(["办理结果", "办结合计", "outcomes.finished", outcomes["finished"]])
-    for item in outcomes["items"]:
-        add(
-            [
-                f"办理结果（{item['group_label']}）",
-                item["label"],
-                f"outcomes.{item['key']}",
-                item["count"],
-            ]
-        )
-    add(["办理结果", "未记录办理结果", "outcomes.without_outcome", outcomes["without_outcome"]])
-    timeliness = stats["timeliness"]
-    for key, label in (
-        ("replied", "答复件数"),
-        ("with_due_date", "有答复期限的"),
-        ("on_time", "按期答复"),
-        ("late", "逾期答复"),
-        ("on_time_rate", "按期答复率"),
-        ("average_working_days", "平均答复用时（工作日）"),
-    ):
-        value = timeliness[key]
-        add(["答复时效", label, f"timeliness.{key}", "" if value is None else value])
-    add(["延期答复", "批准延期", "extensions", stats["extensions"]])
-    fee_labels = {
-        "notices_issued": "发出收费通知",
-        "amount_noticed": "通知金额（元）",
-        "payments": "缴费笔数",
-        "collected": "实收金额（元）",
-        "waivers": "不收费笔数",
-        "waived": "不收费金额（元）",
-        "refunds": "退费笔数",
-        "refunded": "退费金额（元）",
-        "net_collected": "净收金额（元）",
-    }
-    for key, label in fee_labels.items():
-        add(["信息处理费", label, f"fees.{key}", stats["fees"][key]])
-    open_figures = stats["open"]
-    add(["未办结", "截止日期", "open.as_of", open_figures["as_of"].isoformat()])
-    for key, label in (
-        ("open", "未办结"),
-        ("paused", "暂停计时"),
-        ("awaiting_delivery", "答复已签发待送达"),
-        ("overdue", "逾期未答复"),
-    ):
-        add(["未办结", label, f"open.{key}", open_figures[key]])
-    add(["未办结", "期末未办结（按日期）", "pending_at_end", stats["pending_at_end"]])
-    add(["转为主动公开", "同类申请转为主动公开", "topics_converted", stats["topics_converted"]])
-    for note in stats["notes"]:
-        add(["说明", note, "notes", ""])
-    return _csv(rows)

@@ -30,6 +30,7 @@ from requests_service.domain.lifecycle import Role
 from requests_service.letters.render import render_pdf
 from requests_service.letters.service_adapter import missing_fonts
 from requests_service.services import annual_report as full_service
+from requests_service.services import report_formats
 from requests_service.services import statistics as stats_service
 from requests_service.services.clock import legal_today
 
@@ -86,7 +87,7 @@ class Statistics(MethodView):
         )
         if args["format"] == "csv":
             name = f"statistics-{args['date_from'].isoformat()}-{args['date_to'].isoformat()}.csv"
-            return csv_response(stats_service.statistics_csv(figures), name)
+            return csv_response(report_formats.statistics_csv(figures), name)
         return figures
 
 
@@ -112,7 +113,7 @@ class AnnualReport(MethodView):
         report = stats_service.annual_report(session, agency_ids, year)
         fmt = args["format"]
         if fmt == "csv":
-            return csv_response(stats_service.report_csv(report), f"annual-report-{year}.csv")
+            return csv_response(report_formats.report_csv(report), f"annual-report-{year}.csv")
         names = stats_service.agency_names(session, agency_ids)
         if fmt == "json":
             return stats_service.report_to_dict(report, names)
@@ -177,7 +178,7 @@ class FullAnnualReport(MethodView):
             return full_service.public_dict(report)
         if fmt == "csv":
             return csv_response(
-                full_service.full_report_csv(report), f"annual-report-full-{year}.csv"
+                report_formats.full_report_csv(report), f"annual-report-full-{year}.csv"
             )
         templates_dir = current_app.config["LETTER_TEMPLATES_DIR"]
         html = (
