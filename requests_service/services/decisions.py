@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import Case, CaseEvent, FeeAssessment, Letter, User
-from requests_service.domain.errors import Conflict, RuleViolation
+from requests_service.domain.errors import Conflict, Forbidden, RuleViolation
 from requests_service.domain.fee_status import FeeStatus
-from requests_service.domain.lifecycle import Action, CaseState
+from requests_service.domain.lifecycle import Action, CaseState, Role
 from requests_service.services import fees as fee_services
 from requests_service.services import letters as letter_services
 from requests_service.services.access import Actor, actor_for_user
@@ -45,6 +45,14 @@ DECISION_LETTERS = {
     "correction": "correction_notice",
 }
 EXTENSION_REQUESTED = "extension_requested"
+# Who may take each decision: the handler decides; a registrar may also ask for a correction
+# (the completeness check is registration's job); an approver may ask for an extension too.
+DECISION_ROLES: dict[str, tuple[Role, ...]] = {
+    "reply": (Role.HANDLER,),
+    "correction": (Role.HANDLER, Role.REGISTRAR),
+    "fee": (Role.HANDLER,),
+    "extension": (Role.HANDLER, Role.APPROVER),
+}
 
 
 @dataclass
@@ -112,6 +120,8 @@ def _issue(session: Session, actor: Actor, case: Case, letter: Letter) -> None:
 def decide(session: Session, actor: Actor, case: Case, data: Mapping[str, Any]) -> DecisionResult:
     """Record one decision with its letter drafted (extension: approved and queued too)."""
     kind = data["decision"]
+    if not actor.has_any(DECISION_ROLES.get(kind, ())):
+        raise Forbidden("当前角色无权作此决定。")
     result = DecisionResult(case)
     with UnitOfWork(session) as uow:
         if case.state.is_read_only:
@@ -212,6 +222,8 @@ def _extension_data(request: CaseEvent) -> dict[str, Any]:
 def approve(session: Session, actor: Actor, case: Case, data: Mapping[str, Any]) -> DecisionResult:
     """The approver signs off what is pending: the drafted reply or the proposed fee, and
     every letter waiting for approval — which are then numbered and issued."""
+    if not actor.has_any((Role.APPROVER,)):
+        raise Forbidden("只有审核负责人可以批准。")
     result = DecisionResult(case)
     with UnitOfWork(session) as uow:
         if case.state is CaseState.REPLY_DRAFTED:

@@ -274,3 +274,35 @@ def test_signed_download_link_is_a_plain_link(call: Counter, world: World, app: 
     ).json["letters"][0]["download_url"]
     refused = call.client.get(expired)
     assert refused.status_code == 403 and refused.json["reason"] == "link_expired"
+
+
+def test_the_service_itself_refuses_a_decision_outside_the_actors_roles(
+    call: Counter, world: World, app: Any
+) -> None:
+    """The role rule lives in the service, so any caller (CLI, job, another route) meets it."""
+    from requests_service.db.models import Case, User
+    from requests_service.domain.errors import Forbidden
+    from requests_service.services import decisions
+    from requests_service.services.access import actor_for_user
+
+    receipt = submit(call, world)
+    case_id = receipt["case_id"]
+    register(call, world, case_id)
+    session = app.extensions["db_session_factory"]()
+    try:
+        case = session.get(Case, case_id)
+        assert case is not None
+        before = (case.state, case.version)
+        registrar = actor_for_user(session, session.get(User, world.users["registrar"]))
+        handler = actor_for_user(session, session.get(User, world.users["handler"]))
+        with pytest.raises(Forbidden):
+            decisions.decide(session, registrar, case, DISCLOSED)
+        with pytest.raises(Forbidden):
+            decisions.approve(session, handler, case, {})
+        session.rollback()
+        case = session.get(Case, case_id)
+        assert case is not None and (case.state, case.version) == before
+    finally:
+        session.close()
+    refused = call("post", f"/cases/{case_id}/decisions", "registrar", json=DISCLOSED)
+    assert refused.status_code == 403, refused.json

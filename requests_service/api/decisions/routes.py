@@ -83,13 +83,7 @@ class CaseDecisions(MethodView):
         Takes the case as far as needed (review, acceptance) and drafts the letter the decision
         needs, all in one transaction."""
         data = load_one_of(DECISION_SCHEMAS, "decision")
-        roles = {
-            "reply": (Role.HANDLER,),
-            "correction": (Role.HANDLER, Role.REGISTRAR),
-            "fee": (Role.HANDLER,),
-            "extension": (Role.HANDLER, Role.APPROVER),
-        }[data["decision"]]
-        actor = current_actor(*roles)
+        actor = current_actor(*decision_service.DECISION_ROLES[data["decision"]])
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         check_if_match(case)
