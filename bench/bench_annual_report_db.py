@@ -25,7 +25,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
+from benchkit import copy_rows, say, timed, weighted  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from throwaway_db import PG_SERVER, create_database, drop_database  # noqa: E402
@@ -117,43 +118,7 @@ CASE_COLUMNS = (
 )
 
 
-def say(message: str = "") -> None:
-    print(message, flush=True)
-
-
-def weighted(pairs: tuple[tuple[Any, int], ...]) -> list[Any]:
-    return [value for value, weight in pairs for _ in range(weight)]
-
-
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - started, result
-
-
 # ---------------------------------------------------------------- database
-
-
-def copy_rows(
-    cur: psycopg.Cursor[Any], table: str, columns: tuple[str, ...], rows: Iterator[Any] | list[Any]
-) -> None:
-    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def check_columns(cur: psycopg.Cursor[Any], table: str, filled: tuple[str, ...]) -> None:
-    """Fail fast if the schema gained a NOT NULL column without default that COPY misses."""
-    cur.execute(
-        """
-        SELECT column_name FROM information_schema.columns
-        WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL
-        """,
-        (table,),
-    )
-    missing = sorted({name for (name,) in cur.fetchall()} - set(filled) - {"id"})
-    if missing:
-        raise SystemExit(f"{table} has NOT NULL columns the bench does not fill: {missing}")
 
 
 # ---------------------------------------------------------------- seeding
@@ -368,10 +333,6 @@ def seed(conn: psycopg.Connection[Any], n_cases: int, rng: random.Random) -> dic
             )
 
     with conn.cursor() as cur:
-        check_columns(cur, "agencies", AGENCY_COLUMNS)
-        check_columns(cur, "applicants", APPLICANT_COLUMNS)
-        check_columns(cur, "cases", CASE_COLUMNS)
-        check_columns(cur, "remedy_records", REMEDY_COLUMNS)
         copy_rows(cur, "agencies", AGENCY_COLUMNS, agencies)
         copy_rows(cur, "applicants", APPLICANT_COLUMNS, applicants)
         copy_rows(cur, "cases", CASE_COLUMNS, cases())

@@ -40,12 +40,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import psycopg  # noqa: E402
-from sqlalchemy import Engine, create_engine, event, inspect, text  # noqa: E402
+from benchkit import check_filled, copy_rows, say, schema_drift, weighted  # noqa: E402
+from sqlalchemy import Engine, create_engine, event, text  # noqa: E402
 from sqlalchemy.exc import SQLAlchemyError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 from throwaway_db import PG_SERVER, create_database, drop_database  # noqa: E402
 
-from requests_service.db.base import Base  # noqa: E402
 from requests_service.db.migrate import upgrade  # noqa: E402
 from requests_service.domain.calendar import (  # noqa: E402
     WorkingCalendar,
@@ -132,10 +132,6 @@ CASE_COLUMNS = (
 # ---------------------------------------------------------------- output
 
 
-def say(message: str = "") -> None:
-    print(message, flush=True)
-
-
 def verdict(ok: bool) -> str:
     return "OK" if ok else "MISSED"
 
@@ -170,10 +166,6 @@ def _stamp(d: date, hour: int = 9, minute: int = 30) -> str:
     return (local - SHANGHAI_OFFSET).strftime("%Y-%m-%d %H:%M:%S+00")
 
 
-def _weighted(pairs: tuple[tuple[Any, int], ...]) -> list[Any]:
-    return [value for value, weight in pairs for _ in range(weight)]
-
-
 @dataclass
 class CasePlan:
     state: CaseState
@@ -195,7 +187,7 @@ class Planner:
     def __init__(self, rng: random.Random, calendar: WorkingCalendar) -> None:
         self.rng = rng
         self.calendar = calendar
-        self.running = _weighted(RUNNING_STATES)
+        self.running = weighted(RUNNING_STATES)
         self.last_event_day = LAST_RECEIPT
 
     def _after(self, cursor: date, lo: int, hi: int) -> date:
@@ -262,14 +254,6 @@ class Planner:
             add(T.FEE_NOTICE_SENT, opened)
             plan.fee_payment_due_on = self.calendar.add_working_days(opened, 20)
         return plan
-
-
-def _copy_rows(
-    cur: psycopg.Cursor[Any], table: str, columns: tuple[str, ...], rows: list[Any]
-) -> None:
-    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def seed_reference_data(conn: psycopg.Connection[Any], n_cases: int) -> dict[str, Any]:
@@ -345,7 +329,7 @@ def seed_reference_data(conn: psycopg.Connection[Any], n_cases: int) -> dict[str
             )
         )
     with conn.cursor() as cur:
-        _copy_rows(
+        copy_rows(
             cur,
             "agencies",
             (
@@ -371,16 +355,16 @@ def seed_reference_data(conn: psycopg.Connection[Any], n_cases: int) -> dict[str
             ),
             agencies,
         )
-        _copy_rows(
+        copy_rows(
             cur,
             "users",
             ("id", "agency_id", "username", "display_name", "active", "created_at"),
             users,
         )
-        _copy_rows(
+        copy_rows(
             cur, "user_roles", ("user_id", "role"), [(u[0], Role.HANDLER.value) for u in users]
         )
-        _copy_rows(
+        copy_rows(
             cur,
             "applicants",
             (
@@ -414,33 +398,6 @@ def seed_reference_data(conn: psycopg.Connection[Any], n_cases: int) -> dict[str
     }
 
 
-def check_columns(cur: psycopg.Cursor[Any]) -> None:
-    """Fail fast if the schema gained a NOT NULL column of ``cases`` that COPY does not fill."""
-    cur.execute(
-        """
-        SELECT column_name FROM information_schema.columns
-        WHERE table_name = 'cases' AND is_nullable = 'NO' AND column_default IS NULL
-        """
-    )
-    missing = sorted({name for (name,) in cur.fetchall()} - set(CASE_COLUMNS) - {"id"})
-    if missing:
-        raise SystemExit(f"cases has NOT NULL columns the bench does not fill: {missing}")
-
-
-def schema_drift(engine: Engine) -> list[str]:
-    """Model columns the migrated schema lacks (a model edited without its migration)."""
-    inspector = inspect(engine)
-    tables = set(inspector.get_table_names())
-    missing: list[str] = []
-    for table in Base.metadata.sorted_tables:
-        if table.name not in tables:
-            missing.append(f"{table.name} (table)")
-            continue
-        have = {c["name"] for c in inspector.get_columns(table.name)}
-        missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
-    return missing
-
-
 def _secondary_indexes(cur: psycopg.Cursor[Any]) -> list[tuple[str, str]]:
     """Indexes of ``cases`` that back no constraint (safe to drop and re-create verbatim)."""
     cur.execute(
@@ -463,7 +420,7 @@ def case_lines(n: int, ref: dict[str, Any], planner: Planner, rng: random.Random
     prefixes = ref["prefixes"]
     handlers = ref["handlers"]
     n_applicants = ref["n_applicants"]
-    channels = _weighted(CHANNELS)
+    channels = weighted(CHANNELS)
     seq = dict.fromkeys(agency_ids, 0)
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
     null = "\\N"
@@ -529,7 +486,7 @@ def seed_cases(
     with conn.cursor() as cur:
         cur.execute("SET synchronous_commit = off")
         cur.execute("SET maintenance_work_mem = '512MB'")
-        check_columns(cur)
+        check_filled(cur, "cases", CASE_COLUMNS)
         indexes = _secondary_indexes(cur)
         for name, _ in indexes:
             cur.execute(f'DROP INDEX "{name}"')

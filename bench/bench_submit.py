@@ -16,7 +16,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,8 @@ REQUEST_TIMEOUT_S = 60.0
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from benchkit import free_port, schema_drift  # noqa: E402
+from sqlalchemy import create_engine  # noqa: E402
 from throwaway_db import create_database, drop_database  # noqa: E402
 
 # ---------------------------------------------------------------- database
@@ -70,28 +71,6 @@ def seed_agency(url: str) -> int:
         engine.dispose()
 
 
-def schema_drift(url: str) -> list[str]:
-    """Model columns that the migrated schema lacks (models edited without a migration)."""
-    from sqlalchemy import create_engine, inspect
-
-    from requests_service.db.models import Agency
-
-    engine = create_engine(url)
-    try:
-        inspector = inspect(engine)
-        tables = set(inspector.get_table_names())
-        missing: list[str] = []
-        for table in Agency.metadata.sorted_tables:
-            if table.name not in tables:
-                missing.append(f"{table.name} (table)")
-                continue
-            have = {c["name"] for c in inspector.get_columns(table.name)}
-            missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
-        return missing
-    finally:
-        engine.dispose()
-
-
 def count_cases(url: str) -> int:
     from sqlalchemy import create_engine, func, select
 
@@ -106,12 +85,6 @@ def count_cases(url: str) -> int:
 
 
 # ---------------------------------------------------------------- server
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def start_gunicorn(
@@ -355,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
                 backend = "sqlite"
                 db_url = f"sqlite:///{tmp / 'bench.sqlite'}"
             upgrade(db_url)
-            drift = schema_drift(db_url)
+            probe = create_engine(db_url)
+            drift = schema_drift(probe)
+            probe.dispose()
             if drift:
                 print(
                     "warning: models have columns the migrations do not create: "

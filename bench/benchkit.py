@@ -1,0 +1,108 @@
+"""What every benchmark needs: output, percentiles, a free port, and bulk loading checked
+against the models.
+
+Bulk loads write positional rows with PostgreSQL's COPY. The column list a bench fills is
+checked against the SQLAlchemy models (``requests_service.db.models``) before the first row, so
+a column added to a model without a default fails the bench at once instead of loading
+silently wrong rows, and a model edited without its migration is named (``schema_drift``).
+"""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, inspect
+
+from requests_service.db import models  # noqa: F401  (registers every table on Base.metadata)
+from requests_service.db.base import Base
+
+
+def say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def weighted(pairs: Iterable[tuple[Any, int]]) -> list[Any]:
+    """``(("a", 3), ("b", 1))`` → ``["a", "a", "a", "b"]`` for ``random.choice``."""
+    return [value for value, weight in pairs for _ in range(weight)]
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0–100) by linear interpolation; 0.0 for no values."""
+    if not values:
+        return 0.0
+    if len(values) == 1:
+        return float(values[0])
+    return statistics.quantiles(values, n=100, method="inclusive")[max(0, min(98, round(q) - 1))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def model_columns(table: str, *, leave_out: Iterable[str] = ()) -> tuple[str, ...]:
+    """The columns of a model's table in model order, without those a bench leaves to defaults."""
+    skip = set(leave_out)
+    return tuple(c.name for c in Base.metadata.tables[table].columns if c.name not in skip)
+
+
+def required_columns(cur: Any, table: str) -> set[str]:
+    """Columns a bulk load must fill: NOT NULL with no database default (COPY bypasses the
+    ORM, so the models' Python-side defaults don't apply)."""
+    cur.execute(
+        """
+        SELECT column_name FROM information_schema.columns
+        WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL
+          AND is_identity = 'NO'
+        """,
+        (table,),
+    )
+    return {name for (name,) in cur.fetchall()}
+
+
+def check_filled(cur: Any, table: str, filled: Sequence[str]) -> None:
+    """Fail fast when a bench's column list no longer fits the model and the schema."""
+    known = {c.name for c in Base.metadata.tables[table].columns}
+    unknown = sorted(set(filled) - known)
+    missing = sorted(required_columns(cur, table) - set(filled) - {"id"})
+    if unknown or missing:
+        raise SystemExit(
+            f"{table}: the bench fills columns the model lacks {unknown}"
+            f" and misses NOT NULL columns {missing}"
+        )
+
+
+def copy_rows(cur: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """COPY rows into ``table`` (psycopg cursor) after checking the columns."""
+    check_filled(cur, table, columns)
+    count = 0
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def schema_drift(engine: Engine) -> list[str]:
+    """Model columns the migrated schema lacks (a model edited without its migration)."""
+    inspector = inspect(engine)
+    tables = set(inspector.get_table_names())
+    missing: list[str] = []
+    for table in Base.metadata.sorted_tables:
+        if table.name not in tables:
+            missing.append(f"{table.name} (table)")
+            continue
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
+    return missing
