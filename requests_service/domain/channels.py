@@ -17,10 +17,10 @@ Dates are taken in Asia/Shanghai: a timestamp at 23:30 UTC is already the next d
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from requests_service.domain.errors import RuleViolation
+from requests_service.domain.labelled import LabelledEnum
 
 __all__ = [
     "Channel",
@@ -32,29 +32,16 @@ __all__ = [
 DEFAULT_TZ = "Asia/Shanghai"
 
 
-class Channel(StrEnum):
+class Channel(LabelledEnum):
     """How the application reached the agency (Art. 31)."""
 
-    IN_PERSON = "in_person"
-    POST_SIGNED = "post_signed"
-    ORDINARY_MAIL = "ordinary_mail"
-    ONLINE = "online"
-    FAX = "fax"
-    EMAIL = "email"
+    IN_PERSON = "in_person", "当面提交"
+    POST_SIGNED = "post_signed", "挂号/EMS等需签收邮件"
+    ORDINARY_MAIL = "ordinary_mail", "平信等无需签收邮件"
+    ONLINE = "online", "互联网渠道"
+    FAX = "fax", "传真"
+    EMAIL = "email", "电子邮件"
 
-    @property
-    def label(self) -> str:
-        return _CHANNEL_LABELS[self]
-
-
-_CHANNEL_LABELS: dict[Channel, str] = {
-    Channel.IN_PERSON: "当面提交",
-    Channel.POST_SIGNED: "挂号/EMS等需签收邮件",
-    Channel.ORDINARY_MAIL: "平信等无需签收邮件",
-    Channel.ONLINE: "互联网渠道",
-    Channel.FAX: "传真",
-    Channel.EMAIL: "电子邮件",
-}
 
 _REQUIRED_FIELD: dict[Channel, str] = {
     Channel.IN_PERSON: "submitted_at",

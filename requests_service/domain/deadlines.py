@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any, TypeGuard
 
 from requests_service.domain.calendar import WorkingCalendar
 from requests_service.domain.channels import Channel
 from requests_service.domain.errors import RuleViolation
+from requests_service.domain.labelled import LabelledEnum
 
 __all__ = [
     "CORRECTION_NOTICE_WORKING_DAYS",
@@ -54,71 +54,37 @@ MAX_CORRECTION_PERIOD_WORKING_DAYS = 250
 MAX_EVENTS = 200
 
 
-class ClockEventType(StrEnum):
+class ClockEventType(LabelledEnum):
     """Procedural events that start, stop, pause, extend or end the reply clock."""
 
-    CORRECTION_REQUESTED = "correction_requested"
-    CORRECTION_RECEIVED = "correction_received"
-    THIRD_PARTY_CONSULT_SENT = "third_party_consult_sent"
-    THIRD_PARTY_REPLY_RECEIVED = "third_party_reply_received"
-    FEE_NOTICE_SENT = "fee_notice_sent"
-    FEE_PAID = "fee_paid"
-    FEE_WAIVED = "fee_waived"
-    EXTENSION_APPROVED = "extension_approved"
-    REASONS_REQUESTED = "reasons_requested"
-    REASONS_RECEIVED = "reasons_received"
-    DEFERRED_DUE_DATE_SET = "deferred_due_date_set"
-    REPLY_DELIVERED = "reply_delivered"
-    WITHDRAWN = "withdrawn"
-    CLOSED = "closed"
-
-    @property
-    def label(self) -> str:
-        return _EVENT_LABELS[self]
-
-
-_EVENT_LABELS: dict[ClockEventType, str] = {
-    ClockEventType.CORRECTION_REQUESTED: "发出补正告知",
-    ClockEventType.CORRECTION_RECEIVED: "收到补正材料",
-    ClockEventType.THIRD_PARTY_CONSULT_SENT: "发出征求意见函（第三方或其他机关）",
-    ClockEventType.THIRD_PARTY_REPLY_RECEIVED: "收到征求意见答复或答复期限届满",
-    ClockEventType.FEE_NOTICE_SENT: "发出收费通知",
-    ClockEventType.FEE_PAID: "申请人缴纳信息处理费",
-    ClockEventType.FEE_WAIVED: "决定免收信息处理费",
-    ClockEventType.EXTENSION_APPROVED: "批准延期答复",
-    ClockEventType.REASONS_REQUESTED: "要求申请人说明理由",
-    ClockEventType.REASONS_RECEIVED: "收到申请人说明的理由",
-    ClockEventType.DEFERRED_DUE_DATE_SET: "确定延迟答复期限",
-    ClockEventType.REPLY_DELIVERED: "送达答复",
-    ClockEventType.WITHDRAWN: "申请人撤回申请",
-    ClockEventType.CLOSED: "办结或终止办理",
-}
+    CORRECTION_REQUESTED = "correction_requested", "发出补正告知"
+    CORRECTION_RECEIVED = "correction_received", "收到补正材料"
+    THIRD_PARTY_CONSULT_SENT = "third_party_consult_sent", "发出征求意见函（第三方或其他机关）"
+    THIRD_PARTY_REPLY_RECEIVED = "third_party_reply_received", "收到征求意见答复或答复期限届满"
+    FEE_NOTICE_SENT = "fee_notice_sent", "发出收费通知"
+    FEE_PAID = "fee_paid", "申请人缴纳信息处理费"
+    FEE_WAIVED = "fee_waived", "决定免收信息处理费"
+    EXTENSION_APPROVED = "extension_approved", "批准延期答复"
+    REASONS_REQUESTED = "reasons_requested", "要求申请人说明理由"
+    REASONS_RECEIVED = "reasons_received", "收到申请人说明的理由"
+    DEFERRED_DUE_DATE_SET = "deferred_due_date_set", "确定延迟答复期限"
+    REPLY_DELIVERED = "reply_delivered", "送达答复"
+    WITHDRAWN = "withdrawn", "申请人撤回申请"
+    CLOSED = "closed", "办结或终止办理"
 
 
 _EVENT_VALUES = frozenset(t.value for t in ClockEventType)
 
 
-class ClockState(StrEnum):
+class ClockState(LabelledEnum):
     """Where the reply clock stands as of ``today``."""
 
-    RUNNING = "running"
-    PAUSED = "paused"
-    STOPPED = "stopped"
-    MET = "met"
-    OVERDUE = "overdue"
+    RUNNING = "running", "计时中"
+    PAUSED = "paused", "已暂停"
+    STOPPED = "stopped", "已停止"
+    MET = "met", "已按期答复"
+    OVERDUE = "overdue", "已超期"
 
-    @property
-    def label(self) -> str:
-        return _STATE_LABELS[self]
-
-
-_STATE_LABELS: dict[ClockState, str] = {
-    ClockState.RUNNING: "计时中",
-    ClockState.PAUSED: "已暂停",
-    ClockState.STOPPED: "已停止",
-    ClockState.MET: "已按期答复",
-    ClockState.OVERDUE: "已超期",
-}
 
 _THIRD_PARTY = "third_party"
 _FEE = "fee"

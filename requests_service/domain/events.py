@@ -13,57 +13,33 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 from urllib.parse import urlsplit
 
 from requests_service.domain.errors import RuleViolation
+from requests_service.domain.labelled import LabelledEnum
 
 
-class EventType(StrEnum):
+class EventType(LabelledEnum):
     """Event types published through the outbox (webhooks and notifications)."""
 
-    APPLICATION_RECEIVED = "application.received"
-    CASE_REGISTERED = "case.registered"
-    CORRECTION_REQUESTED = "correction.requested"
-    CORRECTION_RECEIVED = "correction.received"
-    CLOCK_PAUSED = "clock.paused"
-    CLOCK_RESUMED = "clock.resumed"
-    CASE_EXTENDED = "case.extended"
-    CASE_DUE_SOON = "case.due_soon"
-    CASE_OVERDUE = "case.overdue"
-    LETTER_ISSUED = "letter.issued"
-    CASE_REPLIED = "case.replied"
-    CASE_DELIVERED = "case.delivered"
-    CASE_CLOSED = "case.closed"
-    FILING_GUIDANCE_GIVEN = "filing.guidance_given"
-    TOPIC_CANDIDATE = "topic.candidate"
+    APPLICATION_RECEIVED = "application.received", "收到申请"
+    CASE_REGISTERED = "case.registered", "申请已登记"
+    CORRECTION_REQUESTED = "correction.requested", "发出补正告知"
+    CORRECTION_RECEIVED = "correction.received", "收到补正材料"
+    CLOCK_PAUSED = "clock.paused", "办理期限暂停计算"
+    CLOCK_RESUMED = "clock.resumed", "办理期限恢复计算"
+    CASE_EXTENDED = "case.extended", "延长答复期限"
+    CASE_DUE_SOON = "case.due_soon", "即将到期"
+    CASE_OVERDUE = "case.overdue", "已逾期"
+    LETTER_ISSUED = "letter.issued", "文书已签发"
+    CASE_REPLIED = "case.replied", "已作出答复"
+    CASE_DELIVERED = "case.delivered", "答复已送达"
+    CASE_CLOSED = "case.closed", "案件已终结"
+    FILING_GUIDANCE_GIVEN = "filing.guidance_given", "疑难件已给出指导意见"
+    TOPIC_CANDIDATE = "topic.candidate", "主题可转为主动公开"
 
-    @property
-    def label(self) -> str:
-        return _EVENT_LABELS[self]
-
-
-_EVENT_LABELS: Final[Mapping[EventType, str]] = MappingProxyType(
-    {
-        EventType.APPLICATION_RECEIVED: "收到申请",
-        EventType.CASE_REGISTERED: "申请已登记",
-        EventType.CORRECTION_REQUESTED: "发出补正告知",
-        EventType.CORRECTION_RECEIVED: "收到补正材料",
-        EventType.CLOCK_PAUSED: "办理期限暂停计算",
-        EventType.CLOCK_RESUMED: "办理期限恢复计算",
-        EventType.CASE_EXTENDED: "延长答复期限",
-        EventType.CASE_DUE_SOON: "即将到期",
-        EventType.CASE_OVERDUE: "已逾期",
-        EventType.LETTER_ISSUED: "文书已签发",
-        EventType.CASE_REPLIED: "已作出答复",
-        EventType.CASE_DELIVERED: "答复已送达",
-        EventType.CASE_CLOSED: "案件已终结",
-        EventType.FILING_GUIDANCE_GIVEN: "疑难件已给出指导意见",
-        EventType.TOPIC_CANDIDATE: "主题可转为主动公开",
-    }
-)
 
 # Audit-trail actions (``CaseEvent.action``) that are published, and as which event type.
 # Internal bookkeeping (notes, assignment, edits, drafts) is not published.

@@ -21,11 +21,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeGuard
 
 from requests_service.domain.errors import RuleViolation
+from requests_service.domain.labelled import LabelledEnum
 
 __all__ = [
     "DEFAULT_SCHEDULE",
@@ -47,21 +47,11 @@ MAX_YUAN = Decimal(1_000_000_000)
 _MEASURES = "《政府信息公开信息处理费管理办法》"
 
 
-class FeeMethod(StrEnum):
+class FeeMethod(LabelledEnum):
     """Charging method chosen by the agency for one application (never both)."""
 
-    PER_PIECE = "per_piece"
-    PER_VOLUME = "per_volume"
-
-    @property
-    def label(self) -> str:
-        return _METHOD_LABELS[self]
-
-
-_METHOD_LABELS: dict[FeeMethod, str] = {
-    FeeMethod.PER_PIECE: "按件计收",
-    FeeMethod.PER_VOLUME: "按量计收",
-}
+    PER_PIECE = "per_piece", "按件计收"
+    PER_VOLUME = "per_volume", "按量计收"
 
 
 @dataclass(frozen=True)

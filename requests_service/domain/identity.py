@@ -17,14 +17,13 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from types import MappingProxyType
 from typing import Final, TypeVar
 
 from requests_service.domain.errors import RuleViolation
+from requests_service.domain.labelled import LabelledEnum
 
 __all__ = [
     "LEGAL_PERSON_ID_TYPES",
@@ -51,74 +50,34 @@ __all__ = [
 ]
 
 
-class ApplicantType(StrEnum):
+class ApplicantType(LabelledEnum):
     """The two applicant columns of report section 三."""
 
-    NATURAL_PERSON = "natural_person"
-    LEGAL_PERSON = "legal_person"
-
-    @property
-    def label(self) -> str:
-        return _APPLICANT_TYPE_LABELS[self]
+    NATURAL_PERSON = "natural_person", "自然人"
+    LEGAL_PERSON = "legal_person", "法人或其他组织"
 
 
-_APPLICANT_TYPE_LABELS: Final[Mapping[ApplicantType, str]] = MappingProxyType(
-    {ApplicantType.NATURAL_PERSON: "自然人", ApplicantType.LEGAL_PERSON: "法人或其他组织"}
-)
-
-
-class OrganisationType(StrEnum):
+class OrganisationType(LabelledEnum):
     """The five 法人或其他组织 columns of report section 三."""
 
-    COMMERCIAL_ENTERPRISE = "commercial_enterprise"
-    RESEARCH_INSTITUTION = "research_institution"
-    SOCIAL_WELFARE_ORGANISATION = "social_welfare_organisation"
-    LEGAL_SERVICE_ORGANISATION = "legal_service_organisation"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return _ORGANISATION_TYPE_LABELS[self]
+    COMMERCIAL_ENTERPRISE = "commercial_enterprise", "商业企业"
+    RESEARCH_INSTITUTION = "research_institution", "科研机构"
+    SOCIAL_WELFARE_ORGANISATION = "social_welfare_organisation", "社会公益组织"
+    LEGAL_SERVICE_ORGANISATION = "legal_service_organisation", "法律服务机构"
+    OTHER = "other", "其他"
 
 
-_ORGANISATION_TYPE_LABELS: Final[Mapping[OrganisationType, str]] = MappingProxyType(
-    {
-        OrganisationType.COMMERCIAL_ENTERPRISE: "商业企业",
-        OrganisationType.RESEARCH_INSTITUTION: "科研机构",
-        OrganisationType.SOCIAL_WELFARE_ORGANISATION: "社会公益组织",
-        OrganisationType.LEGAL_SERVICE_ORGANISATION: "法律服务机构",
-        OrganisationType.OTHER: "其他",
-    }
-)
-
-
-class IdType(StrEnum):
+class IdType(LabelledEnum):
     """Kind of identity document shown as 身份证明 (Art. 29)."""
 
-    RESIDENT_ID = "resident_id"
-    PASSPORT = "passport"
-    HK_MACAO_PERMIT = "hk_macao_permit"
-    TAIWAN_PERMIT = "taiwan_permit"
-    FOREIGN_PERMANENT_RESIDENT_ID = "foreign_permanent_resident_id"
-    UNIFIED_SOCIAL_CREDIT_CODE = "unified_social_credit_code"
-    OTHER = "other"
+    RESIDENT_ID = "resident_id", "居民身份证"
+    PASSPORT = "passport", "护照"
+    HK_MACAO_PERMIT = "hk_macao_permit", "港澳居民来往内地通行证"
+    TAIWAN_PERMIT = "taiwan_permit", "台湾居民来往大陆通行证"
+    FOREIGN_PERMANENT_RESIDENT_ID = "foreign_permanent_resident_id", "外国人永久居留身份证"
+    UNIFIED_SOCIAL_CREDIT_CODE = "unified_social_credit_code", "统一社会信用代码"
+    OTHER = "other", "其他证件"
 
-    @property
-    def label(self) -> str:
-        return _ID_TYPE_LABELS[self]
-
-
-_ID_TYPE_LABELS: Final[Mapping[IdType, str]] = MappingProxyType(
-    {
-        IdType.RESIDENT_ID: "居民身份证",
-        IdType.PASSPORT: "护照",
-        IdType.HK_MACAO_PERMIT: "港澳居民来往内地通行证",
-        IdType.TAIWAN_PERMIT: "台湾居民来往大陆通行证",
-        IdType.FOREIGN_PERMANENT_RESIDENT_ID: "外国人永久居留身份证",
-        IdType.UNIFIED_SOCIAL_CREDIT_CODE: "统一社会信用代码",
-        IdType.OTHER: "其他证件",
-    }
-)
 
 NATURAL_PERSON_ID_TYPES: Final[frozenset[IdType]] = frozenset(
     {

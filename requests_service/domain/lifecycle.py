@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
 from requests_service.domain.errors import Forbidden, InvalidTransition
+from requests_service.domain.labelled import LabelledEnum
 
 __all__ = [
     "CLOSED_STATES",
@@ -34,38 +34,21 @@ __all__ = [
 ]
 
 
-class Role(StrEnum):
+class Role(LabelledEnum):
     """Who performs an action.  ``system`` is the scheduler that closes lapsed cases."""
 
-    REGISTRAR = "registrar"
-    HANDLER = "handler"
-    APPROVER = "approver"
-    AGENCY_ADMIN = "agency_admin"
-    OVERSIGHT = "oversight"
-    APPLICANT = "applicant"
-    SYSTEM = "system"
-
-    @property
-    def label(self) -> str:
-        return _ROLE_LABELS[self]
+    REGISTRAR = "registrar", "登记员"
+    HANDLER = "handler", "承办人"
+    # The approver is the head of the OGI work office whose consent Art. 33 requires for
+    # an extension; the same person signs off replies and fee notices.
+    APPROVER = "approver", "审核负责人"
+    AGENCY_ADMIN = "agency_admin", "机关管理员"
+    OVERSIGHT = "oversight", "监督机构"
+    APPLICANT = "applicant", "申请人"
+    SYSTEM = "system", "系统"
 
 
-_ROLE_LABELS: Final[Mapping[Role, str]] = MappingProxyType(
-    {
-        Role.REGISTRAR: "登记员",
-        Role.HANDLER: "承办人",
-        # The approver is the head of the OGI work office whose consent Art. 33 requires for
-        # an extension; the same person signs off replies and fee notices.
-        Role.APPROVER: "审核负责人",
-        Role.AGENCY_ADMIN: "机关管理员",
-        Role.OVERSIGHT: "监督机构",
-        Role.APPLICANT: "申请人",
-        Role.SYSTEM: "系统",
-    }
-)
-
-
-class CaseState(StrEnum):
+class CaseState(LabelledEnum):
     """Where a case stands in the Art. 45 procedure.
 
     ``received`` exists because for ordinary post, the internet channel and fax the legal
@@ -73,26 +56,22 @@ class CaseState(StrEnum):
     The extension of Art. 33 is a flag on the case (see :class:`CaseFacts`), not a state.
     """
 
-    RECEIVED = "received"
-    REGISTERED = "registered"
-    UNDER_REVIEW = "under_review"
-    AWAITING_CORRECTION = "awaiting_correction"
-    IN_HANDLING = "in_handling"
-    THIRD_PARTY_CONSULTATION = "third_party_consultation"
-    SECRECY_REVIEW = "secrecy_review"
-    AWAITING_FEE_PAYMENT = "awaiting_fee_payment"
-    REASON_REQUESTED = "reason_requested"
-    REPLY_DRAFTED = "reply_drafted"
-    REPLIED = "replied"
-    DELIVERED = "delivered"
-    ARCHIVED = "archived"
-    WITHDRAWN = "withdrawn"
-    CLOSED_NO_CORRECTION = "closed_no_correction"
-    CLOSED_FEE_UNPAID = "closed_fee_unpaid"
-
-    @property
-    def label(self) -> str:
-        return _STATE_LABELS[self]
+    RECEIVED = "received", "已提交待登记"
+    REGISTERED = "registered", "已登记"
+    UNDER_REVIEW = "under_review", "审核中"
+    AWAITING_CORRECTION = "awaiting_correction", "待补正"
+    IN_HANDLING = "in_handling", "办理中"
+    THIRD_PARTY_CONSULTATION = "third_party_consultation", "征求第三方意见中"
+    SECRECY_REVIEW = "secrecy_review", "保密审查中"
+    AWAITING_FEE_PAYMENT = "awaiting_fee_payment", "待缴费"
+    REASON_REQUESTED = "reason_requested", "待说明理由"
+    REPLY_DRAFTED = "reply_drafted", "答复已起草"
+    REPLIED = "replied", "答复已签发"
+    DELIVERED = "delivered", "已送达"
+    ARCHIVED = "archived", "已归档"
+    WITHDRAWN = "withdrawn", "申请人已撤回"
+    CLOSED_NO_CORRECTION = "closed_no_correction", "逾期未补正，不再处理"
+    CLOSED_FEE_UNPAID = "closed_fee_unpaid", "逾期未缴费，不再处理"
 
     @property
     def is_open(self) -> bool:
@@ -127,27 +106,6 @@ class CaseState(StrEnum):
         return self is CaseState.ARCHIVED
 
 
-_STATE_LABELS: Final[Mapping[CaseState, str]] = MappingProxyType(
-    {
-        CaseState.RECEIVED: "已提交待登记",
-        CaseState.REGISTERED: "已登记",
-        CaseState.UNDER_REVIEW: "审核中",
-        CaseState.AWAITING_CORRECTION: "待补正",
-        CaseState.IN_HANDLING: "办理中",
-        CaseState.THIRD_PARTY_CONSULTATION: "征求第三方意见中",
-        CaseState.SECRECY_REVIEW: "保密审查中",
-        CaseState.AWAITING_FEE_PAYMENT: "待缴费",
-        CaseState.REASON_REQUESTED: "待说明理由",
-        CaseState.REPLY_DRAFTED: "答复已起草",
-        CaseState.REPLIED: "答复已签发",
-        CaseState.DELIVERED: "已送达",
-        CaseState.ARCHIVED: "已归档",
-        CaseState.WITHDRAWN: "申请人已撤回",
-        CaseState.CLOSED_NO_CORRECTION: "逾期未补正，不再处理",
-        CaseState.CLOSED_FEE_UNPAID: "逾期未缴费，不再处理",
-    }
-)
-
 CLOSED_STATES: Final[frozenset[CaseState]] = frozenset(
     {
         CaseState.DELIVERED,
@@ -167,69 +125,37 @@ _CLOCK_PAUSED: Final[frozenset[CaseState]] = frozenset(
 )
 
 
-class Action(StrEnum):
+class Action(LabelledEnum):
     """A lifecycle step.  The API accepts actions, never a writable state."""
 
-    REGISTER = "register"
-    START_REVIEW = "start_review"
-    REQUEST_CORRECTION = "request_correction"
-    RECEIVE_CORRECTION = "receive_correction"
-    DEEM_ABANDONED_NO_CORRECTION = "deem_abandoned_no_correction"
-    ACCEPT = "accept"
-    START_CONSULTATION = "start_consultation"
-    END_CONSULTATION = "end_consultation"
-    DECIDE_DISCLOSURE_OVER_OBJECTION = "decide_disclosure_over_objection"
-    START_SECRECY_REVIEW = "start_secrecy_review"
-    END_SECRECY_REVIEW = "end_secrecy_review"
-    ISSUE_FEE_NOTICE = "issue_fee_notice"
-    RECORD_FEE_PAYMENT = "record_fee_payment"
-    WAIVE_FEE = "waive_fee"
-    DEEM_ABANDONED_NO_FEE = "deem_abandoned_no_fee"
-    REQUEST_REASONS = "request_reasons"
-    RECEIVE_REASONS = "receive_reasons"
-    EXTEND = "extend"
-    DRAFT_REPLY = "draft_reply"
-    REVISE_REPLY = "revise_reply"
-    RETURN_DRAFT = "return_draft"
-    APPROVE_REPLY = "approve_reply"
-    DELIVER = "deliver"
-    ARCHIVE = "archive"
-    WITHDRAW = "withdraw"
-
-    @property
-    def label(self) -> str:
-        return _ACTION_LABELS[self]
-
-
-_ACTION_LABELS: Final[Mapping[Action, str]] = MappingProxyType(
-    {
-        Action.REGISTER: "登记",
-        Action.START_REVIEW: "开始审核",
-        Action.REQUEST_CORRECTION: "发出补正告知",
-        Action.RECEIVE_CORRECTION: "收到补正材料",
-        Action.DEEM_ABANDONED_NO_CORRECTION: "视为放弃（逾期未补正）",
-        Action.ACCEPT: "受理办理",
-        Action.START_CONSULTATION: "征求第三方意见",
-        Action.END_CONSULTATION: "结束征求意见",
-        Action.DECIDE_DISCLOSURE_OVER_OBJECTION: "决定公开（第三方不同意）",
-        Action.START_SECRECY_REVIEW: "提交保密审查",
-        Action.END_SECRECY_REVIEW: "完成保密审查",
-        Action.ISSUE_FEE_NOTICE: "发出收费通知",
-        Action.RECORD_FEE_PAYMENT: "登记缴费",
-        Action.WAIVE_FEE: "决定不收费",
-        Action.DEEM_ABANDONED_NO_FEE: "视为放弃（逾期未缴费）",
-        Action.REQUEST_REASONS: "要求说明理由",
-        Action.RECEIVE_REASONS: "收到理由说明",
-        Action.EXTEND: "延期",
-        Action.DRAFT_REPLY: "起草答复",
-        Action.REVISE_REPLY: "修改答复稿",
-        Action.RETURN_DRAFT: "退回答复稿",
-        Action.APPROVE_REPLY: "批准答复",
-        Action.DELIVER: "送达",
-        Action.ARCHIVE: "归档",
-        Action.WITHDRAW: "撤回申请",
-    }
-)
+    REGISTER = "register", "登记"
+    START_REVIEW = "start_review", "开始审核"
+    REQUEST_CORRECTION = "request_correction", "发出补正告知"
+    RECEIVE_CORRECTION = "receive_correction", "收到补正材料"
+    DEEM_ABANDONED_NO_CORRECTION = "deem_abandoned_no_correction", "视为放弃（逾期未补正）"
+    ACCEPT = "accept", "受理办理"
+    START_CONSULTATION = "start_consultation", "征求第三方意见"
+    END_CONSULTATION = "end_consultation", "结束征求意见"
+    DECIDE_DISCLOSURE_OVER_OBJECTION = (
+        "decide_disclosure_over_objection",
+        "决定公开（第三方不同意）",
+    )
+    START_SECRECY_REVIEW = "start_secrecy_review", "提交保密审查"
+    END_SECRECY_REVIEW = "end_secrecy_review", "完成保密审查"
+    ISSUE_FEE_NOTICE = "issue_fee_notice", "发出收费通知"
+    RECORD_FEE_PAYMENT = "record_fee_payment", "登记缴费"
+    WAIVE_FEE = "waive_fee", "决定不收费"
+    DEEM_ABANDONED_NO_FEE = "deem_abandoned_no_fee", "视为放弃（逾期未缴费）"
+    REQUEST_REASONS = "request_reasons", "要求说明理由"
+    RECEIVE_REASONS = "receive_reasons", "收到理由说明"
+    EXTEND = "extend", "延期"
+    DRAFT_REPLY = "draft_reply", "起草答复"
+    REVISE_REPLY = "revise_reply", "修改答复稿"
+    RETURN_DRAFT = "return_draft", "退回答复稿"
+    APPROVE_REPLY = "approve_reply", "批准答复"
+    DELIVER = "deliver", "送达"
+    ARCHIVE = "archive", "归档"
+    WITHDRAW = "withdraw", "撤回申请"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from requests_service.domain.errors import RuleViolation
+from requests_service.domain.labelled import LabelledEnum
 
 __all__ = [
     "MAX_DETAIL_LENGTH",
@@ -76,42 +77,18 @@ _GROUP_INFO: Final[Mapping[OutcomeGroup, tuple[str, str]]] = MappingProxyType(
 )
 
 
-class DisclosureRoute(StrEnum):
+class DisclosureRoute(LabelledEnum):
     """How disclosed information reaches the applicant (Art. 36 items 1 and 2)."""
 
-    PROVIDED = "provided"
-    ALREADY_PUBLIC = "already_public"
-
-    @property
-    def label(self) -> str:
-        return _ROUTE_LABELS[self]
+    PROVIDED = "provided", "向申请人提供"
+    ALREADY_PUBLIC = "already_public", "已主动公开，告知获取方式和途径"
 
 
-_ROUTE_LABELS: Final[Mapping[DisclosureRoute, str]] = MappingProxyType(
-    {
-        DisclosureRoute.PROVIDED: "向申请人提供",
-        DisclosureRoute.ALREADY_PUBLIC: "已主动公开，告知获取方式和途径",
-    }
-)
-
-
-class NotHeldBasis(StrEnum):
+class NotHeldBasis(LabelledEnum):
     """Why this agency cannot provide information it does not hold (Art. 36 items 4 and 5)."""
 
-    DOES_NOT_EXIST = "does_not_exist"
-    OTHER_AGENCY = "other_agency"
-
-    @property
-    def label(self) -> str:
-        return _NOT_HELD_LABELS[self]
-
-
-_NOT_HELD_LABELS: Final[Mapping[NotHeldBasis, str]] = MappingProxyType(
-    {
-        NotHeldBasis.DOES_NOT_EXIST: "经检索该政府信息不存在",
-        NotHeldBasis.OTHER_AGENCY: "不属于本机关负责公开",
-    }
-)
+    DOES_NOT_EXIST = "does_not_exist", "经检索该政府信息不存在"
+    OTHER_AGENCY = "other_agency", "不属于本机关负责公开"
 
 
 class Outcome(StrEnum):
@@ -753,25 +730,13 @@ GENERIC_COURT: Final = "人民法院"
 _ART_14_16_PATTERN: Final = re.compile(r"第十[四五六]条")
 
 
-class RemedyRoute(StrEnum):
+class RemedyRoute(LabelledEnum):
     """Which routes the remedy paragraph offers."""
 
-    BOTH = "both"
-    RECONSIDERATION_FIRST = "reconsideration_first"
-    MIXED = "mixed"  # 部分公开: reconsideration first for the Art. 14–16 parts only
-
-    @property
-    def label(self) -> str:
-        return _ROUTE_NAMES[self]
-
-
-_ROUTE_NAMES: Final[Mapping[RemedyRoute, str]] = MappingProxyType(
-    {
-        RemedyRoute.BOTH: "可以申请行政复议，也可以直接提起行政诉讼",
-        RemedyRoute.RECONSIDERATION_FIRST: "复议前置：应当先申请行政复议",
-        RemedyRoute.MIXED: "依据第十四条至第十六条不予公开的部分复议前置，其余部分两种途径均可",
-    }
-)
+    BOTH = "both", "可以申请行政复议，也可以直接提起行政诉讼"
+    RECONSIDERATION_FIRST = "reconsideration_first", "复议前置：应当先申请行政复议"
+    # 部分公开: reconsideration first for the Art. 14–16 parts only
+    MIXED = "mixed", "依据第十四条至第十六条不予公开的部分复议前置，其余部分两种途径均可"
 
 
 def cites_art_14_to_16(legal_basis: str) -> bool:

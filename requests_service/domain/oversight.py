@@ -9,69 +9,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 from requests_service.domain.errors import InvalidTransition, RuleViolation
+from requests_service.domain.labelled import LabelledEnum
 
 # One definition of the report's remedy kinds and results, shared with the annual report.
 from requests_service.domain.statistics import RemedyKind as RemedyKind
 from requests_service.domain.statistics import RemedyResult as RemedyResult
 
 
-class FilingCategory(StrEnum):
-    LIKELY_LITIGATION = "likely_litigation"
-    COMPLEX_LEGAL_QUESTION = "complex_legal_question"
-    THIRD_PARTY_DISPUTE = "third_party_dispute"
-    SENSITIVE_TOPIC = "sensitive_topic"
-    MASS_OR_REPEATED = "mass_or_repeated"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return _CATEGORY_LABELS[self]
+class FilingCategory(LabelledEnum):
+    LIKELY_LITIGATION = "likely_litigation", "可能引发行政复议或诉讼"
+    COMPLEX_LEGAL_QUESTION = "complex_legal_question", "法律适用复杂"
+    THIRD_PARTY_DISPUTE = "third_party_dispute", "涉及第三方争议"
+    SENSITIVE_TOPIC = "sensitive_topic", "敏感或社会热点"
+    MASS_OR_REPEATED = "mass_or_repeated", "群体性或重复申请"
+    OTHER = "other", "其他"
 
 
-_CATEGORY_LABELS = {
-    FilingCategory.LIKELY_LITIGATION: "可能引发行政复议或诉讼",
-    FilingCategory.COMPLEX_LEGAL_QUESTION: "法律适用复杂",
-    FilingCategory.THIRD_PARTY_DISPUTE: "涉及第三方争议",
-    FilingCategory.SENSITIVE_TOPIC: "敏感或社会热点",
-    FilingCategory.MASS_OR_REPEATED: "群体性或重复申请",
-    FilingCategory.OTHER: "其他",
-}
-
-
-class FilingStatus(StrEnum):
-    FILED = "filed"
-    RECEIVED = "received"
-    GUIDANCE_GIVEN = "guidance_given"
-    CLOSED = "closed"
-
-    @property
-    def label(self) -> str:
-        return _STATUS_LABELS[self]
+class FilingStatus(LabelledEnum):
+    FILED = "filed", "已报备"
+    RECEIVED = "received", "监督机构已接收"
+    GUIDANCE_GIVEN = "guidance_given", "已给出指导意见"
+    CLOSED = "closed", "已办结"
 
     @property
     def awaiting_guidance(self) -> bool:
         return self in (FilingStatus.FILED, FilingStatus.RECEIVED)
 
 
-_STATUS_LABELS = {
-    FilingStatus.FILED: "已报备",
-    FilingStatus.RECEIVED: "监督机构已接收",
-    FilingStatus.GUIDANCE_GIVEN: "已给出指导意见",
-    FilingStatus.CLOSED: "已办结",
-}
-
-
-class FilingAction(StrEnum):
-    RECEIVE = "receive"
-    GIVE_GUIDANCE = "give_guidance"
-    CLOSE = "close"
-
-    @property
-    def label(self) -> str:
-        return {"receive": "接收", "give_guidance": "给出指导意见", "close": "办结"}[self.value]
+class FilingAction(LabelledEnum):
+    RECEIVE = "receive", "接收"
+    GIVE_GUIDANCE = "give_guidance", "给出指导意见"
+    CLOSE = "close", "办结"
 
 
 _FILING_TRANSITIONS = {
@@ -96,31 +66,15 @@ def next_filing_status(current: FilingStatus, action: FilingAction) -> FilingSta
     return target
 
 
-class CorrectionReason(StrEnum):
-    LATE_REPLY = "late_reply"
-    INSUFFICIENT_REASONS = "insufficient_reasons"
-    WRONG_LEGAL_BASIS = "wrong_legal_basis"
-    PROCEDURAL_ERROR = "procedural_error"
-    WRONG_OUTCOME = "wrong_outcome"
-    INADEQUATE_SEARCH = "inadequate_search"
-    MISSING_REMEDY_NOTICE = "missing_remedy_notice"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return _REASON_LABELS[self]
-
-
-_REASON_LABELS = {
-    CorrectionReason.LATE_REPLY: "逾期答复",
-    CorrectionReason.INSUFFICIENT_REASONS: "说理不充分",
-    CorrectionReason.WRONG_LEGAL_BASIS: "适用法律依据错误",
-    CorrectionReason.PROCEDURAL_ERROR: "程序违法",
-    CorrectionReason.WRONG_OUTCOME: "答复结论错误",
-    CorrectionReason.INADEQUATE_SEARCH: "检索不充分",
-    CorrectionReason.MISSING_REMEDY_NOTICE: "未告知救济途径",
-    CorrectionReason.OTHER: "其他",
-}
+class CorrectionReason(LabelledEnum):
+    LATE_REPLY = "late_reply", "逾期答复"
+    INSUFFICIENT_REASONS = "insufficient_reasons", "说理不充分"
+    WRONG_LEGAL_BASIS = "wrong_legal_basis", "适用法律依据错误"
+    PROCEDURAL_ERROR = "procedural_error", "程序违法"
+    WRONG_OUTCOME = "wrong_outcome", "答复结论错误"
+    INADEQUATE_SEARCH = "inadequate_search", "检索不充分"
+    MISSING_REMEDY_NOTICE = "missing_remedy_notice", "未告知救济途径"
+    OTHER = "other", "其他"
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from requests_service.domain.errors import RuleViolation
+from requests_service.domain.labelled import LabelledEnum
 from requests_service.domain.outcomes import Outcome, OutcomeGroup
 
 __all__ = [
@@ -51,35 +51,27 @@ __all__ = [
 ]
 
 
-class ApplicantColumn(StrEnum):
+class ApplicantColumn(LabelledEnum):
     """Applicant type: one column of section 三 (a required case field, rules.md §f)."""
 
-    NATURAL_PERSON = "natural_person"
-    COMMERCIAL_ENTERPRISE = "commercial_enterprise"
-    RESEARCH_INSTITUTION = "research_institution"
-    SOCIAL_WELFARE_ORGANISATION = "social_welfare_organisation"
-    LEGAL_SERVICE_ORGANISATION = "legal_service_organisation"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return _COLUMN_LABELS[self]
+    NATURAL_PERSON = "natural_person", "自然人"
+    COMMERCIAL_ENTERPRISE = "commercial_enterprise", "商业企业"
+    RESEARCH_INSTITUTION = "research_institution", "科研机构"
+    SOCIAL_WELFARE_ORGANISATION = "social_welfare_organisation", "社会公益组织"
+    LEGAL_SERVICE_ORGANISATION = "legal_service_organisation", "法律服务机构"
+    OTHER = "other", "其他"
 
 
 TOTAL: Final = "total"
 """Key of the 总计 column."""
 
-_COLUMN_LABELS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        ApplicantColumn.NATURAL_PERSON: "自然人",
-        ApplicantColumn.COMMERCIAL_ENTERPRISE: "商业企业",
-        ApplicantColumn.RESEARCH_INSTITUTION: "科研机构",
-        ApplicantColumn.SOCIAL_WELFARE_ORGANISATION: "社会公益组织",
-        ApplicantColumn.LEGAL_SERVICE_ORGANISATION: "法律服务机构",
-        ApplicantColumn.OTHER: "其他",
-        TOTAL: "总计",
-    }
-)
+TOTAL_LABEL: Final = "总计"
+
+
+def _column_label(key: str) -> str:
+    """The heading of a section 三 column: an applicant type, or 总计."""
+    return TOTAL_LABEL if key == TOTAL else ApplicantColumn(key).label
+
 
 APPLICANT_COLUMNS: Final[tuple[ApplicantColumn, ...]] = tuple(ApplicantColumn)
 LEGAL_PERSON_COLUMNS: Final[tuple[ApplicantColumn, ...]] = APPLICANT_COLUMNS[1:]
@@ -116,45 +108,28 @@ def finished_on(record: CaseRecord) -> date | None:
     return min(replied, closed)
 
 
-class RemedyKind(StrEnum):
-    RECONSIDERATION = "reconsideration"
-    LITIGATION_DIRECT = "litigation_direct"
-    LITIGATION_AFTER_RECONSIDERATION = "litigation_after_reconsideration"
-
-    @property
-    def label(self) -> str:
-        return _KIND_LABELS[self]
+class RemedyKind(LabelledEnum):
+    RECONSIDERATION = "reconsideration", "行政复议"
+    LITIGATION_DIRECT = "litigation_direct", "行政诉讼：未经复议直接起诉"
+    LITIGATION_AFTER_RECONSIDERATION = "litigation_after_reconsideration", "行政诉讼：复议后起诉"
 
 
-class RemedyResult(StrEnum):
-    UPHELD = "upheld"
-    CORRECTED = "corrected"
-    OTHER = "other"
-    PENDING = "pending"
-
-    @property
-    def label(self) -> str:
-        return _RESULT_LABELS[self]
+class RemedyResult(LabelledEnum):
+    UPHELD = "upheld", "结果维持"
+    CORRECTED = "corrected", "结果纠正"
+    OTHER = "other", "其他结果"
+    PENDING = "pending", "尚未审结"
 
 
-_KIND_LABELS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        RemedyKind.RECONSIDERATION: "行政复议",
-        RemedyKind.LITIGATION_DIRECT: "行政诉讼：未经复议直接起诉",
-        RemedyKind.LITIGATION_AFTER_RECONSIDERATION: "行政诉讼：复议后起诉",
-    }
-)
-_RESULT_LABELS: Final[Mapping[str, str]] = MappingProxyType(
-    {
-        RemedyResult.UPHELD: "结果维持",
-        RemedyResult.CORRECTED: "结果纠正",
-        RemedyResult.OTHER: "其他结果",
-        RemedyResult.PENDING: "尚未审结",
-        TOTAL: "总计",
-    }
-)
 REMEDY_KINDS: Final[tuple[RemedyKind, ...]] = tuple(RemedyKind)
 REMEDY_RESULTS: Final[tuple[str, ...]] = (*RemedyResult, TOTAL)
+
+
+def _result_label(key: str) -> str:
+    """The heading of a section 四 column: a result, or 总计."""
+    return TOTAL_LABEL if key == TOTAL else RemedyResult(key).label
+
+
 """Columns of each section 四 group, in report order."""
 
 
@@ -355,7 +330,7 @@ def check_identity(section: Section3) -> list[str]:
     problems: list[str] = []
     result_keys = [o.value for o in Outcome]
     for col in _ALL_COLUMNS:
-        label = _COLUMN_LABELS[col]
+        label = _column_label(col)
         left = section.cell(NEW, col) + section.cell(CARRIED_IN, col)
         right = section.cell(RESULTS_TOTAL, col) + section.cell(CARRIED_OUT, col)
         if left != right:
@@ -431,8 +406,8 @@ def annual_report_section4(remedy_records: Iterable[RemedyRecord], year: int) ->
 
 # --- output ---------------------------------------------------------------------------------
 
-_S3_HEADER: Final = ("代码", "项目", *(_COLUMN_LABELS[c] for c in _ALL_COLUMNS))
-_S4_HEADER: Final = ("代码", "项目", *(_RESULT_LABELS[r] for r in REMEDY_RESULTS))
+_S3_HEADER: Final = ("代码", "项目", *(_column_label(c) for c in _ALL_COLUMNS))
+_S4_HEADER: Final = ("代码", "项目", *(_result_label(r) for r in REMEDY_RESULTS))
 
 
 def to_rows(section: Section3 | Section4) -> list[list[str]]:
@@ -468,7 +443,7 @@ def to_dict(section: Section3 | Section4) -> dict[str, Any]:
         return {
             "section": "三",
             "year": section.year,
-            "columns": [{"key": c, "label": _COLUMN_LABELS[c]} for c in _ALL_COLUMNS],
+            "columns": [{"key": c, "label": _column_label(c)} for c in _ALL_COLUMNS],
             "rows": [
                 {
                     "key": r.key,
@@ -483,7 +458,7 @@ def to_dict(section: Section3 | Section4) -> dict[str, Any]:
     return {
         "section": "四",
         "year": section.year,
-        "columns": [{"key": r, "label": _RESULT_LABELS[r]} for r in REMEDY_RESULTS],
+        "columns": [{"key": r, "label": _result_label(r)} for r in REMEDY_RESULTS],
         "groups": [
             {"key": k.value, "label": k.label, "values": dict(section.figures[k])}
             for k in REMEDY_KINDS
