@@ -5,8 +5,17 @@ PostgreSQL database at 127.0.0.1:5432), upgrades it, seeds one agency, starts gu
 free port and fires ``--requests`` POSTs from ``--concurrency`` threads, each thread on its own
 ``http.client`` keep-alive connection. Prints throughput and latency percentiles.
 
+``--in-process`` skips gunicorn and HTTP: the same POSTs through Flask's test client, one after
+another, each timed (ms per submission, in this process) and its SQL statements counted with a
+``before_cursor_execute`` listener; prints percentiles, statements per submission and the
+statements by kind.  Bounded by ``--requests`` and ``--seconds``.
+
+Texts are distinct and realistic (the generator of ``bench_similarity.py``: subjects ×
+places × years, Zipf-like popularity, so some topics grow large); applicants repeat every
+1,000 submissions (the same person asks again).
+
     .venv/bin/python bench/bench_submit.py [--requests 2000] [--concurrency 8] [--workers 2]
-                                           [--postgres]
+                                           [--postgres] [--in-process] [--seconds 120]
 """
 
 from __future__ import annotations
@@ -43,9 +52,12 @@ REQUEST_TIMEOUT_S = 60.0
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+from bench_similarity import generate  # noqa: E402
 from benchkit import free_port, schema_drift  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402
 from throwaway_db import create_database, drop_database  # noqa: E402
+
+TEXT_SEED = 16
 
 # ---------------------------------------------------------------- database
 
@@ -96,11 +108,11 @@ def start_gunicorn(
     env.update(
         DATABASE_URL=db_url,
         SECRET_KEY="bench",
-        # Every request comes from 127.0.0.1: the per-address abuse limit would measure itself.
-        RATELIMIT_SUBMIT="1000000/minute",
-        RATELIMIT_KEY_PREFIX=f"bench-submit-{os.getpid()}",
         UPLOAD_DIR=str(upload_dir),
         REQUESTS_SERVICE_INSTANCE=str(tmp / "instance"),
+        # The bench is one client address: the per-address abuse limit would answer 429.
+        RATELIMIT_SUBMIT="1000000/minute",
+        RATELIMIT_STORAGE_URI="memory://",
         PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
     )
     cmd = [
@@ -179,9 +191,16 @@ def request_body(agency_id: int, n: int) -> bytes:
             "id_number": resident_id(n),
             "phone": "13800138000",
         },
-        "requested_information": f"2025年本市重点建设项目计划 #{n}",
+        "requested_information": TEXTS[n % len(TEXTS)],
     }
     return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+TEXTS: list[str] = []
+
+
+def prepare_texts(total: int) -> None:
+    TEXTS[:] = generate(total, TEXT_SEED)[0]
 
 
 @dataclass
@@ -304,6 +323,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="use a throwaway PostgreSQL database at 127.0.0.1:5432 instead of SQLite",
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="no gunicorn: time each submission through the test client, count its statements",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=120.0, help="--in-process: stop after this long (120)"
+    )
     args = parser.parse_args(argv)
     for name in ("requests", "concurrency", "workers"):
         if getattr(args, name) < 1:
@@ -338,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
                     file=sys.stderr,
                 )
             agency_id = seed_agency(db_url)
+            prepare_texts(args.requests)
+            if args.in_process:
+                return run_in_process(args, backend, db_url, agency_id, tmp)
 
             port = free_port()
             proc = start_gunicorn(args.workers, port, db_url, tmp, log_path)
@@ -353,6 +383,95 @@ def main(argv: list[str] | None = None) -> int:
                 stop_gunicorn(proc)
             if pg_name is not None:
                 drop_database(pg_name)
+
+
+# ---------------------------------------------------------------- in process
+
+
+def _statement_kind(statement: str) -> str:
+    words = statement.split()
+    verb = words[0].upper() if words else "?"
+    if verb in ("INSERT", "DELETE"):
+        return f"{verb} {words[2]}" if len(words) > 2 else verb
+    if verb == "UPDATE":
+        return f"UPDATE {words[1]}" if len(words) > 1 else verb
+    if verb in ("SELECT", "WITH"):
+        table = next((words[k + 1] for k, w in enumerate(words[:-1]) if w.upper() == "FROM"), "")
+        return f"{verb} … FROM {table}".strip()
+    return verb
+
+
+def run_in_process(
+    args: argparse.Namespace, backend: str, db_url: str, agency_id: int, tmp: Path
+) -> int:
+    """Each submission through the test client: ms per submission and its SQL statements."""
+    from sqlalchemy import event
+
+    from requests_service.app import create_app
+
+    app = create_app(
+        {
+            "DATABASE_URL": db_url,
+            "SECRET_KEY": "bench",
+            "UPLOAD_DIR": str(tmp / "uploads"),
+            "RATELIMIT_ACTIVE": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "EVENT_DELIVERY": "manual",
+        }
+    )
+    engine = app.extensions["db_engine"]
+    current: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        current.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    client = app.test_client()
+    run_id = secrets.token_hex(4)
+    latencies: list[float] = []
+    per_request: list[int] = []
+    kinds: dict[str, int] = {}
+    failures: list[str] = []
+    deadline = time.monotonic() + args.seconds
+    warmup = min(20, max(0, args.requests // 10))
+    for n in range(args.requests + warmup):
+        if time.monotonic() > deadline:
+            break
+        current.clear()
+        body = request_body(agency_id, n)
+        headers = {"Content-Type": "application/json", "Idempotency-Key": f"b-{run_id}-{n}"}
+        started = time.perf_counter()
+        resp = client.post(ENDPOINT, data=body, headers=headers)
+        elapsed = (time.perf_counter() - started) * 1000
+        if resp.status_code != 201:
+            failures.append(f"HTTP {resp.status_code}: {resp.get_data(as_text=True)[:200]}")
+            continue
+        if n < warmup:
+            continue
+        latencies.append(elapsed)
+        per_request.append(len(current))
+        for statement in current:
+            kind = _statement_kind(statement)
+            kinds[kind] = kinds.get(kind, 0) + 1
+    event.remove(engine, "before_cursor_execute", count)
+    engine.dispose()
+    done = len(latencies)
+    p50, p95, p99 = percentiles(latencies)
+    print(f"backend             {backend}")
+    print(f"mode                in process (Flask test client), {warmup} warm-up submissions")
+    print(f"submissions timed   {done}")
+    if done:
+        print(f"ms per submission   mean {statistics.fmean(latencies):.1f}  p50 {p50:.1f}  "
+              f"p95 {p95:.1f}  p99 {p99:.1f}  max {max(latencies):.1f}")  # fmt: skip
+        print(f"statements/request  mean {statistics.fmean(per_request):.2f}  "
+              f"min {min(per_request)}  max {max(per_request)}")  # fmt: skip
+        print("statements by kind (per submission):")
+        for kind, total in sorted(kinds.items(), key=lambda kv: -kv[1]):
+            print(f"  {total / done:6.2f}  {kind}")
+    print(f"cases in database   {count_cases(db_url)}")
+    if failures:
+        print(f"failures            {len(failures)}; first: {failures[0]}")
+    return 0 if not failures else 1
 
 
 def report(
