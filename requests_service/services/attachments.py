@@ -46,7 +46,7 @@ def store_attachment(
     by_applicant: bool = False,
 ) -> Attachment:
     if case.state.is_read_only:
-        raise Conflict("已归档的案件为只读，不能上传附件。")
+        raise Conflict("已归档的案件为只读，不能上传附件。", reason="case_read_only")
     content_type = (upload.mimetype or "").lower()
     if content_type not in allowed_types:
         raise UnsupportedType(

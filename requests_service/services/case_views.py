@@ -88,7 +88,7 @@ def add_note(session: Session, actor: Actor, case_id: int, body: str) -> Note:
     with UnitOfWork(session) as uow:
         case = get_case_for(session, actor, case_id)
         if case.state.is_read_only:
-            raise Conflict("已归档的案件为只读，不能添加备注。")
+            raise Conflict("已归档的案件为只读，不能添加备注。", reason="case_read_only")
         if actor.user_id is None:
             raise Conflict("只有工作人员可以添加备注。")
         note = Note(case_id=case.id, author_id=actor.user_id, body=body)

@@ -925,7 +925,7 @@ def transition_case(
 def assign_case(session: Session, actor: Actor, case: Case, assignee_id: int | None) -> Case:
     with UnitOfWork(session) as uow:
         if case.state.is_read_only:
-            raise Conflict("已归档的案件为只读，不能修改。")
+            raise Conflict("已归档的案件为只读，不能修改。", reason="case_read_only")
         if assignee_id is not None:
             user = session.get(User, assignee_id)
             if user is None or user.agency_id != case.agency_id or not user.active:
@@ -962,7 +962,7 @@ def update_case(session: Session, actor: Actor, case: Case, data: Mapping[str, A
     """Correct the recorded application details (not the state: states change by actions)."""
     with UnitOfWork(session) as uow:
         if case.state.is_read_only:
-            raise Conflict("已归档的案件为只读，不能修改。")
+            raise Conflict("已归档的案件为只读，不能修改。", reason="case_read_only")
         if not case.state.is_open:
             raise Conflict(f"案件已办结（{case.state.label}），不能修改申请内容。")
         changes = {}

@@ -426,7 +426,7 @@ def _event(session: Session, case: Case, actor: Actor, action: str, data: dict[s
 def create_letter(session: Session, actor: Actor, case: Case, kind: str) -> Letter:
     with UnitOfWork(session) as uow:
         if case.state.is_read_only:
-            raise Conflict("已归档的案件为只读，不能制作文书。")
+            raise Conflict("已归档的案件为只读，不能制作文书。", reason="case_read_only")
         build_context(session, case, kind)  # refuses a letter the case cannot support yet
         letter = Letter(
             case_id=case.id,

@@ -94,7 +94,7 @@ def file_case(
 ) -> DifficultCaseFiling:
     with UnitOfWork(session) as uow:
         if case.state.is_read_only:
-            raise Conflict("已归档的案件为只读，不能报备。")
+            raise Conflict("已归档的案件为只读，不能报备。", reason="case_read_only")
         pending = session.scalar(
             select(func.count())
             .select_from(DifficultCaseFiling)

@@ -43,6 +43,8 @@ def test_fee_vector_through_calculator_endpoint(client: Any, vector: dict[str, A
 def test_fee_calculator_bad_inputs_are_422(client: Any, body: dict[str, Any]) -> None:
     response = client.post("/fees/calculator", json=body)
     assert response.status_code == 422, response.json
+    assert response.json["errors"], response.json  # names the field at fault
+    assert "amount" not in response.json
 
 
 def test_fee_notice_pause_payment_and_reply(client: Any, world: World) -> None:

@@ -79,6 +79,8 @@ def test_nul_in_an_uploaded_file_name_is_422(client: Any, world: World) -> None:
         content_type="multipart/form-data",
     )
     assert response.status_code in (400, 422), response.json
+    listing = client.get(f"/cases/{case['id']}/attachments", headers=world.auth("handler"))
+    assert listing.json == []
 
 
 def test_deeply_nested_json_is_400_not_a_recursion_error(client: Any, world: World) -> None:

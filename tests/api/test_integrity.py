@@ -157,6 +157,8 @@ def test_bad_submissions_are_422_in_chinese(
 def test_unknown_agency_is_404(client: Any, world: World) -> None:
     response = client.post("/public/applications", json=submission(world, agency_id=99999))
     assert response.status_code == 404
+    assert "机关" in response.json["message"]
+    assert client.get("/cases", headers=world.auth("registrar")).json == []
 
 
 def test_oversight_office_does_not_take_applications(client: Any, world: World) -> None:
@@ -164,6 +166,9 @@ def test_oversight_office_does_not_take_applications(client: Any, world: World) 
         "/public/applications", json=submission(world, agency_id=world.agencies["O"])
     )
     assert response.status_code == 422
+    assert "agency_id" in response.json["errors"]
+    for officer in ("registrar", "oversight"):
+        assert client.get("/cases", headers=world.auth(officer)).json == []
 
 
 def test_malformed_json_is_400(client: Any, world: World) -> None:
@@ -235,6 +240,9 @@ def test_wrong_type_upload_is_415(
         content_type="multipart/form-data",
     )
     assert response.status_code == 415
+    assert set(response.json) >= {"code", "status", "message"}
+    listing = client.get(f"/cases/{case_id}/attachments", headers=world.auth("registrar"))
+    assert listing.json == []
 
 
 def test_list_filters_and_pagination(client: Any, world: World) -> None:

@@ -116,7 +116,14 @@ def test_filing_archived_case_is_refused(client: Any, world: World) -> None:
         headers={"X-Tracking-Secret": case["tracking_secret"]},
     )
     ok(act(client, world, "handler", case["id"], "archive"))
-    assert file_case(client, world, case["id"]).status_code == 409
+    archived = client.get(f"/cases/{case['id']}", headers=world.auth("handler")).json
+    refused = file_case(client, world, case["id"])
+    assert refused.status_code == 409, refused.json
+    assert refused.json["reason"] == "case_read_only"
+    filings = client.get(f"/cases/{case['id']}/filings", headers=world.auth("handler"))
+    assert filings.status_code == 200 and filings.json == []
+    after = client.get(f"/cases/{case['id']}", headers=world.auth("handler")).json
+    assert after == archived  # the archived case is frozen: not even its version moved
 
 
 def remedy(client: Any, world: World, case_id: int, **body: Any) -> Any:
