@@ -138,13 +138,20 @@ def seal_calendar_change(session: Session, event: CalendarChange) -> None:
           calendar_change_content(event))  # fmt: skip
 
 
-def seal_case_event(session: Session, event: CaseEvent) -> None:
+def seal_case_event(session: Session, event: CaseEvent, *, first: bool = False) -> None:
     """Give a new (not yet added) case event its place and hashes in the case's chain.
 
     Writers of one case's events queue on the case row (PostgreSQL; SQLite's BEGIN IMMEDIATE
     already serialises writers), so a background letter job and an officer's action never race
-    for the same link; the unique (case_id, seq) is the last line of defence.
+    for the same link; the unique (case_id, seq) is the last line of defence.  ``first``: the
+    case was inserted by this very transaction, so no one else can see it yet and its chain is
+    empty — the first link is sealed without reading anything.
     """
+    if first:
+        event.seq = 1
+        event.prev_hash = GENESIS
+        event.hash = event_hash(GENESIS, case_event_content(event))
+        return
     session.execute(select(Case.id).where(Case.id == event.case_id).with_for_update())
     last = session.execute(
         select(CaseEvent.seq, CaseEvent.hash)
