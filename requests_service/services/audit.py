@@ -118,10 +118,16 @@ def seal_filing_event(session: Session, event: FilingEvent) -> None:
 
 
 def seal_topic_event(session: Session, event: TopicEvent) -> None:
-    """Chain per topic; writers queue on the topic row."""
+    """Chain per topic; writers queue on the topic row.
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: every intake into the topic holds a key-share lock
+    on it (its case's foreign key) until it commits; waiting for those while holding the topic's
+    update lock (intake's counter UPDATE) would deadlock.  Writers still exclude each other."""
     event.occurred_at = event.occurred_at or utcnow()
     event.data = event.data or {}
-    session.execute(select(Topic.id).where(Topic.id == event.topic_id).with_for_update())
+    session.execute(
+        select(Topic.id).where(Topic.id == event.topic_id).with_for_update(key_share=True)
+    )
     _seal(
         session,
         event,

@@ -244,7 +244,9 @@ def _count_in_topic(
         fresh = session.execute(
             select(Topic.status, Topic.case_count, Topic.slot_profile, Topic.daily_arrivals)
             .where(Topic.id == placement.topic_id)
-            .with_for_update()
+            # NO KEY UPDATE: concurrent intakes hold key-share locks on the topic (their cases'
+            # foreign keys); FOR UPDATE would wait for them while they wait for us.
+            .with_for_update(key_share=True)
         ).one()
         seen = _Candidate(
             seen.case_id,
