@@ -573,6 +573,9 @@ class Topic(Base):
     # Every identifying slot value its members name (domain.similarity.features.merge_slots):
     # a new application that disagrees with them does not join, however similar its wording.
     slot_profile: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
+    # Arrivals per legal day ("YYYY-MM-DD" → applications), the last SURGE_WINDOW_DAYS + 2 days:
+    # the surge check reads them with the topic instead of re-reading a popular topic's cases.
+    daily_arrivals: Mapped[dict[str, int] | None] = mapped_column(JsonDocument)
 
 
 class TopicConstraint(Base):

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -38,6 +42,13 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     # A deferred transaction that reads then writes can deadlock with another writer; taking
     # the write lock at BEGIN serialises writers cleanly (SQLite is the single-machine default).
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def dialect_insert(session: Session, entity: Any) -> PgInsert | SqliteInsert:
+    """The database's own INSERT, for its ``ON CONFLICT`` clauses (both databases have them)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(entity)
+    return sqlite_insert(entity)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

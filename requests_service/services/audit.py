@@ -118,10 +118,16 @@ def seal_filing_event(session: Session, event: FilingEvent) -> None:
 
 
 def seal_topic_event(session: Session, event: TopicEvent) -> None:
-    """Chain per topic; writers queue on the topic row."""
+    """Chain per topic; writers queue on the topic row.
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: every intake into the topic holds a key-share lock
+    on it (its case's foreign key) until it commits; waiting for those while holding the topic's
+    update lock (intake's counter UPDATE) would deadlock.  Writers still exclude each other."""
     event.occurred_at = event.occurred_at or utcnow()
     event.data = event.data or {}
-    session.execute(select(Topic.id).where(Topic.id == event.topic_id).with_for_update())
+    session.execute(
+        select(Topic.id).where(Topic.id == event.topic_id).with_for_update(key_share=True)
+    )
     _seal(
         session,
         event,
@@ -138,13 +144,20 @@ def seal_calendar_change(session: Session, event: CalendarChange) -> None:
           calendar_change_content(event))  # fmt: skip
 
 
-def seal_case_event(session: Session, event: CaseEvent) -> None:
+def seal_case_event(session: Session, event: CaseEvent, *, first: bool = False) -> None:
     """Give a new (not yet added) case event its place and hashes in the case's chain.
 
     Writers of one case's events queue on the case row (PostgreSQL; SQLite's BEGIN IMMEDIATE
     already serialises writers), so a background letter job and an officer's action never race
-    for the same link; the unique (case_id, seq) is the last line of defence.
+    for the same link; the unique (case_id, seq) is the last line of defence.  ``first``: the
+    case was inserted by this very transaction, so no one else can see it yet and its chain is
+    empty — the first link is sealed without reading anything.
     """
+    if first:
+        event.seq = 1
+        event.prev_hash = GENESIS
+        event.hash = event_hash(GENESIS, case_event_content(event))
+        return
     session.execute(select(Case.id).where(Case.id == event.case_id).with_for_update())
     last = session.execute(
         select(CaseEvent.seq, CaseEvent.hash)

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -23,6 +22,7 @@ from requests_service.db.models import (
     NegativeListEntry,
     User,
 )
+from requests_service.db.session import dialect_insert
 from requests_service.domain.art35 import excessive_refusal_blocker
 from requests_service.domain.channels import Channel, receipt_date
 from requests_service.domain.deadlines import (
@@ -55,7 +55,7 @@ from requests_service.services.clock import (
 from requests_service.services.duties import check_four_eyes, reply_drafter_id
 from requests_service.services.history import record_event
 from requests_service.services.numbering import format_case_number, next_number
-from requests_service.services.topics import index_request
+from requests_service.services.topics import place_request, record_placement
 from requests_service.services.tracking import (
     hash_secret,
     new_tracking_code,
@@ -132,7 +132,8 @@ def get_case_by_tracking(session: Session, code: str, secret: str, key: str) -> 
 # ---------------------------------------------------------------- applicants
 
 
-def _applicant_from(session: Session, data: Mapping[str, Any], secret_key: str) -> Applicant:
+def _applicant_from(data: Mapping[str, Any], secret_key: str) -> Applicant:
+    """The applicant's record, added to the session with its case (no statement of its own)."""
     cleaned = validate_applicant(
         data["applicant_type"],
         data.get("organisation_type"),
@@ -147,12 +148,17 @@ def _applicant_from(session: Session, data: Mapping[str, Any], secret_key: str) 
     )
     fingerprint = id_fingerprint(cleaned.id_type, cleaned.id_number, secret_key.encode())
     # Each application keeps the applicant's details as submitted (letters go to that address);
-    # records with the same verified ID belong to one person, for monthly fee counting.
-    same_person = session.scalars(
-        select(Applicant).where(Applicant.id_fingerprint == fingerprint).order_by(Applicant.id)
-    ).first()
+    # records with the same verified ID belong to one person, for monthly fee counting.  The
+    # person is looked up inside the INSERT itself (NULL when this is their first record).
+    same_person = (
+        select(func.coalesce(Applicant.person_id, Applicant.id))
+        .where(Applicant.id_fingerprint == fingerprint)
+        .order_by(Applicant.id)
+        .limit(1)
+        .scalar_subquery()
+    )
     applicant = Applicant(
-        person_id=(same_person.person_id or same_person.id) if same_person else None,
+        person_id=same_person,
         applicant_type=cleaned.applicant_type,
         organisation_type=cleaned.organisation_type,
         name=cleaned.name,
@@ -166,7 +172,6 @@ def _applicant_from(session: Session, data: Mapping[str, Any], secret_key: str) 
         postcode=cleaned.postcode or "",
         notification_channel=data.get("notification_channel") or "",
     )
-    session.add(applicant)
     return applicant
 
 
@@ -193,22 +198,38 @@ def submit_online(
     """
     fingerprint = _fingerprint_request(data)
     try:
-        return _submit_once(session, data, fingerprint, secret_key, idempotency_key, render)
-    except IntegrityError:
-        # A concurrent retry with the same key committed first: answer with its result.
-        if not idempotency_key:
-            raise
-        session.rollback()
-        replay = _replay(session, idempotency_key, fingerprint)
-        if replay is None:
-            raise
-        return replay, True
+        return _submit_once(session, data, fingerprint, secret_key, idempotency_key, render), False
+    except _KeyTaken:
+        assert idempotency_key is not None
+        return _replayed(session, idempotency_key, fingerprint), True
 
 
-def _replay(session: Session, key: str, fingerprint: str) -> dict[str, Any] | None:
+class _KeyTaken(Exception):
+    """The Idempotency-Key was claimed first by an earlier (or concurrent) submission."""
+
+
+def _claim_key(
+    session: Session, key: str | None, fingerprint: str, case: Case, body: dict[str, Any]
+) -> None:
+    """Store the answer under the key — ``INSERT … ON CONFLICT DO NOTHING``, no read first: a
+    retry finds the key taken (PostgreSQL waits for a concurrent first attempt to finish), its
+    transaction is rolled back and the first answer replayed."""
+    if not key:
+        return
+    claimed = session.execute(
+        dialect_insert(session, IdempotencyKey)
+        .values(key=key, request_fingerprint=fingerprint, case_id=case.id, response=body)
+        .on_conflict_do_nothing(index_elements=[IdempotencyKey.key])
+        .returning(IdempotencyKey.key)
+    ).first()
+    if claimed is None:
+        raise _KeyTaken
+
+
+def _replayed(session: Session, key: str, fingerprint: str) -> dict[str, Any]:
     earlier = session.get(IdempotencyKey, key)
-    if earlier is None:
-        return None
+    # The conflict was seen inside the transaction just rolled back, so the row is committed.
+    assert earlier is not None
     if earlier.request_fingerprint != fingerprint:
         raise Conflict("该Idempotency-Key已用于另一份不同的申请。")
     return earlier.response
@@ -221,36 +242,47 @@ def _submit_once(
     secret_key: str,
     idempotency_key: str | None,
     render: Callable[[Case, str], dict[str, Any]],
-) -> tuple[dict[str, Any], bool]:
+) -> dict[str, Any]:
+    """Every row in one flush, its topic chosen first so the case INSERT carries it."""
     with UnitOfWork(session) as uow:
-        if idempotency_key:
-            replay = _replay(session, idempotency_key, fingerprint)
-            if replay is not None:
-                return replay, True
         agency = get_agency(session, data["agency_id"])
         if agency.is_oversight_office:
             raise RuleViolation(
                 "该机构为监督机构，不受理政府信息公开申请，请向掌握信息的行政机关提出。",
                 fields={"agency_id": ["请选择受理申请的行政机关。"]},
             )
-        applicant = _applicant_from(session, data["applicant"], secret_key)
+        applicant = _applicant_from(data["applicant"], secret_key)
         secret = new_tracking_secret()
-        case = Case(
+        submitted_at = utcnow()
+        text = data["requested_information"].strip()
+        placement = place_request(
+            session,
             agency_id=agency.id,
+            text=text,
+            received=legal_date(submitted_at),
+            arrived_on=legal_date(submitted_at),
+        )
+        case = Case(
+            agency=agency,
             applicant=applicant,
             state=CaseState.RECEIVED,
             channel=Channel.ONLINE,
             tracking_code=new_tracking_code(),
             tracking_secret_hash=hash_secret(secret, secret_key),
-            requested_information=data["requested_information"].strip(),
+            requested_information=text,
             description_hint=(data.get("description_hint") or "").strip(),
             delivery_form=data.get("delivery_form") or "electronic",
             delivery_method=data.get("delivery_method") or "email",
-            submitted_at=utcnow(),
+            submitted_at=submitted_at,
             reply_details={},
+            topic_id=placement.topic_id,
+            topic_explanation=placement.explanation,
         )
         session.add(case)
         session.flush()
+        body = render(case, secret)
+        # Claimed before the rest of the work, so that a retry stops here.
+        _claim_key(session, idempotency_key, fingerprint, case, body)
         record_event(
             session,
             case,
@@ -262,20 +294,11 @@ def _submit_once(
             effective_on=legal_date(case.submitted_at),
             public=True,
             data={"channel": Channel.ONLINE.value},
+            new_case=True,
         )
-        index_request(session, case)
-        body = render(case, secret)
-        if idempotency_key:
-            session.add(
-                IdempotencyKey(
-                    key=idempotency_key,
-                    request_fingerprint=fingerprint,
-                    case_id=case.id,
-                    response=body,
-                )
-            )
+        record_placement(session, case, placement, agency)
         uow.commit()
-        return body, False
+        return body
 
 
 def _assign_number(session: Session, case: Case, agency: Agency) -> None:
@@ -331,40 +354,30 @@ def register_case_once(
     fingerprint = _fingerprint_request(data)
     try:
         with UnitOfWork(session) as uow:
-            replay = _replay(session, scoped, fingerprint)
-            if replay is not None:
-                return replay, True
             case, secret = _register(session, actor, data, secret_key)
             body = render(case, secret)
-            session.add(
-                IdempotencyKey(
-                    key=scoped, request_fingerprint=fingerprint, case_id=case.id, response=body
-                )
-            )
+            _claim_key(session, scoped, fingerprint, case, body)
             uow.commit()
             return body, False
-    except IntegrityError:
-        session.rollback()
-        replay = _replay(session, scoped, fingerprint)
-        if replay is None:
-            raise
-        return replay, True
+    except _KeyTaken:
+        return _replayed(session, scoped, fingerprint), True
 
 
 def _register(
     session: Session, actor: Actor, data: Mapping[str, Any], secret_key: str
 ) -> tuple[Case, str]:
-    """The registration itself, in the caller's transaction."""
+    """The registration itself, in the caller's transaction: topic, number and due date are
+    settled before the case is written, so its one INSERT carries them."""
     agency_id: int = data.get("agency_id") or actor.home_agency_id
     if agency_id != actor.agency_id:
         raise NotFound("机关不存在。", agency_id=agency_id)
     agency = get_agency(session, agency_id)
     channel = Channel(data["channel"])
-    applicant = _applicant_from(session, data["applicant"], secret_key)
+    applicant = _applicant_from(data["applicant"], secret_key)
     secret = new_tracking_secret()
     submitted_at = data.get("submitted_at") or utcnow()
     case = Case(
-        agency_id=agency.id,
+        agency=agency,
         applicant=applicant,
         state=CaseState.REGISTERED,
         channel=channel,
@@ -379,8 +392,19 @@ def _register(
         reply_details={},
     )
     _fix_receipt_date(case, data)
-    session.add(case)
+    assert case.receipt_date is not None
+    placement = place_request(
+        session,
+        agency_id=agency.id,
+        text=case.requested_information,
+        received=case.receipt_date,
+        arrived_on=legal_date(submitted_at),
+    )
+    case.topic_id = placement.topic_id
+    case.topic_explanation = placement.explanation
     _assign_number(session, case, agency)
+    refresh_due_date(session, case)
+    session.add(case)
     session.flush()
     record_event(
         session,
@@ -397,9 +421,9 @@ def _register(
             "case_number": case.case_number,
             "receipt_date": case.receipt_date.isoformat() if case.receipt_date else None,
         },
+        new_case=True,
     )
-    refresh_due_date(session, case)
-    index_request(session, case)
+    record_placement(session, case, placement, agency)
     return case, secret
 
 

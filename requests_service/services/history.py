@@ -75,7 +75,9 @@ def record_event(
     effective_on: date | None = None,
     public: bool = False,
     data: dict[str, Any] | None = None,
+    new_case: bool = False,
 ) -> CaseEvent:
+    """``new_case``: the case was inserted in this transaction and this is its first event."""
     event = CaseEvent(
         case_id=case.id,
         action=action,
@@ -89,7 +91,7 @@ def record_event(
         public=public,
         data=data or {},
     )
-    seal_case_event(session, event)
+    seal_case_event(session, event, first=new_case)
     session.add(event)
     # The outbox row rides on the same transaction as the audit row: both or neither.
     outbox.publish_case_action(session, case, action, data, event.occurred_at, public=public)

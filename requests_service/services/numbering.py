@@ -1,36 +1,27 @@
 """Gap-free per-agency, per-year sequences (case numbers, letter numbers).
 
-The counter row is incremented with UPDATE … RETURNING inside the caller's transaction: the row
-lock makes concurrent registrations queue (PostgreSQL) or the database write lock serialises them
-(SQLite), and a rollback gives the number back, so numbers have neither gaps nor duplicates.
+The counter row is created or incremented by one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``
+inside the caller's transaction: the row lock makes concurrent registrations queue (PostgreSQL)
+or the database write lock serialises them (SQLite), and a rollback gives the number back, so
+numbers have neither gaps nor duplicates.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import NumberSequence
+from requests_service.db.session import dialect_insert
 
 
 def next_number(session: Session, *, agency_id: int, year: int, kind: str) -> int:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(NumberSequence)
-        .values(agency_id=agency_id, year=year, kind=kind, last_value=0)
-        .on_conflict_do_nothing()
-    )
+    insert = dialect_insert(session, NumberSequence)
     value = session.execute(
-        update(NumberSequence)
-        .where(
-            NumberSequence.agency_id == agency_id,
-            NumberSequence.year == year,
-            NumberSequence.kind == kind,
+        insert.values(agency_id=agency_id, year=year, kind=kind, last_value=1)
+        .on_conflict_do_update(
+            index_elements=[NumberSequence.agency_id, NumberSequence.year, NumberSequence.kind],
+            set_={"last_value": NumberSequence.last_value + 1},
         )
-        .values(last_value=NumberSequence.last_value + 1)
         .returning(NumberSequence.last_value)
     ).scalar_one()
     return int(value)

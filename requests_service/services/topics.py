@@ -3,18 +3,38 @@ proactive disclosure (Art. 44), raise surge alerts, and show repeated/excessive 
 
 The LSH index lives in the database (``request_band_keys``), so every app process and worker
 shares it and it survives restarts; only the handful of candidates are re-ranked exactly.
+
+Intake costs a fixed handful of statements whatever the topic's size (issue 16): one candidate
+lookup (with the candidates' texts and topics), the topic's INSERT or one guarded UPDATE of its
+counters, slots and per-day arrivals, and one INSERT of the index keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, or_, select, union_all, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Row,
+    Select,
+    String,
+    Subquery,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy import case as sql_case
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session, aliased
 
 from requests_service.db.base import utcnow
 from requests_service.db.models import (
@@ -28,6 +48,7 @@ from requests_service.db.models import (
     TopicConstraint,
     TopicEvent,
 )
+from requests_service.db.session import dialect_insert
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
 from requests_service.domain.events import EventType
 from requests_service.domain.similarity import (
@@ -57,6 +78,11 @@ from requests_service.services.unit_of_work import UnitOfWork
 # How far back a new request looks for similar ones (the agency's candidate window is separate).
 WINDOW_DAYS = 365
 SURGE_WINDOW_DAYS = 28
+# Days of arrivals each topic keeps: the surge window, its day, and the day before it (the
+# look-back of 30 days the surge check always had).
+ARRIVAL_DAYS_KEPT = SURGE_WINDOW_DAYS + 2
+# Fewer arrivals in a day are never a surge, whatever the baseline (surge()'s min_count).
+SURGE_MIN_COUNT = 5
 
 STATUS_LABELS = {
     "open": "跟踪中",
@@ -75,79 +101,265 @@ def _person(applicant: Applicant) -> int:
     return applicant.person_id or applicant.id
 
 
-def index_request(session: Session, case: Case) -> Topic:
-    """Put a new application into its topic (or a new one). Runs in the intake transaction.
+@dataclass(frozen=True)
+class _Candidate:
+    """An earlier application sharing index keys with the new one, and its topic as read."""
+
+    case_id: int
+    text: str
+    topic_id: int
+    status: str
+    case_count: int
+    slot_profile: dict[str, Any] | None
+    daily_arrivals: dict[str, int] | None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a new application goes, decided before its row is written (so the case INSERT
+    carries its ``topic_id``); :func:`record_placement` completes it once the case exists."""
+
+    topic_id: int
+    explanation: str
+    keys: list[str]
+    received: date
+    created: bool  # a new topic, inserted already counting this application
+    # The joined topic as the candidate lookup read it: its counters are written only if it
+    # is still so (optimistic check), else re-read under its row lock.
+    seen: _Candidate | None
+    features: Features
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """The topic an application joined, with its figures after the intake."""
+
+    topic_id: int
+    status: str
+    case_count: int
+    applicant_count: int
+
+
+def place_request(
+    session: Session, *, agency_id: int, text: str, received: date, arrived_on: date
+) -> Placement:
+    """Choose the topic of a new application (or start one). Runs in the intake transaction,
+    before the case is inserted: one candidate lookup, plus the INSERT of a new topic.
 
     The same rule as ``similarity.cluster`` (``similarity.assign``): candidates share a MinHash
     band key or a named-entity key; the best-scoring one at or above the threshold wins unless
     its topic's slots (every year, document kind, entity … its members name) disagree.
+    ``arrived_on`` is the legal day the application arrived (its surge day), ``received`` its
+    legal receipt date.
     """
-    received = _received_on(case)
-    text = case.requested_information
     feats = features_of(text)
     keys = band_keys(signature(text)) + slot_keys(feats)
-    since = received - timedelta(days=WINDOW_DAYS)
-    candidate_ids = _candidate_cases(session, case.agency_id, keys, since)
-    topic: Topic | None = None
-    explanation: str | None = None
-    if candidate_ids:
-        rows = session.execute(
-            select(Case.id, Case.requested_information, Case.topic_id).where(
-                Case.id.in_(candidate_ids), Case.topic_id.is_not(None)
-            )
-        ).all()
-        rank = {cid: k for k, cid in enumerate(candidate_ids)}  # most shared keys first
-        rows = sorted(rows, key=lambda row: rank[row[0]])
-        cand_feats = {cid: features_of(other) for cid, other, _ in rows}
-        topic_ids = {tid for _, _, tid in rows}
-        profiles = {
-            tid: slots_from_json(profile)
-            for tid, profile in session.execute(
-                select(Topic.id, Topic.slot_profile).where(Topic.id.in_(topic_ids))
-            )
-        }
+    candidates = _candidates(session, agency_id, keys, received - timedelta(days=WINDOW_DAYS))
+    if candidates:
+        cand_feats = {c.case_id: features_of(c.text) for c in candidates}
         choice = assign(
             feats,
-            [(cid, tid, cand_feats[cid]) for cid, _, tid in rows],
-            profiles=profiles,
+            [(c.case_id, c.topic_id, cand_feats[c.case_id]) for c in candidates],
+            profiles={c.topic_id: slots_from_json(c.slot_profile) for c in candidates},
         )
         if choice.topic is not None and choice.matched is not None:
-            topic = session.get(Topic, choice.topic)
-            explanation = _explanation(feats, cand_feats[choice.matched])
-    if topic is None:
-        topic = Topic(
-            agency_id=case.agency_id,
+            seen = next(c for c in candidates if c.topic_id == choice.topic)
+            return Placement(
+                topic_id=seen.topic_id,
+                explanation=_explanation(feats, cand_feats[choice.matched]),
+                keys=keys,
+                received=received,
+                created=False,
+                seen=seen,
+                features=feats,
+            )
+    topic_id = session.execute(
+        insert(Topic)
+        .values(
+            agency_id=agency_id,
             representative_text=text[:2000],
             status="open",
-            case_count=0,
-            applicant_count=0,
+            case_count=1,
+            applicant_count=1,
             first_on=received,
             last_on=received,
             slot_profile=slots_to_json(feats),
+            daily_arrivals=_arrivals(None, [arrived_on]),
         )
-        session.add(topic)
-        session.flush()
-        explanation = "新主题的首件申请"
-    else:
-        topic.slot_profile = slots_to_json(merge_slots(slots_from_json(topic.slot_profile), feats))
-    case.topic_id = topic.id
-    case.topic_explanation = explanation
-    session.flush()
-    if keys:
+        .returning(Topic.id)
+    ).scalar_one()
+    return Placement(
+        topic_id=topic_id,
+        explanation="新主题的首件申请",
+        keys=keys,
+        received=received,
+        created=True,
+        seen=None,
+        features=feats,
+    )
+
+
+def record_placement(session: Session, case: Case, placement: Placement, agency: Agency) -> Indexed:
+    """After the case INSERT: its index keys (one INSERT), the topic's counters, slots and
+    arrivals (one UPDATE; a new topic has them already), then Art. 44 candidacy and a surge
+    alert when due."""
+    if placement.keys:
         session.execute(
-            insert(RequestBandKey),
-            [
-                {
-                    "case_id": case.id,
-                    "band_key": k,
-                    "agency_id": case.agency_id,
-                    "received_on": received,
-                }
-                for k in keys
-            ],
+            insert(RequestBandKey).values(
+                [
+                    {
+                        "case_id": case.id,
+                        "band_key": key,
+                        "agency_id": case.agency_id,
+                        "received_on": placement.received,
+                    }
+                    for key in placement.keys
+                ]
+            )
         )
-    _refresh_topic(session, topic, case, received)
-    return topic
+    arrived_on = legal_date(case.submitted_at)
+    if placement.created:
+        indexed = Indexed(placement.topic_id, "open", 1, 1)
+        arrivals = _arrivals(None, [arrived_on])
+    else:
+        assert placement.seen is not None
+        indexed, arrivals = _count_in_topic(session, case, placement, agency, arrived_on)
+    if indexed.status == "open" and indexed.applicant_count >= agency.topic_min_applicants:
+        _become_candidate(session, indexed)
+        indexed = replace(indexed, status="candidate")
+    _check_surge(session, indexed.topic_id, agency.id, arrivals, placement.received)
+    return indexed
+
+
+def _count_in_topic(
+    session: Session, case: Case, placement: Placement, agency: Agency, arrived_on: date
+) -> tuple[Indexed, dict[str, int]]:
+    """Add the case to its topic's figures in one UPDATE, guarded by the case count and status
+    the lookup read: if another intake or a correction changed the topic since, the topic is
+    locked and read again, and the UPDATE (now seeing every committed member) runs again."""
+    seen = placement.seen
+    assert seen is not None
+    row, arrivals = _update_topic(session, case, placement, agency, seen, arrived_on)
+    if row is None:
+        fresh = session.execute(
+            select(Topic.status, Topic.case_count, Topic.slot_profile, Topic.daily_arrivals)
+            .where(Topic.id == placement.topic_id)
+            # NO KEY UPDATE: concurrent intakes hold key-share locks on the topic (their cases'
+            # foreign keys); FOR UPDATE would wait for them while they wait for us.
+            .with_for_update(key_share=True)
+        ).one()
+        seen = _Candidate(
+            seen.case_id,
+            seen.text,
+            seen.topic_id,
+            fresh.status,
+            fresh.case_count,
+            fresh.slot_profile,
+            fresh.daily_arrivals,
+        )
+        row, arrivals = _update_topic(session, case, placement, agency, seen, arrived_on)
+        # Under the row lock, nobody can have changed the topic in between.
+        assert row is not None
+    status, case_count, applicant_count = row
+    return Indexed(placement.topic_id, status, case_count, applicant_count), arrivals
+
+
+def _update_topic(
+    session: Session,
+    case: Case,
+    placement: Placement,
+    agency: Agency,
+    seen: _Candidate,
+    arrived_on: date,
+) -> tuple[Row[str, int, int] | None, dict[str, int]]:
+    """Only an open topic needs its exact distinct-applicant count (it decides the move to
+    candidate), and open topics are small by definition; a larger topic adds one applicant when
+    this person had no request in it within the window."""
+    since = utcnow() - timedelta(days=agency.topic_window_days)
+    applicants: Any
+    if seen.status == "open":
+        applicants = (
+            select(func.count(func.distinct(func.coalesce(Applicant.person_id, Applicant.id))))
+            .select_from(Case)
+            .join(Applicant, Applicant.id == Case.applicant_id)
+            .where(Case.topic_id == seen.topic_id, Case.created_at >= since)
+            .scalar_subquery()
+        )
+    else:
+        # This person's applicant records, then their cases, by index — never a scan of a
+        # popular topic's cases.  The person is read in SQL: the applicant row was just
+        # inserted with it.
+        mine = aliased(Applicant)
+        person = (
+            select(func.coalesce(mine.person_id, mine.id))
+            .where(mine.id == case.applicant_id)
+            .scalar_subquery()
+        )
+        records = select(Applicant.id).where(
+            or_(Applicant.id == person, Applicant.person_id == person)
+        )
+        seen_before = (
+            select(Case.id)
+            .where(
+                Case.applicant_id.in_(records),
+                Case.topic_id == seen.topic_id,
+                Case.created_at >= since,
+                Case.id != case.id,
+            )
+            .exists()
+        )
+        applicants = Topic.applicant_count + sql_case((seen_before, 0), else_=1)
+    arrivals = _arrivals(seen.daily_arrivals, [arrived_on])
+    profile = slots_to_json(merge_slots(slots_from_json(seen.slot_profile), placement.features))
+    received = placement.received
+    row = session.execute(
+        update(Topic)
+        .where(
+            Topic.id == seen.topic_id,
+            Topic.case_count == seen.case_count,
+            Topic.status == seen.status,
+        )
+        .values(
+            case_count=Topic.case_count + 1,
+            applicant_count=applicants,
+            last_on=sql_case((Topic.last_on < received, received), else_=Topic.last_on),
+            slot_profile=profile,
+            daily_arrivals=arrivals,
+        )
+        .returning(Topic.status, Topic.case_count, Topic.applicant_count)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    return row, arrivals
+
+
+def _arrivals(kept: Mapping[str, int] | None, days: Iterable[date]) -> dict[str, int]:
+    """A topic's arrivals per legal day with ``days`` added; days the surge check no longer
+    reads are dropped (an application dated before them is not counted, as before)."""
+    first = (legal_today() - timedelta(days=ARRIVAL_DAYS_KEPT)).isoformat()
+    counts = Counter({d: n for d, n in (kept or {}).items() if d >= first})
+    counts.update(d for d in (day.isoformat() for day in days) if d >= first)
+    return dict(sorted(counts.items()))
+
+
+def _become_candidate(session: Session, indexed: Indexed) -> None:
+    topic = session.get(Topic, indexed.topic_id)
+    assert topic is not None
+    _topic_event(
+        session,
+        topic,
+        None,
+        "candidate",
+        "became_candidate",
+        {"applicants": indexed.applicant_count},
+    )
+    topic.status = "candidate"
+    outbox.publish(
+        session,
+        EventType.TOPIC_CANDIDATE,
+        agency_id=topic.agency_id,
+        topic=topic,
+        data={"applicants": indexed.applicant_count},
+    )
 
 
 def _explanation(a: Features, b: Features) -> str:
@@ -155,153 +367,113 @@ def _explanation(a: Features, b: Features) -> str:
     return "共同要素：" + (" · ".join(elements) if elements else "（措辞相近）")
 
 
-def _candidate_cases(session: Session, agency_id: int, keys: list[str], since: date) -> list[int]:
-    """Cases sharing the most band keys, counted in SQL over the latest few per key.
+def _candidates(session: Session, agency_id: int, keys: list[str], since: date) -> list[_Candidate]:
+    """Cases sharing the most index keys, counted in SQL over the latest few per key, with
+    their text and topic, in one statement.
 
     A popular topic shares each key with thousands of cases; fetching them all made intake
     slow (p99 > 600 ms at 200,000 applications, bench/bench_intake_index.py). The most recent
     PER_KEY cases of each key are enough to find the topic, and the index
     (agency_id, band_key, received_on, case_id) answers each part without touching the table.
+    Candidates without a topic keep their rank and are then left out, as before.
     """
     if not keys:
         return []
+    dialect = session.get_bind().dialect.name
     params: dict[str, Any] = {"agency_id": agency_id, "since": since}
-    params.update({f"k{i}": key for i, key in enumerate(keys)})
-    rows = session.execute(_lookup_statement(len(keys)), params).all()
-    return [case_id for case_id, _ in rows]
+    if dialect == "postgresql":
+        params["keys"] = keys
+        statement = _lookup_by_lateral()
+    else:
+        params.update({f"k{i}": key for i, key in enumerate(keys)})
+        statement = _lookup_by_union(len(keys))
+    return [_Candidate(*row) for row in session.execute(statement, params)]
 
 
-@lru_cache(maxsize=8)
-def _lookup_statement(n_keys: int) -> Select[int, int]:
-    # Built once per key count: constructing 42 subqueries per intake cost more than the query.
-    parts = [
-        select(
-            select(RequestBandKey.case_id)
-            .where(
-                RequestBandKey.agency_id == bindparam("agency_id"),
-                RequestBandKey.band_key == bindparam(f"k{i}"),
-                RequestBandKey.received_on >= bindparam("since"),
-            )
-            .order_by(RequestBandKey.received_on.desc())
-            .limit(PER_KEY)
-            .subquery()
-            .c.case_id
-        )
-        for i in range(n_keys)
-    ]
-    hits = union_all(*parts).subquery()
+def _latest_per_key(key: Any) -> Select[int]:
     return (
+        select(RequestBandKey.case_id)
+        .where(
+            RequestBandKey.agency_id == bindparam("agency_id"),
+            RequestBandKey.band_key == key,
+            RequestBandKey.received_on >= bindparam("since"),
+        )
+        # Latest first; on one day the later application (the domain's input order).
+        .order_by(RequestBandKey.received_on.desc(), RequestBandKey.case_id.desc())
+        .limit(PER_KEY)
+    )
+
+
+def _with_cases_and_topics(hits: Subquery) -> Select[Any]:
+    ranked = (
         select(hits.c.case_id, func.count().label("shared"))
         .group_by(hits.c.case_id)
         .order_by(func.count().desc(), hits.c.case_id.desc())
         .limit(MAX_CANDIDATES)
+        .subquery()
+    )
+    return (
+        select(
+            ranked.c.case_id,
+            Case.requested_information,
+            Case.topic_id,
+            Topic.status,
+            Topic.case_count,
+            Topic.slot_profile,
+            Topic.daily_arrivals,
+        )
+        .join_from(ranked, Case, Case.id == ranked.c.case_id)
+        .join(Topic, Topic.id == Case.topic_id)
+        .order_by(ranked.c.shared.desc(), ranked.c.case_id.desc())
     )
 
 
-def _refresh_topic(session: Session, topic: Topic, case: Case, today: date) -> None:
-    """Keep the topic's figures current without rescanning a big topic at every intake.
-
-    Only an open topic needs its exact distinct-applicant count (it decides the move to
-    candidate), and open topics are small by definition; a larger topic adds one applicant when
-    this person had no request in it within the window.
-    """
-    agency = session.get(Agency, topic.agency_id)
-    assert agency is not None
-    since = utcnow() - timedelta(days=agency.topic_window_days)
-    person = func.coalesce(Applicant.person_id, Applicant.id)
-    in_topic = (
-        select(person)
-        .select_from(Case)
-        .join(Applicant, Applicant.id == Case.applicant_id)
-        .where(Case.topic_id == topic.id, Case.created_at >= since)
-    )
-    session.execute(
-        update(Topic).where(Topic.id == topic.id).values(case_count=Topic.case_count + 1)
-    )
-    if topic.status == "open":
-        topic.applicant_count = int(
-            session.scalar(select(func.count(func.distinct(in_topic.subquery().c[0])))) or 0
-        )
-    else:
-        # Two index lookups — this person's applicant records, then their cases — instead of a
-        # join the planner may run from the topic's side, scanning a popular topic's cases.
-        person_id = _person(case.applicant)
-        records = list(
-            session.scalars(
-                select(Applicant.id).where(
-                    or_(Applicant.id == person_id, Applicant.person_id == person_id)
-                )
-            )
-        )
-        seen_before = session.scalar(
-            select(Case.id)
-            .where(
-                Case.applicant_id.in_(records),
-                Case.topic_id == topic.id,
-                Case.created_at >= since,
-                Case.id != case.id,
-            )
-            .limit(1)
-        )
-        if seen_before is None:
-            topic.applicant_count += 1
-    topic.last_on = max(topic.last_on, today)
-    if topic.status == "open" and topic.applicant_count >= agency.topic_min_applicants:
-        _topic_event(
-            session,
-            topic,
-            None,
-            "candidate",
-            "became_candidate",
-            {"applicants": topic.applicant_count},
-        )
-        topic.status = "candidate"
-        if topic.id is None:
-            session.flush()
-        outbox.publish(
-            session,
-            EventType.TOPIC_CANDIDATE,
-            agency_id=topic.agency_id,
-            topic=topic,
-            data={"applicants": topic.applicant_count},
-        )
-    _check_surge(session, topic, today)
+@lru_cache(maxsize=1)
+def _lookup_by_lateral() -> Select[Any]:
+    # PostgreSQL: one index probe per key through LATERAL — one subquery to plan, not 42.
+    keys = func.unnest(bindparam("keys", type_=ARRAY(String)))
+    key = keys.table_valued("band_key").render_derived("key")
+    latest = _latest_per_key(key.c.band_key).lateral("latest")
+    hits = select(latest.c.case_id).select_from(key).join(latest, true()).subquery("hits")
+    return _with_cases_and_topics(hits)
 
 
-def _check_surge(session: Session, topic: Topic, today: date) -> None:
-    """Daily arrivals (Asia/Shanghai days) of the topic against its 28-day baseline."""
+@lru_cache(maxsize=8)
+def _lookup_by_union(n_keys: int) -> Select[Any]:
+    # SQLite has no LATERAL: one part per key, built once per key count.
+    parts = [
+        select(_latest_per_key(bindparam(f"k{i}")).subquery().c.case_id) for i in range(n_keys)
+    ]
+    return _with_cases_and_topics(union_all(*parts).subquery("hits"))
+
+
+def _check_surge(
+    session: Session, topic_id: int, agency_id: int, arrivals: Mapping[str, int], today: date
+) -> None:
+    """Daily arrivals (Asia/Shanghai days) of the topic against its 28-day baseline, from the
+    counts kept with the topic; an alert is written only on a surge."""
     start = today - timedelta(days=SURGE_WINDOW_DAYS)
-    arrivals = session.scalars(
-        select(Case.submitted_at).where(
-            Case.topic_id == topic.id,
-            Case.submitted_at >= utcnow() - timedelta(days=SURGE_WINDOW_DAYS + 2),
-        )
-    ).all()
-    per_day: dict[date, int] = {}
-    for moment in arrivals:
-        day = legal_date(moment)
-        per_day[day] = per_day.get(day, 0) + 1
-    counts = [per_day.get(start + timedelta(days=i), 0) for i in range(SURGE_WINDOW_DAYS + 1)]
-    result = surge(counts, window=SURGE_WINDOW_DAYS)
+    counts = [
+        arrivals.get((start + timedelta(days=i)).isoformat(), 0)
+        for i in range(SURGE_WINDOW_DAYS + 1)
+    ]
+    result = surge(counts, window=SURGE_WINDOW_DAYS, min_count=SURGE_MIN_COUNT)
     if result is None:
         return
-    existing = session.scalar(
-        select(SurgeAlert).where(SurgeAlert.topic_id == topic.id, SurgeAlert.day == today)
+    alert = dialect_insert(session, SurgeAlert).values(
+        topic_id=topic_id,
+        agency_id=agency_id,
+        day=today,
+        today_count=result.today_count,
+        baseline_mean=result.baseline_mean,
+        message=result.message,
     )
-    if existing is None:
-        session.add(
-            SurgeAlert(
-                topic_id=topic.id,
-                agency_id=topic.agency_id,
-                day=today,
-                today_count=result.today_count,
-                baseline_mean=result.baseline_mean,
-                message=result.message,
-            )
+    session.execute(
+        alert.on_conflict_do_update(
+            index_elements=[SurgeAlert.topic_id, SurgeAlert.day],
+            set_={"today_count": result.today_count, "message": result.message},
         )
-    else:
-        existing.today_count = result.today_count
-        existing.message = result.message
+    )
 
 
 def _topic_event(
@@ -570,6 +742,7 @@ def _recount(session: Session, topic: Topic, actor: Actor) -> None:
     since = utcnow() - timedelta(days=agency.topic_window_days)
     persons = {_person(c.applicant) for c in members if _aware(c.created_at) >= since}
     topic.applicant_count = len(persons)
+    topic.daily_arrivals = _arrivals(None, [legal_date(c.submitted_at) for c in members])
     if members:
         days = [_received_on(c) for c in members]
         topic.first_on, topic.last_on = min(days), max(days)
@@ -785,6 +958,7 @@ def merge_topics(
         other.status = "merged"
         other.case_count = 0
         other.applicant_count = 0
+        other.daily_arrivals = {}
         _recount(session, topic, actor)
         uow.commit()
         return topic

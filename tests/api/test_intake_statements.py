@@ -1,0 +1,280 @@
+"""The submission hot path (issue 16): statements per submission, counted, on both databases;
+the topic's figures stay exact when another intake changes the topic meanwhile."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from requests_service.db.models import Applicant, Case, Topic
+from requests_service.domain.channels import Channel
+from requests_service.domain.identity import ApplicantType, IdType
+from requests_service.domain.lifecycle import CaseState, Role
+from requests_service.services import cases as case_service
+from requests_service.services.access import Actor
+from requests_service.services.topics import place_request, record_placement
+from requests_service.timekeeping import legal_date, utcnow
+from tests.factories import World, person
+
+PARAPHRASES = [
+    "请公开2025年示范区拆迁补偿标准",
+    "申请公开示范区二〇二五年拆迁补偿标准文件",
+    "2025年示范区房屋拆迁补偿标准",
+    "我想了解示范区2025年的拆迁补偿标准",
+    "示范区2025年度拆迁补偿标准",
+]
+
+# The test harness wraps each service transaction in a SAVEPOINT of one outer transaction; in
+# service they are the driver's BEGIN/COMMIT/ROLLBACK, which are not statements of ours.
+HARNESS = re.compile(r"^\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)\b", re.IGNORECASE)
+
+
+@contextmanager
+def statements(app: Any) -> Iterator[list[str]]:
+    engine = app.extensions["db_engine"]
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if not HARNESS.match(statement):
+            seen.append(" ".join(statement.split())[:110])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _submit(
+    client: Any, world: World, text: str, serial: int, key: str | None = None
+) -> dict[str, Any]:
+    response = client.post(
+        "/public/applications",
+        json={
+            "agency_id": world.agencies["A"],
+            "applicant": person(serial, name=f"申请人{serial}"),
+            "requested_information": text,
+        },
+        headers={"Idempotency-Key": key} if key else {},
+    )
+    assert response.status_code in (200, 201), response.json
+    body: dict[str, Any] = response.json
+    return body
+
+
+def _count(app: Any, client: Any, world: World, text: str, serial: int, key: str | None) -> int:
+    with statements(app) as seen:
+        _submit(client, world, text, serial, key)
+    return len(seen)
+
+
+def _topic(client: Any, world: World, case_id: int) -> dict[str, Any]:
+    related = client.get(f"/cases/{case_id}/related", headers=world.auth("handler")).json
+    topic_id = related["topic_id"]
+    body: dict[str, Any] = client.get(f"/topics/{topic_id}", headers=world.auth("handler")).json
+    return body
+
+
+def test_statements_per_submission(app: Any, client: Any, world: World) -> None:
+    """Agency; candidate lookup; the new topic's INSERT or, at the end, one UPDATE of the joined
+    topic; applicant and case INSERTs; the Idempotency-Key; audit event and outbox row; the
+    index keys.  Nothing grows with the topic's size."""
+    counts: dict[str, int] = {}
+    with statements(app) as first:
+        _submit(client, world, PARAPHRASES[0], 1, "k-1")
+    counts["new topic"] = len(first)
+    counts["joins an open topic"] = _count(app, client, world, PARAPHRASES[1], 2, "k-2")
+    # The same person again: still two applicants, no candidacy; no key, no key INSERT.
+    counts["joins, without a key"] = _count(app, client, world, PARAPHRASES[2], 1, None)
+    with statements(app) as retry:
+        again = _submit(client, world, PARAPHRASES[1], 2, "k-2")
+    counts["retry, replayed"] = len(retry)
+    # A third person: the topic becomes an Art. 44 candidate (audited, published): six more.
+    counts["makes it a candidate"] = _count(app, client, world, PARAPHRASES[3], 3, "k-4")
+    # The fifth arrival of the day: also the surge alert's upsert.
+    counts["joins a candidate topic, surge"] = _count(app, client, world, PARAPHRASES[4], 4, "k-5")
+    assert counts == {
+        "new topic": 9,
+        "joins an open topic": 9,
+        "joins, without a key": 8,
+        "retry, replayed": 6,
+        "makes it a candidate": 15,
+        "joins a candidate topic, surge": 10,
+    }, "\n".join([*first, "— retry —", *retry])
+    topic = _topic(client, world, again["case_id"])
+    assert (topic["case_count"], topic["applicant_count"], topic["status"]) == (5, 4, "candidate")
+
+
+def test_statements_per_registration(app: Any, world: World) -> None:
+    """The clerk's registration through the same intake: number, due date and topic go into the
+    case INSERT.  Calendar reads are the calendar's own business (cached elsewhere)."""
+    actor = Actor(
+        role_set=frozenset({Role.REGISTRAR}),
+        name="登记员",
+        user_id=world.users["registrar"],
+        agency_id=world.agencies["A"],
+        visible_agency_ids=frozenset({world.agencies["A"]}),
+    )
+    data = {
+        "channel": "in_person",
+        "applicant": person(1),
+        "requested_information": PARAPHRASES[0],
+        "submitted_at": datetime.fromisoformat("2026-03-02T10:00:00+08:00"),
+    }
+    session = app.extensions["db_session_factory"]()
+    try:
+        counts = []
+        for text in PARAPHRASES[:2]:
+            with statements(app) as seen:
+                case_service.register_case(
+                    session,
+                    actor,
+                    {**data, "requested_information": text},
+                    secret_key="test-secret",
+                )
+            counts.append(len([s for s in seen if "calendar_years" not in s]))
+    finally:
+        session.close()
+    # agency, lookup, new topic | topic UPDATE, number, applicant, case, event, outbox, keys
+    assert counts == [9, 9]
+
+
+def test_topic_changed_between_lookup_and_update_is_counted_exactly(
+    app: Any, client: Any, world: World
+) -> None:
+    """Another intake joins the topic after this one read it: the guarded UPDATE finds the
+    topic changed, locks it, reads it again and counts every member."""
+    first = _submit(client, world, PARAPHRASES[0], 1)
+    _submit(client, world, PARAPHRASES[1], 2)
+    session = app.extensions["db_session_factory"]()
+    try:
+        agency = case_service.get_agency(session, world.agencies["A"])
+        now = utcnow()
+        placement = place_request(
+            session,
+            agency_id=agency.id,
+            text=PARAPHRASES[2],
+            received=legal_date(now),
+            arrived_on=legal_date(now),
+        )
+        assert placement.seen is not None and placement.seen.case_count == 2
+        # Meanwhile another application joins the topic (its own transaction, committed).
+        _submit(client, world, PARAPHRASES[3], 3)
+        applicant = Applicant(
+            applicant_type=ApplicantType.NATURAL_PERSON,
+            name="申请人4",
+            id_type=IdType.RESIDENT_ID,
+            id_number=person(4)["id_number"],
+            id_fingerprint="interleaved-4",
+        )
+        case = Case(
+            agency=agency,
+            applicant=applicant,
+            state=CaseState.RECEIVED,
+            channel=Channel.ONLINE,
+            tracking_code="INTERLEAVED1",
+            tracking_secret_hash="0" * 64,
+            requested_information=PARAPHRASES[2],
+            submitted_at=now,
+            reply_details={},
+            topic_id=placement.topic_id,
+            topic_explanation=placement.explanation,
+        )
+        session.add(case)
+        session.flush()
+        indexed = record_placement(session, case, placement, agency)
+        session.commit()
+    finally:
+        session.close()
+    assert (indexed.case_count, indexed.applicant_count) == (4, 4)
+    topic = _topic(client, world, first["case_id"])
+    assert (topic["case_count"], topic["applicant_count"]) == (4, 4)
+    assert topic["status"] == "candidate"
+    history = client.get(f"/topics/{topic['id']}/history", headers=world.auth("handler")).json
+    assert [h["action"] for h in history] == ["became_candidate"]
+
+
+def test_daily_arrivals_follow_corrections(app: Any, client: Any, world: World) -> None:
+    """Arrivals kept with the topic are recounted from its members when an officer moves
+    applications, so surge checks keep counting the topic's actual applications."""
+    ids = [_submit(client, world, text, k)["case_id"] for k, text in enumerate(PARAPHRASES[:3])]
+    topic = _topic(client, world, ids[0])
+    split = client.post(
+        f"/topics/{topic['id']}/split",
+        json={"case_ids": [ids[2]], "reason": "另一项信息"},
+        headers=world.auth("handler"),
+    )
+    assert split.status_code == 201, split.json
+    session = app.extensions["db_session_factory"]()
+    try:
+        ids_of = [topic["id"], split.json["id"]]
+        rows = session.execute(
+            select(Topic.id, Topic.daily_arrivals).where(Topic.id.in_(ids_of))
+        ).all()
+        kept = {topic_id: arrivals for topic_id, arrivals in rows}
+    finally:
+        session.close()
+    today = legal_date(utcnow()).isoformat()
+    assert kept == {topic["id"]: {today: 2}, split.json["id"]: {today: 1}}
+
+
+@pytest.mark.commits
+def test_concurrent_intake_keeps_topic_figures_exact(app: Any, world: World) -> None:
+    """Many applications joining one topic at once (PostgreSQL: really concurrent): every one
+    is counted once, applicants are distinct persons, and nothing fails."""
+    with app.test_client() as c:
+        _submit(c, world, PARAPHRASES[0], 1)
+    errors: list[Any] = []
+
+    def work(worker: int) -> None:
+        with app.test_client() as c:
+            for k in range(3):
+                serial = 10 + worker * 3 + k
+                r = c.post(
+                    "/public/applications",
+                    json={
+                        "agency_id": world.agencies["A"],
+                        # Two submissions per person: 6 distinct persons among 12 applications.
+                        "applicant": person(serial // 2, name=f"申请人{serial // 2}"),
+                        "requested_information": PARAPHRASES[1 + (serial % 4)],
+                    },
+                )
+                if r.status_code != 201:
+                    errors.append(r.json)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    session = app.extensions["db_session_factory"]()
+    try:
+        rows = session.execute(
+            select(
+                Topic.id,
+                Topic.case_count,
+                Topic.applicant_count,
+                Topic.daily_arrivals,
+                select(func.count(Case.id)).where(Case.topic_id == Topic.id).scalar_subquery(),
+                select(func.count(func.distinct(func.coalesce(Applicant.person_id, Applicant.id))))
+                .select_from(Case)
+                .join(Applicant, Applicant.id == Case.applicant_id)
+                .where(Case.topic_id == Topic.id)
+                .scalar_subquery(),
+            )
+        ).all()
+    finally:
+        session.close()
+    assert sum(r[1] for r in rows) == 13
+    for _topic_id, case_count, applicants, arrivals, members, persons in rows:
+        assert case_count == members
+        assert sum((arrivals or {}).values()) == members
+        assert applicants == persons
