@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+@dataclass(frozen=True)
+class PoolSettings:
+    """The server database's connection pool (see ``Config.DB_POOL_*``); SQLite has none."""
+
+    size: int = 2
+    max_overflow: int = 3
+    timeout: int = 10
+    recycle: int = 1800
+    pre_ping: bool = False
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> PoolSettings:
+        defaults = cls()
+        return cls(
+            size=int(config.get("DB_POOL_SIZE", defaults.size)),
+            max_overflow=int(config.get("DB_MAX_OVERFLOW", defaults.max_overflow)),
+            timeout=int(config.get("DB_POOL_TIMEOUT", defaults.timeout)),
+            recycle=int(config.get("DB_POOL_RECYCLE", defaults.recycle)),
+            pre_ping=bool(config.get("DB_POOL_PRE_PING", defaults.pre_ping)),
+        )
+
+
+def make_engine(url: str, *, echo: bool = False, pool: PoolSettings | None = None) -> Engine:
     # hide_parameters: a failing statement's message (and SQL echo) never carries the bound
     # values — applicants' names, ID numbers, phones and addresses must not reach any log.
     kwargs: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
@@ -16,7 +40,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # Writers wait for each other instead of failing at once with "database is locked".
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
     else:
-        kwargs["pool_pre_ping"] = True
+        pool = pool or PoolSettings()
+        kwargs.update(
+            pool_size=pool.size,
+            max_overflow=pool.max_overflow,
+            pool_timeout=pool.timeout,
+            pool_recycle=pool.recycle,
+            pool_pre_ping=pool.pre_ping,
+        )
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -48,7 +79,11 @@ def init_app(app: Any) -> None:
     """Put engine and session factory in ``app.extensions``; one session per request."""
     from flask import g
 
-    engine = make_engine(app.config["DATABASE_URL"], echo=app.config.get("SQL_ECHO", False))
+    engine = make_engine(
+        app.config["DATABASE_URL"],
+        echo=app.config.get("SQL_ECHO", False),
+        pool=PoolSettings.from_config(app.config),
+    )
     app.extensions["db_engine"] = engine
     app.extensions["db_session_factory"] = make_session_factory(engine)
 

@@ -55,7 +55,10 @@ class Cases(MethodView):
     @blp.response(200, CaseSummarySchema(many=True))
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
-        """List cases of your agency (oversight: of the agencies under you), filtered and sorted"""
+        """List cases of your agency (oversight: of the agencies under you), filtered and sorted
+
+        `X-Pagination.total` is exact up to 10000 matching cases; beyond that it says 10000
+        (a lower bound; `next_page` is still right) unless `exact_total=true` is asked."""
         actor = current_actor(*OFFICER_ROLES)
         rows, total = case_views.list_cases(
             current_session(),
@@ -63,6 +66,7 @@ class Cases(MethodView):
             args,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
+            exact_total=bool(args.get("exact_total")),
         )
         pagination_parameters.item_count = total
         return rows
