@@ -239,3 +239,34 @@ def test_calendar_change_by_one_instance_is_seen_by_anothers_next_call(
         assert len(after_rebuild) == 1
     finally:
         other.extensions["db_engine"].dispose()
+
+
+@pytest.mark.commits
+def test_read_only_views_run_outside_a_transaction_on_postgresql(
+    app: Any, client: Any, world: World
+) -> None:
+    case = register(client, world)
+    seen: list[tuple[str, Any]] = []
+
+    def _isolation(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append((statement, conn.get_execution_options().get("isolation_level")))
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", _isolation)
+    try:
+        read = client.get(f"/cases/{case['id']}", headers=world.auth("handler"))
+        assert read.status_code == 200
+        reads = list(seen)
+        seen.clear()
+        written = client.post(
+            "/cases/{}/notes".format(case["id"]),
+            json={"body": "备注"},
+            headers=world.auth("handler"),
+        )
+        assert written.status_code == 201, written.json
+        writes = list(seen)
+    finally:
+        event.remove(engine, "before_cursor_execute", _isolation)
+    autocommit = "AUTOCOMMIT" if engine.dialect.name == "postgresql" else None
+    assert reads and all(level == autocommit for _, level in reads), reads
+    assert writes and all(level is None for _, level in writes), writes

@@ -30,7 +30,7 @@ from requests_service.api.downloads import path_response
 from requests_service.api.errors import ErrorSchema
 from requests_service.api.etags import IF_MATCH, case_etag_data, check_if_match
 from requests_service.api.schemas_base import BaseSchema
-from requests_service.db.session import current_session
+from requests_service.db.session import current_session, reads_only
 from requests_service.domain.lifecycle import Action, Role
 from requests_service.services import attachments as attachment_service
 from requests_service.services import case_views
@@ -51,6 +51,7 @@ def _detail(case: case_views.Case, actor_roles: frozenset[Role], **extra: Any) -
 
 @blp.route("")
 class Cases(MethodView):
+    @reads_only
     @blp.arguments(CaseQueryArgsSchema, location="query")
     @blp.response(200, CaseSummarySchema(many=True))
     @blp.paginate()
@@ -120,6 +121,7 @@ class CaseDashboard(MethodView):
 
 @blp.route("/<int:case_id>")
 class CaseDetail(MethodView):
+    @reads_only
     @blp.etag
     @blp.response(200, CaseDetailSchema)
     def get(self, case_id: int) -> Any:
