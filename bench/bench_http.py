@@ -13,7 +13,8 @@ p99, statements per request and the ratio service/baseline (the median over repe
     python bench/bench_http.py --list-cases 1000000  # + officer list p99 with that many cases
     python bench/bench_http.py --service-root ../old # measure another checkout of the service
 
-Every phase stops after ``--phase-seconds`` even if not all requests were sent.
+Every phase stops after ``--phase-seconds`` even if not all requests were sent, so a run is
+bounded in time as well as in count.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import http.client
 import json
 import os
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -389,13 +391,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--phase-seconds", type=float, default=30.0, help="cap per phase (30)")
+    parser.add_argument("--phase-seconds", type=float, default=15.0, help="cap per phase (15)")
     parser.add_argument("--sustained", type=float, default=0.0, help="seconds at --rate (off)")
     parser.add_argument("--rate", type=float, default=100.0, help="submissions per second")
     parser.add_argument("--list-cases", type=int, default=0, help="fill to N cases, time list")
     parser.add_argument("--service-root", type=Path, default=ROOT)
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     args = parser.parse_args(argv)
+    # A terminated run still stops its servers and drops its database (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     service_root = args.service_root.resolve()
     sys.path.insert(0, str(service_root))
     for name in list(sys.modules):
