@@ -27,6 +27,20 @@ class Config:
     FONT_DIR: str = ""
     LETTER_TEMPLATES_DIR: str = str(Path(__file__).resolve().parent.parent / "letter_templates")
     SQL_ECHO: bool = False
+    # PostgreSQL connection pool, per gunicorn worker process. A sync worker serves one request
+    # at a time on one connection; the overflow covers a background thread or a nested session.
+    # Size the server for workers x (DB_POOL_SIZE + DB_MAX_OVERFLOW) connections per host.
+    DB_POOL_SIZE: int = 2
+    DB_MAX_OVERFLOW: int = 3
+    # Waiting longer than this for a free connection answers 503 instead of hanging.
+    DB_POOL_TIMEOUT: int = 10
+    # Connections are replaced after this many seconds, before firewalls or PgBouncer drop them
+    # as idle; -1 never.
+    DB_POOL_RECYCLE: int = 1800
+    # A round trip before every checkout; off by default (it cost each request one). After a
+    # database restart the first request on a dead connection gets 503 and SQLAlchemy discards
+    # the whole pool. Turn it on where idle connections are cut unpredictably.
+    DB_POOL_PRE_PING: bool = False
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     # "rq": letters are rendered by an RQ worker (`rq worker letters`); "inline": in the request.
     LETTER_QUEUE: str = "rq"
@@ -126,6 +140,11 @@ class Config:
                 "LETTER_TEMPLATES_DIR", defaults.LETTER_TEMPLATES_DIR
             ),
             SQL_ECHO=os.environ.get("SQL_ECHO", "") not in ("", "0", "false"),
+            DB_POOL_SIZE=_int("DB_POOL_SIZE", defaults.DB_POOL_SIZE),
+            DB_MAX_OVERFLOW=_int("DB_MAX_OVERFLOW", defaults.DB_MAX_OVERFLOW),
+            DB_POOL_TIMEOUT=_int("DB_POOL_TIMEOUT", defaults.DB_POOL_TIMEOUT),
+            DB_POOL_RECYCLE=_int("DB_POOL_RECYCLE", defaults.DB_POOL_RECYCLE),
+            DB_POOL_PRE_PING=os.environ.get("DB_POOL_PRE_PING", "") not in ("", "0", "false"),
             REDIS_URL=os.environ.get("REDIS_URL", defaults.REDIS_URL),
             LETTER_QUEUE=os.environ.get("LETTER_QUEUE", defaults.LETTER_QUEUE),
             MAX_UPLOAD_BYTES=_int("MAX_UPLOAD_BYTES", defaults.MAX_UPLOAD_BYTES),

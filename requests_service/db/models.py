@@ -191,6 +191,9 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("agency_id", "case_year", "case_seq", name="uq_cases_agency_year_seq"),
         Index("ix_cases_agency_state_due", "agency_id", "state", "due_on"),
+        # The default list (newest first within the agency) reads one page of this index and
+        # its bounded count scans only the index.
+        Index("ix_cases_agency_id_id", "agency_id", "id"),
         # A topic's recent arrivals (surge check) without scanning a popular topic's history.
         Index("ix_cases_topic_submitted", "topic_id", "submitted_at"),
     )

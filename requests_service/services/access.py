@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
-from requests_service.db.models import Agency, ApiToken, User
+from requests_service.db.models import Agency, ApiToken, User, UserRole
 from requests_service.domain.errors import Forbidden
 from requests_service.domain.lifecycle import Role
 
@@ -98,15 +98,34 @@ def actor_for_user(session: Session, user: User) -> Actor:
 
 
 def actor_for_token(session: Session, token: str) -> Actor | None:
-    row = session.execute(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
+    """The actor behind a bearer token, in one statement on the token's unique index.
+
+    One row per role (a user without roles gives one row with a NULL role). Only oversight
+    officers cost a second statement: the agencies under theirs.
+    """
+    rows = session.execute(
+        select(User.id, User.agency_id, User.display_name, UserRole.role)
+        .select_from(ApiToken)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(UserRole, UserRole.user_id == User.id)
         .where(
             ApiToken.token_hash == hash_token(token),
             ApiToken.revoked_at.is_(None),
             or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+            User.active.is_(True),
         )
-    ).scalar_one_or_none()
-    if row is None or not row.active:
+    ).all()
+    if not rows:
         return None
-    return actor_for_user(session, row)
+    user_id, agency_id, display_name, _role = rows[0]
+    roles = frozenset(row.role for row in rows if row.role is not None)
+    visible = {agency_id}
+    if Role.OVERSIGHT in roles:
+        visible = descendant_agency_ids(session, agency_id)
+    return Actor(
+        role_set=roles,
+        name=display_name,
+        user_id=user_id,
+        agency_id=agency_id,
+        visible_agency_ids=frozenset(visible),
+    )

@@ -28,6 +28,7 @@ from requests_service.domain.lifecycle import OPEN_STATES
 from requests_service.services.access import Actor
 from requests_service.services.audit import seal_calendar_change
 from requests_service.services.clock import (
+    build_calendar,
     clock_events_from,
     legal_today,
     load_calendar,
@@ -131,7 +132,11 @@ def save_year(session: Session, actor: Actor, year: int, data: Mapping[str, Any]
         row.updated_at = utcnow()
         row.updated_by_user_id = actor.user_id
         session.flush()
-        recomputed, changed = recompute_due_dates(session, affected_year=year)
+        # Built from the flushed year: the cached calendar's version moves only with the
+        # change recorded below.
+        recomputed, changed = recompute_due_dates(
+            session, affected_year=year, calendar=build_calendar(session)
+        )
         change = CalendarChange(
             year=year,
             actor_user_id=actor.user_id,

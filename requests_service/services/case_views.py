@@ -19,7 +19,7 @@ from requests_service.services.cases import get_case_for
 from requests_service.services.clock import case_clock, load_calendar
 from requests_service.services.fees import assessments_of
 from requests_service.services.history import record_event
-from requests_service.services.queries import case_list_query, paginate
+from requests_service.services.queries import case_list_query, page_with_total
 from requests_service.services.unit_of_work import UnitOfWork
 from requests_service.services.views import Annotated
 
@@ -71,11 +71,20 @@ def case_detail(
 
 
 def list_cases(
-    session: Session, actor: Actor, filters: Mapping[str, Any], *, page: int, page_size: int
+    session: Session,
+    actor: Actor,
+    filters: Mapping[str, Any],
+    *,
+    page: int,
+    page_size: int,
+    exact_total: bool = False,
 ) -> tuple[Sequence[Case], int]:
-    """Cases of the actor's agencies, filtered and sorted (see ``case_list_query``)."""
-    query = case_list_query(actor, filters, calendar=load_calendar(session))
-    return paginate(session, query, page=page, page_size=page_size)
+    """Cases of the actor's agencies, filtered and sorted (see ``case_list_query``), with their
+    total (exact up to ``EXACT_TOTAL_UP_TO`` unless ``exact_total``)."""
+    # Only "due within N working days" needs the calendar.
+    calendar = load_calendar(session) if filters.get("due_within") is not None else None
+    query = case_list_query(actor, filters, calendar=calendar)
+    return page_with_total(session, query, page=page, page_size=page_size, exact_total=exact_total)
 
 
 def case_notes(session: Session, actor: Actor, case_id: int) -> Sequence[Note]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from requests_service.db.models import CalendarYear, Case
+from requests_service.db.models import CalendarChange, CalendarYear, Case
 from requests_service.domain.calendar import (
     WorkingCalendar,
     YearArrangement,
@@ -21,6 +22,8 @@ from requests_service.timekeeping import legal_date, legal_today
 
 __all__ = [
     "SHANGHAI",
+    "build_calendar",
+    "calendar_version",
     "case_clock",
     "clock_events_from",
     "legal_date",
@@ -47,32 +50,53 @@ def stored_arrangements(session: Session) -> list[YearArrangement]:
     ]
 
 
-_CALENDARS: dict[tuple[tuple[int, str], ...], WorkingCalendar] = {}
+# One built calendar per engine (per database) in this process, with the version it was built
+# from. Keyed weakly, so an app's engine that goes away takes its calendar with it.
+_CALENDARS: weakref.WeakKeyDictionary[Engine, tuple[tuple[int, str] | None, WorkingCalendar]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def calendar_version(session: Session) -> tuple[int, str] | None:
+    """The calendar's version: the head of the calendar-change chain (its seq and hash).
+
+    Every change of a stored year goes through ``calendar_admin.save_year``, which appends a
+    sealed change in the same transaction, so the head moves with every change, never repeats
+    (the hash covers the change and its time) and rolls back with it. One index lookup.
+    """
+    row = session.execute(
+        select(CalendarChange.seq, CalendarChange.hash)
+        .where(CalendarChange.seq.is_not(None))
+        .order_by(CalendarChange.seq.desc())
+        .limit(1)
+    ).first()
+    return (int(row.seq), str(row.hash)) if row else None
 
 
 def load_calendar(session: Session) -> WorkingCalendar:
     """The working-day calendar: bundled official years, overridden by years stored in the DB.
 
-    Building one takes ~40 ms, so built calendars are kept per process, keyed by the stored
-    years' update stamps read from the database on every call: a change made through another
-    worker is seen at once (no case state is cached).
+    Building one takes ~40 ms, so it is kept per process and database and rebuilt only when
+    the stored version moved: each call costs one cheap statement, and a change made through
+    any worker or host is seen by every other one on its next call.
     """
-    key = tuple(
-        (year, stamp.isoformat())
-        for year, stamp in session.execute(
-            select(CalendarYear.year, CalendarYear.updated_at).order_by(CalendarYear.year)
-        )
-    )
-    calendar = _CALENDARS.get(key)
-    if calendar is None:
-        arrangements = {a.year: a for a in load_bundled_arrangements()}
-        for arrangement in stored_arrangements(session):
-            arrangements[arrangement.year] = arrangement
-        calendar = WorkingCalendar(arrangements.values())
-        if len(_CALENDARS) > 8:
-            _CALENDARS.clear()
-        _CALENDARS[key] = calendar
+    engine = session.get_bind().engine
+    version = calendar_version(session)
+    cached = _CALENDARS.get(engine)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    calendar = build_calendar(session)
+    _CALENDARS[engine] = (version, calendar)
     return calendar
+
+
+def build_calendar(session: Session) -> WorkingCalendar:
+    """The calendar from what this session sees now, uncached: for a transaction that has just
+    changed a year and not yet recorded the change (so the version has not moved yet)."""
+    arrangements = {a.year: a for a in load_bundled_arrangements()}
+    for arrangement in stored_arrangements(session):
+        arrangements[arrangement.year] = arrangement
+    return WorkingCalendar(arrangements.values())
 
 
 def clock_events_from(inputs: Iterable[Mapping[str, Any]]) -> list[ClockEvent]:

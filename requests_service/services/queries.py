@@ -99,8 +99,50 @@ def case_list_query(
     sort = args.get("sort") or "-id"
     column = SORT_COLUMNS[sort.lstrip("-")]
     descending = sort.startswith("-")
+    tie_break = Case.id.desc() if descending else Case.id.asc()
+    if column is Case.id:
+        # The id is never NULL: a plain ORDER BY walks the (agency_id, id) index backwards and
+        # stops after one page, where "NULLS LAST" would sort every visible case first.
+        return query.order_by(tie_break)
     ordered = column.desc().nulls_last() if descending else column.asc().nulls_last()
-    return query.order_by(ordered, Case.id.desc() if descending else Case.id.asc())
+    return query.order_by(ordered, tie_break)
+
+
+# Lists count exactly up to this many matching cases; beyond it ``total`` is this lower bound
+# unless the caller asks for an exact count (a million-case count costs more than the page).
+EXACT_TOTAL_UP_TO = 10_000
+
+
+def page_with_total(
+    session: Session,
+    query: Select[Any],
+    *,
+    page: int,
+    page_size: int,
+    exact_total: bool = False,
+) -> tuple[list[Case], int]:
+    """One page of cases and their total in one statement (the count is a scalar subquery).
+
+    The count stops at ``max(EXACT_TOTAL_UP_TO, the rows up to the next page)`` unless
+    ``exact_total``: the total is exact below that, a lower bound at it, and the next page is
+    always known to exist. An empty page (past the end) costs a second statement for the total.
+    """
+    counted = query.order_by(None).with_only_columns(Case.id, maintain_column_froms=True)
+    if not exact_total:
+        counted = counted.limit(max(EXACT_TOTAL_UP_TO, page * page_size + 1))
+    total_of = select(func.count()).select_from(counted.subquery())
+    rows = (
+        session.execute(
+            query.add_columns(total_of.scalar_subquery().label("total"))
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+        .unique()
+        .all()
+    )
+    if rows:
+        return [row[0] for row in rows], int(rows[0][1])
+    return [], int(session.scalar(total_of) or 0)
 
 
 def paginate(

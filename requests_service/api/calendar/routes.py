@@ -17,7 +17,7 @@ from requests_service.api.calendar.schemas import (
     YearArrangementInSchema,
     YearArrangementSchema,
 )
-from requests_service.db.session import current_session
+from requests_service.db.session import current_session, reads_only
 from requests_service.domain.lifecycle import Role
 from requests_service.services import calendar_admin
 
@@ -64,6 +64,7 @@ class CalendarChanges(MethodView):
 
 @blp.route("/deadline-calculator")
 class DeadlineCalculator(MethodView):
+    @reads_only
     @blp.doc(security=[])
     @blp.arguments(DeadlineInputSchema)
     @blp.response(200, DeadlineResultSchema)

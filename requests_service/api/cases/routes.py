@@ -30,7 +30,7 @@ from requests_service.api.downloads import path_response
 from requests_service.api.errors import ErrorSchema
 from requests_service.api.etags import IF_MATCH, case_etag_data, check_if_match
 from requests_service.api.schemas_base import BaseSchema
-from requests_service.db.session import current_session
+from requests_service.db.session import current_session, reads_only
 from requests_service.domain.lifecycle import Action, Role
 from requests_service.services import attachments as attachment_service
 from requests_service.services import case_views
@@ -51,11 +51,15 @@ def _detail(case: case_views.Case, actor_roles: frozenset[Role], **extra: Any) -
 
 @blp.route("")
 class Cases(MethodView):
+    @reads_only
     @blp.arguments(CaseQueryArgsSchema, location="query")
     @blp.response(200, CaseSummarySchema(many=True))
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
-        """List cases of your agency (oversight: of the agencies under you), filtered and sorted"""
+        """List cases of your agency (oversight: of the agencies under you), filtered and sorted
+
+        `X-Pagination.total` is exact up to 10000 matching cases; beyond that it says 10000
+        (a lower bound; `next_page` is still right) unless `exact_total=true` is asked."""
         actor = current_actor(*OFFICER_ROLES)
         rows, total = case_views.list_cases(
             current_session(),
@@ -63,6 +67,7 @@ class Cases(MethodView):
             args,
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
+            exact_total=bool(args.get("exact_total")),
         )
         pagination_parameters.item_count = total
         return rows
@@ -116,6 +121,7 @@ class CaseDashboard(MethodView):
 
 @blp.route("/<int:case_id>")
 class CaseDetail(MethodView):
+    @reads_only
     @blp.etag
     @blp.response(200, CaseDetailSchema)
     def get(self, case_id: int) -> Any:

@@ -323,6 +323,15 @@ class CaseQueryArgsSchema(BaseSchema):
     q = fields.String(
         validate=validate.Length(min=1, max=200), metadata={"description": "申请内容全文检索"}
     )
+    exact_total = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": (
+                "精确统计总数。默认只精确计数到10000条，超过时X-Pagination的total为10000"
+                "（下限，next_page仍然准确）；案件很多时精确计数较慢"
+            )
+        },
+    )
     sort = fields.String(
         load_default="-id",
         validate=validate.OneOf(SORTS),

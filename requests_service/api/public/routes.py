@@ -33,7 +33,7 @@ from requests_service.api.public.schemas import (
     TrackingSchema,
 )
 from requests_service.api.schemas_base import BaseSchema
-from requests_service.db.session import current_session
+from requests_service.db.session import current_session, reads_only
 from requests_service.domain.lifecycle import Action
 from requests_service.letters.service_adapter import pdf_renderer
 from requests_service.services import applicant_uploads, public_view
@@ -129,6 +129,7 @@ SECRET_PARAM = {
 
 @blp.route("/tracking/<string:code>")
 class PublicTracking(MethodView):
+    @reads_only
     @tracking_limit
     @tracking_failure_limit
     @blp.doc(security=PUBLIC, parameters=[SECRET_PARAM])

@@ -1,0 +1,633 @@
+"""The service's hot paths side by side with a bare Flask + SQLAlchemy app, in one run.
+
+Loopback only. Creates a throwaway PostgreSQL database (127.0.0.1:5432), upgrades it, seeds one
+agency and one handler, and starts two gunicorn servers on it (``--workers`` each, 2 by
+default): the bare baseline (bench/bench_apps.py: one INSERT, one SELECT by id, an echo) and
+the service (with a statement counter attached from outside the production code). Then, for
+each endpoint and ``--reps`` times, it sends ``--requests`` requests from ``--concurrency``
+keep-alive connections to the service and to its baseline, alternately, and prints req/s, p50,
+p99, statements per request and the ratio service/baseline (the median over repetitions).
+
+    python bench/bench_http.py                       # the side-by-side table (~1–2 minutes)
+    python bench/bench_http.py --sustained 60        # + submissions at --rate 100/s for 60 s
+    python bench/bench_http.py --list-cases 1000000  # + officer list p99 with that many cases
+    python bench/bench_http.py --service-root ../old # measure another checkout of the service
+
+Every phase stops after ``--phase-seconds`` even if not all requests were sent, so a run is
+bounded in time as well as in count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+HOST = "127.0.0.1"
+STARTUP_TIMEOUT_S = 60.0
+REQUEST_TIMEOUT_S = 30.0
+STATEMENTS_HEADER = "X-Bench-Statements"
+
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
+from throwaway_db import create_database, drop_database  # noqa: E402
+
+Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers
+
+
+# ---------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def gunicorn_binary(service_root: Path) -> str:
+    for candidate in (
+        service_root / ".venv" / "bin" / "gunicorn",
+        ROOT / ".venv" / "bin" / "gunicorn",
+        Path(sys.executable).parent / "gunicorn",
+    ):
+        if candidate.exists():
+            return str(candidate)
+    return "gunicorn"
+
+
+def start_server(
+    app_spec: str, workers: int, db_url: str, tmp: Path, service_root: Path, name: str
+) -> tuple[subprocess.Popen[bytes], int, Path]:
+    port = free_port()
+    log_path = tmp / f"{name}.log"
+    (tmp / "uploads").mkdir(exist_ok=True)
+    env = dict(os.environ)
+    limit = "1000000/minute"
+    env.update(
+        DATABASE_URL=db_url,
+        SECRET_KEY="bench-" + secrets.token_hex(8),
+        UPLOAD_DIR=str(tmp / "uploads"),
+        REQUESTS_SERVICE_INSTANCE=str(tmp / "instance"),
+        # The abuse limits would refuse a benchmark; per-process memory keeps Redis out of it.
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_SUBMIT=limit,
+        RATELIMIT_TRACKING=limit,
+        RATELIMIT_TRACKING_FAILURES=limit,
+        RATELIMIT_AUTH_FAILURES=limit,
+        # Events wait for `flask deliver-events`: nothing is queued in a Redis nobody drains.
+        EVENT_DELIVERY="manual",
+        LETTER_QUEUE="inline",
+        PYTHONPATH=os.pathsep.join(
+            p for p in (str(service_root), str(BENCH), env.get("PYTHONPATH", "")) if p
+        ),
+    )
+    cmd = [
+        gunicorn_binary(service_root),
+        "--config",
+        str(service_root / "gunicorn.conf.py"),
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{HOST}:{port}",
+        "--access-logfile",
+        "-",
+        "--log-level",
+        "warning",
+        app_spec,
+    ]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            cmd, cwd=service_root, env=env, stdout=subprocess.DEVNULL, stderr=log
+        )
+    return proc, port, log_path
+
+
+def wait_until_ready(proc: subprocess.Popen[bytes], port: int, path: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited:\n{log.read_text(errors='replace')[-3000:]}")
+        conn = http.client.HTTPConnection(HOST, port, timeout=5)
+        try:
+            conn.request(
+                "POST" if path == "/echo" else "GET",
+                path,
+                body=b"{}",
+                headers={"Content-Type": "application/json"},
+            )
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status < 500:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.2)
+    raise RuntimeError(f"server not ready:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# ---------------------------------------------------------------- load
+
+
+@dataclass
+class Outcome:
+    latencies_ms: list[float] = field(default_factory=list)
+    statements: list[int] = field(default_factory=list)
+    bad: dict[int, int] = field(default_factory=dict)
+    first_bad: str = ""
+    wall_s: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, latency: float, status: int, statements: str | None, body: bytes) -> None:
+        with self.lock:
+            self.latencies_ms.append(latency)
+            if statements is not None:
+                self.statements.append(int(statements))
+            if status >= 400:
+                self.bad[status] = self.bad.get(status, 0) + 1
+                if not self.first_bad:
+                    self.first_bad = f"{status} {body[:300].decode(errors='replace')}"
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies_ms) / self.wall_s if self.wall_s else 0.0
+
+    def pct(self, q: int) -> float:
+        if len(self.latencies_ms) < 2:
+            return self.latencies_ms[0] if self.latencies_ms else float("nan")
+        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[q - 1]
+
+    @property
+    def statements_per_request(self) -> float:
+        return statistics.mean(self.statements) if self.statements else float("nan")
+
+
+def send(conn: http.client.HTTPConnection, req: Request) -> tuple[int, str | None, bytes]:
+    method, path, body, headers = req
+    conn.request(method, path, body=body, headers={"Connection": "keep-alive", **headers})
+    resp = conn.getresponse()
+    data = resp.read()
+    if resp.will_close:
+        conn.close()
+    return resp.status, resp.getheader(STATEMENTS_HEADER), data
+
+
+def closed_loop(
+    port: int, make: Callable[[int], Request], total: int, concurrency: int, max_s: float
+) -> Outcome:
+    """``total`` requests from ``concurrency`` connections, each sending the next one at once."""
+    outcome = Outcome()
+    counter = iter(range(total))
+    counter_lock = threading.Lock()
+    stop_at = time.perf_counter() + max_s
+
+    def run() -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+        try:
+            while time.perf_counter() < stop_at:
+                with counter_lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                req = make(i)
+                started = time.perf_counter()
+                status, statements, body = send(conn, req)
+                outcome.record((time.perf_counter() - started) * 1000, status, statements, body)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run, daemon=True) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    outcome.wall_s = time.perf_counter() - started
+    return outcome
+
+
+def open_loop(
+    port: int, make: Callable[[int], Request], rate: float, seconds: float, connections: int
+) -> Outcome:
+    """Requests scheduled at a fixed ``rate``; latency counts from the scheduled instant, so
+    a server falling behind shows in the figures (no coordinated omission)."""
+    outcome = Outcome()
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.2
+    counter = iter(range(total))
+    counter_lock = threading.Lock()
+
+    def run() -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+        try:
+            while True:
+                with counter_lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                due = start + i / rate
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                status, statements, body = send(conn, make(i))
+                outcome.record((time.perf_counter() - due) * 1000, status, statements, body)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run, daemon=True) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    outcome.wall_s = time.perf_counter() - start
+    return outcome
+
+
+# ---------------------------------------------------------------- data
+
+
+def load_texts() -> list[str]:
+    path = ROOT / "tests" / "data" / "request_texts.json"
+    return [item["text"] for item in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def resident_id(n: int) -> str:
+    from requests_service.domain.identity import resident_id_check_char
+
+    body = "11010119900307" + f"{n % 1000:03d}"
+    return body + resident_id_check_char(body)
+
+
+def seed(url: str) -> dict[str, Any]:
+    """One agency, one handler with a bearer token (and the baseline's table)."""
+    from bench_apps import create_baseline_schema
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from requests_service.db.models import Agency, ApiToken, User, UserRole
+    from requests_service.domain.lifecycle import Role
+    from requests_service.services.access import hash_token
+
+    create_baseline_schema(url)
+    engine = create_engine(url)
+    token = "rs_bench_" + secrets.token_urlsafe(16)
+    try:
+        with Session(engine) as session:
+            agency = Agency(
+                name="示范市基准测试局", short_name="基准局", case_number_prefix="基准依申"
+            )
+            session.add(agency)
+            session.flush()
+            user = User(agency_id=agency.id, username="bench_handler", display_name="基准经办人")
+            user.role_rows = [UserRole(role=Role.HANDLER)]
+            session.add(user)
+            session.flush()
+            session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name="bench"))
+            session.commit()
+            return {"agency_id": agency.id, "token": token}
+    finally:
+        engine.dispose()
+
+
+def bulk_cases(url: str, agency_id: int, total: int) -> float:
+    """Copies of one submitted case up to ``total`` cases, spread over states and dates, by
+    one INSERT … SELECT over generate_series; returns seconds taken."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    started = time.perf_counter()
+    try:
+        with engine.begin() as conn:
+            have = conn.scalar(text("SELECT count(*) FROM cases"))
+            missing = total - int(have or 0)
+            if missing <= 0:
+                return 0.0
+            columns = [
+                row[0]
+                for row in conn.execute(
+                    text(
+                        "SELECT column_name FROM information_schema.columns "
+                        "WHERE table_name = 'cases' ORDER BY ordinal_position"
+                    )
+                )
+            ]
+            varied = {
+                "id": None,
+                "tracking_code": "'BULK' || g",
+                "case_number": "NULL",
+                "case_year": "NULL",
+                "case_seq": "NULL",
+                "state": "(ARRAY['registered','in_review','replied','closed'])[1 + g % 4]",
+                "receipt_date": "DATE '2020-01-01' + (g % 2000)",
+                "due_on": "DATE '2020-01-21' + (g % 2000)",
+                "submitted_at": "c.submitted_at - make_interval(mins => g)",
+                "topic_id": "NULL",
+            }
+            names = [c for c in columns if varied.get(c, "") is not None]
+            values = [varied.get(c) or f"c.{c}" for c in names]
+            conn.execute(
+                text(
+                    f"INSERT INTO cases ({', '.join(names)}) "
+                    f"SELECT {', '.join(values)} FROM generate_series(1, :n) AS g, "
+                    "(SELECT * FROM cases WHERE agency_id = :agency ORDER BY id LIMIT 1) AS c"
+                ),
+                {"n": missing, "agency": agency_id},
+            )
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("VACUUM ANALYZE cases")
+            )
+    finally:
+        engine.dispose()
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- run
+
+
+@dataclass
+class Pair:
+    name: str
+    service: Callable[[int], Request]
+    baseline: Callable[[int], Request]
+    baseline_name: str
+
+
+def json_request(method: str, path: str, payload: Any, **headers: str) -> Request:
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    return method, path, body, {"Content-Type": "application/json; charset=utf-8", **headers}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=400, help="per endpoint and rep (400)")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--phase-seconds", type=float, default=15.0, help="cap per phase (15)")
+    parser.add_argument("--sustained", type=float, default=0.0, help="seconds at --rate (off)")
+    parser.add_argument("--rate", type=float, default=100.0, help="submissions per second")
+    parser.add_argument("--list-cases", type=int, default=0, help="fill to N cases, time list")
+    parser.add_argument("--service-root", type=Path, default=ROOT)
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    args = parser.parse_args(argv)
+    # A terminated run still stops its servers and drops its database (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    service_root = args.service_root.resolve()
+    sys.path.insert(0, str(service_root))
+    for name in list(sys.modules):
+        if name.startswith("requests_service"):
+            del sys.modules[name]
+    from requests_service.db.migrate import upgrade
+
+    db_name, db_url = create_database("rs_bench_http")
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="rs_bench_http_") as tmp_name:
+            tmp = Path(tmp_name)
+            upgrade(db_url)
+            seeded = seed(db_url)
+            base, base_port, base_log = start_server(
+                "bench_apps:baseline_app()", args.workers, db_url, tmp, service_root, "baseline"
+            )
+            procs.append(base)
+            svc, svc_port, svc_log = start_server(
+                "bench_apps:service_app()", args.workers, db_url, tmp, service_root, "service"
+            )
+            procs.append(svc)
+            wait_until_ready(base, base_port, "/echo", base_log)
+            wait_until_ready(svc, svc_port, "/public/agencies", svc_log)
+            return run(args, seeded, base_port, svc_port, db_url, svc_log)
+    finally:
+        for proc in procs:
+            stop_server(proc)
+        if not args.keep_db:
+            drop_database(db_name)
+        else:
+            print(f"kept database {db_name}")
+
+
+def run(
+    args: argparse.Namespace,
+    seeded: dict[str, Any],
+    base_port: int,
+    svc_port: int,
+    db_url: str,
+    svc_log: Path,
+) -> int:
+    texts = load_texts()
+    run_id = secrets.token_hex(3)
+    agency_id = seeded["agency_id"]
+    auth = {"Authorization": f"Bearer {seeded['token']}"}
+    submissions: list[dict[str, Any]] = []
+    items: list[int] = []
+    submit_seq = iter(range(10**9))
+    lock = threading.Lock()
+
+    def submission(_i: int) -> Request:
+        with lock:
+            n = next(submit_seq)
+        text = f"{texts[n % len(texts)]}（{run_id}-{n}）"
+        payload = {
+            "agency_id": agency_id,
+            "applicant": {
+                "applicant_type": "natural_person",
+                "name": "张三",
+                "id_type": "resident_id",
+                "id_number": resident_id(n),
+                "phone": "13800138000",
+            },
+            "requested_information": text,
+        }
+        return json_request(
+            "POST", "/public/applications", payload, **{"Idempotency-Key": f"b-{run_id}-{n}"}
+        )
+
+    def insert(i: int) -> Request:
+        return json_request("POST", "/insert", {"text": texts[i % len(texts)]})
+
+    def by_id(i: int) -> Request:
+        return "GET", f"/items/{items[i % len(items)]}", None, {}
+
+    def echo_deadline(i: int) -> Request:
+        return json_request("POST", "/echo", deadline_body(i))
+
+    def echo_fee(i: int) -> Request:
+        return json_request("POST", "/echo", fee_body(i))
+
+    def case_list(_i: int) -> Request:
+        return "GET", "/cases?page=1", None, auth
+
+    def case_detail(i: int) -> Request:
+        return "GET", f"/cases/{submissions[i % len(submissions)]['case_id']}", None, auth
+
+    def tracking(i: int) -> Request:
+        s = submissions[i % len(submissions)]
+        return (
+            "GET",
+            f"/public/tracking/{s['tracking_code']}",
+            None,
+            {"X-Tracking-Secret": s["tracking_secret"]},
+        )
+
+    def deadline_body(i: int) -> dict[str, Any]:
+        day = 2 + i % 20
+        return {
+            "channel": "in_person",
+            "submitted_at": f"2026-03-{day:02d}T10:00:00+08:00",
+            "events": [],
+        }
+
+    def fee_body(i: int) -> dict[str, Any]:
+        return {"method": "per_piece", "piece_ordinal_in_month": 1 + i % 30}
+
+    def deadline(i: int) -> Request:
+        return json_request("POST", "/calendar/deadline-calculator", deadline_body(i))
+
+    def fee(i: int) -> Request:
+        return json_request("POST", "/fees/calculator", fee_body(i))
+
+    # Warm up both servers (imports, pools, the calendar) and collect ids to read back.
+    warm = closed_loop(svc_port, submission, 200, args.concurrency, args.phase_seconds)
+    if warm.bad:
+        print(f"warm-up submissions failed: {warm.bad} {warm.first_bad}", file=sys.stderr)
+    submissions.extend(collect_submissions(svc_port, submission, 50))
+    for i in range(50):
+        conn = http.client.HTTPConnection(HOST, base_port, timeout=REQUEST_TIMEOUT_S)
+        _status, _, body = send(conn, insert(i))
+        conn.close()
+        items.append(json.loads(body)["id"])
+    for make, port in (
+        (case_list, svc_port),
+        (deadline, svc_port),
+        (fee, svc_port),
+        (case_detail, svc_port),
+        (tracking, svc_port),
+        (by_id, base_port),
+    ):
+        closed_loop(port, make, 40, args.concurrency, args.phase_seconds)
+
+    pairs = [
+        Pair("POST /public/applications", submission, insert, "insert"),
+        Pair("GET /cases?page=1 (handler)", case_list, by_id, "select by id"),
+        Pair("GET /cases/{id}", case_detail, by_id, "select by id"),
+        Pair("GET /public/tracking/{code}", tracking, by_id, "select by id"),
+        Pair("POST /calendar/deadline-calculator", deadline, echo_deadline, "echo"),
+        Pair("POST /fees/calculator", fee, echo_fee, "echo"),
+    ]
+    print(
+        f"gunicorn {args.workers} workers each, PostgreSQL, {args.concurrency} connections, "
+        f"{args.requests} requests per endpoint x {args.reps} reps; medians over reps"
+    )
+    header = (
+        f"{'endpoint':38} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'stmts':>6} | "
+        f"{'baseline':12} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'stmts':>5} | {'ratio':>5}"
+    )
+    print(header)
+    print("-" * len(header))
+    failed = False
+    for pair in pairs:
+        svc_runs, base_runs = [], []
+        for _ in range(args.reps):
+            svc_runs.append(
+                closed_loop(
+                    svc_port, pair.service, args.requests, args.concurrency, args.phase_seconds
+                )
+            )
+            base_runs.append(
+                closed_loop(
+                    base_port, pair.baseline, args.requests, args.concurrency, args.phase_seconds
+                )
+            )
+        for outcome in svc_runs + base_runs:
+            if outcome.bad:
+                failed = True
+                print(f"  {pair.name}: errors {outcome.bad} {outcome.first_bad}", file=sys.stderr)
+        ratio = statistics.median(s.rate / b.rate for s, b in zip(svc_runs, base_runs, strict=True))
+
+        def med(runs: list[Outcome], fn: Callable[[Outcome], float]) -> float:
+            return statistics.median(fn(r) for r in runs)
+
+        print(
+            f"{pair.name:38} {med(svc_runs, lambda o: o.rate):7.0f} "
+            f"{med(svc_runs, lambda o: o.pct(50)):7.1f} {med(svc_runs, lambda o: o.pct(99)):7.1f} "
+            f"{med(svc_runs, lambda o: o.statements_per_request):6.1f} | "
+            f"{pair.baseline_name:12} {med(base_runs, lambda o: o.rate):7.0f} "
+            f"{med(base_runs, lambda o: o.pct(50)):7.1f} "
+            f"{med(base_runs, lambda o: o.pct(99)):7.1f} "
+            f"{med(base_runs, lambda o: o.statements_per_request):5.1f} | {ratio:5.2f}"
+        )
+
+    if args.sustained > 0:
+        outcome = open_loop(svc_port, submission, args.rate, args.sustained, 32)
+        print(
+            f"\nsubmissions at {args.rate:.0f}/s for {args.sustained:.0f} s: "
+            f"{len(outcome.latencies_ms)} sent, achieved {outcome.rate:.1f}/s, "
+            f"p50 {outcome.pct(50):.1f} ms, p99 {outcome.pct(99):.1f} ms, "
+            f"errors {sum(outcome.bad.values())}"
+        )
+        failed = failed or bool(outcome.bad)
+
+    if args.list_cases > 0:
+        spent = bulk_cases(db_url, agency_id, args.list_cases)
+        print(f"\nfilled to {args.list_cases} cases in {spent:.0f} s")
+        closed_loop(svc_port, case_list, 20, 2, args.phase_seconds)
+        for concurrency in (1, args.concurrency):
+            outcome = closed_loop(
+                svc_port, case_list, max(100, args.requests // 2), concurrency, args.phase_seconds
+            )
+            print(
+                f"GET /cases?page=1 with {args.list_cases} cases, {concurrency} connection(s): "
+                f"{outcome.rate:.0f} req/s, p50 {outcome.pct(50):.1f} ms, "
+                f"p99 {outcome.pct(99):.1f} ms, {outcome.statements_per_request:.1f} statements"
+            )
+            failed = failed or bool(outcome.bad)
+    if failed:
+        errors = [line for line in svc_log.read_text(errors="replace").splitlines() if line]
+        print(f"\nservice log ({len(errors)} lines), last ones:", *errors[-5:], sep="\n  ")
+    return 1 if failed else 0
+
+
+def collect_submissions(port: int, make: Callable[[int], Request], n: int) -> list[dict[str, Any]]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+    found = []
+    try:
+        for i in range(n):
+            status, _, body = send(conn, make(i))
+            if status not in (200, 201):
+                raise RuntimeError(f"submission answered {status}: {body[:300]!r}")
+            found.append(json.loads(body))
+    finally:
+        conn.close()
+    return found
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""The hot paths' database work (issue 16): statements per request, fixed so they cannot creep
+back up; the calendar cache's invalidation across app instances; the list's bounded total.
+
+Statements are counted with a ``before_cursor_execute`` listener on the app's engine, on both
+backends. Transaction control is left out (the test harness's SAVEPOINTs; in production BEGIN
+and COMMIT are not statements of the request's work).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from requests_service import create_app
+from tests.factories import World
+from tests.helpers import register
+
+TRANSACTION_CONTROL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN")
+
+
+@contextmanager
+def counting(app: Any) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def _count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            statements.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
+
+
+def statements_of(app: Any, call: Any) -> list[str]:
+    call()  # warm: the calendar is built once per process and database
+    with counting(app) as statements:
+        response = call()
+        assert response.status_code == 200, response.json
+    return statements
+
+
+def submitted(client: Any, world: World) -> dict[str, Any]:
+    response = client.post(
+        "/public/applications",
+        json={
+            "agency_id": world.agencies["A"],
+            "applicant": {
+                "applicant_type": "natural_person",
+                "name": "张三",
+                "id_type": "resident_id",
+                "id_number": "11010519491231002X",
+                "phone": "13800138000",
+            },
+            "requested_information": "2025年本市重点建设项目计划",
+        },
+    )
+    assert response.status_code == 201, response.json
+    body: dict[str, Any] = response.json
+    return body
+
+
+# Each one: what the request must read, and nothing else.
+EXPECTED = {
+    # The actor (token, user and roles in one statement); the page with its bounded total.
+    "case list": 2,
+    # The actor; the case with agency, applicant and assignee; the calendar's version; fees.
+    "case detail": 4,
+    # The case by code; its public events; fees; letters; files (no clock before registration).
+    "tracking": 5,
+    # The same and the calendar's version.
+    "tracking, registered": 6,
+    # The calendar's version.
+    "deadline calculator": 1,
+    "fee calculator": 0,
+}
+
+
+def test_hot_paths_statement_counts(app: Any, client: Any, world: World) -> None:
+    case = register(client, world)
+    register(client, world, submitted_at="2026-03-03T10:00:00+08:00")
+    tracked = submitted(client, world)
+    handler = world.auth("handler")
+    calls = {
+        "case list": lambda: client.get("/cases?page=1", headers=handler),
+        "case detail": lambda: client.get(f"/cases/{case['id']}", headers=handler),
+        "tracking": lambda: client.get(
+            f"/public/tracking/{tracked['tracking_code']}",
+            headers={"X-Tracking-Secret": tracked["tracking_secret"]},
+        ),
+        "tracking, registered": lambda: client.get(
+            f"/public/tracking/{case['tracking_code']}",
+            headers={"X-Tracking-Secret": case["tracking_secret"]},
+        ),
+        "deadline calculator": lambda: client.post(
+            "/calendar/deadline-calculator",
+            json={"channel": "in_person", "submitted_at": "2026-03-02T10:00:00+08:00"},
+        ),
+        "fee calculator": lambda: client.post(
+            "/fees/calculator", json={"method": "per_piece", "piece_ordinal_in_month": 12}
+        ),
+    }
+    counted = {name: statements_of(app, call) for name, call in calls.items()}
+    assert {name: len(s) for name, s in counted.items()} == EXPECTED, json.dumps(
+        {name: [s[:90] for s in found] for name, found in counted.items()},
+        ensure_ascii=False,
+        indent=1,
+    )
+
+
+def test_oversight_actor_costs_one_more_statement(app: Any, client: Any, world: World) -> None:
+    register(client, world)
+    found = statements_of(app, lambda: client.get("/cases?page=1", headers=world.auth("oversight")))
+    assert len(found) == EXPECTED["case list"] + 1  # the agencies under the office
+
+
+def test_revoked_or_deactivated_token_is_refused_on_the_next_call(
+    app: Any, client: Any, world: World
+) -> None:
+    handler = world.auth("handler")
+    assert client.get("/cases", headers=handler).status_code == 200
+    with app.app_context():
+        from requests_service.db.models import ApiToken, User
+        from requests_service.db.session import current_session
+        from requests_service.services.access import hash_token
+
+        session = current_session()
+        token = session.query(ApiToken).filter_by(token_hash=hash_token("rs_test_handler")).one()
+        token.revoked_at = token.created_at
+        session.get(User, world.users["approver"]).active = False  # type: ignore[union-attr]
+        session.commit()
+    assert client.get("/cases", headers=handler).status_code == 401
+    assert client.get("/cases", headers=world.auth("approver")).status_code == 401
+    assert client.get("/cases", headers=world.auth("registrar")).status_code == 200
+
+
+def test_list_total_is_exact_up_to_the_bound_and_on_request(
+    client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from requests_service.services import queries
+
+    for day in range(2, 7):
+        register(client, world, submitted_at=f"2026-03-0{day}T10:00:00+08:00")
+    monkeypatch.setattr(queries, "EXACT_TOTAL_UP_TO", 3)
+    handler = world.auth("handler")
+
+    def pagination(query: str) -> dict[str, Any]:
+        response = client.get(f"/cases?{query}", headers=handler)
+        assert response.status_code == 200, response.json
+        meta: dict[str, Any] = json.loads(response.headers["X-Pagination"])
+        meta["ids"] = [c["id"] for c in response.json]
+        return meta
+
+    bounded = pagination("page=1&page_size=1")
+    assert bounded["total"] == 3  # a lower bound: counting stopped at 3
+    assert bounded["next_page"] == 2
+    exact = pagination("page=1&page_size=1&exact_total=true")
+    assert exact["total"] == 5
+    assert exact["ids"] == bounded["ids"]
+    # Deeper pages count further than the bound, so the next page is always known.
+    deep = pagination("page=4&page_size=1")
+    assert deep["total"] == 5
+    assert "next_page" in deep
+    last = pagination("page=3&page_size=2")
+    assert last["total"] == 5 and "next_page" not in last
+    past = pagination("page=9&page_size=2")
+    assert past["ids"] == [] and past["total"] == 5
+    everything = pagination("page=1&page_size=10")
+    assert everything["ids"] == sorted(everything["ids"], reverse=True)
+    assert everything["total"] == 5
+
+
+CAL_2026 = json.loads(
+    (
+        Path(__file__).resolve().parents[2] / "requests_service" / "data" / "calendar" / "2026.json"
+    ).read_text(encoding="utf-8")
+)
+
+
+@pytest.mark.commits
+def test_calendar_change_by_one_instance_is_seen_by_anothers_next_call(
+    app: Any, client: Any, world: World, database_url: str, tmp_path: Path
+) -> None:
+    other = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "UPLOAD_DIR": str(tmp_path / "other"),
+            "TESTING": True,
+            "EVENT_DELIVERY": "manual",
+            "RATELIMIT_ACTIVE": False,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    try:
+        other_client = other.test_client()
+        body = {"channel": "in_person", "submitted_at": "2026-03-02T10:00:00+08:00"}
+
+        def due_seen_by_other() -> Any:
+            response = other_client.post("/calendar/deadline-calculator", json=body)
+            assert response.status_code == 200, response.json
+            return response.json["reply_due"]
+
+        assert due_seen_by_other() == "2026-03-30"  # now cached in the other instance
+        with counting(other) as cached_call:
+            assert due_seen_by_other() == "2026-03-30"
+        assert len(cached_call) == 1  # only the version
+
+        with app.app_context():
+            from requests_service.db.models import ApiToken, User, UserRole
+            from requests_service.db.session import current_session
+            from requests_service.domain.lifecycle import Role
+            from requests_service.services.access import hash_token
+
+            session = current_session()
+            user = User(agency_id=world.agencies["O"], username="root", display_name="总管理员")
+            user.role_rows = [UserRole(role=Role.AGENCY_ADMIN)]
+            session.add(user)
+            session.flush()
+            session.add(ApiToken(user_id=user.id, token_hash=hash_token("rs_root"), name="t"))
+            session.commit()
+        corrected = {**CAL_2026, "days_off": [*CAL_2026["days_off"], "2026-03-16"]}
+        changed = client.put(
+            "/calendar/years/2026", json=corrected, headers={"Authorization": "Bearer rs_root"}
+        )
+        assert changed.status_code == 200, changed.json
+
+        assert due_seen_by_other() == "2026-03-31"  # the very next call
+        with counting(other) as after_rebuild:
+            assert due_seen_by_other() == "2026-03-31"
+        assert len(after_rebuild) == 1
+    finally:
+        other.extensions["db_engine"].dispose()
+
+
+@pytest.mark.commits
+def test_read_only_views_run_outside_a_transaction_on_postgresql(
+    app: Any, client: Any, world: World
+) -> None:
+    case = register(client, world)
+    seen: list[tuple[str, Any]] = []
+
+    def _isolation(conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        seen.append((statement, conn.get_execution_options().get("isolation_level")))
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", _isolation)
+    try:
+        read = client.get(f"/cases/{case['id']}", headers=world.auth("handler"))
+        assert read.status_code == 200
+        reads = list(seen)
+        seen.clear()
+        written = client.post(
+            "/cases/{}/notes".format(case["id"]),
+            json={"body": "备注"},
+            headers=world.auth("handler"),
+        )
+        assert written.status_code == 201, written.json
+        writes = list(seen)
+    finally:
+        event.remove(engine, "before_cursor_execute", _isolation)
+    autocommit = "AUTOCOMMIT" if engine.dialect.name == "postgresql" else None
+    assert reads and all(level == autocommit for _, level in reads), reads
+    assert writes and all(level is None for _, level in writes), writes
