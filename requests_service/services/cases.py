@@ -43,6 +43,7 @@ from requests_service.domain.lifecycle import (
 )
 from requests_service.domain.outcomes import OUTCOMES_FOR_OFFICER_REPLY, Outcome, validate_reply
 from requests_service.services import fees as fee_services
+from requests_service.services import replay_body
 from requests_service.services.access import APPLICANT, Actor
 from requests_service.services.case_records import issued_letter, last_event, third_party_objection
 from requests_service.services.clock import (
@@ -199,19 +200,19 @@ def submit_online(
         if not idempotency_key:
             raise
         session.rollback()
-        replay = _replay(session, idempotency_key, fingerprint)
+        replay = _replay(session, idempotency_key, fingerprint, secret_key)
         if replay is None:
             raise
         return replay, True
 
 
-def _replay(session: Session, key: str, fingerprint: str) -> dict[str, Any] | None:
+def _replay(session: Session, key: str, fingerprint: str, secret_key: str) -> dict[str, Any] | None:
     earlier = session.get(IdempotencyKey, key)
     if earlier is None:
         return None
     if earlier.request_fingerprint != fingerprint:
         raise Conflict("该Idempotency-Key已用于另一份不同的申请。")
-    return earlier.response
+    return replay_body.unseal(earlier.response, secret_key=secret_key, idempotency_key=key)
 
 
 def _submit_once(
@@ -224,7 +225,7 @@ def _submit_once(
 ) -> tuple[dict[str, Any], bool]:
     with UnitOfWork(session) as uow:
         if idempotency_key:
-            replay = _replay(session, idempotency_key, fingerprint)
+            replay = _replay(session, idempotency_key, fingerprint, secret_key)
             if replay is not None:
                 return replay, True
         agency = get_agency(session, data["agency_id"])
@@ -271,7 +272,9 @@ def _submit_once(
                     key=idempotency_key,
                     request_fingerprint=fingerprint,
                     case_id=case.id,
-                    response=body,
+                    response=replay_body.seal(
+                        body, secret_key=secret_key, idempotency_key=idempotency_key
+                    ),
                 )
             )
         uow.commit()
@@ -331,21 +334,24 @@ def register_case_once(
     fingerprint = _fingerprint_request(data)
     try:
         with UnitOfWork(session) as uow:
-            replay = _replay(session, scoped, fingerprint)
+            replay = _replay(session, scoped, fingerprint, secret_key)
             if replay is not None:
                 return replay, True
             case, secret = _register(session, actor, data, secret_key)
             body = render(case, secret)
             session.add(
                 IdempotencyKey(
-                    key=scoped, request_fingerprint=fingerprint, case_id=case.id, response=body
+                    key=scoped,
+                    request_fingerprint=fingerprint,
+                    case_id=case.id,
+                    response=replay_body.seal(body, secret_key=secret_key, idempotency_key=scoped),
                 )
             )
             uow.commit()
             return body, False
     except IntegrityError:
         session.rollback()
-        replay = _replay(session, scoped, fingerprint)
+        replay = _replay(session, scoped, fingerprint, secret_key)
         if replay is None:
             raise
         return replay, True
