@@ -1,7 +1,7 @@
 """case list: (agency_id, id) index for the default newest-first list and its bounded count
 
 Revision ID: i16b_case_list_index
-Revises: i13a_topic_corrections
+Revises: i16a
 Create Date: 2026-12-02 17:30:00
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "i16b_case_list_index"
-down_revision: str | None = "i13a_topic_corrections"
+down_revision: str | None = "i16a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

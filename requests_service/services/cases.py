@@ -43,6 +43,7 @@ from requests_service.domain.lifecycle import (
 )
 from requests_service.domain.outcomes import OUTCOMES_FOR_OFFICER_REPLY, Outcome, validate_reply
 from requests_service.services import fees as fee_services
+from requests_service.services import replay_body
 from requests_service.services.access import APPLICANT, Actor
 from requests_service.services.case_records import issued_letter, last_event, third_party_objection
 from requests_service.services.clock import (
@@ -201,7 +202,7 @@ def submit_online(
         return _submit_once(session, data, fingerprint, secret_key, idempotency_key, render), False
     except _KeyTaken:
         assert idempotency_key is not None
-        return _replayed(session, idempotency_key, fingerprint), True
+        return _replayed(session, idempotency_key, fingerprint, secret_key), True
 
 
 class _KeyTaken(Exception):
@@ -209,7 +210,12 @@ class _KeyTaken(Exception):
 
 
 def _claim_key(
-    session: Session, key: str | None, fingerprint: str, case: Case, body: dict[str, Any]
+    session: Session,
+    key: str | None,
+    fingerprint: str,
+    case: Case,
+    body: dict[str, Any],
+    secret_key: str,
 ) -> None:
     """Store the answer under the key — ``INSERT … ON CONFLICT DO NOTHING``, no read first: a
     retry finds the key taken (PostgreSQL waits for a concurrent first attempt to finish), its
@@ -218,7 +224,13 @@ def _claim_key(
         return
     claimed = session.execute(
         dialect_insert(session, IdempotencyKey)
-        .values(key=key, request_fingerprint=fingerprint, case_id=case.id, response=body)
+        .values(
+            key=key,
+            request_fingerprint=fingerprint,
+            case_id=case.id,
+            # The stored answer keeps the tracking secret sealed (services/replay_body).
+            response=replay_body.seal(body, secret_key=secret_key, idempotency_key=key),
+        )
         .on_conflict_do_nothing(index_elements=[IdempotencyKey.key])
         .returning(IdempotencyKey.key)
     ).first()
@@ -226,13 +238,13 @@ def _claim_key(
         raise _KeyTaken
 
 
-def _replayed(session: Session, key: str, fingerprint: str) -> dict[str, Any]:
+def _replayed(session: Session, key: str, fingerprint: str, secret_key: str) -> dict[str, Any]:
     earlier = session.get(IdempotencyKey, key)
     # The conflict was seen inside the transaction just rolled back, so the row is committed.
     assert earlier is not None
     if earlier.request_fingerprint != fingerprint:
         raise Conflict("该Idempotency-Key已用于另一份不同的申请。")
-    return earlier.response
+    return replay_body.unseal(earlier.response, secret_key=secret_key, idempotency_key=key)
 
 
 def _submit_once(
@@ -282,7 +294,7 @@ def _submit_once(
         session.flush()
         body = render(case, secret)
         # Claimed before the rest of the work, so that a retry stops here.
-        _claim_key(session, idempotency_key, fingerprint, case, body)
+        _claim_key(session, idempotency_key, fingerprint, case, body, secret_key)
         record_event(
             session,
             case,
@@ -356,11 +368,11 @@ def register_case_once(
         with UnitOfWork(session) as uow:
             case, secret = _register(session, actor, data, secret_key)
             body = render(case, secret)
-            _claim_key(session, scoped, fingerprint, case, body)
+            _claim_key(session, scoped, fingerprint, case, body, secret_key)
             uow.commit()
             return body, False
     except _KeyTaken:
-        return _replayed(session, scoped, fingerprint), True
+        return _replayed(session, scoped, fingerprint, secret_key), True
 
 
 def _register(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from requests_service.domain.lifecycle import Role
 from tests.api.test_guards import post_json
 from tests.factories import World, person
 from tests.helpers import register
@@ -293,3 +294,65 @@ def test_tracking_needs_the_right_secret(client: Any, world: World) -> None:
             ).status_code
             == 404
         )
+
+
+WRITES = sorted(
+    op
+    for op, access in ACCESS.items()
+    if access == OFFICER and op[0] in ("POST", "PUT", "PATCH", "DELETE")
+)
+# Write operations open to every officer (nothing to refuse by role).
+ANY_OFFICER_WRITES = {("POST", "/auth/tokens")}
+ROLE_OF = {
+    "registrar": Role.REGISTRAR,
+    "handler": Role.HANDLER,
+    "approver": Role.APPROVER,
+    "admin": Role.AGENCY_ADMIN,
+    "oversight": Role.OVERSIGHT,
+}
+
+
+def _view_roles(app: Any, method: str, path: str) -> tuple[Role, ...] | None:
+    rule_path = path.replace("{", "<").replace("}", ">")
+    for rule in app.url_map.iter_rules():
+        if rule.methods and method in rule.methods and _plain(rule.rule) == _plain(rule_path):
+            view = app.view_functions[rule.endpoint]
+            handler = getattr(view.view_class, method.lower())
+            roles: tuple[Role, ...] | None = getattr(handler, "required_roles", None)
+            return roles
+    raise AssertionError(f"no route for {method} {path}")
+
+
+def _plain(rule: str) -> str:
+    """A rule without converters: /cases/<int:case_id> and /cases/<case_id> compare equal."""
+    parts = []
+    for part in rule.split("/"):
+        if part.startswith("<"):
+            part = "<" + part.strip("<>").split(":")[-1] + ">"
+        parts.append(part)
+    return "/".join(parts)
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES)
+def test_writes_refuse_the_wrong_role_before_reading_the_body(
+    app: Any, client: Any, world: World, method: str, path: str
+) -> None:
+    """403 for an officer without the role, whatever the body or preconditions say (they are
+    not read); 401 still comes first for a caller without a valid token."""
+    roles = _view_roles(app, method, path)
+    if (method, path) in ANY_OFFICER_WRITES:
+        assert roles is None
+        return
+    assert roles, f"{method} {path}: declare its roles with @requires_roles"
+    case_id = register(client, world)["id"]
+    url = _url(path, world, case_id=case_id)
+    bad = {"If-Match": "not-an-etag", "Idempotency-Key": ""}
+    outsiders = [who for who, role in ROLE_OF.items() if role not in roles]
+    assert outsiders, f"{method} {path} is open to every role: list it in ANY_OFFICER_WRITES"
+    for who in outsiders:
+        headers = {**world.auth(who), **bad}
+        for body in ({"no_such_field": 1}, [1, 2], "x"):
+            response = client.open(url, method=method, json=body, headers=headers)
+            assert response.status_code == 403, (method, path, who, body, response.json)
+    anonymous = client.open(url, method=method, json=[1], headers=bad)
+    assert anonymous.status_code == 401, (method, path, anonymous.json)

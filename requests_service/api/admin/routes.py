@@ -32,7 +32,7 @@ from requests_service.api.admin.schemas import (
     UserSchema,
     UserUpdateSchema,
 )
-from requests_service.api.auth import current_actor
+from requests_service.api.auth import current_actor, requires_roles
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import admin as admin_service
@@ -64,6 +64,7 @@ class Agencies(MethodView):
         pagination_parameters.item_count = total
         return rows
 
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.arguments(AgencyCreateSchema)
     @blp.response(201, AgencySchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -80,6 +81,7 @@ class AgencyDetail(MethodView):
         actor = current_actor(Role.AGENCY_ADMIN)
         return admin_service.get_managed_agency(current_session(), actor, agency_id)
 
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.arguments(AgencyUpdateSchema)
     @blp.response(200, AgencySchema)
     def patch(self, data: dict[str, Any], agency_id: int) -> Any:
@@ -97,6 +99,7 @@ class AgencyFonts(MethodView):
         actor = current_actor(Role.AGENCY_ADMIN)
         return font_service.list_fonts(current_session(), actor, agency_id)
 
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.arguments(AgencyFontArgsSchema, location="query")
     @blp.arguments(FontUploadSchema, location="files")
     @blp.response(201, AgencyFontSchema)
@@ -122,6 +125,7 @@ class AgencyFonts(MethodView):
 
 @blp.route("/agencies/<int:agency_id>/fonts/<string:role>")
 class AgencyFontDetail(MethodView):
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.response(204)
     def delete(self, agency_id: int, role: str) -> None:
         """Stop using the agency's font for this role (letters fall back to the free face)"""
@@ -155,6 +159,7 @@ class Users(MethodView):
         pagination_parameters.item_count = total
         return rows
 
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -165,6 +170,7 @@ class Users(MethodView):
 
 @blp.route("/users/<int:user_id>")
 class UserDetail(MethodView):
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, data: dict[str, Any], user_id: int) -> Any:
@@ -181,6 +187,7 @@ class UserTokens(MethodView):
         actor = current_actor(Role.AGENCY_ADMIN)
         return admin_service.user_tokens(current_session(), actor, user_id)
 
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, TokenSchema)
     def post(self, data: dict[str, Any], user_id: int) -> Any:
@@ -198,6 +205,7 @@ class UserTokens(MethodView):
 
 @blp.route("/users/<int:user_id>/enrolment")
 class UserEnrolment(MethodView):
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.response(201, EnrolmentSchema)
     def post(self, user_id: int) -> Any:
         """A one-time enrolment code for a user, who redeems it at `POST /auth/enrolment` for a
@@ -210,6 +218,7 @@ class UserEnrolment(MethodView):
 
 @blp.route("/tokens/<int:token_id>")
 class TokenDetail(MethodView):
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.response(200, TokenSchema)
     def delete(self, token_id: int) -> Any:
         """Revoke a token"""
@@ -225,6 +234,7 @@ class NegativeList(MethodView):
         actor = current_actor(*OFFICERS)
         return admin_service.negative_list(current_session(), actor, agency_id)
 
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.arguments(NegativeListEntryCreateSchema)
     @blp.response(201, NegativeListEntrySchema)
     def post(self, data: dict[str, Any], agency_id: int) -> Any:
@@ -235,6 +245,7 @@ class NegativeList(MethodView):
 
 @blp.route("/negative-list/<int:entry_id>")
 class NegativeListEntryDetail(MethodView):
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.arguments(NegativeListEntryUpdateSchema)
     @blp.response(200, NegativeListEntrySchema)
     def patch(self, data: dict[str, Any], entry_id: int) -> Any:
@@ -245,6 +256,7 @@ class NegativeListEntryDetail(MethodView):
 
 @blp.route("/jobs/close-lapsed")
 class CloseLapsedJob(MethodView):
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.response(200, LapseReportSchema)
     def post(self) -> Any:
         """Close cases whose correction or fee period lapsed (also run daily by `flask
@@ -310,6 +322,7 @@ class Notifications(MethodView):
 
 @blp.route("/notifications/<int:notification_id>/resend")
 class NotificationResend(MethodView):
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.response(200, NotificationSchema)
     def post(self, notification_id: int) -> Any:
         """Send a failed notification again (audited)"""

@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor
+from requests_service.api.auth import current_actor, requires_roles
 from requests_service.api.calendar.schemas import (
     CalendarChangeSchema,
     CalendarOverviewSchema,
@@ -45,6 +45,7 @@ class CalendarYearResource(MethodView):
         current_actor(*OFFICERS)
         return calendar_admin.official_year(current_session(), year).to_dict()
 
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.arguments(YearArrangementInSchema)
     @blp.response(200, CalendarUpdateResultSchema)
     def put(self, data: dict[str, Any], year: int) -> Any:

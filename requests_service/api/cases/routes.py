@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 
-from requests_service.api.auth import current_actor
+from requests_service.api.auth import current_actor, requires_roles
 from requests_service.api.cases.schemas import (
     AssignSchema,
     AttachmentSchema,
@@ -72,6 +72,7 @@ class Cases(MethodView):
         pagination_parameters.item_count = total
         return rows
 
+    @requires_roles(Role.REGISTRAR)
     @blp.doc(
         parameters=[
             {
@@ -131,6 +132,7 @@ class CaseDetail(MethodView):
         blp.set_etag(case_etag_data(case))
         return _detail(case, actor.role_set)
 
+    @requires_roles(*WORKING_ROLES)
     @blp.etag
     @blp.arguments(CaseUpdateSchema)
     @blp.response(200, CaseDetailSchema)
@@ -147,6 +149,7 @@ class CaseDetail(MethodView):
 
 @blp.route("/<int:case_id>/transitions")
 class CaseTransitions(MethodView):
+    @requires_roles(*WORKING_ROLES)
     @blp.etag
     @blp.doc(requestBody=one_of_body(TRANSITION_SCHEMAS, "action"), parameters=[IF_MATCH])
     @blp.response(200, CaseDetailSchema)
@@ -170,6 +173,7 @@ class CaseTransitions(MethodView):
 
 @blp.route("/<int:case_id>/assignee")
 class CaseAssignee(MethodView):
+    @requires_roles(Role.APPROVER, Role.REGISTRAR, Role.AGENCY_ADMIN)
     @blp.etag
     @blp.arguments(AssignSchema)
     @blp.response(200, CaseDetailSchema)
@@ -219,6 +223,7 @@ class CaseNotes(MethodView):
         actor = current_actor(*OFFICER_ROLES)
         return case_views.case_notes(current_session(), actor, case_id)
 
+    @requires_roles(*WORKING_ROLES)
     @blp.arguments(NoteCreateSchema)
     @blp.response(201, NoteSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
@@ -239,6 +244,7 @@ class CaseAttachments(MethodView):
         actor = current_actor(*OFFICER_ROLES)
         return case_views.case_attachments(current_session(), actor, case_id)
 
+    @requires_roles(*WORKING_ROLES)
     @blp.arguments(AttachmentUploadSchema, location="query")
     @blp.arguments(FileUploadSchema, location="files")
     @blp.response(201, AttachmentSchema)

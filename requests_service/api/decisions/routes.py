@@ -9,7 +9,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor
+from requests_service.api.auth import current_actor, requires_roles
 from requests_service.api.cases.routes import _detail
 from requests_service.api.contract import (
     DECISION_SCHEMAS,
@@ -66,6 +66,8 @@ def _issue_and_report(session: Any, actor: Any, result: Any) -> tuple[dict[str, 
 
 @blp.route("/<int:case_id>/decisions")
 class CaseDecisions(MethodView):
+    # Who may decide depends on the decision; whoever holds none of these roles may take none.
+    @requires_roles(Role.HANDLER, Role.REGISTRAR, Role.APPROVER)
     @blp.etag
     @blp.doc(
         requestBody=one_of_body(DECISION_SCHEMAS, "decision"),
@@ -93,6 +95,7 @@ class CaseDecisions(MethodView):
 
 @blp.route("/<int:case_id>/decisions/approval")
 class CaseDecisionApproval(MethodView):
+    @requires_roles(Role.APPROVER)
     @blp.etag
     @blp.doc(parameters=[IF_MATCH, PREFER_PARAM])
     @blp.arguments(ApprovalSchema)

@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor
+from requests_service.api.auth import current_actor, requires_roles
 from requests_service.api.fees.schemas import (
     ApplicantLinkCreateSchema,
     ApplicantLinkSchema,
@@ -82,6 +82,7 @@ class CaseFees(MethodView):
 
 @blp.route("cases/<int:case_id>/fees/preview")
 class CaseFeePreview(MethodView):
+    @requires_roles(Role.HANDLER, Role.APPROVER)
     @blp.arguments(CaseFeePreviewSchema)
     @blp.response(200, FeeQuoteSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
@@ -95,6 +96,7 @@ class CaseFeePreview(MethodView):
 
 @blp.route("cases/<int:case_id>/fees/proposal")
 class CaseFeeProposal(MethodView):
+    @requires_roles(Role.HANDLER)
     @blp.arguments(CaseFeePreviewSchema)
     @blp.response(201, FeeAssessmentSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
@@ -109,6 +111,7 @@ class CaseFeeProposal(MethodView):
 
 @blp.route("cases/<int:case_id>/fees/decline")
 class CaseFeeDecline(MethodView):
+    @requires_roles(Role.APPROVER, Role.HANDLER)
     @blp.arguments(FeeDeclineSchema)
     @blp.response(200, FeeAssessmentSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
@@ -121,6 +124,7 @@ class CaseFeeDecline(MethodView):
 
 @blp.route("cases/<int:case_id>/fees/reduction")
 class CaseFeeReduction(MethodView):
+    @requires_roles(Role.APPROVER)
     @blp.arguments(FeeReductionSchema)
     @blp.response(200, FeeAssessmentSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
@@ -135,6 +139,7 @@ class CaseFeeReduction(MethodView):
 
 @blp.route("cases/<int:case_id>/fees/refund")
 class CaseFeeRefund(MethodView):
+    @requires_roles(Role.APPROVER)
     @blp.arguments(FeeRefundSchema)
     @blp.response(200, FeeAssessmentSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
@@ -154,6 +159,7 @@ class CaseFeeRefund(MethodView):
 
 @blp.route("applicants/<int:applicant_id>/links")
 class ApplicantLinks(MethodView):
+    @requires_roles(Role.HANDLER, Role.APPROVER)
     @blp.arguments(ApplicantLinkCreateSchema)
     @blp.response(201, ApplicantLinkSchema)
     def post(self, data: dict[str, Any], applicant_id: int) -> Any:

@@ -8,7 +8,7 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor
+from requests_service.api.auth import current_actor, requires_roles
 from requests_service.api.downloads import pdf_response
 from requests_service.api.letters.schemas import (
     LetterCreateSchema,
@@ -51,6 +51,7 @@ class CaseLetters(MethodView):
         case = case_service.get_case_for(session, actor, case_id)
         return letter_service.letters_of(session, case.id)
 
+    @requires_roles(*WORKING)
     @blp.arguments(LetterCreateSchema)
     @blp.response(201, LetterSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
@@ -68,6 +69,7 @@ class CaseLetter(MethodView):
         """One letter"""
         return _load(case_id, letter_id, OFFICERS)[3]
 
+    @requires_roles(Role.HANDLER, Role.APPROVER)
     @blp.arguments(LetterEditSchema)
     @blp.response(200, LetterSchema)
     def patch(self, data: dict[str, Any], case_id: int, letter_id: int) -> Any:
@@ -97,6 +99,7 @@ class CaseLetterPreview(MethodView):
 
 @blp.route("/<int:case_id>/letters/<int:letter_id>/approval")
 class CaseLetterApproval(MethodView):
+    @requires_roles(Role.APPROVER, Role.REGISTRAR)
     @blp.response(200, LetterSchema)
     def post(self, case_id: int, letter_id: int) -> Any:
         """Approve the letter (审核负责人; the registrar may approve acknowledgements)"""
@@ -116,6 +119,7 @@ def issued_or_queued(session: Any, case: Any, letter_id: int, queued: bool) -> t
 
 @blp.route("/<int:case_id>/letters/<int:letter_id>/issue")
 class CaseLetterIssue(MethodView):
+    @requires_roles(*WORKING)
     @blp.doc(parameters=[PREFER_PARAM])
     @blp.response(202, LetterSchema, description="已排队签发（PDF由后台生成）")
     @blp.alt_response(200, schema=LetterSchema, description="已签发（同步模式或Prefer: wait）")
@@ -129,6 +133,7 @@ class CaseLetterIssue(MethodView):
 
 @blp.route("/<int:case_id>/letters/<int:letter_id>/issue-retry")
 class CaseLetterIssueRetry(MethodView):
+    @requires_roles(Role.APPROVER)
     @blp.doc(parameters=[PREFER_PARAM])
     @blp.response(202, LetterSchema, description="已重新排队签发")
     @blp.alt_response(200, schema=LetterSchema, description="已签发（同步模式或Prefer: wait）")
@@ -152,6 +157,7 @@ class CaseLetterPdf(MethodView):
 
 @blp.route("/<int:case_id>/letters/<int:letter_id>/delivery")
 class CaseLetterDelivery(MethodView):
+    @requires_roles(*WORKING)
     @blp.arguments(LetterDeliverySchema)
     @blp.response(200, LetterSchema)
     def post(self, data: dict[str, Any], case_id: int, letter_id: int) -> Any:

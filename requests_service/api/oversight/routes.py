@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor
+from requests_service.api.auth import current_actor, requires_roles
 from requests_service.api.oversight.schemas import (
     FilingActionSchema,
     FilingCountsSchema,
@@ -50,6 +50,7 @@ class CaseFilings(MethodView):
         case = case_service.get_case_for(session, actor, case_id)
         return oversight_service.case_filings(session, actor, case)
 
+    @requires_roles(*CASEWORK)
     @blp.arguments(FilingCreateSchema)
     @blp.response(201, FilingSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
@@ -102,6 +103,7 @@ class OversightFiling(MethodView):
 
 @blp.route("oversight/filings/<int:filing_id>/actions")
 class OversightFilingActions(MethodView):
+    @requires_roles(Role.OVERSIGHT)
     @blp.arguments(FilingActionSchema)
     @blp.response(200, FilingSchema)
     def post(self, data: dict[str, Any], filing_id: int) -> Any:
@@ -132,6 +134,7 @@ class CaseRemedies(MethodView):
         case = case_service.get_case_for(session, actor, case_id)
         return oversight_service.case_remedies(session, case)
 
+    @requires_roles(Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN)
     @blp.arguments(RemedyCreateSchema)
     @blp.response(201, RemedySchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
@@ -144,6 +147,7 @@ class CaseRemedies(MethodView):
 
 @blp.route("cases/<int:case_id>/remedies/<int:remedy_id>")
 class CaseRemedy(MethodView):
+    @requires_roles(Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN)
     @blp.arguments(RemedyUpdateSchema)
     @blp.response(200, RemedySchema)
     def patch(self, data: dict[str, Any], case_id: int, remedy_id: int) -> Any:

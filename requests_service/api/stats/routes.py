@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from requests_service.api.auth import current_actor
+from requests_service.api.auth import current_actor, requires_roles
 from requests_service.api.downloads import csv_response, pdf_response
 from requests_service.api.stats.schemas import (
     AnnualReportInputsInSchema,
@@ -150,6 +150,7 @@ class AnnualReportInputs(MethodView):
         actor = current_actor(*OFFICERS)
         return full_service.get_inputs(current_session(), actor, year, args.get("agency_id"))
 
+    @requires_roles(*full_service.EDITORS)
     @blp.arguments(ReportAgencyArgsSchema, location="query")
     @blp.arguments(AnnualReportInputsInSchema)
     @blp.response(200, AnnualReportInputsSchema)

@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor
+from requests_service.api.auth import current_actor, requires_roles
 from requests_service.api.topics.schemas import (
     CaseTopicMoveSchema,
     CatalogueQueryArgsSchema,
@@ -70,6 +70,7 @@ class TopicDetail(MethodView):
 
 @blp.route("topics/<int:topic_id>/decision")
 class TopicDecision(MethodView):
+    @requires_roles(Role.APPROVER, Role.AGENCY_ADMIN)
     @blp.arguments(TopicDecisionSchema)
     @blp.response(200, TopicSchema)
     def post(self, data: dict[str, Any], topic_id: int) -> Any:
@@ -102,6 +103,7 @@ class TopicMembers(MethodView):
 
 @blp.route("topics/<int:topic_id>/split")
 class TopicSplit(MethodView):
+    @requires_roles(*CORRECTORS)
     @blp.arguments(TopicSplitSchema)
     @blp.response(201, TopicSchema)
     def post(self, data: dict[str, Any], topic_id: int) -> Any:
@@ -117,6 +119,7 @@ class TopicSplit(MethodView):
 
 @blp.route("topics/<int:topic_id>/merge")
 class TopicMerge(MethodView):
+    @requires_roles(*CORRECTORS)
     @blp.arguments(TopicMergeSchema)
     @blp.response(200, TopicSchema)
     def post(self, data: dict[str, Any], topic_id: int) -> Any:
@@ -131,6 +134,7 @@ class TopicMerge(MethodView):
 
 @blp.route("cases/<int:case_id>/topic")
 class CaseTopic(MethodView):
+    @requires_roles(*CORRECTORS)
     @blp.arguments(CaseTopicMoveSchema)
     @blp.response(200, TopicSchema)
     def put(self, data: dict[str, Any], case_id: int) -> Any:
@@ -162,6 +166,7 @@ class SurgeAlerts(MethodView):
 
 @blp.route("alerts/<int:alert_id>/acknowledgement")
 class SurgeAlertAck(MethodView):
+    @requires_roles(Role.APPROVER, Role.AGENCY_ADMIN, Role.OVERSIGHT)
     @blp.response(200, SurgeAlertSchema)
     def post(self, alert_id: int) -> Any:
         """Acknowledge an alert (a response plan is being prepared)"""

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor
+from requests_service.api.auth import current_actor, requires_roles
 from requests_service.api.webhooks.schemas import (
     DeliveryDetailSchema,
     DeliveryQueryArgsSchema,
@@ -53,6 +53,7 @@ class Subscriptions(MethodView):
         pagination_parameters.item_count = total
         return rows
 
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.arguments(SubscriptionCreateSchema)
     @blp.response(201, SubscriptionWithSecretSchema)
     @blp.doc(callbacks=callbacks())
@@ -73,6 +74,7 @@ class SubscriptionDetail(MethodView):
         actor = current_actor(Role.AGENCY_ADMIN)
         return webhook_service.get_subscription(current_session(), actor, subscription_id)
 
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.arguments(SubscriptionUpdateSchema)
     @blp.response(200, SubscriptionSchema)
     def patch(self, data: dict[str, Any], subscription_id: int) -> Any:
@@ -86,6 +88,7 @@ class SubscriptionDetail(MethodView):
 
 @blp.route("/subscriptions/<int:subscription_id>/secret")
 class SubscriptionSecret(MethodView):
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.response(200, SubscriptionWithSecretSchema)
     def post(self, subscription_id: int) -> Any:
         """Rotate the signing secret; the new one is shown only now (audited)"""
@@ -144,6 +147,7 @@ class DeliveryDetail(MethodView):
 
 @blp.route("/deliveries/<int:delivery_id>/resend")
 class DeliveryResend(MethodView):
+    @requires_roles(Role.AGENCY_ADMIN)
     @blp.response(200, DeliveryDetailSchema)
     def post(self, delivery_id: int) -> Any:
         """Send a delivery again (same event id; a fresh set of retries; audited)"""
