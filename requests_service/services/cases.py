@@ -578,7 +578,16 @@ def _on_record_fee_payment(
     session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    changed.update(fee_services.on_payment(session, case, data, on))
+    changed.update(
+        fee_services.on_payment(
+            session,
+            case,
+            amount=data.get("amount"),
+            payment_method=data.get("payment_method"),
+            receipt_number=data.get("receipt_number"),
+            on=on,
+        )
+    )
     case.fee_payment_due_on = None
     changed["clock_event"] = _clock_event(ClockEventType.FEE_PAID, on)
     return changed

@@ -7,11 +7,11 @@ shares it and it survives restarts; only the handful of candidates are re-ranked
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Select, bindparam, func, insert, or_, select, union_all, update
 from sqlalchemy.orm import Session
@@ -47,6 +47,7 @@ from requests_service.domain.similarity import (
     slots_to_json,
     surge,
 )
+from requests_service.domain.topic_status import TopicStatus
 from requests_service.services import outbox
 from requests_service.services.access import Actor
 from requests_service.services.audit import seal_topic_event
@@ -57,14 +58,6 @@ from requests_service.services.unit_of_work import UnitOfWork
 # How far back a new request looks for similar ones (the agency's candidate window is separate).
 WINDOW_DAYS = 365
 SURGE_WINDOW_DAYS = 28
-
-STATUS_LABELS = {
-    "open": "跟踪中",
-    "candidate": "建议转为主动公开",
-    "converted": "已转为主动公开",
-    "declined": "决定不转为主动公开",
-    "merged": "已并入其他主题",
-}
 
 
 def _received_on(case: Case) -> date:
@@ -118,7 +111,7 @@ def index_request(session: Session, case: Case) -> Topic:
         topic = Topic(
             agency_id=case.agency_id,
             representative_text=text[:2000],
-            status="open",
+            status=TopicStatus.OPEN,
             case_count=0,
             applicant_count=0,
             first_on=received,
@@ -218,7 +211,7 @@ def _refresh_topic(session: Session, topic: Topic, case: Case, today: date) -> N
     session.execute(
         update(Topic).where(Topic.id == topic.id).values(case_count=Topic.case_count + 1)
     )
-    if topic.status == "open":
+    if topic.status == TopicStatus.OPEN:
         topic.applicant_count = int(
             session.scalar(select(func.count(func.distinct(in_topic.subquery().c[0])))) or 0
         )
@@ -246,7 +239,7 @@ def _refresh_topic(session: Session, topic: Topic, case: Case, today: date) -> N
         if seen_before is None:
             topic.applicant_count += 1
     topic.last_on = max(topic.last_on, today)
-    if topic.status == "open" and topic.applicant_count >= agency.topic_min_applicants:
+    if topic.status == TopicStatus.OPEN and topic.applicant_count >= agency.topic_min_applicants:
         _topic_event(
             session,
             topic,
@@ -255,7 +248,7 @@ def _refresh_topic(session: Session, topic: Topic, case: Case, today: date) -> N
             "became_candidate",
             {"applicants": topic.applicant_count},
         )
-        topic.status = "candidate"
+        topic.status = TopicStatus.CANDIDATE
         if topic.id is None:
             session.flush()
         outbox.publish(
@@ -332,57 +325,74 @@ def get_topic(session: Session, actor: Actor, topic_id: int) -> Topic:
     return topic
 
 
-def decide_topic(session: Session, actor: Actor, topic: Topic, data: Mapping[str, Any]) -> Topic:
+@dataclass(frozen=True)
+class TopicDecision:
+    """Convert (title, location, category, published_on required) or decline (reason)."""
+
+    decision: Literal["convert", "decline"]
+    title: str | None = None
+    location: str | None = None
+    category: str | None = None
+    published_on: date | None = None
+    reason: str | None = None
+
+
+def decide_topic(session: Session, actor: Actor, topic: Topic, command: TopicDecision) -> Topic:
     """Convert to proactive disclosure (where, when, category) or decline (reason); audited."""
     with UnitOfWork(session) as uow:
-        if topic.status not in ("open", "candidate"):
-            raise Conflict(f"主题状态为“{STATUS_LABELS[topic.status]}”，不能再作决定。")
-        decision = data["decision"]
-        if decision == "convert":
-            missing = {
-                n: ["此项为必填项。"]
-                for n in ("title", "location", "category", "published_on")
-                if not data.get(n)
-            }
-            if missing:
-                raise RuleViolation(
-                    "转为主动公开须填写标题、公开位置、类别和公开日期。", fields=missing
-                )
-            if data["published_on"] > legal_today():
-                raise RuleViolation(
-                    "公开日期不能晚于今天。", fields={"published_on": ["日期在未来。"]}
-                )
-            item = PublishedItem(
-                agency_id=topic.agency_id,
-                topic_id=topic.id,
-                title=data["title"],
-                location=data["location"],
-                category=data["category"],
-                published_on=data["published_on"],
-            )
-            session.add(item)
-            session.flush()
-            _topic_event(
-                session,
-                topic,
-                actor,
-                "converted",
-                "convert",
-                {"published_item_id": item.id, "location": item.location},
-            )
-            topic.status = "converted"
+        if topic.status not in (TopicStatus.OPEN, TopicStatus.CANDIDATE):
+            raise Conflict(f"主题状态为“{topic.status.label}”，不能再作决定。")
+        if command.decision == "convert":
+            _convert(session, actor, topic, command)
         else:
-            if not (data.get("reason") or "").strip():
+            if not (command.reason or "").strip():
                 raise RuleViolation(
                     "不转为主动公开须说明理由。", fields={"reason": ["此项为必填项。"]}
                 )
-            _topic_event(session, topic, actor, "declined", "decline", {"reason": data["reason"]})
-            topic.status = "declined"
-            topic.decision_reason = data["reason"]
+            _topic_event(session, topic, actor, "declined", "decline", {"reason": command.reason})
+            topic.status = TopicStatus.DECLINED
+            topic.decision_reason = command.reason
         topic.decided_at = utcnow()
         topic.decided_by_user_id = actor.user_id
         uow.commit()
         return topic
+
+
+def _convert(session: Session, actor: Actor, topic: Topic, command: TopicDecision) -> None:
+    title, location, category = command.title, command.location, command.category
+    published_on = command.published_on
+    if not title or not location or not category or published_on is None:
+        given = {
+            "title": title,
+            "location": location,
+            "category": category,
+            "published_on": published_on,
+        }
+        raise RuleViolation(
+            "转为主动公开须填写标题、公开位置、类别和公开日期。",
+            fields={n: ["此项为必填项。"] for n, v in given.items() if not v},
+        )
+    if published_on > legal_today():
+        raise RuleViolation("公开日期不能晚于今天。", fields={"published_on": ["日期在未来。"]})
+    item = PublishedItem(
+        agency_id=topic.agency_id,
+        topic_id=topic.id,
+        title=title,
+        location=location,
+        category=category,
+        published_on=published_on,
+    )
+    session.add(item)
+    session.flush()
+    _topic_event(
+        session,
+        topic,
+        actor,
+        "converted",
+        "convert",
+        {"published_item_id": item.id, "location": item.location},
+    )
+    topic.status = TopicStatus.CONVERTED
 
 
 def list_topics(
@@ -398,7 +408,7 @@ def list_topics(
     """Groups of similar requests the actor may see, most applicants first."""
     query = select(Topic).where(Topic.agency_id.in_(actor.visible_agency_ids))
     # Without a status filter, topics an officer folded into another are history, not work.
-    query = query.where(Topic.status == status if status else Topic.status != "merged")
+    query = query.where(Topic.status == status if status else Topic.status != TopicStatus.MERGED)
     if agency_id is not None:
         query = query.where(Topic.agency_id == agency_id)
     if min_applicants:
@@ -499,7 +509,8 @@ def catalogue(
 
 # --- officers' corrections: split, move, merge ---------------------------------------------
 
-CORRECTABLE = ("open", "candidate", "converted", "declined")
+CORRECTABLE = (TopicStatus.OPEN, TopicStatus.CANDIDATE, TopicStatus.CONVERTED, TopicStatus.DECLINED)
+_DECIDED = (TopicStatus.CONVERTED, TopicStatus.DECLINED)
 
 
 def topic_members(session: Session, topic: Topic) -> list[Case]:
@@ -580,7 +591,7 @@ def _recount(session: Session, topic: Topic, actor: Actor) -> None:
         assert profile is not None
         topic.slot_profile = slots_to_json(profile)
         topic.representative_text = members[0].requested_information[:2000]
-    if topic.status == "open" and topic.applicant_count >= agency.topic_min_applicants:
+    if topic.status == TopicStatus.OPEN and topic.applicant_count >= agency.topic_min_applicants:
         _topic_event(
             session,
             topic,
@@ -589,8 +600,11 @@ def _recount(session: Session, topic: Topic, actor: Actor) -> None:
             "became_candidate",
             {"applicants": topic.applicant_count},
         )
-        topic.status = "candidate"
-    elif topic.status == "candidate" and topic.applicant_count < agency.topic_min_applicants:
+        topic.status = TopicStatus.CANDIDATE
+    elif (
+        topic.status == TopicStatus.CANDIDATE
+        and topic.applicant_count < agency.topic_min_applicants
+    ):
         _topic_event(
             session,
             topic,
@@ -599,7 +613,7 @@ def _recount(session: Session, topic: Topic, actor: Actor) -> None:
             "candidacy_withdrawn",
             {"applicants": topic.applicant_count},
         )
-        topic.status = "open"
+        topic.status = TopicStatus.OPEN
 
 
 def _aware(moment: Any) -> Any:
@@ -620,7 +634,7 @@ def _explain_move(case: Case, target: Topic, session: Session, reason: str) -> s
 
 def _check_correctable(topic: Topic) -> None:
     if topic.status not in CORRECTABLE:
-        raise Conflict(f"主题状态为“{STATUS_LABELS[topic.status]}”，不能再调整。")
+        raise Conflict(f"主题状态为“{topic.status.label}”，不能再调整。")
 
 
 def move_case(
@@ -700,7 +714,7 @@ def split_topic(
         new = Topic(
             agency_id=topic.agency_id,
             representative_text=moving[0].requested_information[:2000],
-            status="open",
+            status=TopicStatus.OPEN,
             case_count=0,
             applicant_count=0,
             first_on=_received_on(moving[0]),
@@ -753,7 +767,7 @@ def merge_topics(
             )
         _check_correctable(topic)
         _check_correctable(other)
-        if topic.status in ("converted", "declined") and other.status in ("converted", "declined"):
+        if topic.status in _DECIDED and other.status in _DECIDED:
             raise Conflict("两个主题均已作出决定，不能合并。")
         mine = [c.id for c in topic_members(session, topic)]
         theirs = topic_members(session, other)
@@ -782,7 +796,7 @@ def merge_topics(
             "merged_into",
             {"into_topic_id": topic.id, "reason": why},
         )
-        other.status = "merged"
+        other.status = TopicStatus.MERGED
         other.case_count = 0
         other.applicant_count = 0
         _recount(session, topic, actor)

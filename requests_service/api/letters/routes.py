@@ -157,4 +157,6 @@ class CaseLetterDelivery(MethodView):
     def post(self, data: dict[str, Any], case_id: int, letter_id: int) -> Any:
         """Record delivery (method, date, proof): remedy periods run from delivery"""
         actor, session, case, letter = _load(case_id, letter_id, WORKING)
-        return letter_service.record_delivery(session, actor, case, letter, data)
+        return letter_service.record_delivery(
+            session, actor, case, letter, letter_service.RecordDelivery(**data)
+        )
