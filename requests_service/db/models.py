@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from requests_service.db.base import Base, JsonDocument, UtcDateTime, utcnow
 from requests_service.domain.channels import Channel
 from requests_service.domain.deadlines import ClockState
+from requests_service.domain.delivery_status import DeliveryStatus, JobRunStatus, NotificationStatus
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.fees import FeeMethod
 from requests_service.domain.identity import ApplicantType, IdType, OrganisationType
@@ -32,6 +33,7 @@ from requests_service.domain.letter_status import LetterStatus
 from requests_service.domain.lifecycle import CaseState, Role
 from requests_service.domain.outcomes import Outcome
 from requests_service.domain.oversight import FilingCategory, FilingStatus
+from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 from requests_service.domain.statistics import RemedyKind, RemedyResult
 from requests_service.domain.topic_status import TopicStatus
 
@@ -223,8 +225,12 @@ class Case(Base):
     tracking_secret_hash: Mapped[str] = mapped_column(String(64))
     requested_information: Mapped[str] = mapped_column(Text)
     description_hint: Mapped[str] = mapped_column(Text, default="")
-    delivery_form: Mapped[str] = mapped_column(String(20), default="electronic")
-    delivery_method: Mapped[str] = mapped_column(String(20), default="email")
+    delivery_form: Mapped[DeliveryForm] = mapped_column(
+        _enum(DeliveryForm, 20, checked="delivery_form"), default=DeliveryForm.ELECTRONIC
+    )
+    delivery_method: Mapped[DeliveryMethod] = mapped_column(
+        _enum(DeliveryMethod, 20, checked="delivery_method"), default=DeliveryMethod.EMAIL
+    )
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     signed_for_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     letter_arrived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -485,7 +491,9 @@ class Letter(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    delivery_method: Mapped[str | None] = mapped_column(String(20))
+    delivery_method: Mapped[DeliveryMethod | None] = mapped_column(
+        _enum(DeliveryMethod, 20, checked="delivery_method")
+    )
     delivered_on: Mapped[date | None] = mapped_column(Date)
     delivery_proof: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -791,8 +799,7 @@ class WebhookDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
     outbox_event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id"), index=True)
-    # pending → sending → succeeded | pending (retry) | dead
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, 20, checked="status"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -830,8 +837,9 @@ class Notification(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     context: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
-    # pending → sent | skipped | pending (retry) | dead
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[NotificationStatus] = mapped_column(
+        _enum(NotificationStatus, 20, checked="status")
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -850,7 +858,7 @@ class JobRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(40))
     period: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[JobRunStatus] = mapped_column(_enum(JobRunStatus, 20, checked="status"))
     runner: Mapped[str] = mapped_column(String(120), default="")
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

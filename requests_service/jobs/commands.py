@@ -232,6 +232,7 @@ DEMO_STAGES = (
 def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untyped-def]
     """One case at each stage, so a new user sees the whole procedure, and a real PDF at once."""
     from requests_service.domain.outcomes import Outcome
+    from requests_service.domain.reply_delivery import DeliveryMethod
     from requests_service.jobs.tasks import run_issue
     from requests_service.services import decisions
 
@@ -306,7 +307,7 @@ def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untype
                 case,
                 letter,
                 letter_service.RecordDelivery(
-                    delivery_method="email", proof="电子邮件发送记录", archive=True
+                    delivery_method=DeliveryMethod.EMAIL, proof="电子邮件发送记录", archive=True
                 ),
             )
 

@@ -26,14 +26,17 @@ from requests_service.domain.fees import (
     quote_per_volume,
 )
 from requests_service.domain.lifecycle import CaseState, Role
+from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 from requests_service.services.access import Actor
 from requests_service.services.history import record_event
 from requests_service.services.unit_of_work import UnitOfWork
 
 # Art. 42 / Fee Measures: per volume only where the applicant asked for paper copies, e-mail
 # or copies of electronic data — not for on-site inspection or a portal download.
-VOLUME_DELIVERY_FORMS = frozenset({"paper", "electronic"})
-VOLUME_DELIVERY_METHODS = frozenset({"post", "pickup", "email", "fax"})
+VOLUME_DELIVERY_FORMS = frozenset({DeliveryForm.PAPER, DeliveryForm.ELECTRONIC})
+VOLUME_DELIVERY_METHODS = frozenset(
+    {DeliveryMethod.POST, DeliveryMethod.PICKUP, DeliveryMethod.EMAIL, DeliveryMethod.FAX}
+)
 
 
 def active_assessment(session: Session, case: Case) -> FeeAssessment | None:

@@ -32,6 +32,7 @@ from requests_service.domain.errors import (
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState, Role
 from requests_service.domain.outcomes import Outcome, remedy_notice, validate_reply
+from requests_service.domain.reply_delivery import DeliveryMethod
 from requests_service.letters.render import fallback_typography
 from requests_service.services.access import Actor
 from requests_service.services.case_records import last_event, third_party_objection
@@ -735,7 +736,7 @@ def read_pdf(upload_dir: str, letter: Letter) -> bytes:
 
 @dataclass(frozen=True)
 class RecordDelivery:
-    delivery_method: str
+    delivery_method: DeliveryMethod
     delivered_on: date | None = None  # today when not given
     proof: str | None = None
     # Archive the case straight after serving its reply letter.

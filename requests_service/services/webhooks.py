@@ -17,6 +17,7 @@ from requests_service.db.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from requests_service.domain.delivery_status import DeliveryStatus
 from requests_service.domain.errors import NotFound, RuleViolation
 from requests_service.domain.events import EventType, check_destination
 from requests_service.services.access import Actor
@@ -229,14 +230,14 @@ def resend(session: Session, actor: Actor, delivery_id: int) -> dict[str, Any]:
         view = get_delivery(session, actor, delivery_id)
         delivery = session.get(WebhookDelivery, delivery_id)
         assert delivery is not None
-        if delivery.status == "sending":
+        if delivery.status is DeliveryStatus.SENDING:
             raise RuleViolation("该投递正在发送中，请稍后再试。")
         sub = session.get(WebhookSubscription, delivery.subscription_id)
         assert sub is not None
         if not sub.active:
             raise RuleViolation("回调订阅已停用，请先启用后再重新发送。")
         before = {"status": delivery.status, "attempts": delivery.attempts}
-        delivery.status = "pending"
+        delivery.status = DeliveryStatus.PENDING
         delivery.attempts = 0
         delivery.next_attempt_at = utcnow()
         audit(

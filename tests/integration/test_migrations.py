@@ -57,6 +57,11 @@ def test_every_checked_enum_column_has_its_constraint(database_url: str) -> None
         ("letters", "status"),
         ("difficult_case_filings", "status"),
         ("topics", "status"),
+        ("webhook_deliveries", "status"),
+        ("notifications", "status"),
+        ("job_runs", "status"),
+        ("cases", "delivery_method"),
+        ("letters", "delivery_method"),
     }
     engine = create_engine(database_url)
     inspector = inspect(engine)
