@@ -28,7 +28,6 @@ from requests_service.api.public.schemas import (
 from requests_service.db.session import current_session
 from requests_service.domain.errors import Conflict, DomainError, NotFound, RuleViolation
 from requests_service.domain.identity import mask_id, mask_name
-from requests_service.domain.labelled import LabelledEnum
 from requests_service.domain.lifecycle import Action, Role, allowed_actions
 from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 from requests_service.services import applicant_uploads
@@ -54,14 +53,6 @@ bp = Blueprint(
 )
 
 MAX_FILES = 5
-
-
-def _label(kind: type[LabelledEnum], value: str | None) -> str:
-    """The label of a value the applicant chose, blank for none (or one the form never offers)."""
-    try:
-        return kind(value).label if value else ""
-    except ValueError:
-        return ""
 
 
 @bp.after_request
@@ -282,8 +273,8 @@ def apply_submit(agency_id: int) -> Any:
             "name": mask_name(applicant.get("name", "")),
             "id_number": mask_id(applicant.get("id_number", ""), applicant.get("id_type")),
             "requested_information": body["requested_information"],
-            "delivery_form": _label(DeliveryForm, body.get("delivery_form")),
-            "delivery_method": _label(DeliveryMethod, body.get("delivery_method")),
+            "delivery_form": DeliveryForm.label_of(body.get("delivery_form")) or "",
+            "delivery_method": DeliveryMethod.label_of(body.get("delivery_method")) or "",
             "files": uploaded,
         },
     ), (200 if replayed else 201)

@@ -324,7 +324,7 @@ class NotificationSchema(BaseSchema):
     template = fields.String()
     template_label = fields.Function(lambda n: _template_label(n.template))
     channel = fields.String()
-    channel_label = fields.Function(lambda n: NotificationChannel.LABELS.get(n.channel))
+    channel_label = fields.Function(lambda n: NotificationChannel.label_of(n.channel))
     case_id = fields.Integer(allow_none=True)
     user_id = fields.Integer(allow_none=True)
     status = fields.String()

@@ -39,7 +39,7 @@ class ApplicantInSchema(BaseSchema):
     address = fields.String(validate=validate.Length(max=300))
     postcode = fields.String(validate=validate.Length(max=6))
     notification_channel = fields.String(
-        validate=validate.OneOf(NotificationChannel.CHOICES),
+        validate=validate.OneOf(tuple(NotificationChannel)),
         metadata={
             "description": "办理进度通知方式：email=电子邮件；sms=手机短信；none=不接收。"
             "不填时有邮箱则发邮件，否则有手机号则发短信"
