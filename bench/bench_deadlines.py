@@ -54,7 +54,11 @@ from requests_service.domain.calendar import (  # noqa: E402
 from requests_service.domain.deadlines import ClockEventType  # noqa: E402
 from requests_service.domain.lifecycle import CaseState, Role  # noqa: E402
 from requests_service.services.access import Actor  # noqa: E402
-from requests_service.services.calendar_admin import recompute_due_dates, save_year  # noqa: E402
+from requests_service.services.calendar_admin import (  # noqa: E402
+    SaveYear,
+    recompute_due_dates,
+    save_year,
+)
 from requests_service.services.clock import legal_today, load_calendar  # noqa: E402
 from requests_service.services.dashboard import dashboard  # noqa: E402
 from requests_service.services.queries import case_list_query, paginate  # noqa: E402
@@ -775,7 +779,16 @@ def run(args: argparse.Namespace, name: str, url: str) -> dict[str, float]:
             maybe_profile(args.profile, "save_year"),
             stopwatch() as change,
         ):
-            update = save_year(session, admin, 2026, data)
+            update = save_year(
+                session,
+                admin,
+                2026,
+                SaveYear(
+                    source_ref=data["source_ref"],
+                    days_off=data["days_off"],
+                    makeup_workdays=data["makeup_workdays"],
+                ),
+            )
         say(f"  save_year(2026, + day off {EXTRA_DAY_OFF}) incl. audit row and commit:")
         say(
             recompute_line(

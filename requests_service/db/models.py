@@ -24,20 +24,33 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from requests_service.db.base import Base, JsonDocument, UtcDateTime, utcnow
 from requests_service.domain.channels import Channel
+from requests_service.domain.deadlines import ClockState
+from requests_service.domain.delivery_status import DeliveryStatus, JobRunStatus, NotificationStatus
+from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.fees import FeeMethod
 from requests_service.domain.identity import ApplicantType, IdType, OrganisationType
+from requests_service.domain.letter_status import LetterStatus
 from requests_service.domain.lifecycle import CaseState, Role
 from requests_service.domain.outcomes import Outcome
+from requests_service.domain.oversight import FilingCategory, FilingStatus
+from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
+from requests_service.domain.statistics import RemedyKind, RemedyResult
+from requests_service.domain.topic_status import TopicStatus
 
 
-def _enum(cls: type, length: int = 40) -> Enum:
+def _enum(cls: type, length: int = 40, *, checked: str | None = None) -> Enum:
     # Store the enum *value* (lower-case English) so SQL reports read the same as the API.
+    # ``checked`` names a CHECK constraint (ck_<table>_<checked>) so the database itself refuses
+    # any other value; adding a member then needs a migration that widens the constraint
+    # (tests/integration/test_migrations.py compares each constraint with its enum).
     return Enum(
         cls,
         native_enum=False,
         length=length,
         validate_strings=True,
         values_callable=lambda members: [m.value for m in members],
+        create_constraint=checked is not None,
+        name=checked,
     )
 
 
@@ -215,8 +228,12 @@ class Case(Base):
     tracking_secret_hash: Mapped[str] = mapped_column(String(64))
     requested_information: Mapped[str] = mapped_column(Text)
     description_hint: Mapped[str] = mapped_column(Text, default="")
-    delivery_form: Mapped[str] = mapped_column(String(20), default="electronic")
-    delivery_method: Mapped[str] = mapped_column(String(20), default="email")
+    delivery_form: Mapped[DeliveryForm] = mapped_column(
+        _enum(DeliveryForm, 20, checked="delivery_form"), default=DeliveryForm.ELECTRONIC
+    )
+    delivery_method: Mapped[DeliveryMethod] = mapped_column(
+        _enum(DeliveryMethod, 20, checked="delivery_method"), default=DeliveryMethod.EMAIL
+    )
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
     signed_for_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     letter_arrived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -226,7 +243,9 @@ class Case(Base):
     # Stored, indexed due date: lists and dashboards never recompute clocks per request.
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
-    clock_state: Mapped[str | None] = mapped_column(String(20))
+    clock_state: Mapped[ClockState | None] = mapped_column(
+        _enum(ClockState, 20, checked="clock_state")
+    )
     # The clock's inputs, projected from the case events in the same transaction, so a calendar
     # change re-computes a million due dates from this table alone.
     clock_inputs: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument, default=list)
@@ -417,7 +436,7 @@ class FeeAssessment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[FeeStatus] = mapped_column(_enum(FeeStatus, 20, checked="status"), index=True)
     method: Mapped[FeeMethod] = mapped_column(_enum(FeeMethod, 20))
     units: Mapped[int] = mapped_column(Integer)
     units_before_in_month: Mapped[int] = mapped_column(Integer, default=0)
@@ -454,7 +473,9 @@ class Letter(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[LetterStatus] = mapped_column(
+        _enum(LetterStatus, 20, checked="status"), index=True
+    )
     # Handler's edits to the variables filled from the case (whitelisted paths).
     overrides: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
     issued_context: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument)
@@ -473,7 +494,9 @@ class Letter(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    delivery_method: Mapped[str | None] = mapped_column(String(20))
+    delivery_method: Mapped[DeliveryMethod | None] = mapped_column(
+        _enum(DeliveryMethod, 20, checked="delivery_method")
+    )
     delivered_on: Mapped[date | None] = mapped_column(Date)
     delivery_proof: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -490,8 +513,12 @@ class DifficultCaseFiling(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     oversight_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
-    category: Mapped[str] = mapped_column(String(40), index=True)
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    category: Mapped[FilingCategory] = mapped_column(
+        _enum(FilingCategory, 40, checked="category"), index=True
+    )
+    status: Mapped[FilingStatus] = mapped_column(
+        _enum(FilingStatus, 20, checked="status"), index=True
+    )
     summary: Mapped[str] = mapped_column(Text)
     proposed_reply: Mapped[str] = mapped_column(Text)
     proposed_basis: Mapped[str] = mapped_column(Text)
@@ -543,12 +570,14 @@ class RemedyRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[RemedyKind] = mapped_column(_enum(RemedyKind, 40, checked="kind"))
     body: Mapped[str] = mapped_column(String(200))
     external_case_number: Mapped[str] = mapped_column(String(100), default="")
     filed_on: Mapped[date] = mapped_column(Date, index=True)
     decided_on: Mapped[date | None] = mapped_column(Date, index=True)
-    result: Mapped[str] = mapped_column(String(20), index=True)
+    result: Mapped[RemedyResult] = mapped_column(
+        _enum(RemedyResult, 20, checked="result"), index=True
+    )
     correction_reasons: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -564,7 +593,9 @@ class Topic(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     representative_text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), index=True, default="open")
+    status: Mapped[TopicStatus] = mapped_column(
+        _enum(TopicStatus, 20, checked="status"), index=True, default=TopicStatus.OPEN
+    )
     case_count: Mapped[int] = mapped_column(Integer, default=0)
     applicant_count: Mapped[int] = mapped_column(Integer, default=0)
     first_on: Mapped[date] = mapped_column(Date)
@@ -774,8 +805,7 @@ class WebhookDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id"), index=True)
     outbox_event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id"), index=True)
-    # pending → sending → succeeded | pending (retry) | dead
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, 20, checked="status"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -813,8 +843,9 @@ class Notification(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     context: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
-    # pending → sent | skipped | pending (retry) | dead
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[NotificationStatus] = mapped_column(
+        _enum(NotificationStatus, 20, checked="status")
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -833,7 +864,7 @@ class JobRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(40))
     period: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[JobRunStatus] = mapped_column(_enum(JobRunStatus, 20, checked="status"))
     runner: Mapped[str] = mapped_column(String(120), default="")
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -32,3 +32,13 @@ class LabelledEnum(StrEnum):
     @property
     def label(self) -> str:
         return self._label
+
+    @classmethod
+    def label_of(cls, value: str | None) -> str | None:
+        """The label of a stored value; None for none (or one outside the enum)."""
+        if not value:
+            return None
+        try:
+            return cls(value).label
+        except ValueError:
+            return None

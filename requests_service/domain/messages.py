@@ -13,19 +13,16 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from requests_service.domain.events import EventType
+from requests_service.domain.labelled import LabelledEnum
 
 
-class NotificationChannel:
-    EMAIL: Final = "email"
-    SMS: Final = "sms"
-    NONE: Final = "none"
-    CHOICES: Final = ("email", "sms", "none")
-    LABELS: Final[Mapping[str, str]] = MappingProxyType(
-        {"email": "电子邮件", "sms": "手机短信", "none": "不接收通知"}
-    )
+class NotificationChannel(LabelledEnum):
+    EMAIL = "email", "电子邮件"
+    SMS = "sms", "手机短信"
+    NONE = "none", "不接收通知"
 
 
-def applicant_channel(choice: str, *, email: str, phone: str) -> str:
+def applicant_channel(choice: str, *, email: str, phone: str) -> NotificationChannel:
     """The applicant's chosen channel; without a choice, e-mail if given, else SMS if a phone
     number was given. A channel without an address means no message."""
     if choice == NotificationChannel.NONE:

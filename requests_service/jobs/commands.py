@@ -73,13 +73,13 @@ def create_user(
         user = admin_service.create_user(
             session,
             admin_service.operator_actor(session, agency_id),
-            {
-                "agency_id": agency_id,
-                "username": username,
-                "display_name": display_name,
-                "email": email,
-                "roles": sorted(set(roles)),
-            },
+            admin_service.CreateUser(
+                agency_id=agency_id,
+                username=username,
+                display_name=display_name,
+                email=email,
+                roles=sorted(set(roles)),
+            ),
             by_operator=True,
         )
     except DomainError as exc:
@@ -231,6 +231,8 @@ DEMO_STAGES = (
 
 def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untyped-def]
     """One case at each stage, so a new user sees the whole procedure, and a real PDF at once."""
+    from requests_service.domain.outcomes import Outcome
+    from requests_service.domain.reply_delivery import DeliveryMethod
     from requests_service.jobs.tasks import run_issue
     from requests_service.services import decisions
 
@@ -244,12 +246,11 @@ def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untype
         actor("demo-approver"),
     )
     secret_key = current_app.config["SECRET_KEY"]
-    reply = {
-        "decision": "reply",
-        "outcome": "disclosed",
-        "reasons": "该信息属于本机关主动公开范围以外、可以公开的政府信息。",
-        "details": {"disclosure_route": "provided"},
-    }
+    reply = decisions.ReplyDecision(
+        outcome=Outcome.DISCLOSED,
+        reasons="该信息属于本机关主动公开范围以外、可以公开的政府信息。",
+        details={"disclosure_route": "provided"},
+    )
     now = utcnow()
     for index, (stage, text) in enumerate(DEMO_STAGES):
         applicant = _demo_applicant(index)
@@ -287,12 +288,12 @@ def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untype
                 session,
                 handler,
                 case,
-                {"decision": "correction", "correction_items": ["请写明所需文件的名称或文号"]},
+                decisions.CorrectionDecision(correction_items=["请写明所需文件的名称或文号"]),
             )
         elif stage in ("reply_drafted", "replied", "archived"):
             decisions.decide(session, handler, case, reply)
         if stage in ("replied", "archived"):
-            result = decisions.approve(session, approver, case, {})
+            result = decisions.approve(session, approver, case, decisions.Approval())
             for letter_id in result.to_issue:
                 run_issue(current_app, letter_id)  # rendered now: a real PDF at first start
         if stage == "archived":
@@ -305,7 +306,9 @@ def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untype
                 registrar,
                 case,
                 letter,
-                {"delivery_method": "email", "proof": "电子邮件发送记录", "archive": True},
+                letter_service.RecordDelivery(
+                    delivery_method=DeliveryMethod.EMAIL, proof="电子邮件发送记录", archive=True
+                ),
             )
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from requests_service.services.access import (
     new_token,
 )
 from requests_service.services.audit import seal_admin_event
+from requests_service.services.commands import UNSET, Unset
 from requests_service.services.duties import check_role_grant
 from requests_service.services.lapses import LapseReport, close_lapsed_cases
 from requests_service.services.queries import paginate
@@ -135,46 +137,68 @@ def get_managed_agency(session: Session, actor: Actor, agency_id: int) -> Agency
     return agency
 
 
-def _apply_agency_fields(agency: Agency, data: Mapping[str, Any]) -> None:
-    for name in (
-        "name",
-        "short_name",
-        "case_number_prefix",
-        "is_oversight_office",
-        *RECONSIDERATION_NAMES,
-        "court",
-        "reasons_period_working_days",
-        "letterhead_enabled",
-        "letterhead_text",
-        "correction_period_working_days",
-        "fee_waiver_allowed",
-        "hold_reply_while_filing_pending",
-        "single_officer_exception",
-        "topic_min_applicants",
-        "topic_window_days",
-        "active",
-    ):
-        if name in data:
-            value = data[name]
-            setattr(agency, name, value.strip() if isinstance(value, str) else value)
-    _apply_reconsideration(agency, data)
+@dataclass(frozen=True)
+class AgencyChanges:
+    """An agency's settings as an administrator sends them: on creation the ones not given
+    keep the model's defaults; on update only the ones given change."""
+
+    name: str | Unset = UNSET
+    short_name: str | Unset = UNSET
+    case_number_prefix: str | Unset = UNSET
+    parent_id: int | Unset | None = UNSET
+    is_oversight_office: bool | Unset = UNSET
+    intake_office: Mapping[str, str | None] | Unset = UNSET  # keys of INTAKE_FIELDS
+    reconsideration_rule: str | Unset | None = UNSET
+    reconsideration_body: str | Unset | None = UNSET
+    same_level_government: str | Unset = UNSET
+    higher_authority: str | Unset = UNSET
+    higher_government: str | Unset = UNSET
+    court: str | Unset = UNSET
+    reasons_period_working_days: int | Unset = UNSET
+    letterhead_enabled: bool | Unset = UNSET
+    letterhead_text: str | Unset = UNSET
+    correction_period_working_days: int | Unset = UNSET
+    fee_waiver_allowed: bool | Unset = UNSET
+    hold_reply_while_filing_pending: bool | Unset = UNSET
+    single_officer_exception: bool | Unset = UNSET
+    topic_min_applicants: int | Unset = UNSET
+    topic_window_days: int | Unset = UNSET
+    active: bool | Unset = UNSET
+
+
+# Set apart from the plain columns: the parent is checked, the intake office is nested, the
+# reconsideration body is resolved from the rule.
+_AGENCY_SPECIAL = frozenset(
+    {"parent_id", "intake_office", "reconsideration_rule", "reconsideration_body"}
+)
+
+
+def _apply_agency_fields(agency: Agency, changes: AgencyChanges) -> None:
+    for field in fields(changes):
+        value = getattr(changes, field.name)
+        if field.name in _AGENCY_SPECIAL or isinstance(value, Unset):
+            continue
+        setattr(agency, field.name, value.strip() if isinstance(value, str) else value)
+    _apply_reconsideration(agency, changes)
+    intake = {} if isinstance(changes.intake_office, Unset) else changes.intake_office
     for key, attr in INTAKE_FIELDS.items():
-        if key in (data.get("intake_office") or {}):
-            setattr(agency, attr, data["intake_office"][key] or "")
+        if key in intake:
+            setattr(agency, attr, intake[key] or "")
 
 
-def _apply_reconsideration(agency: Agency, data: Mapping[str, Any]) -> None:
+def _apply_reconsideration(agency: Agency, changes: AgencyChanges) -> None:
     """The guided choice (行政复议法 第二十四条、第二十七条) resolves the body's name; a body typed
     directly is kept as a ``custom`` choice."""
-    if "reconsideration_rule" in data:
-        agency.reconsideration_rule = data["reconsideration_rule"] or ""
-    elif "reconsideration_body" in data:
+    rule_given = not isinstance(changes.reconsideration_rule, Unset)
+    if not isinstance(changes.reconsideration_rule, Unset):
+        agency.reconsideration_rule = changes.reconsideration_rule or ""
+    elif not isinstance(changes.reconsideration_body, Unset):
         agency.reconsideration_rule = ReconsiderationRule.CUSTOM.value
-    if "reconsideration_body" in data:
-        agency.reconsideration_body = (data["reconsideration_body"] or "").strip()
+    if not isinstance(changes.reconsideration_body, Unset):
+        agency.reconsideration_body = (changes.reconsideration_body or "").strip()
     rule = agency.reconsideration_rule
     if not rule:
-        if "reconsideration_rule" in data:
+        if rule_given:
             agency.reconsideration_body = ""
         return
     names = {name: getattr(agency, name) for name in RECONSIDERATION_NAMES}
@@ -219,13 +243,23 @@ def _check_name_free(session: Session, name: str, exclude_id: int | None = None)
         raise Conflict(f"已存在名为“{name}”的机关。")
 
 
-def create_agency(session: Session, actor: Actor, data: Mapping[str, Any]) -> Agency:
+def create_agency(session: Session, actor: Actor, changes: AgencyChanges) -> Agency:
     with UnitOfWork(session) as uow:
-        parent_id: int = data.get("parent_id") or actor.home_agency_id
+        missing = [
+            name
+            for name in ("name", "short_name", "case_number_prefix")
+            if isinstance(getattr(changes, name), Unset)
+        ]
+        if missing or isinstance(changes.name, Unset):
+            raise RuleViolation(
+                "请填写机关名称、简称和文号前缀。", fields={n: ["此项为必填项。"] for n in missing}
+            )
+        parent = None if isinstance(changes.parent_id, Unset) else changes.parent_id
+        parent_id = parent or actor.home_agency_id
         get_managed_agency(session, actor, parent_id)
-        _check_name_free(session, data["name"])
+        _check_name_free(session, changes.name)
         agency = Agency(parent_id=parent_id)
-        _apply_agency_fields(agency, data)
+        _apply_agency_fields(agency, changes)
         session.add(agency)
         session.flush()
         audit(
@@ -241,16 +275,14 @@ def create_agency(session: Session, actor: Actor, data: Mapping[str, Any]) -> Ag
         return agency
 
 
-def update_agency(
-    session: Session, actor: Actor, agency_id: int, data: Mapping[str, Any]
-) -> Agency:
+def update_agency(session: Session, actor: Actor, agency_id: int, changes: AgencyChanges) -> Agency:
     with UnitOfWork(session) as uow:
         agency = get_managed_agency(session, actor, agency_id)
         before = _snapshot(agency, AGENCY_AUDITED)
-        if "name" in data:
-            _check_name_free(session, data["name"], exclude_id=agency.id)
-        if "parent_id" in data and data["parent_id"] != agency.parent_id:
-            new_parent = data["parent_id"]
+        if not isinstance(changes.name, Unset):
+            _check_name_free(session, changes.name, exclude_id=agency.id)
+        new_parent = changes.parent_id
+        if not isinstance(new_parent, Unset) and new_parent != agency.parent_id:
             if new_parent is None or new_parent in descendant_agency_ids(session, agency.id):
                 raise RuleViolation(
                     "上级机关无效：不能为空，也不能是本机关或其下级机关。",
@@ -258,7 +290,7 @@ def update_agency(
                 )
             get_managed_agency(session, actor, new_parent)
             agency.parent_id = new_parent
-        _apply_agency_fields(agency, data)
+        _apply_agency_fields(agency, changes)
         audit(
             session,
             actor,
@@ -277,24 +309,43 @@ def operator_actor(session: Session, agency_id: int) -> Actor:
     return Actor(role_set=frozenset({Role.SYSTEM}), name="命令行", agency_id=agency_id)
 
 
+@dataclass(frozen=True)
+class CreateUser:
+    username: str
+    display_name: str
+    roles: Collection[Role | str]
+    email: str = ""
+    agency_id: int | None = None  # the administrator's own agency when not given
+
+
+@dataclass(frozen=True)
+class UpdateUser:
+    """A partial update: only the fields given change."""
+
+    display_name: str | Unset = UNSET
+    email: str | Unset | None = UNSET
+    active: bool | Unset = UNSET
+    roles: Collection[Role | str] | Unset = UNSET
+
+
 def create_user(
-    session: Session, actor: Actor, data: Mapping[str, Any], *, by_operator: bool = False
+    session: Session, actor: Actor, command: CreateUser, *, by_operator: bool = False
 ) -> User:
     """Create an officer. Admins cannot grant ``oversight``; only operators (CLI) can."""
     with UnitOfWork(session) as uow:
-        agency_id = data.get("agency_id") or actor.agency_id
+        agency_id = command.agency_id or actor.agency_id
         assert agency_id is not None
         get_managed_agency(session, actor, agency_id)
-        if session.scalar(select(User.id).where(User.username == data["username"])):
-            raise Conflict(f"用户名“{data['username']}”已被使用。")
-        roles = {Role(r) for r in data["roles"]}
+        if session.scalar(select(User.id).where(User.username == command.username)):
+            raise Conflict(f"用户名“{command.username}”已被使用。")
+        roles = {Role(r) for r in command.roles}
         if not by_operator:
             check_role_grant(actor, target_user_id=None, before=(), after=roles)
         user = User(
             agency_id=agency_id,
-            username=data["username"],
-            display_name=data["display_name"],
-            email=data.get("email") or "",
+            username=command.username,
+            display_name=command.display_name,
+            email=command.email or "",
         )
         user.role_rows = [UserRole(role=r) for r in sorted(roles)]
         session.add(user)
@@ -329,18 +380,18 @@ def get_managed_user(session: Session, actor: Actor, user_id: int) -> User:
     return user
 
 
-def update_user(session: Session, actor: Actor, user_id: int, data: Mapping[str, Any]) -> User:
+def update_user(session: Session, actor: Actor, user_id: int, command: UpdateUser) -> User:
     with UnitOfWork(session) as uow:
         user = get_managed_user(session, actor, user_id)
         before = _user_snapshot(user)
-        if "display_name" in data:
-            user.display_name = data["display_name"]
-        if "email" in data:
-            user.email = data["email"] or ""
-        if "active" in data:
-            user.active = data["active"]
-        if "roles" in data:
-            wanted = {Role(r) for r in data["roles"]}
+        if not isinstance(command.display_name, Unset):
+            user.display_name = command.display_name
+        if not isinstance(command.email, Unset):
+            user.email = command.email or ""
+        if not isinstance(command.active, Unset):
+            user.active = command.active
+        if not isinstance(command.roles, Unset):
+            wanted = {Role(r) for r in command.roles}
             check_role_grant(actor, target_user_id=user.id, before=user.roles, after=wanted)
             user.role_rows = [r for r in user.role_rows if r.role in wanted]
             have = {r.role for r in user.role_rows}
@@ -483,18 +534,37 @@ def _check_negative_outcome(outcome: Outcome) -> None:
         )
 
 
+@dataclass(frozen=True)
+class NegativeEntry:
+    category: str
+    legal_basis: str
+    outcome: Outcome
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class UpdateNegativeEntry:
+    """A partial update: only the fields given change."""
+
+    category: str | Unset = UNSET
+    description: str | Unset = UNSET
+    legal_basis: str | Unset = UNSET
+    outcome: Outcome | Unset = UNSET
+    active: bool | Unset = UNSET
+
+
 def create_negative_entry(
-    session: Session, actor: Actor, agency_id: int, data: Mapping[str, Any]
+    session: Session, actor: Actor, agency_id: int, command: NegativeEntry
 ) -> NegativeListEntry:
     with UnitOfWork(session) as uow:
         get_managed_agency(session, actor, agency_id)
-        _check_negative_outcome(Outcome(data["outcome"]))
+        _check_negative_outcome(command.outcome)
         entry = NegativeListEntry(
             agency_id=agency_id,
-            category=data["category"],
-            description=data.get("description") or "",
-            legal_basis=data["legal_basis"],
-            outcome=data["outcome"],
+            category=command.category,
+            description=command.description,
+            legal_basis=command.legal_basis,
+            outcome=command.outcome,
         )
         session.add(entry)
         session.flush()
@@ -522,19 +592,20 @@ def _entry_snapshot(entry: NegativeListEntry) -> dict[str, Any]:
 
 
 def update_negative_entry(
-    session: Session, actor: Actor, entry_id: int, data: Mapping[str, Any]
+    session: Session, actor: Actor, entry_id: int, command: UpdateNegativeEntry
 ) -> NegativeListEntry:
     with UnitOfWork(session) as uow:
         entry = session.get(NegativeListEntry, entry_id)
         if entry is None:
             raise NotFound("负面清单条目不存在。")
         get_managed_agency(session, actor, entry.agency_id)
-        if "outcome" in data:
-            _check_negative_outcome(Outcome(data["outcome"]))
+        if not isinstance(command.outcome, Unset):
+            _check_negative_outcome(command.outcome)
         before = _entry_snapshot(entry)
-        for name in ("category", "description", "legal_basis", "outcome", "active"):
-            if name in data:
-                setattr(entry, name, data[name])
+        for field in fields(command):
+            value = getattr(command, field.name)
+            if not isinstance(value, Unset):
+                setattr(entry, field.name, value)
         audit(
             session,
             actor,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -102,14 +102,33 @@ def _require_national_admin(session: Session, actor: Actor) -> None:
         raise Forbidden("只有最上级机关的管理员可以维护全国工作日历。")
 
 
-def save_year(session: Session, actor: Actor, year: int, data: Mapping[str, Any]) -> CalendarUpdate:
+@dataclass(frozen=True)
+class SaveYear:
+    """One year's official arrangement as an administrator enters it (dates as ISO strings,
+    parsed with the bundled files' rules so both report the same errors)."""
+
+    source_ref: str
+    days_off: Sequence[str]
+    makeup_workdays: Sequence[str]
+    # Optional in the body; when given it must repeat the year of the address.
+    year: int | None = None
+
+
+def save_year(session: Session, actor: Actor, year: int, command: SaveYear) -> CalendarUpdate:
     """Load or correct one year's official arrangement; audit it; re-compute open due dates."""
     _require_national_admin(session, actor)
     if year not in YEAR_RANGE:
         raise RuleViolation("年份应在2000至2100之间。", fields={"year": ["超出范围。"]})
-    if data.get("year") not in (None, year):
+    if command.year not in (None, year):
         raise RuleViolation("请求体中的年份与地址中的年份不一致。", fields={"year": ["不一致。"]})
-    arrangement = YearArrangement.from_dict({**data, "year": year})
+    arrangement = YearArrangement.from_dict(
+        {
+            "year": year,
+            "source_ref": command.source_ref,
+            "days_off": list(command.days_off),
+            "makeup_workdays": list(command.makeup_workdays),
+        }
+    )
     validate_arrangement(arrangement)
     with UnitOfWork(session) as uow:
         row = session.get(CalendarYear, year)

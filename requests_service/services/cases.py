@@ -42,6 +42,7 @@ from requests_service.domain.lifecycle import (
     next_state,
 )
 from requests_service.domain.outcomes import OUTCOMES_FOR_OFFICER_REPLY, Outcome, validate_reply
+from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 from requests_service.services import fees as fee_services
 from requests_service.services import replay_body
 from requests_service.services.access import APPLICANT, Actor
@@ -53,6 +54,7 @@ from requests_service.services.clock import (
     load_calendar,
     refresh_due_date,
 )
+from requests_service.services.commands import UNSET, Unset
 from requests_service.services.duties import check_four_eyes, reply_drafter_id
 from requests_service.services.history import record_event
 from requests_service.services.numbering import format_case_number, next_number
@@ -614,7 +616,16 @@ def _on_record_fee_payment(
     session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    changed.update(fee_services.on_payment(session, case, data, on))
+    changed.update(
+        fee_services.on_payment(
+            session,
+            case,
+            amount=data.get("amount"),
+            payment_method=data.get("payment_method"),
+            receipt_number=data.get("receipt_number"),
+            on=on,
+        )
+    )
     case.fee_payment_due_on = None
     changed["clock_event"] = _clock_event(ClockEventType.FEE_PAID, on)
     return changed
@@ -991,21 +1002,38 @@ def assign_case(session: Session, actor: Actor, case: Case, assignee_id: int | N
         return case
 
 
-EDITABLE_FIELDS = ("requested_information", "description_hint", "delivery_form", "delivery_method")
+@dataclass(frozen=True)
+class CaseCorrection:
+    """An officer's correction of the recorded application (only the fields given change)."""
+
+    requested_information: str | Unset = UNSET
+    description_hint: str | Unset = UNSET
+    delivery_form: str | Unset = UNSET
+    delivery_method: str | Unset = UNSET
 
 
-def update_case(session: Session, actor: Actor, case: Case, data: Mapping[str, Any]) -> Case:
+def update_case(session: Session, actor: Actor, case: Case, correction: CaseCorrection) -> Case:
     """Correct the recorded application details (not the state: states change by actions)."""
     with UnitOfWork(session) as uow:
         if case.state.is_read_only:
             raise Conflict("已归档的案件为只读，不能修改。", reason="case_read_only")
         if not case.state.is_open:
             raise Conflict(f"案件已办结（{case.state.label}），不能修改申请内容。")
+        wanted: dict[str, Any] = {
+            "requested_information": correction.requested_information,
+            "description_hint": correction.description_hint,
+            "delivery_form": correction.delivery_form
+            if isinstance(correction.delivery_form, Unset)
+            else DeliveryForm(correction.delivery_form),
+            "delivery_method": correction.delivery_method
+            if isinstance(correction.delivery_method, Unset)
+            else DeliveryMethod(correction.delivery_method),
+        }
         changes = {}
-        for name in EDITABLE_FIELDS:
-            if name in data and data[name] != getattr(case, name):
-                changes[name] = {"before": getattr(case, name), "after": data[name]}
-                setattr(case, name, data[name])
+        for name, value in wanted.items():
+            if not isinstance(value, Unset) and value != getattr(case, name):
+                changes[name] = {"before": getattr(case, name), "after": value}
+                setattr(case, name, value)
         if changes:
             case.updated_at = utcnow()
             record_event(

@@ -144,5 +144,5 @@ def refresh_due_date(
         return None
     case.due_on = clock.reply_due
     case.due_provisional = clock.provisional
-    case.clock_state = clock.state.value
+    case.clock_state = clock.state
     return clock

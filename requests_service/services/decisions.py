@@ -10,9 +10,10 @@ the letter job; the route queues the letters returned here and may wait for them
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +22,9 @@ from sqlalchemy.orm import Session
 from requests_service.db.models import Case, CaseEvent, FeeAssessment, Letter, User
 from requests_service.domain.errors import Conflict, Forbidden, RuleViolation
 from requests_service.domain.fee_status import FeeStatus
+from requests_service.domain.fees import FeeMethod
 from requests_service.domain.lifecycle import Action, CaseState, Role
+from requests_service.domain.outcomes import Outcome
 from requests_service.services import fees as fee_services
 from requests_service.services import letters as letter_services
 from requests_service.services.access import Actor, actor_for_user
@@ -117,51 +120,103 @@ def _issue(session: Session, actor: Actor, case: Case, letter: Letter) -> None:
         letter_services.request_issue(session, actor, case, letter)
 
 
-def decide(session: Session, actor: Actor, case: Case, data: Mapping[str, Any]) -> DecisionResult:
+@dataclass(frozen=True)
+class ReplyDecision:
+    outcome: Outcome
+    reasons: str | None = None
+    legal_basis: str | None = None
+    details: Mapping[str, Any] | None = None
+    negative_list_entry_id: int | None = None
+    letter_overrides: Mapping[str, Any] | None = None
+    on: date | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class CorrectionDecision:
+    correction_items: Sequence[str]
+    correction_period_working_days: int | None = None
+    letter_overrides: Mapping[str, Any] | None = None
+    on: date | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtensionDecision:
+    """The handler's request; it takes effect when the approver approves (Art. 33)."""
+
+    extra_working_days: int
+    reason: str
+    applicant_notified_on: date | None = None
+    letter_overrides: Mapping[str, Any] | None = None
+    on: date | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class FeeDecision:
+    method: FeeMethod
+    units: int | None = None  # per piece: the pieces (default: as registered); per volume: pages
+
+
+Decision = ReplyDecision | CorrectionDecision | ExtensionDecision | FeeDecision
+
+# The API's ``decision`` discriminator → the command it carries.
+DECISION_COMMANDS: Mapping[str, type[Decision]] = MappingProxyType(
+    {
+        "reply": ReplyDecision,
+        "correction": CorrectionDecision,
+        "extension": ExtensionDecision,
+        "fee": FeeDecision,
+    }
+)
+
+
+@dataclass(frozen=True)
+class Approval:
+    on: date | None = None
+    comment: str | None = None
+    notice_received_on: date | None = None  # fee notice: received by the applicant
+
+
+def _action_data(command: ReplyDecision | CorrectionDecision | Approval) -> dict[str, Any]:
+    """The lifecycle action's payload (services.cases still reads its fields by name)."""
+    return {
+        f.name: getattr(command, f.name) for f in fields(command) if f.name != "letter_overrides"
+    }
+
+
+def decide(session: Session, actor: Actor, case: Case, decision: Decision) -> DecisionResult:
     """Record one decision with its letter drafted (extension: approved and queued too)."""
-    kind = data["decision"]
-    if not actor.has_any(DECISION_ROLES.get(kind, ())):
+    kind = next(k for k, command in DECISION_COMMANDS.items() if isinstance(decision, command))
+    if not actor.has_any(DECISION_ROLES[kind]):
         raise Forbidden("当前角色无权作此决定。")
     result = DecisionResult(case)
     with UnitOfWork(session) as uow:
         if case.state.is_read_only:
             raise Conflict("已归档的案件为只读。", reason="case_read_only")
-        if kind == "reply":
-            reply = {
-                k: data.get(k)
-                for k in (
-                    "outcome",
-                    "reasons",
-                    "legal_basis",
-                    "details",
-                    "negative_list_entry_id",
-                    "comment",
-                    "on",
-                )
-            }
+        if isinstance(decision, ReplyDecision):
             action = (
                 Action.REVISE_REPLY if case.state is CaseState.REPLY_DRAFTED else Action.DRAFT_REPLY
             )
-            _step(session, actor, case, action, reply, result)
-        elif kind == "correction":
+            _step(session, actor, case, action, _action_data(decision), result)
+        elif isinstance(decision, CorrectionDecision):
             if case.state is CaseState.REGISTERED:
                 _step(session, actor, case, Action.START_REVIEW, {}, result)
-            _step(session, actor, case, Action.REQUEST_CORRECTION, data, result)
-        elif kind == "extension":
-            _request_extension(session, actor, case, data)
+            _step(session, actor, case, Action.REQUEST_CORRECTION, _action_data(decision), result)
+        elif isinstance(decision, ExtensionDecision):
+            _request_extension(session, actor, case, decision)
             result.steps.append("request_extension")
-        elif kind == "fee":
+        else:
             _into_handling(session, actor, case, result)
             fee_services.propose_fee(
-                session, actor, case, method=data["method"], units=data.get("units")
+                session, actor, case, method=decision.method, units=decision.units
             )
             result.steps.append("propose_fee")
-        else:  # the schema admits only the kinds above
-            raise RuleViolation(f"未知的决定类型“{kind}”。", fields={"decision": ["未知类型。"]})
         letter_kind = DECISION_LETTERS.get(kind)
         if letter_kind is not None:
-            letter = _draft(session, actor, case, letter_kind, data.get("letter_overrides"))
-            result.letters.append(letter)
+            overrides = getattr(decision, "letter_overrides", None)
+            result.letters.append(_draft(session, actor, case, letter_kind, overrides))
         uow.commit()
     return result
 
@@ -178,19 +233,24 @@ def _proposer(session: Session, assessment: FeeAssessment) -> Actor | None:
 _EXTENSION_FIELDS = ("reason", "extra_working_days", "applicant_notified_on", "comment", "on")
 
 
-def _request_extension(session: Session, actor: Actor, case: Case, data: Mapping[str, Any]) -> None:
+def _request_extension(
+    session: Session, actor: Actor, case: Case, request: ExtensionDecision
+) -> None:
     """A handler asks for the extension; it takes effect when the approver agrees (Art. 33)."""
-    missing = {n: ["此项为必填项。"] for n in ("reason", "extra_working_days") if not data.get(n)}
+    given = {"reason": request.reason, "extra_working_days": request.extra_working_days}
+    missing = {n: ["此项为必填项。"] for n, value in given.items() if not value}
     if missing:
         raise RuleViolation("申请延期须写明理由和延长的工作日数。", fields=missing)
     if case.extended or _pending_extension(session, case) is not None:
         raise Conflict("该案件已延期或已有待审核的延期申请。", reason="extension_pending")
-    recorded = {n: data[n] for n in _EXTENSION_FIELDS if data.get(n) is not None}
+    recorded = {
+        n: getattr(request, n) for n in _EXTENSION_FIELDS if getattr(request, n) is not None
+    }
     for name in ("applicant_notified_on", "on"):
         if name in recorded:
             recorded[name] = recorded[name].isoformat()
-    if data.get("letter_overrides"):
-        recorded["letter_overrides"] = dict(data["letter_overrides"])
+    if request.letter_overrides:
+        recorded["letter_overrides"] = dict(request.letter_overrides)
     record_event(
         session,
         case,
@@ -219,7 +279,7 @@ def _extension_data(request: CaseEvent) -> dict[str, Any]:
     return data
 
 
-def approve(session: Session, actor: Actor, case: Case, data: Mapping[str, Any]) -> DecisionResult:
+def approve(session: Session, actor: Actor, case: Case, approval: Approval) -> DecisionResult:
     """The approver signs off what is pending: the drafted reply or the proposed fee, and
     every letter waiting for approval — which are then numbered and issued."""
     if not actor.has_any((Role.APPROVER,)):
@@ -227,7 +287,7 @@ def approve(session: Session, actor: Actor, case: Case, data: Mapping[str, Any])
     result = DecisionResult(case)
     with UnitOfWork(session) as uow:
         if case.state is CaseState.REPLY_DRAFTED:
-            _step(session, actor, case, Action.APPROVE_REPLY, data, result)
+            _step(session, actor, case, Action.APPROVE_REPLY, _action_data(approval), result)
         request = _pending_extension(session, case)
         if request is not None:
             # Art. 33: the head of the office agrees to the handler's request; the notice
@@ -239,7 +299,7 @@ def approve(session: Session, actor: Actor, case: Case, data: Mapping[str, Any])
         if case.state is CaseState.IN_HANDLING:
             assessment = fee_services.active_assessment(session, case)
             if assessment is not None and assessment.status == FeeStatus.PROPOSED.value:
-                _step(session, actor, case, Action.ISSUE_FEE_NOTICE, data, result)
+                _step(session, actor, case, Action.ISSUE_FEE_NOTICE, _action_data(approval), result)
                 # The notice puts the handler's proposal in writing: it is drafted in the
                 # proposer's name, so the approver's sign-off stays a second pair of eyes.
                 drafter = _proposer(session, assessment) or actor

@@ -29,6 +29,7 @@ from requests_service.db.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from requests_service.domain.delivery_status import DeliveryStatus
 from requests_service.domain.events import next_attempt_at, sign
 from requests_service.outbound.http import HttpResult
 from requests_service.outbound.http import post as http_post
@@ -108,7 +109,7 @@ def dispatch_pending(session: Session, *, limit: int = 200, now: datetime | None
                     WebhookDelivery(
                         subscription_id=sub.id,
                         outbox_event_id=event.id,
-                        status="pending",
+                        status=DeliveryStatus.PENDING,
                         attempts=0,
                         next_attempt_at=now,
                     )
@@ -239,7 +240,7 @@ def _record(
     delivery.last_status_code = result.status_code
     delivery.locked_until = None
     if result.ok:
-        delivery.status = "succeeded"
+        delivery.status = DeliveryStatus.SUCCEEDED
         delivery.delivered_at = finished
         delivery.last_error = None
         delivery.next_attempt_at = None
@@ -255,7 +256,7 @@ def _record(
         if active
         else None
     )
-    delivery.status = "pending" if retry_at else "dead"
+    delivery.status = DeliveryStatus.PENDING if retry_at else DeliveryStatus.DEAD
     delivery.next_attempt_at = retry_at
 
 
@@ -273,9 +274,9 @@ def deliver_due(
         session, WebhookDelivery, moment, settings.batch_size, settings.lock_seconds
     )
     for delivery in send_deliveries(session, claimed, settings, poster=poster, now=now):
-        if delivery.status == "succeeded":
+        if delivery.status is DeliveryStatus.SUCCEEDED:
             report.delivered += 1
-        elif delivery.status == "dead":
+        elif delivery.status is DeliveryStatus.DEAD:
             report.dead += 1
         else:
             report.failed += 1

@@ -8,7 +8,6 @@ Lifecycle steps that move the case (notice, payment, waiver, abandonment) are ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,14 +26,17 @@ from requests_service.domain.fees import (
     quote_per_volume,
 )
 from requests_service.domain.lifecycle import CaseState, Role
+from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 from requests_service.services.access import Actor
 from requests_service.services.history import record_event
 from requests_service.services.unit_of_work import UnitOfWork
 
 # Art. 42 / Fee Measures: per volume only where the applicant asked for paper copies, e-mail
 # or copies of electronic data — not for on-site inspection or a portal download.
-VOLUME_DELIVERY_FORMS = frozenset({"paper", "electronic"})
-VOLUME_DELIVERY_METHODS = frozenset({"post", "pickup", "email", "fax"})
+VOLUME_DELIVERY_FORMS = frozenset({DeliveryForm.PAPER, DeliveryForm.ELECTRONIC})
+VOLUME_DELIVERY_METHODS = frozenset(
+    {DeliveryMethod.POST, DeliveryMethod.PICKUP, DeliveryMethod.EMAIL, DeliveryMethod.FAX}
+)
 
 
 def active_assessment(session: Session, case: Case) -> FeeAssessment | None:
@@ -179,7 +181,7 @@ def decline_fee(session: Session, actor: Actor, case: Case, *, reason: str) -> F
         if assessment is None:
             raise NotFound("没有待处理的收费建议。")
         check_fee_step(FeeStatus(assessment.status), FeeStatus.DECLINED)
-        assessment.status = FeeStatus.DECLINED.value
+        assessment.status = FeeStatus.DECLINED
         assessment.closed_reason = reason
         record_event(
             session,
@@ -208,7 +210,7 @@ def on_notice_issued(
 ) -> dict[str, Any]:
     """Approver approves the proposal and issues the fee notice (called by apply_action)."""
     assessment = _require_active(session, case, FeeStatus.NOTICE_ISSUED)
-    assessment.status = FeeStatus.NOTICE_ISSUED.value
+    assessment.status = FeeStatus.NOTICE_ISSUED
     assessment.approved_by_user_id = actor.user_id
     assessment.notice_issued_on = on
     assessment.notice_received_on = received_on
@@ -216,33 +218,45 @@ def on_notice_issued(
     return {"fee_assessment_id": assessment.id, "fee_amount": str(assessment.amount_due)}
 
 
-def on_payment(session: Session, case: Case, data: Mapping[str, Any], on: date) -> dict[str, Any]:
+def on_payment(
+    session: Session,
+    case: Case,
+    *,
+    amount: object,
+    payment_method: str | None,
+    receipt_number: str | None,
+    on: date,
+) -> dict[str, Any]:
+    """Record the applicant's payment of the notified fee (called by apply_action)."""
     assessment = _require_active(session, case, FeeStatus.PAID)
-    missing = {
-        name: ["此项为必填项。"]
-        for name in ("amount", "payment_method", "receipt_number")
-        if not data.get(name)
-    }
-    if missing:
-        raise RuleViolation("请填写缴费金额、缴费方式和财政票据号。", fields=missing)
-    amount = parse_yuan(data["amount"])
-    if amount != assessment.amount_due:
+    if not amount or not payment_method or not receipt_number:
+        given = {
+            "amount": amount,
+            "payment_method": payment_method,
+            "receipt_number": receipt_number,
+        }
         raise RuleViolation(
-            f"缴费金额（{amount}元）与应缴金额（{assessment.amount_due}元）不符。",
+            "请填写缴费金额、缴费方式和财政票据号。",
+            fields={name: ["此项为必填项。"] for name, value in given.items() if not value},
+        )
+    paid = parse_yuan(amount)
+    if paid != assessment.amount_due:
+        raise RuleViolation(
+            f"缴费金额（{paid}元）与应缴金额（{assessment.amount_due}元）不符。",
             fields={"amount": [f"应为{assessment.amount_due}"]},
         )
     if assessment.notice_issued_on and on < assessment.notice_issued_on:
         raise RuleViolation("缴费日期不能早于收费通知发出日期。", fields={"on": ["日期有误。"]})
-    assessment.status = FeeStatus.PAID.value
-    assessment.paid_amount = amount
+    assessment.status = FeeStatus.PAID
+    assessment.paid_amount = paid
     assessment.paid_on = on
-    assessment.payment_method = data["payment_method"]
-    assessment.receipt_number = data["receipt_number"]
+    assessment.payment_method = payment_method
+    assessment.receipt_number = receipt_number
     return {
         "fee_assessment_id": assessment.id,
-        "amount": str(amount),
-        "payment_method": data["payment_method"],
-        "receipt_number": data["receipt_number"],
+        "amount": str(paid),
+        "payment_method": payment_method,
+        "receipt_number": receipt_number,
     }
 
 
@@ -254,7 +268,7 @@ def on_waiver(
     if not (reason or "").strip():
         raise RuleViolation("减免须说明理由。", fields={"reason": ["此项为必填项。"]})
     assessment = _require_active(session, case, FeeStatus.WAIVED)
-    assessment.status = FeeStatus.WAIVED.value
+    assessment.status = FeeStatus.WAIVED
     assessment.waived_on = on
     assessment.waiver_reason = reason
     assessment.waived_by_user_id = actor.user_id
@@ -267,7 +281,7 @@ def on_waiver(
 
 def on_abandoned(session: Session, case: Case) -> dict[str, Any]:
     assessment = _require_active(session, case, FeeStatus.ABANDONED)
-    assessment.status = FeeStatus.ABANDONED.value
+    assessment.status = FeeStatus.ABANDONED
     assessment.closed_reason = "逾期未缴纳信息处理费"
     return {"fee_assessment_id": assessment.id}
 
@@ -277,7 +291,7 @@ def on_withdrawn(session: Session, case: Case) -> dict[str, Any]:
     assessment = active_assessment(session, case)
     if assessment is None:
         return {}
-    assessment.status = FeeStatus.CANCELLED.value
+    assessment.status = FeeStatus.CANCELLED
     assessment.closed_reason = "申请人撤回申请"
     return {"fee_assessment_id": assessment.id, "fee_status": FeeStatus.CANCELLED.value}
 
@@ -347,7 +361,7 @@ def refund_fee(
         if paid.paid_on and on < paid.paid_on:
             raise RuleViolation("退费日期不能早于缴费日期。", fields={"on": ["日期有误。"]})
         check_fee_step(FeeStatus.PAID, FeeStatus.REFUNDED)
-        paid.status = FeeStatus.REFUNDED.value
+        paid.status = FeeStatus.REFUNDED
         paid.refund_amount = value
         paid.refunded_on = on
         paid.refund_reason = reason

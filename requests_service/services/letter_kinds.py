@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+from requests_service.domain.letter_status import LetterStatus
 from requests_service.domain.lifecycle import Action, Role
 
-__all__ = ["LETTER_KINDS", "LetterKind"]
+__all__ = ["LETTER_KINDS", "LetterKind", "LetterStatus"]
 
 
 @dataclass(frozen=True)
@@ -136,18 +137,3 @@ _TABLE: Final[tuple[LetterKind, ...]] = (
 )
 
 LETTER_KINDS: Final[Mapping[str, LetterKind]] = MappingProxyType({k.key: k for k in _TABLE})
-
-
-class LetterStatus:
-    DRAFT = "draft"
-    APPROVED = "approved"
-    ISSUING = "issuing"
-    ISSUED = "issued"
-
-
-STATUS_LABELS = {
-    LetterStatus.DRAFT: "草稿",
-    LetterStatus.APPROVED: "已审核，待签发",
-    LetterStatus.ISSUING: "签发中（正在生成PDF）",
-    LetterStatus.ISSUED: "已签发",
-}

@@ -11,6 +11,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from requests_service.domain.errors import (
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState, Role
 from requests_service.domain.outcomes import Outcome, remedy_notice, validate_reply
+from requests_service.domain.reply_delivery import DeliveryMethod
 from requests_service.letters.render import fallback_typography
 from requests_service.services.access import Actor
 from requests_service.services.case_records import last_event, third_party_objection
@@ -42,7 +44,6 @@ from requests_service.services.history import record_event
 from requests_service.services.letter_kinds import LETTER_KINDS
 
 # Re-exported: callers know letter statuses as part of the letters service.
-from requests_service.services.letter_kinds import STATUS_LABELS as STATUS_LABELS
 from requests_service.services.letter_kinds import LetterStatus as LetterStatus
 from requests_service.services.numbering import next_number
 from requests_service.services.unit_of_work import UnitOfWork
@@ -469,7 +470,7 @@ def approve_letter(session: Session, actor: Actor, case: Case, letter: Letter) -
             names = "、".join(r.label for r in approvers)
             raise Forbidden(f"“{LETTER_TITLES[letter.kind]}”须由{names}审核。")
         if letter.status != LetterStatus.DRAFT:
-            raise Conflict(f"文书状态为“{STATUS_LABELS[letter.status]}”，不能审核。")
+            raise Conflict(f"文书状态为“{letter.status.label}”，不能审核。")
         letter_context(session, case, letter)  # still complete?
         duties = check_four_eyes(
             session,
@@ -536,7 +537,7 @@ def retry_issue(session: Session, actor: Actor, case: Case, letter: Letter) -> L
             raise Conflict("文书尚未签发过，请使用签发操作。", reason="letter_not_issuing")
         if letter.status not in (LetterStatus.ISSUING, LetterStatus.APPROVED):
             raise Conflict(
-                f"文书状态为“{STATUS_LABELS[letter.status]}”，不能重试签发。",
+                f"文书状态为“{letter.status.label}”，不能重试签发。",
                 reason="letter_not_issuing",
             )
         previous = {"status": letter.status, "render_error": letter.render_error}
@@ -733,8 +734,17 @@ def read_pdf(upload_dir: str, letter: Letter) -> bytes:
     return data
 
 
+@dataclass(frozen=True)
+class RecordDelivery:
+    delivery_method: DeliveryMethod
+    delivered_on: date | None = None  # today when not given
+    proof: str | None = None
+    # Archive the case straight after serving its reply letter.
+    archive: bool = False
+
+
 def record_delivery(
-    session: Session, actor: Actor, case: Case, letter: Letter, data: Mapping[str, Any]
+    session: Session, actor: Actor, case: Case, letter: Letter, command: RecordDelivery
 ) -> Letter:
     """Remedy periods run from delivery: record method, date and proof (送达)."""
     with UnitOfWork(session) as uow:
@@ -742,15 +752,15 @@ def record_delivery(
             raise Conflict("只有已签发的文书可以登记送达。")
         if letter.delivered_on is not None:
             raise Conflict("该文书已登记送达。")
-        on: date = data.get("delivered_on") or legal_today()
+        on = command.delivered_on or legal_today()
         if on > legal_today() or (letter.issue_date and on < letter.issue_date):
             raise RuleViolation(
                 "送达日期不能早于签发日期，也不能晚于今天。",
                 fields={"delivered_on": ["日期有误。"]},
             )
-        letter.delivery_method = data["delivery_method"]
+        letter.delivery_method = command.delivery_method
         letter.delivered_on = on
-        letter.delivery_proof = data.get("proof") or ""
+        letter.delivery_proof = command.proof or ""
         record_event(
             session,
             case,
@@ -781,7 +791,7 @@ def record_delivery(
                     "comment": f"送达答复书{letter.document_number}",
                 },
             )
-        if data.get("archive"):
+        if command.archive:
             if case.state is not CaseState.DELIVERED:
                 raise Conflict(
                     f"案件当前状态为“{case.state.label}”，送达后不能立即归档。",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
 from requests_service.db.models import Case, Notification, OutboxEvent, User, UserRole
+from requests_service.domain.delivery_status import NotificationStatus
 from requests_service.domain.events import EventType, next_attempt_at
 from requests_service.domain.lifecycle import OPEN_STATES, Role
 from requests_service.domain.messages import (
@@ -53,11 +54,11 @@ def plan_for_event(session: Session, event: OutboxEvent, *, now: datetime) -> No
     channel = applicant_channel(
         applicant.notification_channel, email=applicant.email, phone=applicant.phone
     )
-    status, reason = "pending", None
+    status, reason = NotificationStatus.PENDING, None
     if applicant.notifications_opt_out:
-        status, reason = "skipped", "申请人已退订通知"
+        status, reason = NotificationStatus.SKIPPED, "申请人已退订通知"
     elif channel == NotificationChannel.NONE:
-        status, reason = "skipped", "申请人未选择通知方式或未留联系方式"
+        status, reason = NotificationStatus.SKIPPED, "申请人未选择通知方式或未留联系方式"
     snapshot = event.payload.get("case") or {}
     notification = Notification(
         dedupe_key=f"{event.event_id}:applicant",
@@ -76,7 +77,7 @@ def plan_for_event(session: Session, event: OutboxEvent, *, now: datetime) -> No
         },
         status=status,
         attempts=0,
-        next_attempt_at=now if status == "pending" else None,
+        next_attempt_at=now if status is NotificationStatus.PENDING else None,
         last_error=reason,
     )
     session.add(notification)
@@ -130,7 +131,7 @@ def plan_handler_digests(session: Session, *, day: date, now: datetime | None = 
                     channel=NotificationChannel.EMAIL,
                     user_id=handler.id,
                     context={"day": day.isoformat(), "rows": rows},
-                    status="pending",
+                    status=NotificationStatus.PENDING,
                     attempts=0,
                     next_attempt_at=now,
                 )
@@ -196,11 +197,11 @@ def send_one(
         assert notification is not None
         notification.locked_until = None
         if opted_out:
-            notification.status = "skipped"
+            notification.status = NotificationStatus.SKIPPED
             notification.last_error = "申请人已退订通知"
         elif error is None:
             notification.attempts += 1
-            notification.status = "sent"
+            notification.status = NotificationStatus.SENT
             notification.sent_at = finished
             notification.last_error = None
         else:
@@ -212,7 +213,9 @@ def send_one(
                 max_attempts=settings.max_attempts,
                 base_seconds=settings.backoff_seconds,
             )
-            notification.status = "pending" if retry_at else "dead"
+            notification.status = (
+                NotificationStatus.PENDING if retry_at else NotificationStatus.DEAD
+            )
             notification.next_attempt_at = retry_at
         uow.commit()
         return notification
@@ -235,9 +238,9 @@ def send_due(
         notification = send_one(session, notification_id, senders, settings, now=now)
         done += 1
         if report is not None:
-            if notification.status == "sent":
+            if notification.status is NotificationStatus.SENT:
                 report.notified += 1
-            elif notification.status in ("pending", "dead"):
+            elif notification.status in (NotificationStatus.PENDING, NotificationStatus.DEAD):
                 report.notify_failed += 1
     return done
 
@@ -278,10 +281,10 @@ def resend_notification(session: Session, actor: Any, notification_id: int) -> N
         ).first()
         if notification is None:
             raise NotFound("通知不存在。", notification_id=notification_id)
-        if notification.status not in ("dead", "pending"):
+        if notification.status not in (NotificationStatus.DEAD, NotificationStatus.PENDING):
             raise RuleViolation("只能重新发送失败的通知。")
         before = {"status": notification.status, "attempts": notification.attempts}
-        notification.status = "pending"
+        notification.status = NotificationStatus.PENDING
         notification.attempts = 0
         notification.next_attempt_at = utcnow()
         agency_id = (

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -36,10 +37,13 @@ from requests_service.domain.oversight import (
 from requests_service.services.access import Actor
 from requests_service.services.audit import seal_filing_event
 from requests_service.services.clock import legal_today, load_calendar
+from requests_service.services.commands import UNSET, Unset
 from requests_service.services.history import record_event
 from requests_service.services.queries import paginate
 from requests_service.services.unit_of_work import UnitOfWork
 from requests_service.services.views import Annotated
+
+T = TypeVar("T")
 
 
 def oversight_office_of(session: Session, agency_id: int) -> Agency:
@@ -75,7 +79,7 @@ def _filing_event(
     session.add(event)
 
 
-def _check_attachments(session: Session, case_id: int, ids: list[int]) -> list[int]:
+def _check_attachments(session: Session, case_id: int, ids: Sequence[int]) -> list[int]:
     if not ids:
         return []
     found = set(
@@ -89,9 +93,53 @@ def _check_attachments(session: Session, case_id: int, ids: list[int]) -> list[i
     return list(ids)
 
 
-def file_case(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any]
-) -> DifficultCaseFiling:
+@dataclass(frozen=True)
+class FileCase:
+    category: FilingCategory
+    summary: str
+    proposed_reply: str
+    proposed_basis: str
+    attachment_ids: Sequence[int] = ()
+    trigger_on: date | None = None  # the day that made the case difficult; receipt by default
+
+
+@dataclass(frozen=True)
+class FilingStep:
+    """The oversight office's step on a filing: guidance (with attachments) or a closing note."""
+
+    action: FilingAction
+    guidance: str | None = None
+    attachment_ids: Sequence[int] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class AddRemedy:
+    kind: RemedyKind
+    body: str
+    filed_on: date
+    result: RemedyResult
+    external_case_number: str = ""
+    decided_on: date | None = None
+    correction_reasons: Sequence[CorrectionReason] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class UpdateRemedy:
+    """A partial update of a remedy record: only the fields given change."""
+
+    kind: RemedyKind | Unset = UNSET
+    body: str | Unset = UNSET
+    filed_on: date | Unset = UNSET
+    result: RemedyResult | Unset = UNSET
+    external_case_number: str | Unset = UNSET
+    decided_on: date | Unset | None = UNSET
+    correction_reasons: Sequence[CorrectionReason] | Unset = UNSET
+    notes: str | Unset = UNSET
+
+
+def file_case(session: Session, actor: Actor, case: Case, command: FileCase) -> DifficultCaseFiling:
     with UnitOfWork(session) as uow:
         if case.state.is_read_only:
             raise Conflict("已归档的案件为只读，不能报备。", reason="case_read_only")
@@ -109,19 +157,19 @@ def file_case(
             raise Conflict("该案件已有尚未得到指导意见的报备，不能重复报备。")
         office = oversight_office_of(session, case.agency_id)
         today = legal_today()
-        trigger_on: date = data.get("trigger_on") or case.receipt_date or today
+        trigger_on = command.trigger_on or case.receipt_date or today
         if trigger_on > today:
             raise RuleViolation("触发日期不能晚于今天。", fields={"trigger_on": ["日期在未来。"]})
         filing = DifficultCaseFiling(
             case_id=case.id,
             agency_id=case.agency_id,
             oversight_agency_id=office.id,
-            category=FilingCategory(data["category"]).value,
-            status=FilingStatus.FILED.value,
-            summary=data["summary"],
-            proposed_reply=data["proposed_reply"],
-            proposed_basis=data["proposed_basis"],
-            attachment_ids=_check_attachments(session, case.id, data.get("attachment_ids") or []),
+            category=command.category,
+            status=FilingStatus.FILED,
+            summary=command.summary,
+            proposed_reply=command.proposed_reply,
+            proposed_basis=command.proposed_basis,
+            attachment_ids=_check_attachments(session, case.id, command.attachment_ids),
             trigger_on=trigger_on,
             filed_on=today,
             filed_by_user_id=actor.user_id,
@@ -143,15 +191,25 @@ def file_case(
         return filing
 
 
-def visible_filings_query(actor: Actor, args: Mapping[str, Any]) -> Select[DifficultCaseFiling]:
+@dataclass(frozen=True)
+class FilingFilter:
+    status: FilingStatus | None = None
+    category: FilingCategory | None = None
+    agency_id: int | None = None
+
+
+def visible_filings_query(actor: Actor, where: FilingFilter) -> Select[DifficultCaseFiling]:
     """Agencies see their own filings; an oversight office sees those filed with it."""
     query = select(DifficultCaseFiling).where(
         (DifficultCaseFiling.oversight_agency_id == actor.agency_id)
         | DifficultCaseFiling.agency_id.in_(actor.visible_agency_ids)
     )
-    for name in ("status", "category", "agency_id"):
-        if args.get(name) is not None:
-            query = query.where(getattr(DifficultCaseFiling, name) == args[name])
+    if where.status is not None:
+        query = query.where(DifficultCaseFiling.status == where.status)
+    if where.category is not None:
+        query = query.where(DifficultCaseFiling.category == where.category)
+    if where.agency_id is not None:
+        query = query.where(DifficultCaseFiling.agency_id == where.agency_id)
     return query.order_by(DifficultCaseFiling.id.desc())
 
 
@@ -178,9 +236,9 @@ def act_on_filing(
     session: Session,
     actor: Actor,
     filing: DifficultCaseFiling,
-    action: FilingAction,
-    data: Mapping[str, Any],
+    step: FilingStep,
 ) -> DifficultCaseFiling:
+    action = step.action
     with UnitOfWork(session) as uow:
         before = filing.status
         after = next_filing_status(FilingStatus(before), action)
@@ -188,19 +246,19 @@ def act_on_filing(
         if action is FilingAction.RECEIVE:
             filing.received_at = utcnow()
         elif action is FilingAction.GIVE_GUIDANCE:
-            if not (data.get("guidance") or "").strip():
+            if not (step.guidance or "").strip():
                 raise RuleViolation("请填写指导意见。", fields={"guidance": ["此项为必填项。"]})
-            filing.guidance = data["guidance"]
+            filing.guidance = step.guidance
             filing.guidance_attachment_ids = _check_attachments(
-                session, filing.case_id, data.get("attachment_ids") or []
+                session, filing.case_id, step.attachment_ids
             )
             filing.guidance_by_user_id = actor.user_id
             filing.guidance_at = utcnow()
             extra = {"guidance": filing.guidance}
         elif action is FilingAction.CLOSE:
             filing.closed_at = utcnow()
-            filing.close_note = data.get("note") or ""
-        filing.status = after.value
+            filing.close_note = step.note or ""
+        filing.status = after
         _filing_event(session, filing, actor, action.value, before, extra)
         case = session.get(Case, filing.case_id)
         assert case is not None
@@ -239,11 +297,11 @@ def case_filings(
 
 
 def list_filings(
-    session: Session, actor: Actor, filters: Mapping[str, Any], *, page: int, page_size: int
+    session: Session, actor: Actor, where: FilingFilter, *, page: int, page_size: int
 ) -> tuple[list[Annotated[DifficultCaseFiling]], int]:
     """The queue: filings made with the actor's office (or by its agencies), newest first."""
     rows, total = paginate(
-        session, visible_filings_query(actor, filters), page=page, page_size=page_size
+        session, visible_filings_query(actor, where), page=page, page_size=page_size
     )
     return [filing_view(session, filing) for filing in rows], total
 
@@ -268,10 +326,19 @@ def pending_filing(session: Session, case_id: int) -> DifficultCaseFiling | None
 
 
 def add_remedy_record(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any]
+    session: Session, actor: Actor, case: Case, command: AddRemedy
 ) -> RemedyRecord:
     with UnitOfWork(session) as uow:
-        record = _validated_remedy(data)
+        record = _validated_remedy(
+            RemedyRecordInput(
+                kind=command.kind,
+                body=command.body,
+                filed_on=command.filed_on,
+                result=command.result,
+                decided_on=command.decided_on,
+                correction_reasons=tuple(command.correction_reasons),
+            )
+        )
         if case.receipt_date and record.filed_on < case.receipt_date:
             raise RuleViolation(
                 "申请复议/起诉日期不能早于收到申请日期。", fields={"filed_on": ["日期有误。"]}
@@ -279,14 +346,14 @@ def add_remedy_record(
         row = RemedyRecord(
             case_id=case.id,
             agency_id=case.agency_id,
-            kind=record.kind.value,
+            kind=record.kind,
             body=record.body,
-            external_case_number=data.get("external_case_number") or "",
+            external_case_number=command.external_case_number,
             filed_on=record.filed_on,
             decided_on=record.decided_on,
-            result=record.result.value,
+            result=record.result,
             correction_reasons=[r.value for r in record.correction_reasons],
-            notes=data.get("notes") or "",
+            notes=command.notes,
             created_by_user_id=actor.user_id,
         )
         session.add(row)
@@ -312,33 +379,39 @@ def case_remedies(session: Session, case: Case) -> Sequence[RemedyRecord]:
 
 
 def update_remedy_record(
-    session: Session, actor: Actor, case: Case, remedy_id: int, data: Mapping[str, Any]
+    session: Session, actor: Actor, case: Case, remedy_id: int, command: UpdateRemedy
 ) -> RemedyRecord:
     """E.g. a pending reconsideration is decided: result, decision date, reasons."""
     with UnitOfWork(session) as uow:
         row = session.get(RemedyRecord, remedy_id)
         if row is None or row.case_id != case.id:
             raise NotFound("复议/诉讼记录不存在。")
-        merged = {
-            "kind": row.kind,
-            "body": row.body,
-            "filed_on": row.filed_on,
-            "result": row.result,
-            "decided_on": row.decided_on,
-            "correction_reasons": row.correction_reasons,
-            **dict(data),
-        }
-        record = _validated_remedy(merged)
+        record = _validated_remedy(
+            RemedyRecordInput(
+                kind=_or(command.kind, row.kind),
+                body=_or(command.body, row.body),
+                filed_on=_or(command.filed_on, row.filed_on),
+                result=_or(command.result, row.result),
+                decided_on=_or(command.decided_on, row.decided_on),
+                correction_reasons=tuple(
+                    _or(
+                        command.correction_reasons,
+                        [CorrectionReason(r) for r in row.correction_reasons],
+                    )
+                ),
+            )
+        )
         before = {"result": row.result, "decided_on": str(row.decided_on)}
-        row.kind = record.kind.value
+        row.kind = record.kind
         row.body = record.body
         row.filed_on = record.filed_on
         row.decided_on = record.decided_on
-        row.result = record.result.value
+        row.result = record.result
         row.correction_reasons = [r.value for r in record.correction_reasons]
-        for name in ("external_case_number", "notes"):
-            if name in data:
-                setattr(row, name, data[name] or "")
+        if not isinstance(command.external_case_number, Unset):
+            row.external_case_number = command.external_case_number
+        if not isinstance(command.notes, Unset):
+            row.notes = command.notes
         record_event(
             session,
             case,
@@ -357,20 +430,11 @@ def update_remedy_record(
         return row
 
 
-def _validated_remedy(data: Mapping[str, Any]) -> RemedyRecordInput:
-    try:
-        record = RemedyRecordInput(
-            kind=RemedyKind(data["kind"]),
-            body=data.get("body") or "",
-            filed_on=data["filed_on"],
-            result=RemedyResult(data["result"]),
-            decided_on=data.get("decided_on"),
-            correction_reasons=tuple(
-                CorrectionReason(r) for r in data.get("correction_reasons") or []
-            ),
-        )
-    except ValueError as exc:
-        raise RuleViolation("复议/诉讼记录的取值无效。", error=str(exc)) from None
+def _or(value: T | Unset, stored: T) -> T:
+    return stored if isinstance(value, Unset) else value
+
+
+def _validated_remedy(record: RemedyRecordInput) -> RemedyRecordInput:
     validate_remedy_record(record, today=legal_today())
     return record
 

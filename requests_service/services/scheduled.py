@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
 from requests_service.db.models import Case, JobRun, OutboxEvent
+from requests_service.domain.delivery_status import JobRunStatus
 from requests_service.domain.events import EventType
 from requests_service.domain.lifecycle import OPEN_STATES
 from requests_service.services import outbox
@@ -92,7 +93,9 @@ def claim_run(session: Session, job: str, period: str, runner: str) -> JobRun | 
     """The run of ``job`` for ``period`` if this caller wins it, else None."""
     try:
         with UnitOfWork(session) as uow:
-            run = JobRun(job=job, period=period, status="running", runner=runner, outcome={})
+            run = JobRun(
+                job=job, period=period, status=JobRunStatus.RUNNING, runner=runner, outcome={}
+            )
             session.add(run)
             uow.commit()
             return run
@@ -105,10 +108,19 @@ def claim_run(session: Session, job: str, period: str, runner: str) -> JobRun | 
             .where(
                 JobRun.job == job,
                 JobRun.period == period,
-                (JobRun.status == "failed")
-                | ((JobRun.status == "running") & (JobRun.started_at < now - STALE_AFTER)),
+                (JobRun.status == JobRunStatus.FAILED)
+                | (
+                    (JobRun.status == JobRunStatus.RUNNING)
+                    & (JobRun.started_at < now - STALE_AFTER)
+                ),
             )
-            .values(status="running", runner=runner, started_at=now, finished_at=None, error=None)
+            .values(
+                status=JobRunStatus.RUNNING,
+                runner=runner,
+                started_at=now,
+                finished_at=None,
+                error=None,
+            )
             .execution_options(synchronize_session=False)
         )
         uow.commit()
@@ -131,12 +143,12 @@ def run_once(
         return None
     run_id = run.id
     try:
-        outcome, status, error = body(), "succeeded", None
+        outcome, status, error = body(), JobRunStatus.SUCCEEDED, None
     except Exception as exc:
         session.rollback()
         outcome, status, error = (
             {},
-            "failed",
+            JobRunStatus.FAILED,
             "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000],
         )
     with UnitOfWork(session) as uow:

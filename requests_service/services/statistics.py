@@ -51,6 +51,7 @@ from requests_service.domain.statistics import (
     check_identity,
     to_dict,
 )
+from requests_service.domain.topic_status import TopicStatus
 from requests_service.services.access import Actor, descendant_agency_ids
 from requests_service.services.clock import SHANGHAI, legal_today, load_calendar
 
@@ -490,7 +491,7 @@ def _topics_converted(
         .select_from(Topic)
         .where(
             Topic.agency_id.in_(list(agency_ids)),
-            Topic.status == "converted",
+            Topic.status == TopicStatus.CONVERTED,
             Topic.decided_at >= _utc_start(date_from),
             Topic.decided_at < _utc_start(date_to + timedelta(days=1)),
         )

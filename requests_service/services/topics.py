@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     Row,
@@ -68,6 +68,7 @@ from requests_service.domain.similarity import (
     slots_to_json,
     surge,
 )
+from requests_service.domain.topic_status import TopicStatus
 from requests_service.services import outbox
 from requests_service.services.access import Actor
 from requests_service.services.audit import seal_topic_event
@@ -83,14 +84,6 @@ SURGE_WINDOW_DAYS = 28
 ARRIVAL_DAYS_KEPT = SURGE_WINDOW_DAYS + 2
 # Fewer arrivals in a day are never a surge, whatever the baseline (surge()'s min_count).
 SURGE_MIN_COUNT = 5
-
-STATUS_LABELS = {
-    "open": "跟踪中",
-    "candidate": "建议转为主动公开",
-    "converted": "已转为主动公开",
-    "declined": "决定不转为主动公开",
-    "merged": "已并入其他主题",
-}
 
 
 def _received_on(case: Case) -> date:
@@ -178,7 +171,7 @@ def place_request(
         .values(
             agency_id=agency_id,
             representative_text=text[:2000],
-            status="open",
+            status=TopicStatus.OPEN,
             case_count=1,
             applicant_count=1,
             first_on=received,
@@ -219,14 +212,15 @@ def record_placement(session: Session, case: Case, placement: Placement, agency:
         )
     arrived_on = legal_date(case.submitted_at)
     if placement.created:
-        indexed = Indexed(placement.topic_id, "open", 1, 1)
+        indexed = Indexed(placement.topic_id, TopicStatus.OPEN, 1, 1)
         arrivals = _arrivals(None, [arrived_on])
     else:
         assert placement.seen is not None
         indexed, arrivals = _count_in_topic(session, case, placement, agency, arrived_on)
-    if indexed.status == "open" and indexed.applicant_count >= agency.topic_min_applicants:
+    enough = indexed.applicant_count >= agency.topic_min_applicants
+    if indexed.status == TopicStatus.OPEN and enough:
         _become_candidate(session, indexed)
-        indexed = replace(indexed, status="candidate")
+        indexed = replace(indexed, status=TopicStatus.CANDIDATE)
     _check_surge(session, indexed.topic_id, agency.id, arrivals, placement.received)
     return indexed
 
@@ -277,7 +271,7 @@ def _update_topic(
     this person had no request in it within the window."""
     since = utcnow() - timedelta(days=agency.topic_window_days)
     applicants: Any
-    if seen.status == "open":
+    if seen.status == TopicStatus.OPEN:
         applicants = (
             select(func.count(func.distinct(func.coalesce(Applicant.person_id, Applicant.id))))
             .select_from(Case)
@@ -352,7 +346,7 @@ def _become_candidate(session: Session, indexed: Indexed) -> None:
         "became_candidate",
         {"applicants": indexed.applicant_count},
     )
-    topic.status = "candidate"
+    topic.status = TopicStatus.CANDIDATE
     outbox.publish(
         session,
         EventType.TOPIC_CANDIDATE,
@@ -504,57 +498,74 @@ def get_topic(session: Session, actor: Actor, topic_id: int) -> Topic:
     return topic
 
 
-def decide_topic(session: Session, actor: Actor, topic: Topic, data: Mapping[str, Any]) -> Topic:
+@dataclass(frozen=True)
+class TopicDecision:
+    """Convert (title, location, category, published_on required) or decline (reason)."""
+
+    decision: Literal["convert", "decline"]
+    title: str | None = None
+    location: str | None = None
+    category: str | None = None
+    published_on: date | None = None
+    reason: str | None = None
+
+
+def decide_topic(session: Session, actor: Actor, topic: Topic, command: TopicDecision) -> Topic:
     """Convert to proactive disclosure (where, when, category) or decline (reason); audited."""
     with UnitOfWork(session) as uow:
-        if topic.status not in ("open", "candidate"):
-            raise Conflict(f"主题状态为“{STATUS_LABELS[topic.status]}”，不能再作决定。")
-        decision = data["decision"]
-        if decision == "convert":
-            missing = {
-                n: ["此项为必填项。"]
-                for n in ("title", "location", "category", "published_on")
-                if not data.get(n)
-            }
-            if missing:
-                raise RuleViolation(
-                    "转为主动公开须填写标题、公开位置、类别和公开日期。", fields=missing
-                )
-            if data["published_on"] > legal_today():
-                raise RuleViolation(
-                    "公开日期不能晚于今天。", fields={"published_on": ["日期在未来。"]}
-                )
-            item = PublishedItem(
-                agency_id=topic.agency_id,
-                topic_id=topic.id,
-                title=data["title"],
-                location=data["location"],
-                category=data["category"],
-                published_on=data["published_on"],
-            )
-            session.add(item)
-            session.flush()
-            _topic_event(
-                session,
-                topic,
-                actor,
-                "converted",
-                "convert",
-                {"published_item_id": item.id, "location": item.location},
-            )
-            topic.status = "converted"
+        if topic.status not in (TopicStatus.OPEN, TopicStatus.CANDIDATE):
+            raise Conflict(f"主题状态为“{topic.status.label}”，不能再作决定。")
+        if command.decision == "convert":
+            _convert(session, actor, topic, command)
         else:
-            if not (data.get("reason") or "").strip():
+            if not (command.reason or "").strip():
                 raise RuleViolation(
                     "不转为主动公开须说明理由。", fields={"reason": ["此项为必填项。"]}
                 )
-            _topic_event(session, topic, actor, "declined", "decline", {"reason": data["reason"]})
-            topic.status = "declined"
-            topic.decision_reason = data["reason"]
+            _topic_event(session, topic, actor, "declined", "decline", {"reason": command.reason})
+            topic.status = TopicStatus.DECLINED
+            topic.decision_reason = command.reason
         topic.decided_at = utcnow()
         topic.decided_by_user_id = actor.user_id
         uow.commit()
         return topic
+
+
+def _convert(session: Session, actor: Actor, topic: Topic, command: TopicDecision) -> None:
+    title, location, category = command.title, command.location, command.category
+    published_on = command.published_on
+    if not title or not location or not category or published_on is None:
+        given = {
+            "title": title,
+            "location": location,
+            "category": category,
+            "published_on": published_on,
+        }
+        raise RuleViolation(
+            "转为主动公开须填写标题、公开位置、类别和公开日期。",
+            fields={n: ["此项为必填项。"] for n, v in given.items() if not v},
+        )
+    if published_on > legal_today():
+        raise RuleViolation("公开日期不能晚于今天。", fields={"published_on": ["日期在未来。"]})
+    item = PublishedItem(
+        agency_id=topic.agency_id,
+        topic_id=topic.id,
+        title=title,
+        location=location,
+        category=category,
+        published_on=published_on,
+    )
+    session.add(item)
+    session.flush()
+    _topic_event(
+        session,
+        topic,
+        actor,
+        "converted",
+        "convert",
+        {"published_item_id": item.id, "location": item.location},
+    )
+    topic.status = TopicStatus.CONVERTED
 
 
 def list_topics(
@@ -570,7 +581,7 @@ def list_topics(
     """Groups of similar requests the actor may see, most applicants first."""
     query = select(Topic).where(Topic.agency_id.in_(actor.visible_agency_ids))
     # Without a status filter, topics an officer folded into another are history, not work.
-    query = query.where(Topic.status == status if status else Topic.status != "merged")
+    query = query.where(Topic.status == status if status else Topic.status != TopicStatus.MERGED)
     if agency_id is not None:
         query = query.where(Topic.agency_id == agency_id)
     if min_applicants:
@@ -671,7 +682,8 @@ def catalogue(
 
 # --- officers' corrections: split, move, merge ---------------------------------------------
 
-CORRECTABLE = ("open", "candidate", "converted", "declined")
+CORRECTABLE = (TopicStatus.OPEN, TopicStatus.CANDIDATE, TopicStatus.CONVERTED, TopicStatus.DECLINED)
+_DECIDED = (TopicStatus.CONVERTED, TopicStatus.DECLINED)
 
 
 def topic_members(session: Session, topic: Topic) -> list[Case]:
@@ -753,7 +765,7 @@ def _recount(session: Session, topic: Topic, actor: Actor) -> None:
         assert profile is not None
         topic.slot_profile = slots_to_json(profile)
         topic.representative_text = members[0].requested_information[:2000]
-    if topic.status == "open" and topic.applicant_count >= agency.topic_min_applicants:
+    if topic.status == TopicStatus.OPEN and topic.applicant_count >= agency.topic_min_applicants:
         _topic_event(
             session,
             topic,
@@ -762,8 +774,11 @@ def _recount(session: Session, topic: Topic, actor: Actor) -> None:
             "became_candidate",
             {"applicants": topic.applicant_count},
         )
-        topic.status = "candidate"
-    elif topic.status == "candidate" and topic.applicant_count < agency.topic_min_applicants:
+        topic.status = TopicStatus.CANDIDATE
+    elif (
+        topic.status == TopicStatus.CANDIDATE
+        and topic.applicant_count < agency.topic_min_applicants
+    ):
         _topic_event(
             session,
             topic,
@@ -772,7 +787,7 @@ def _recount(session: Session, topic: Topic, actor: Actor) -> None:
             "candidacy_withdrawn",
             {"applicants": topic.applicant_count},
         )
-        topic.status = "open"
+        topic.status = TopicStatus.OPEN
 
 
 def _aware(moment: Any) -> Any:
@@ -793,7 +808,7 @@ def _explain_move(case: Case, target: Topic, session: Session, reason: str) -> s
 
 def _check_correctable(topic: Topic) -> None:
     if topic.status not in CORRECTABLE:
-        raise Conflict(f"主题状态为“{STATUS_LABELS[topic.status]}”，不能再调整。")
+        raise Conflict(f"主题状态为“{topic.status.label}”，不能再调整。")
 
 
 def move_case(
@@ -873,7 +888,7 @@ def split_topic(
         new = Topic(
             agency_id=topic.agency_id,
             representative_text=moving[0].requested_information[:2000],
-            status="open",
+            status=TopicStatus.OPEN,
             case_count=0,
             applicant_count=0,
             first_on=_received_on(moving[0]),
@@ -926,7 +941,7 @@ def merge_topics(
             )
         _check_correctable(topic)
         _check_correctable(other)
-        if topic.status in ("converted", "declined") and other.status in ("converted", "declined"):
+        if topic.status in _DECIDED and other.status in _DECIDED:
             raise Conflict("两个主题均已作出决定，不能合并。")
         mine = [c.id for c in topic_members(session, topic)]
         theirs = topic_members(session, other)
@@ -955,7 +970,7 @@ def merge_topics(
             "merged_into",
             {"into_topic_id": topic.id, "reason": why},
         )
-        other.status = "merged"
+        other.status = TopicStatus.MERGED
         other.case_count = 0
         other.applicant_count = 0
         other.daily_arrivals = {}

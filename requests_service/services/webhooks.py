@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -16,10 +17,12 @@ from requests_service.db.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from requests_service.domain.delivery_status import DeliveryStatus
 from requests_service.domain.errors import NotFound, RuleViolation
 from requests_service.domain.events import EventType, check_destination
 from requests_service.services.access import Actor
 from requests_service.services.admin import audit, managed_agency_ids
+from requests_service.services.commands import UNSET, Unset
 from requests_service.services.unit_of_work import UnitOfWork
 
 AUDITED = ("url", "description", "event_types", "active")
@@ -34,7 +37,7 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def _event_types(values: list[str] | None) -> list[str]:
+def _event_types(values: Sequence[str] | None) -> list[str]:
     if not values:
         return []
     unknown = sorted(set(values) - {t.value for t in EventType})
@@ -60,27 +63,47 @@ def subscriptions_query(session: Session, actor: Actor) -> Select[WebhookSubscri
     )
 
 
+@dataclass(frozen=True)
+class CreateSubscription:
+    url: str
+    agency_id: int | None = None  # the administrator's own agency when not given
+    description: str = ""
+    event_types: Sequence[str] | None = None  # empty or none: every event type
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class UpdateSubscription:
+    """A partial update: only the fields given change; ``rotate_secret`` issues a new secret."""
+
+    url: str | Unset = UNSET
+    description: str | Unset = UNSET
+    event_types: Sequence[str] | Unset = UNSET
+    active: bool | Unset = UNSET
+    rotate_secret: bool = False
+
+
 def create_subscription(
     session: Session,
     actor: Actor,
-    data: Mapping[str, Any],
+    command: CreateSubscription,
     *,
     allowed_hosts: tuple[str, ...],
 ) -> tuple[WebhookSubscription, str]:
     """Subscribe an agency's system; the secret is returned now and never shown again."""
     with UnitOfWork(session) as uow:
-        agency_id = data.get("agency_id") or actor.agency_id
+        agency_id = command.agency_id or actor.agency_id
         if agency_id not in managed_agency_ids(session, actor):
             raise NotFound("机关不存在。", agency_id=agency_id)
-        check_destination(data["url"], allowed_hosts)
+        check_destination(command.url, allowed_hosts)
         secret = new_secret()
         sub = WebhookSubscription(
             agency_id=agency_id,
-            url=data["url"],
-            description=data.get("description") or "",
-            event_types=_event_types(data.get("event_types")),
+            url=command.url,
+            description=command.description,
+            event_types=_event_types(command.event_types),
             secret=secret,
-            active=data.get("active", True),
+            active=command.active,
             created_by_user_id=actor.user_id,
         )
         session.add(sub)
@@ -101,7 +124,7 @@ def update_subscription(
     session: Session,
     actor: Actor,
     subscription_id: int,
-    data: Mapping[str, Any],
+    command: UpdateSubscription,
     *,
     allowed_hosts: tuple[str, ...],
 ) -> tuple[WebhookSubscription, str | None]:
@@ -109,17 +132,17 @@ def update_subscription(
     with UnitOfWork(session) as uow:
         sub = get_subscription(session, actor, subscription_id)
         before = _snapshot(sub)
-        if "url" in data:
-            check_destination(data["url"], allowed_hosts)
-            sub.url = data["url"]
-        if "event_types" in data:
-            sub.event_types = _event_types(data["event_types"])
-        if "description" in data:
-            sub.description = data["description"] or ""
-        if "active" in data:
-            sub.active = bool(data["active"])
+        if not isinstance(command.url, Unset):
+            check_destination(command.url, allowed_hosts)
+            sub.url = command.url
+        if not isinstance(command.event_types, Unset):
+            sub.event_types = _event_types(command.event_types)
+        if not isinstance(command.description, Unset):
+            sub.description = command.description
+        if not isinstance(command.active, Unset):
+            sub.active = command.active
         secret = None
-        if data.get("rotate_secret"):
+        if command.rotate_secret:
             secret = sub.secret = new_secret()
         after = _snapshot(sub)
         if secret:
@@ -207,14 +230,14 @@ def resend(session: Session, actor: Actor, delivery_id: int) -> dict[str, Any]:
         view = get_delivery(session, actor, delivery_id)
         delivery = session.get(WebhookDelivery, delivery_id)
         assert delivery is not None
-        if delivery.status == "sending":
+        if delivery.status is DeliveryStatus.SENDING:
             raise RuleViolation("该投递正在发送中，请稍后再试。")
         sub = session.get(WebhookSubscription, delivery.subscription_id)
         assert sub is not None
         if not sub.active:
             raise RuleViolation("回调订阅已停用，请先启用后再重新发送。")
         before = {"status": delivery.status, "attempts": delivery.attempts}
-        delivery.status = "pending"
+        delivery.status = DeliveryStatus.PENDING
         delivery.attempts = 0
         delivery.next_attempt_at = utcnow()
         audit(

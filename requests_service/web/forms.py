@@ -10,12 +10,6 @@ from typing import Any
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from requests_service.api.cases.schemas import (
-    DELIVERY_FORM_LABELS,
-    DELIVERY_FORMS,
-    DELIVERY_METHOD_LABELS,
-    DELIVERY_METHODS,
-)
 from requests_service.api.public.schemas import ApplicationSubmitSchema
 from requests_service.domain.identity import (
     LEGAL_PERSON_ID_TYPES,
@@ -24,6 +18,7 @@ from requests_service.domain.identity import (
     IdType,
     OrganisationType,
 )
+from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 
 APPLICANT_FIELDS = (
     "applicant_type",
@@ -92,8 +87,8 @@ def choices() -> dict[str, Any]:
             )
             for t in ID_TYPE_ORDER
         ],
-        "delivery_forms": [(v, DELIVERY_FORM_LABELS[v]) for v in DELIVERY_FORMS],
-        "delivery_methods": [(v, DELIVERY_METHOD_LABELS[v]) for v in DELIVERY_METHODS],
+        "delivery_forms": [(v.value, v.label) for v in DeliveryForm],
+        "delivery_methods": [(v.value, v.label) for v in DeliveryMethod],
     }
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
-from requests_service.api.cases.schemas import DELIVERY_FORM_LABELS, DELIVERY_METHOD_LABELS
 from requests_service.api.downloads import pdf_response
 
 # The pages are another way in to the same submissions and tracking: the same abuse limits.
@@ -30,6 +29,7 @@ from requests_service.db.session import current_session
 from requests_service.domain.errors import Conflict, DomainError, NotFound, RuleViolation
 from requests_service.domain.identity import mask_id, mask_name
 from requests_service.domain.lifecycle import Action, Role, allowed_actions
+from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 from requests_service.services import applicant_uploads
 from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
@@ -273,8 +273,8 @@ def apply_submit(agency_id: int) -> Any:
             "name": mask_name(applicant.get("name", "")),
             "id_number": mask_id(applicant.get("id_number", ""), applicant.get("id_type")),
             "requested_information": body["requested_information"],
-            "delivery_form": DELIVERY_FORM_LABELS.get(body.get("delivery_form", ""), ""),
-            "delivery_method": DELIVERY_METHOD_LABELS.get(body.get("delivery_method", ""), ""),
+            "delivery_form": DeliveryForm.label_of(body.get("delivery_form")) or "",
+            "delivery_method": DeliveryMethod.label_of(body.get("delivery_method")) or "",
             "files": uploaded,
         },
     ), (200 if replayed else 201)

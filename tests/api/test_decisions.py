@@ -282,6 +282,7 @@ def test_the_service_itself_refuses_a_decision_outside_the_actors_roles(
     """The role rule lives in the service, so any caller (CLI, job, another route) meets it."""
     from requests_service.db.models import Case, User
     from requests_service.domain.errors import Forbidden
+    from requests_service.domain.outcomes import Outcome
     from requests_service.services import decisions
     from requests_service.services.access import actor_for_user
 
@@ -295,10 +296,15 @@ def test_the_service_itself_refuses_a_decision_outside_the_actors_roles(
         before = (case.state, case.version)
         registrar = actor_for_user(session, session.get(User, world.users["registrar"]))
         handler = actor_for_user(session, session.get(User, world.users["handler"]))
+        reply = decisions.ReplyDecision(
+            outcome=Outcome.DISCLOSED,
+            reasons=DISCLOSED["reasons"],
+            details=DISCLOSED["details"],
+        )
         with pytest.raises(Forbidden):
-            decisions.decide(session, registrar, case, DISCLOSED)
+            decisions.decide(session, registrar, case, reply)
         with pytest.raises(Forbidden):
-            decisions.approve(session, handler, case, {})
+            decisions.approve(session, handler, case, decisions.Approval())
         session.rollback()
         case = session.get(Case, case_id)
         assert case is not None and (case.state, case.version) == before

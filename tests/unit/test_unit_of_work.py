@@ -110,13 +110,19 @@ def test_a_use_case_runs_on_a_plain_session_and_leaves_nothing_when_refused(
 
     with pytest.raises(RuleViolation):
         webhooks.create_subscription(
-            plain_session, admin, {"url": "http://elsewhere.example.com/x"}, allowed_hosts=hosts
+            plain_session,
+            admin,
+            webhooks.CreateSubscription(url="http://elsewhere.example.com/x"),
+            allowed_hosts=hosts,
         )
     assert plain_session.scalar(select(func.count()).select_from(WebhookSubscription)) == 0
     assert plain_session.scalar(select(func.count()).select_from(AdminEvent)) == 0
 
     subscription, secret = webhooks.create_subscription(
-        plain_session, admin, {"url": "https://hooks.example.gov.cn/ogi"}, allowed_hosts=hosts
+        plain_session,
+        admin,
+        webhooks.CreateSubscription(url="https://hooks.example.gov.cn/ogi"),
+        allowed_hosts=hosts,
     )
     plain_session.expire_all()
     stored = plain_session.get(WebhookSubscription, subscription.id)

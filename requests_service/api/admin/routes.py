@@ -70,7 +70,9 @@ class Agencies(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create an agency below one you manage"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        return admin_service.create_agency(current_session(), actor, data)
+        return admin_service.create_agency(
+            current_session(), actor, admin_service.AgencyChanges(**data)
+        )
 
 
 @blp.route("/agencies/<int:agency_id>")
@@ -87,7 +89,9 @@ class AgencyDetail(MethodView):
     def patch(self, data: dict[str, Any], agency_id: int) -> Any:
         """Update an agency, its intake office and settings"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        return admin_service.update_agency(current_session(), actor, agency_id, data)
+        return admin_service.update_agency(
+            current_session(), actor, agency_id, admin_service.AgencyChanges(**data)
+        )
 
 
 @blp.route("/agencies/<int:agency_id>/fonts")
@@ -165,7 +169,7 @@ class Users(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Create a user with roles"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        return admin_service.create_user(current_session(), actor, data)
+        return admin_service.create_user(current_session(), actor, admin_service.CreateUser(**data))
 
 
 @blp.route("/users/<int:user_id>")
@@ -176,7 +180,9 @@ class UserDetail(MethodView):
     def patch(self, data: dict[str, Any], user_id: int) -> Any:
         """Change a user's name, roles or active flag"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        return admin_service.update_user(current_session(), actor, user_id, data)
+        return admin_service.update_user(
+            current_session(), actor, user_id, admin_service.UpdateUser(**data)
+        )
 
 
 @blp.route("/users/<int:user_id>/tokens")
@@ -240,7 +246,9 @@ class NegativeList(MethodView):
     def post(self, data: dict[str, Any], agency_id: int) -> Any:
         """Add a negative-list entry"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        return admin_service.create_negative_entry(current_session(), actor, agency_id, data)
+        return admin_service.create_negative_entry(
+            current_session(), actor, agency_id, admin_service.NegativeEntry(**data)
+        )
 
 
 @blp.route("/negative-list/<int:entry_id>")
@@ -251,7 +259,9 @@ class NegativeListEntryDetail(MethodView):
     def patch(self, data: dict[str, Any], entry_id: int) -> Any:
         """Update or deactivate a negative-list entry"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        return admin_service.update_negative_entry(current_session(), actor, entry_id, data)
+        return admin_service.update_negative_entry(
+            current_session(), actor, entry_id, admin_service.UpdateNegativeEntry(**data)
+        )
 
 
 @blp.route("/jobs/close-lapsed")

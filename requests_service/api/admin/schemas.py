@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from requests_service.api.public.schemas import IntakeOfficeSchema
 from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
+from requests_service.domain.delivery_status import JobRunStatus, NotificationStatus
 from requests_service.domain.events import EventType
 from requests_service.domain.lifecycle import Role
 from requests_service.domain.messages import NotificationChannel
@@ -284,16 +285,13 @@ class ReconsiderationOptionsSchema(BaseSchema):
     warnings = fields.List(fields.String())
 
 
-JOB_STATUS_LABELS = {"running": "运行中", "succeeded": "成功", "failed": "失败"}
-
-
 class JobRunSchema(BaseSchema):
     id = fields.Integer()
     job = fields.String()
     job_label = fields.Function(lambda r: JOB_LABELS.get(r.job, r.job))
     period = fields.String(metadata={"description": "执行周期（法定日期，Asia/Shanghai）"})
     status = fields.String(metadata={"description": "running/succeeded/failed"})
-    status_label = fields.Function(lambda r: JOB_STATUS_LABELS.get(r.status, r.status))
+    status_label = fields.Function(lambda r: JobRunStatus(r.status).label)
     runner = fields.String(metadata={"description": "执行者（主机:进程号）"})
     started_at = fields.AwareDateTime()
     finished_at = fields.AwareDateTime(allow_none=True)
@@ -308,15 +306,6 @@ class ScheduledJobSchema(BaseSchema):
     last_run = fields.Nested(JobRunSchema, allow_none=True)
 
 
-NOTIFICATION_STATUS_LABELS = {
-    "pending": "待发送/等待重试",
-    "sending": "发送中",
-    "sent": "已发送",
-    "skipped": "未发送（已退订或无联系方式）",
-    "dead": "发送失败（已放弃重试）",
-}
-
-
 def _template_label(template: str) -> str:
     if template == "handler_digest":
         return "承办人每日待办提醒"
@@ -327,7 +316,7 @@ def _template_label(template: str) -> str:
 
 
 class NotificationQueryArgsSchema(BaseSchema):
-    status = fields.String(validate=validate.OneOf(list(NOTIFICATION_STATUS_LABELS)))
+    status = fields.String(validate=validate.OneOf(list(NotificationStatus)))
 
 
 class NotificationSchema(BaseSchema):
@@ -335,11 +324,11 @@ class NotificationSchema(BaseSchema):
     template = fields.String()
     template_label = fields.Function(lambda n: _template_label(n.template))
     channel = fields.String()
-    channel_label = fields.Function(lambda n: NotificationChannel.LABELS.get(n.channel))
+    channel_label = fields.Function(lambda n: NotificationChannel.label_of(n.channel))
     case_id = fields.Integer(allow_none=True)
     user_id = fields.Integer(allow_none=True)
     status = fields.String()
-    status_label = fields.Function(lambda n: NOTIFICATION_STATUS_LABELS.get(n.status))
+    status_label = fields.Function(lambda n: NotificationStatus(n.status).label)
     attempts = fields.Integer()
     next_attempt_at = fields.AwareDateTime(allow_none=True)
     last_error = fields.String(allow_none=True)

@@ -51,7 +51,9 @@ class CalendarYearResource(MethodView):
     def put(self, data: dict[str, Any], year: int) -> Any:
         """Load or correct a year's official arrangement; re-computes affected due dates"""
         actor = current_actor(Role.AGENCY_ADMIN)
-        return calendar_admin.save_year(current_session(), actor, year, data)
+        return calendar_admin.save_year(
+            current_session(), actor, year, calendar_admin.SaveYear(**data)
+        )
 
 
 @blp.route("/changes")

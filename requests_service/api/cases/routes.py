@@ -142,7 +142,7 @@ class CaseDetail(MethodView):
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         blp.check_etag(case_etag_data(case))
-        case = case_service.update_case(session, actor, case, data)
+        case = case_service.update_case(session, actor, case, case_service.CaseCorrection(**data))
         blp.set_etag(case_etag_data(case))
         return _detail(case, actor.role_set)
 

@@ -21,23 +21,10 @@ from requests_service.domain.identity import (
 from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.domain.messages import NotificationChannel
 from requests_service.domain.outcomes import Outcome
+from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 
-DELIVERY_FORMS = ("paper", "electronic", "on_site")  # 纸质 / 电子 / 现场查阅
-DELIVERY_METHODS = (
-    "post",
-    "email",
-    "pickup",
-    "online",
-    "fax",
-)  # 邮寄 / 电子邮件 / 自行领取 / 在线 / 传真
-DELIVERY_FORM_LABELS = {"paper": "纸质", "electronic": "电子文档", "on_site": "现场查阅"}
-DELIVERY_METHOD_LABELS = {
-    "post": "邮寄",
-    "email": "电子邮件",
-    "pickup": "自行领取",
-    "online": "网上获取",
-    "fax": "传真",
-}
+DELIVERY_FORMS = tuple(DeliveryForm)
+DELIVERY_METHODS = tuple(DeliveryMethod)
 
 
 class ApplicantInSchema(BaseSchema):
@@ -52,7 +39,7 @@ class ApplicantInSchema(BaseSchema):
     address = fields.String(validate=validate.Length(max=300))
     postcode = fields.String(validate=validate.Length(max=6))
     notification_channel = fields.String(
-        validate=validate.OneOf(NotificationChannel.CHOICES),
+        validate=validate.OneOf(tuple(NotificationChannel)),
         metadata={
             "description": "办理进度通知方式：email=电子邮件；sms=手机短信；none=不接收。"
             "不填时有邮箱则发邮件，否则有手机号则发短信"

@@ -89,7 +89,8 @@ class CaseDecisions(MethodView):
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         check_if_match(case)
-        result = decision_service.decide(session, actor, case, data)
+        command = decision_service.DECISION_COMMANDS[data.pop("decision")](**data)
+        result = decision_service.decide(session, actor, case, command)
         return _issue_and_report(session, actor, result)
 
 
@@ -110,5 +111,5 @@ class CaseDecisionApproval(MethodView):
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         check_if_match(case)
-        result = decision_service.approve(session, actor, case, data)
+        result = decision_service.approve(session, actor, case, decision_service.Approval(**data))
         return _issue_and_report(session, actor, result)

@@ -20,6 +20,7 @@ from requests_service.api.letters.schemas import (
 from requests_service.api.prefer import PREFER_PARAM, prefer_wait
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
+from requests_service.domain.reply_delivery import DeliveryMethod
 from requests_service.jobs.tasks import enqueue_issue, wait_for_issue
 from requests_service.letters.service_adapter import html_renderer, pdf_renderer
 from requests_service.services import cases as case_service
@@ -163,4 +164,12 @@ class CaseLetterDelivery(MethodView):
     def post(self, data: dict[str, Any], case_id: int, letter_id: int) -> Any:
         """Record delivery (method, date, proof): remedy periods run from delivery"""
         actor, session, case, letter = _load(case_id, letter_id, WORKING)
-        return letter_service.record_delivery(session, actor, case, letter, data)
+        return letter_service.record_delivery(
+            session,
+            actor,
+            case,
+            letter,
+            letter_service.RecordDelivery(
+                **{**data, "delivery_method": DeliveryMethod(data["delivery_method"])}
+            ),
+        )

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from requests_service.api.cases.schemas import DELIVERY_METHODS
 from requests_service.api.schemas_base import BaseSchema
 from requests_service.services.letter_kinds import LETTER_KINDS
-from requests_service.services.letters import KINDS, STATUS_LABELS
+from requests_service.services.letters import KINDS, LetterStatus
 
 
 class LetterCreateSchema(BaseSchema):
@@ -60,7 +60,7 @@ class LetterSchema(BaseSchema):
     kind = fields.String()
     status = fields.String()
     status_label = fields.Function(
-        lambda letter: STATUS_LABELS[letter.status], metadata={"type": "string"}
+        lambda letter: LetterStatus(letter.status).label, metadata={"type": "string"}
     )
     overrides = fields.Dict()
     document_number = fields.String(allow_none=True)

@@ -58,7 +58,9 @@ class CaseFilings(MethodView):
         actor = current_actor(*CASEWORK)
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
-        filing = oversight_service.file_case(session, actor, case, data)
+        filing = oversight_service.file_case(
+            session, actor, case, oversight_service.FileCase(**data)
+        )
         return oversight_service.filing_view(session, filing)
 
 
@@ -73,7 +75,7 @@ class OversightFilings(MethodView):
         rows, total = oversight_service.list_filings(
             current_session(),
             actor,
-            args,
+            oversight_service.FilingFilter(**args),
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
         )
@@ -111,7 +113,9 @@ class OversightFilingActions(MethodView):
         actor = current_actor(Role.OVERSIGHT)
         session = current_session()
         filing = oversight_service.get_filing_for_office(session, actor, filing_id)
-        filing = oversight_service.act_on_filing(session, actor, filing, data["action"], data)
+        filing = oversight_service.act_on_filing(
+            session, actor, filing, oversight_service.FilingStep(**data)
+        )
         return oversight_service.filing_view(session, filing)
 
 
@@ -142,7 +146,9 @@ class CaseRemedies(MethodView):
         actor = current_actor(Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN)
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
-        return oversight_service.add_remedy_record(session, actor, case, data)
+        return oversight_service.add_remedy_record(
+            session, actor, case, oversight_service.AddRemedy(**data)
+        )
 
 
 @blp.route("cases/<int:case_id>/remedies/<int:remedy_id>")
@@ -155,7 +161,9 @@ class CaseRemedy(MethodView):
         actor = current_actor(Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN)
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
-        return oversight_service.update_remedy_record(session, actor, case, remedy_id, data)
+        return oversight_service.update_remedy_record(
+            session, actor, case, remedy_id, oversight_service.UpdateRemedy(**data)
+        )
 
 
 @blp.route("oversight/loss-rates")

@@ -170,7 +170,7 @@ class NotificationPreferencesSchema(BaseSchema):
         required=True, metadata={"description": "true=不再接收办理进度通知（可随时恢复）"}
     )
     channel = fields.String(
-        validate=validate.OneOf(NotificationChannel.CHOICES),
+        validate=validate.OneOf(tuple(NotificationChannel)),
         metadata={"description": "email=电子邮件；sms=手机短信；none=不接收"},
     )
 
@@ -179,7 +179,7 @@ class NotificationPreferencesOutSchema(BaseSchema):
     opt_out = fields.Boolean(attribute="notifications_opt_out")
     channel = fields.String(attribute="notification_channel")
     channel_label = fields.Function(
-        lambda a: NotificationChannel.LABELS.get(
-            a.notification_channel, "默认（邮箱优先，其次短信）"
+        lambda a: (
+            NotificationChannel.label_of(a.notification_channel) or "默认（邮箱优先，其次短信）"
         )
     )

@@ -78,7 +78,9 @@ class TopicDecision(MethodView):
         actor = current_actor(Role.APPROVER, Role.AGENCY_ADMIN)
         session = current_session()
         topic = topic_service.get_topic(session, actor, topic_id)
-        return topic_service.decide_topic(session, actor, topic, data)
+        return topic_service.decide_topic(
+            session, actor, topic, topic_service.TopicDecision(**data)
+        )
 
 
 @blp.route("topics/<int:topic_id>/history")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from requests_service.api.schemas_base import BaseSchema
-from requests_service.services.topics import STATUS_LABELS
+from requests_service.domain.topic_status import TopicStatus
 
 
 class TopicSchema(BaseSchema):
@@ -13,7 +13,9 @@ class TopicSchema(BaseSchema):
     agency_id = fields.Integer()
     representative_text = fields.String()
     status = fields.String()
-    status_label = fields.Function(lambda t: STATUS_LABELS[t.status], metadata={"type": "string"})
+    status_label = fields.Function(
+        lambda t: TopicStatus(t.status).label, metadata={"type": "string"}
+    )
     case_count = fields.Integer()
     applicant_count = fields.Integer(metadata={"description": "近12个月不同申请人数"})
     first_on = fields.Date()
@@ -53,7 +55,7 @@ class CaseTopicMoveSchema(BaseSchema):
 
 
 class TopicQueryArgsSchema(BaseSchema):
-    status = fields.String(validate=validate.OneOf(tuple(STATUS_LABELS)))
+    status = fields.String(validate=validate.OneOf(tuple(TopicStatus)))
     agency_id = fields.Integer()
     min_applicants = fields.Integer(validate=validate.Range(min=1, max=100000))
 

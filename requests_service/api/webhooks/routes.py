@@ -61,7 +61,10 @@ class Subscriptions(MethodView):
         """Subscribe a system to an agency's events (audited); the signing secret is shown once"""
         actor = current_actor(Role.AGENCY_ADMIN)
         sub, _secret = webhook_service.create_subscription(
-            current_session(), actor, data, allowed_hosts=_allowed_hosts()
+            current_session(),
+            actor,
+            webhook_service.CreateSubscription(**data),
+            allowed_hosts=_allowed_hosts(),
         )
         return sub
 
@@ -81,7 +84,11 @@ class SubscriptionDetail(MethodView):
         """Change URL, event types, description or active flag (audited)"""
         actor = current_actor(Role.AGENCY_ADMIN)
         sub, _secret = webhook_service.update_subscription(
-            current_session(), actor, subscription_id, data, allowed_hosts=_allowed_hosts()
+            current_session(),
+            actor,
+            subscription_id,
+            webhook_service.UpdateSubscription(**data),
+            allowed_hosts=_allowed_hosts(),
         )
         return sub
 
@@ -97,7 +104,7 @@ class SubscriptionSecret(MethodView):
             current_session(),
             actor,
             subscription_id,
-            {"rotate_secret": True},
+            webhook_service.UpdateSubscription(rotate_secret=True),
             allowed_hosts=_allowed_hosts(),
         )
         return sub

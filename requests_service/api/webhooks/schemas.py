@@ -5,17 +5,11 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from requests_service.api.schemas_base import BaseSchema
+from requests_service.domain.delivery_status import DeliveryStatus
 from requests_service.domain.events import EventType
 
 EVENT_TYPES = [t.value for t in EventType]
 EVENT_TYPE_DOC = "；".join(f"{t.value}={t.label}" for t in EventType)
-DELIVERY_STATUSES = ("pending", "sending", "succeeded", "dead")
-DELIVERY_STATUS_LABELS = {
-    "pending": "待发送/等待重试",
-    "sending": "发送中",
-    "succeeded": "已送达",
-    "dead": "死信（已放弃重试）",
-}
 
 
 class SubscriptionCreateSchema(BaseSchema):
@@ -58,7 +52,7 @@ class SubscriptionWithSecretSchema(SubscriptionSchema):
 
 
 class DeliveryQueryArgsSchema(BaseSchema):
-    status = fields.String(validate=validate.OneOf(DELIVERY_STATUSES))
+    status = fields.String(validate=validate.OneOf(tuple(DeliveryStatus)))
 
 
 class AttemptSchema(BaseSchema):
@@ -77,7 +71,7 @@ class DeliverySchema(BaseSchema):
     event_type_label = fields.String()
     case_id = fields.Integer(allow_none=True)
     status = fields.String(metadata={"description": "pending/sending/succeeded/dead"})
-    status_label = fields.Function(lambda d: DELIVERY_STATUS_LABELS.get(d["status"]))
+    status_label = fields.Function(lambda d: DeliveryStatus(d["status"]).label)
     attempts = fields.Integer()
     next_attempt_at = fields.AwareDateTime(allow_none=True)
     last_status_code = fields.Integer(allow_none=True)
