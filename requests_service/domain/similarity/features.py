@@ -815,8 +815,9 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
     for text in request_texts:
         content.update(dict.fromkeys(_grams(text), 1.0))
     if weigh_grams:
-        get = GRAM_WEIGHTS.get
-        content = {g: w * get(g, 1.0) for g, w in content.items()}
+        weights = GRAM_WEIGHTS
+        for g in content.keys() & weights.keys():  # the few common grams of this text
+            content[g] *= weights[g]
     slots = (
         frozenset(kinds),
         frozenset(years),
@@ -831,7 +832,7 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
         content,
         *slots,
         frozenset(a + b for a, b in pairwise(head)),
-        math.sqrt(sum(w * w for w in content.values())),
+        math.hypot(*content.values()),
         slots,
         head[-2:] if len(head) >= 2 else "",
     )

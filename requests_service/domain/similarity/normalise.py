@@ -415,7 +415,9 @@ def _digit_gap(match: re.Match[str]) -> str:
     return "" if gap.isspace() else "\ue001"  # "2020-2024" → "2020/2024"; "2 0 2 5" → "2025"
 
 
-_BOILERPLATE_RE = _alternation((*BOILERPLATE, *NOT_BOILERPLATE))
+_BOILERPLATE_RE = _alternation(BOILERPLATE)
+_BOILERPLATE_OR_KEPT_RE = _alternation((*BOILERPLATE, *NOT_BOILERPLATE))
+_KEPT_RE = _alternation(NOT_BOILERPLATE)
 _KEEP: Final = frozenset(NOT_BOILERPLATE)
 _SYNONYM_RE = _alternation(SYNONYMS)
 # Citations (《…条例》第二十七条) say nothing about the information asked for.
@@ -440,7 +442,10 @@ def _canonical(s: str) -> str:
     else:  # emoji and other astral characters: the slower regex path
         s = _NON_WORD.sub("", s).translate(_BMP_TABLE)
     s = _CN_RUN.sub(_numeral, s)
-    s = _BOILERPLATE_RE.sub(_drop_boilerplate, s)
+    if _KEPT_RE.search(s) is None:  # the common case: plain removal, no callback per match
+        s = _BOILERPLATE_RE.sub("", s)
+    else:
+        s = _BOILERPLATE_OR_KEPT_RE.sub(_drop_boilerplate, s)
     s = s.removeprefix("请")
     return _SYNONYM_RE.sub(lambda m: SYNONYMS[m.group()], s)
 
