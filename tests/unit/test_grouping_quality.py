@@ -22,6 +22,7 @@ MORE = ROOT / "tests" / "data" / "grouping_own_more.jsonl"
 SHORT_LONG = ROOT / "tests" / "data" / "grouping_own_short_long.jsonl"
 LEXICON = ROOT / "tests" / "data" / "grouping_own_lexicon.jsonl"
 HARD = ROOT / "tests" / "data" / "grouping_own_hard.jsonl"
+PARAPHRASE = ROOT / "tests" / "data" / "grouping_own_paraphrase.jsonl"
 SHARED = next(
     (
         p
@@ -42,7 +43,10 @@ SHARED = next(
 # and very long texts F1 1.000, 0/8; a fifth set (the near-miss kinds in new agencies)
 # F1 1.000, 0/42; a sixth (phases, bus routes, seasons, public/private, similar names), written
 # before the changes it measured (it then scored P 0.653 / R 0.925 / F1 0.766, 6/34), now
-# F1 1.000, 0/34.  Shared (held out) P 0.956 / R 0.731 / F1 0.829, 4/63 merged.
+# F1 1.000, 0/34; a seventh (long stories, colloquial requests), also written first (then
+# P 0.614 / R 1.000 / F1 0.761, 8/15), now P 0.810 / R 1.000 / F1 0.895, 4/15 (left: two
+# homophone company names 宏盛/宏晟, and one modifier: 交通组织方案 vs 补偿方案, 拟录用名单 vs
+# 补贴发放).  Shared (held out) P 0.956 / R 0.731 / F1 0.829, 4/63 merged.
 OWN_F1_FLOOR = 0.98
 OWN_PRECISION_FLOOR = 0.99
 OWN_NEAR_MISS_MAX = 0
@@ -54,6 +58,8 @@ MORE_NEAR_MISS_MAX = 0
 SHORT_LONG_F1_FLOOR = 0.99
 LEXICON_F1_FLOOR = 0.99
 HARD_F1_FLOOR = 0.99
+PARAPHRASE_F1_FLOOR = 0.89
+PARAPHRASE_NEAR_MISS_MAX = 4
 SHARED_F1_FLOOR = 0.82
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -98,13 +104,19 @@ def test_short_and_long_texts_quality() -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "floor"), [(LEXICON, LEXICON_F1_FLOOR), (HARD, HARD_F1_FLOOR)], ids=["fifth", "sixth"]
+    ("path", "floor", "near_miss_max"),
+    [
+        (LEXICON, LEXICON_F1_FLOOR, 0),
+        (HARD, HARD_F1_FLOOR, 0),
+        (PARAPHRASE, PARAPHRASE_F1_FLOOR, PARAPHRASE_NEAR_MISS_MAX),
+    ],
+    ids=["fifth", "sixth", "seventh"],
 )
-def test_later_own_sets_quality(path: Path, floor: float) -> None:
+def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
     total, _ = ev.evaluate(ev.load(path), ev.service_grouper())
     print("\n" + total.line(path.name))
     assert total.f1 >= floor
-    assert total.near_miss_merged == 0
+    assert total.near_miss_merged <= near_miss_max
 
 
 @pytest.mark.skipif(SHARED is None, reason="shared labelled set not present")
@@ -152,6 +164,10 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("垃圾分类工作实施方案", "垃圾分类工作考核结果", "kind"),
         ("恒泰新材料有限公司环评报告书", "恒通新材料有限公司环评报告书", "entity"),
         ("锦记餐饮管理有限公司许可证", "锦华餐饮有限公司许可证", "entity"),
+        ("实验小学2025年一年级分班结果", "第二实验小学2025年一年级分班结果", "entity"),
+        ("梧桐区妇幼保健院院长年薪", "梧桐区中医院院长年薪", "level"),
+        ("焚烧厂二期环评报告", "2025年5月焚烧厂烟气在线监测数据", "kind"),
+        ("美佳超市行政处罚决定书", "美佳超市投诉举报处理结果", "kind"),
     ],
 )
 def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:

@@ -107,6 +107,13 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "请示": "请示",
     "通告": "通告",
     "函": "函",
+    "监测数据": "监测",
+    "监测报告": "监测",
+    "监测结果": "监测",
+    "处理结果": "处理",
+    "处理情况": "处理",
+    "处理决定": "处理",
+    "处理意见": "处理",
     "考核结果": "考核",
     "考核情况": "考核",
     "考核排名": "考核",
@@ -181,6 +188,17 @@ LEVELS: Final[Mapping[str, tuple[str, str]]] = {
     "共有产权房": ("housing", "共有产权房"),
     "人才住房": ("housing", "人才住房"),
     "安置房": ("housing", "安置房"),
+    # which kind of hospital (梧桐区中医院 vs 梧桐区妇幼保健院: the names say only the kind)
+    "中医院": ("hospital", "中医"),
+    "中医医院": ("hospital", "中医"),
+    "妇幼保健院": ("hospital", "妇幼"),
+    "妇幼保健计划生育服务中心": ("hospital", "妇幼"),
+    "儿童医院": ("hospital", "儿童"),
+    "口腔医院": ("hospital", "口腔"),
+    "肿瘤医院": ("hospital", "肿瘤"),
+    "精神卫生中心": ("hospital", "精神"),
+    "传染病医院": ("hospital", "传染病"),
+    "人民医院": ("hospital", "人民"),
     "建设补贴": ("subsidy", "建设"),
     "运营补贴": ("subsidy", "运营"),
     "轮候": ("queue", "轮候"),
@@ -551,6 +569,17 @@ def _kinds(norm: str) -> set[str]:
 
 
 _NAMED_AFTER_OTHERS: Final = frozenset({"area", "section", "estate", "community"})
+_ORDINAL_BEFORE_RE = re.compile(r"第(\d{1,2})$")
+
+
+def _name_ok(name: str) -> bool:
+    return (
+        len(name) == 2
+        and not any(ch in _NOT_NAMES or not ("\u4e00" <= ch <= "\u9fff") for ch in name)
+        and name not in _GENERIC_NAMES
+    )
+
+
 _ROAD_END_RE = re.compile("(?:大道|大街|路|街|巷)$")
 
 
@@ -574,6 +603,9 @@ def _entity_name(norm: str, start: int, kind: str, suffix: str) -> str | None:
     if head[-1:] + suffix in _NOT_ENTITIES:
         return None  # 政府 is not an estate called 政…府
     name = head[-2:]
+    ordinal = _ORDINAL_BEFORE_RE.search(head[:-2]) if kind in ("school", "hospital") else None
+    if ordinal is not None:  # 第二实验小学 is not 实验小学
+        return ordinal.group(1) + name if _name_ok(name) else None
     if (
         len(name) < 2
         or any(ch in _NOT_NAMES or not ("\u4e00" <= ch <= "\u9fff") for ch in name)

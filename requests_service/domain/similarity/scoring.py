@@ -56,8 +56,17 @@ def _same_name(a: str, b: str) -> bool:
     )
 
 
+# A circular (通报) is how results are published: 飞检结果通报 and 检查发现问题及处理结果 ask for
+# the same information; 通报 and 批复 do not.
+_PUBLISHED_BY_CIRCULAR: Final = frozenset({"处理", "考核", "监测"})
+
+
 def _kind_compatible(a: str, b: str) -> bool:
-    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+    if a == b or a.startswith(b + "/") or b.startswith(a + "/"):
+        return True
+    return (a == "通报" and b in _PUBLISHED_BY_CIRCULAR) or (
+        b == "通报" and a in _PUBLISHED_BY_CIRCULAR
+    )
 
 
 def _kind_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
