@@ -132,8 +132,11 @@ def _place_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]
 def _place_conflict_unmentioned(fa: Features, fb: Features) -> bool:
     """The place conflict still stands once places the other text mentions by name (江州 in
     "江州东湖区…", 东湖 in "东湖公安…") are set aside on both sides."""
-    a = frozenset(p for p in fa.places if p[0] not in fb.norm) if fb.norm else fa.places
-    b = frozenset(p for p in fb.places if p[0] not in fa.norm) if fa.norm else fb.places
+    na, nb = fa.norm, fb.norm
+    if not any(p[0] in nb for p in fa.places) and not any(p[0] in na for p in fb.places):
+        return True  # the common case: nothing mentioned, the conflict stands
+    a = frozenset(p for p in fa.places if p[0] not in nb) if nb else fa.places
+    b = frozenset(p for p in fb.places if p[0] not in na) if na else fb.places
     return _place_conflict(a, b)
 
 
