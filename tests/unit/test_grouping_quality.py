@@ -23,6 +23,7 @@ SHORT_LONG = ROOT / "tests" / "data" / "grouping_own_short_long.jsonl"
 LEXICON = ROOT / "tests" / "data" / "grouping_own_lexicon.jsonl"
 HARD = ROOT / "tests" / "data" / "grouping_own_hard.jsonl"
 PARAPHRASE = ROOT / "tests" / "data" / "grouping_own_paraphrase.jsonl"
+COLLOQUIAL = ROOT / "tests" / "data" / "grouping_own_colloquial.jsonl"
 SHARED = next(
     (
         p
@@ -46,7 +47,10 @@ SHARED = next(
 # F1 1.000, 0/34; a seventh (long stories, colloquial requests), also written first (then
 # P 0.614 / R 1.000 / F1 0.761, 8/15), now P 0.810 / R 1.000 / F1 0.895, 4/15 (left: two
 # homophone company names 宏盛/宏晟, and one modifier: 交通组织方案 vs 补偿方案, 拟录用名单 vs
-# 补贴发放).  Shared (held out) P 0.956 / R 0.731 / F1 0.829, 4/63 merged.
+# 补贴发放); an eighth (colloquial against formal wording), written first (then P 0.880 /
+# R 0.611 / F1 0.721, 1/9), now P 0.886 / R 0.861 / F1 0.873, 1/9 (left: texts that share no
+# MinHash band or slot key with their topic are never compared; one swapped modifier).
+# Shared (held out) P 0.956 / R 0.731 / F1 0.829, 4/63 merged.
 OWN_F1_FLOOR = 0.98
 OWN_PRECISION_FLOOR = 0.99
 OWN_NEAR_MISS_MAX = 0
@@ -60,6 +64,8 @@ LEXICON_F1_FLOOR = 0.99
 HARD_F1_FLOOR = 0.99
 PARAPHRASE_F1_FLOOR = 0.89
 PARAPHRASE_NEAR_MISS_MAX = 4
+COLLOQUIAL_F1_FLOOR = 0.87
+COLLOQUIAL_NEAR_MISS_MAX = 1
 SHARED_F1_FLOOR = 0.82
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -109,8 +115,9 @@ def test_short_and_long_texts_quality() -> None:
         (LEXICON, LEXICON_F1_FLOOR, 0),
         (HARD, HARD_F1_FLOOR, 0),
         (PARAPHRASE, PARAPHRASE_F1_FLOOR, PARAPHRASE_NEAR_MISS_MAX),
+        (COLLOQUIAL, COLLOQUIAL_F1_FLOOR, COLLOQUIAL_NEAR_MISS_MAX),
     ],
-    ids=["fifth", "sixth", "seventh"],
+    ids=["fifth", "sixth", "seventh", "eighth"],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
     total, _ = ev.evaluate(ev.load(path), ev.service_grouper())
@@ -202,6 +209,8 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("2025年第一批公租房配租名单", "本人一直在轮候，申请公开2025年第一批公共租赁住房配租名单"),
         ("松阳市2024年最低工资标准", "松阳市2024年最低工资标准调整通知"),
         ("桂香里棚改征收补偿方案", "桂香里棚户区改造项目房屋征收补尝方案"),
+        ("县人民医院2024年医疗服务价格及收费项目清单", "县人民医院2024年医疗服务项目收费标准"),
+        ("城东新区控制性详细规划修编", "城东新区修改的那版控制性详规"),
     ],
 )
 def test_paraphrases_are_same_topic(a: str, b: str) -> None:

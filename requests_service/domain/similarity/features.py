@@ -321,7 +321,7 @@ TRADE_WORDS: Final[tuple[str, ...]] = (
 )
 
 _NOT_NAMES: Final = frozenset(
-    "我本该此贵各全这那其省市区县镇乡村的和与及或在对于是为了有等老旧新些哪个们"
+    "我本该此贵各全这那其省市区县镇乡村的和与及或在对于是为了有等老旧新些哪个们含括涉"
 )
 # 望江路以北地块 and 望江路北侧地块 name one plot: position words are not part of a name.
 _POSITION_RE = re.compile(
@@ -376,6 +376,13 @@ _GENERIC_NAMES: Final = frozenset(
         "站点",
         "办公",
         "该小",
+        "住宅",
+        "居民",
+        "商品",
+        "安置",
+        "既有",
+        "城镇",
+        "所有",
         "处理",
         "焚烧",
         "来水",
