@@ -20,6 +20,10 @@ OWN = ROOT / "tests" / "data" / "grouping_own.jsonl"
 VALIDATION = ROOT / "tests" / "data" / "grouping_own_validation.jsonl"
 MORE = ROOT / "tests" / "data" / "grouping_own_more.jsonl"
 SHORT_LONG = ROOT / "tests" / "data" / "grouping_own_short_long.jsonl"
+LEXICON = ROOT / "tests" / "data" / "grouping_own_lexicon.jsonl"
+HARD = ROOT / "tests" / "data" / "grouping_own_hard.jsonl"
+PARAPHRASE = ROOT / "tests" / "data" / "grouping_own_paraphrase.jsonl"
+COLLOQUIAL = ROOT / "tests" / "data" / "grouping_own_colloquial.jsonl"
 SHARED = next(
     (
         p
@@ -33,22 +37,36 @@ SHARED = next(
     None,
 )
 
-# Measured at the threshold fixed in code (0.35): own P 0.977 / R 0.973 / F1 0.975, 3/69
-# near-miss texts merged; validation P 0.931 / R 0.984 / F1 0.957, 3/41; a third own set
-# (police, emergency, medical insurance, sub-district, township) P 0.756 / R 0.929 / F1 0.833,
-# 3/19 (it shows the weak spot: one modifier swapped, 个人缴费 vs 财政补助); a fourth of very
-# short and very long texts P 0.875 / R 0.724 / F1 0.792, 3/8; shared (held out)
-# P 0.955 / R 0.714 / F1 0.817, 4/63 merged.
-OWN_F1_FLOOR = 0.96
-OWN_PRECISION_FLOOR = 0.96
-OWN_NEAR_MISS_MAX = 3
-VALIDATION_F1_FLOOR = 0.94
-VALIDATION_PRECISION_FLOOR = 0.92
-VALIDATION_NEAR_MISS_MAX = 3
-MORE_F1_FLOOR = 0.82
-MORE_NEAR_MISS_MAX = 3
-SHORT_LONG_F1_FLOOR = 0.78
-SHARED_F1_FLOOR = 0.81
+# Measured at the threshold fixed in code (0.30, gram weights to the power 0.5; both chosen on
+# the own sets with the gram table rebuilt without the set measured): own P 1.000 / R 0.981 /
+# F1 0.990, 0/69 near-miss texts merged; validation P 1.000 / R 0.976 / F1 0.988, 0/41; third
+# set (police, emergency, medical insurance, sub-district, township) F1 1.000, 0/19; very short
+# and very long texts F1 1.000, 0/8; a fifth set (the near-miss kinds in new agencies)
+# F1 1.000, 0/42; a sixth (phases, bus routes, seasons, public/private, similar names), written
+# before the changes it measured (it then scored P 0.653 / R 0.925 / F1 0.766, 6/34), now
+# F1 1.000, 0/34; a seventh (long stories, colloquial requests), also written first (then
+# P 0.614 / R 1.000 / F1 0.761, 8/15), now P 0.810 / R 1.000 / F1 0.895, 4/15 (left: two
+# homophone company names 宏盛/宏晟, and one modifier: 交通组织方案 vs 补偿方案, 拟录用名单 vs
+# 补贴发放); an eighth (colloquial against formal wording), written first (then P 0.880 /
+# R 0.611 / F1 0.721, 1/9), now P 0.886 / R 0.861 / F1 0.873, 1/9 (left: texts that share no
+# MinHash band or slot key with their topic are never compared; one swapped modifier).
+# Shared (held out) P 0.956 / R 0.731 / F1 0.829, 4/63 merged.
+OWN_F1_FLOOR = 0.98
+OWN_PRECISION_FLOOR = 0.99
+OWN_NEAR_MISS_MAX = 0
+VALIDATION_F1_FLOOR = 0.98
+VALIDATION_PRECISION_FLOOR = 0.99
+VALIDATION_NEAR_MISS_MAX = 0
+MORE_F1_FLOOR = 0.99
+MORE_NEAR_MISS_MAX = 0
+SHORT_LONG_F1_FLOOR = 0.99
+LEXICON_F1_FLOOR = 0.99
+HARD_F1_FLOOR = 0.99
+PARAPHRASE_F1_FLOOR = 0.89
+PARAPHRASE_NEAR_MISS_MAX = 4
+COLLOQUIAL_F1_FLOOR = 0.87
+COLLOQUIAL_NEAR_MISS_MAX = 1
+SHARED_F1_FLOOR = 0.82
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
 
@@ -88,6 +106,24 @@ def test_short_and_long_texts_quality() -> None:
     total, _ = ev.evaluate(ev.load(SHORT_LONG), ev.service_grouper())
     print("\n" + total.line("own, short and long texts"))
     assert total.f1 >= SHORT_LONG_F1_FLOOR
+    assert total.near_miss_merged == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "floor", "near_miss_max"),
+    [
+        (LEXICON, LEXICON_F1_FLOOR, 0),
+        (HARD, HARD_F1_FLOOR, 0),
+        (PARAPHRASE, PARAPHRASE_F1_FLOOR, PARAPHRASE_NEAR_MISS_MAX),
+        (COLLOQUIAL, COLLOQUIAL_F1_FLOOR, COLLOQUIAL_NEAR_MISS_MAX),
+    ],
+    ids=["fifth", "sixth", "seventh", "eighth"],
+)
+def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
+    total, _ = ev.evaluate(ev.load(path), ev.service_grouper())
+    print("\n" + total.line(path.name))
+    assert total.f1 >= floor
+    assert total.near_miss_merged <= near_miss_max
 
 
 @pytest.mark.skipif(SHARED is None, reason="shared labelled set not present")
@@ -124,6 +160,21 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("学府路与长江路路口电子警察审批", "学府路与黄河路路口电子警察审批", "entity"),
         ("翠柳社区2024年低保名单", "碧波社区2024年低保名单", "entity"),
         ("江州一中2024年自主招生方案", "江州二中2024年自主招生方案", "serial"),
+        ("2024年大气污染防治专项资金分配结果", "2024年土壤污染防治专项资金分配结果", "level"),
+        ("2025年居民医保个人缴费标准", "2025年居民医保财政补助标准", "level"),
+        ("东湖分局2024年治安案件统计", "东湖分局2024年刑事案件统计", "level"),
+        ("2025年第一批公租房配租名单", "2025年第一批公租房轮候名单", "level"),
+        ("2025年民办幼儿园收费标准", "2025年公办幼儿园收费标准", "level"),
+        ("2025年秋季课后服务收费标准", "2025年春季课后服务收费标准", "level"),
+        ("清河区12路公交线路调整方案", "清河区15路公交线路调整方案", "serial"),
+        ("2025年教师招聘拟聘用人员名单", "2025年教师招聘面试成绩", "kind"),
+        ("垃圾分类工作实施方案", "垃圾分类工作考核结果", "kind"),
+        ("恒泰新材料有限公司环评报告书", "恒通新材料有限公司环评报告书", "entity"),
+        ("锦记餐饮管理有限公司许可证", "锦华餐饮有限公司许可证", "entity"),
+        ("实验小学2025年一年级分班结果", "第二实验小学2025年一年级分班结果", "entity"),
+        ("梧桐区妇幼保健院院长年薪", "梧桐区中医院院长年薪", "level"),
+        ("焚烧厂二期环评报告", "2025年5月焚烧厂烟气在线监测数据", "kind"),
+        ("美佳超市行政处罚决定书", "美佳超市投诉举报处理结果", "kind"),
     ],
 )
 def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:
@@ -151,6 +202,15 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("桃源里征收决定书", "桃源里房屋征收决定公告"),
         ("垃圾焚烧厂扩建项目环评审批决定", "垃圾焚烧厂扩建项目环评批复"),
         ("江州一中2024年自主招生方案", "请公开江州市第一中学二〇二四年自主招生实施方案"),
+        ("锦记餐饮管理有限公司食品经营许可证", "请公开锦记餐饮公司的食品经营许可证"),
+        ("清河区人民医院一期立项批复", "本人是区医院职工，申请公开区人民医院（一期）立项批复"),
+        ("2025年城区小学施教区范围", "申请公开2025年城区小学学区划分"),
+        ("东湖分局2024年治安案件统计", "想知道东湖区公安2024年办了多少治安案件，请提供统计"),
+        ("2025年第一批公租房配租名单", "本人一直在轮候，申请公开2025年第一批公共租赁住房配租名单"),
+        ("松阳市2024年最低工资标准", "松阳市2024年最低工资标准调整通知"),
+        ("桂香里棚改征收补偿方案", "桂香里棚户区改造项目房屋征收补尝方案"),
+        ("县人民医院2024年医疗服务价格及收费项目清单", "县人民医院2024年医疗服务项目收费标准"),
+        ("城东新区控制性详细规划修编", "城东新区修改的那版控制性详规"),
     ],
 )
 def test_paraphrases_are_same_topic(a: str, b: str) -> None:

@@ -48,15 +48,16 @@ from requests_service.domain.similarity import (
 DATA = Path(__file__).resolve().parents[1] / "data" / "request_texts.json"
 ROOT = Path(__file__).resolve().parents[2]
 
-# request_texts.json, unseen by the current method (threshold 0.35): is_same_topic
-# P 0.632 / R 0.942; cluster P 0.697 / R 0.937; incremental P 0.593 / R 0.956; floors a
-# little below.  (The previous method, built on these
-# examples, measured P 0.92 / R 0.87 here and F1 0.15 on the held-out shared set.)
-PAIR_PRECISION_FLOOR = 0.61
-PAIR_RECALL_FLOOR = 0.92
-CLUSTER_PRECISION_FLOOR = 0.67
+# request_texts.json, unseen by the current method (threshold 0.30): is_same_topic
+# P 0.654 / R 0.947; cluster P 0.723 / R 0.937; incremental P 0.612 / R 0.956; floors a
+# little below.  (The previous method, built on these examples, measured P 0.92 / R 0.87 here
+# and F1 0.15 on the held-out shared set.  This set's labels join some requests the issue
+# keeps apart — 补偿标准 with 补偿方案 — which caps the precision measured here.)
+PAIR_PRECISION_FLOOR = 0.64
+PAIR_RECALL_FLOOR = 0.93
+CLUSTER_PRECISION_FLOOR = 0.71
 CLUSTER_RECALL_FLOOR = 0.92
-INCREMENTAL_PRECISION_FLOOR = 0.57
+INCREMENTAL_PRECISION_FLOOR = 0.60
 
 
 @pytest.fixture(scope="module")

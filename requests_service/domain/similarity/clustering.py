@@ -139,7 +139,7 @@ def assign(
         if topic in vetoed:
             continue
         profile = profiles.get(topic) if profiles else None
-        if profile is not None and veto(text_features, profile):
+        if profile is not None and veto(text_features, profile, mentions=False):
             vetoed.add(topic)
             continue
         return Assignment(topic, member, s)

@@ -13,15 +13,44 @@ From the clauses of a normalised text (:func:`~.normalise.clauses`) :func:`featu
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 from typing import Any, Final
 
 from requests_service.domain.similarity.normalise import _alternation, clauses
+
+GRAM_WEIGHT_POWER: Final = 0.5
+"""How strongly common wording is weighed down: a gram's weight is its inverse document
+frequency in the own texts (:data:`GRAM_DF`), relative to an unseen gram's, to this power
+(0: every gram weighs the same).  Chosen on the own sets (``bench/eval_grouping.py``)."""
+
+
+def _load_gram_df() -> tuple[int, dict[str, int]]:
+    path = Path(__file__).with_name("gram_weights.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return int(data["texts"]), {str(g): int(d) for g, d in data["df"].items()}
+
+
+GRAM_TEXTS, GRAM_DF = _load_gram_df()
+"""Number of own texts and, per content gram, in how many of them it occurs (built by
+``bench/build_gram_weights.py``; grams in fewer than 3 texts are left out)."""
+
+
+def _gram_weights(power: float) -> dict[str, float]:
+    unseen = math.log(1 + GRAM_TEXTS) + 1.0
+    return {
+        g: ((math.log((1 + GRAM_TEXTS) / (1 + d)) + 1.0) / unseen) ** power
+        for g, d in GRAM_DF.items()
+    }
+
+
+GRAM_WEIGHTS: Final[Mapping[str, float]] = _gram_weights(GRAM_WEIGHT_POWER)
 
 STORY_WEIGHT: Final = 0.5
 """Weight of the content of a story clause ("本人是…村民") against the request clauses (1.0).
@@ -67,6 +96,29 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "台账": "台账",
     "图纸": "图纸",
     "听证": "听证",
+    "验收": "验收",
+    "审计": "审计",
+    "成绩": "成绩",
+    "年报": "报告/年报",
+    "公开年报": "报告/年报",
+    "意见": "意见",
+    "办法": "办法",
+    "细则": "细则",
+    "请示": "请示",
+    "通告": "通告",
+    "函": "函",
+    "监测数据": "监测",
+    "监测报告": "监测",
+    "监测结果": "监测",
+    "处理结果": "处理",
+    "处理情况": "处理",
+    "处理决定": "处理",
+    "处理意见": "处理",
+    "考核结果": "考核",
+    "考核情况": "考核",
+    "考核排名": "考核",
+    "安全生产许可证": "许可证/安全生产",
+    "营业执照": "执照",
 }
 """Canonical spellings (after :data:`~.normalise.SYNONYMS`) of document types → kind.  Kinds
 are paths: ``许可证/规划`` agrees with ``许可证/规划/工程`` and ``许可证/规划/用地``, which
@@ -88,15 +140,97 @@ LEVELS: Final[Mapping[str, tuple[str, str]]] = {
     "初级": ("grade", "初级"),
     "上半年": ("half", "1"),
     "下半年": ("half", "2"),
+    "春季": ("season", "春"),
+    "夏季": ("season", "夏"),
+    "秋季": ("season", "秋"),
+    "冬季": ("season", "冬"),
+    # which environmental medium
+    "大气污染": ("medium", "大气"),
+    "大气环境": ("medium", "大气"),
+    "空气质量": ("medium", "大气"),
+    "水污染": ("medium", "水"),
+    "水环境": ("medium", "水"),
+    "水质": ("medium", "水"),
+    "土壤污染": ("medium", "土壤"),
+    "土壤环境": ("medium", "土壤"),
+    "噪声": ("medium", "噪声"),
+    "噪音": ("medium", "噪声"),
+    "固体废物": ("medium", "固废"),
+    "固废": ("medium", "固废"),
+    # which social insurance, for whom, paid by whom
+    "养老保险": ("insurance", "养老"),
+    "医疗保险": ("insurance", "医疗"),
+    "医保": ("insurance", "医疗"),
+    "失业保险": ("insurance", "失业"),
+    "工伤保险": ("insurance", "工伤"),
+    "生育保险": ("insurance", "生育"),
+    "城镇职工": ("insured", "职工"),
+    "职工医保": ("insured", "职工"),
+    "城乡居民": ("insured", "居民"),
+    "居民医保": ("insured", "居民"),
+    "个人缴费": ("payer", "个人"),
+    "个人缴纳": ("payer", "个人"),
+    "单位缴费": ("payer", "单位"),
+    "单位缴纳": ("payer", "单位"),
+    "财政补助": ("payer", "财政"),
+    "财政补贴": ("payer", "财政"),
+    # which kind of case, of social assistance, of subsidised housing, of list
+    "治安": ("case", "治安"),
+    "刑事": ("case", "刑事"),
+    "低保": ("assistance", "低保"),
+    "特困": ("assistance", "特困"),
+    "临时救助": ("assistance", "临时救助"),
+    "医疗救助": ("assistance", "医疗救助"),
+    "公租房": ("housing", "公租房"),
+    "廉租房": ("housing", "廉租房"),
+    "保租房": ("housing", "保租房"),
+    "经适房": ("housing", "经适房"),
+    "共有产权房": ("housing", "共有产权房"),
+    "人才住房": ("housing", "人才住房"),
+    "安置房": ("housing", "安置房"),
+    # which kind of hospital (梧桐区中医院 vs 梧桐区妇幼保健院: the names say only the kind)
+    "中医院": ("hospital", "中医"),
+    "中医医院": ("hospital", "中医"),
+    "妇幼保健院": ("hospital", "妇幼"),
+    "妇幼保健计划生育服务中心": ("hospital", "妇幼"),
+    "儿童医院": ("hospital", "儿童"),
+    "口腔医院": ("hospital", "口腔"),
+    "肿瘤医院": ("hospital", "肿瘤"),
+    "精神卫生中心": ("hospital", "精神"),
+    "传染病医院": ("hospital", "传染病"),
+    "人民医院": ("hospital", "人民"),
+    "建设补贴": ("subsidy", "建设"),
+    "运营补贴": ("subsidy", "运营"),
+    "轮候": ("queue", "轮候"),
+    "配租": ("queue", "配租"),
+    # public or private school; tier of government; stage of a selection or review
+    "公办": ("ownership", "公办"),
+    "民办": ("ownership", "民办"),
+    "国家级": ("tier", "国家"),
+    "省级": ("tier", "省"),
+    "市级": ("tier", "市"),
+    "市本级": ("tier", "市"),
+    "区级": ("tier", "区"),
+    "县级": ("tier", "县"),
+    "笔试": ("exam", "笔试"),
+    "面试": ("exam", "面试"),
+    "体检": ("exam", "体检"),
+    "初审": ("review", "初审"),
+    "复审": ("review", "复审"),
+    "终审": ("review", "终审"),
 }
-"""Levels of one scale (school stage, professional grade, half year): two texts naming
-different levels of one scale ask for different information."""
+"""Levels of one scale (school stage, professional grade, half year, season) and sibling
+categories (environmental medium, social insurance, insured group and payer, case type, social
+assistance, subsidised housing, queue or allocation list, public or private school, tier of
+government, exam or review stage): two texts naming different values of one scale, and none
+in common, ask for different information (大气污染防治资金 vs 土壤污染防治资金)."""
 
 ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "有限责任公司": "company",
     "股份有限公司": "company",
     "有限公司": "company",
     "公司": "company",
+    "厂": "company",
     "大道": "road",
     "大街": "road",
     "路": "road",
@@ -165,10 +299,29 @@ TRADE_WORDS: Final[tuple[str, ...]] = (
     "机械",
     "制造",
     "服务",
+    "餐饮管理",
+    "企业管理",
+    "商业管理",
+    "管理",
+    "餐饮",
+    "文化传媒",
+    "传媒",
+    "文化",
+    "旅游",
+    "农业",
+    "生物",
+    "信息技术",
+    "网络",
+    "咨询",
+    "劳务",
+    "运输",
+    "物流",
+    "酒店",
+    "健康",
 )
 
 _NOT_NAMES: Final = frozenset(
-    "我本该此贵各全这那其省市区县镇乡村的和与及或在对于是为了有等老旧新些哪个们"
+    "我本该此贵各全这那其省市区县镇乡村的和与及或在对于是为了有等老旧新些哪个们含括涉"
 )
 # 望江路以北地块 and 望江路北侧地块 name one plot: position words are not part of a name.
 _POSITION_RE = re.compile(
@@ -223,6 +376,21 @@ _GENERIC_NAMES: Final = frozenset(
         "站点",
         "办公",
         "该小",
+        "住宅",
+        "居民",
+        "商品",
+        "安置",
+        "既有",
+        "城镇",
+        "所有",
+        "处理",
+        "焚烧",
+        "来水",
+        "发电",
+        "加工",
+        "屠宰",
+        "搅拌",
+        "工厂",
     ]
 )
 
@@ -294,7 +462,16 @@ def _name_char(ch: str) -> bool:
 
 
 # "全市", "我市", "本区", "征收省政府", "东岗村村民": not names of places.
-_NOT_PLACE_CHARS: Final = frozenset("全我本该各此其贵收级度年月季批次号的在省市区县镇乡村")
+_NOT_PLACE_CHARS: Final = frozenset(
+    "全我本该各此其贵收级度年月季批次号的在是为住到于从省市区县镇乡村"
+)
+
+
+# A city bureau's branch office is named after the district it serves.
+_BRANCH_WORDS: Final = frozenset(["公安", "交警", "税务", "监管", "环境", "规划", "资源", "管理"])
+_BRANCH_RE = re.compile(
+    "([\u4e00-\u9fff]{2})(?:公安|交警|税务|市场监管|生态环境|自然资源|规划)?分局"
+)
 
 
 def _place_spans(norm: str) -> list[tuple[int, int, str, str]]:
@@ -309,6 +486,10 @@ def _place_spans(norm: str) -> list[tuple[int, int, str, str]]:
         if name[1] + suffix[0] in _NOT_PLACES or not (_name_char(name[0]) and _name_char(name[1])):
             continue
         found.append((i - 2, m.end(), name, _LEVELS[suffix]))
+    for m in _BRANCH_RE.finditer(norm):  # 东湖分局, 东湖公安分局: the district's branch
+        name = m.group(1)
+        if _name_char(name[0]) and _name_char(name[1]) and name not in _BRANCH_WORDS:
+            found.append((m.start(1), m.end(1), name, "county"))
     return found
 
 
@@ -342,7 +523,7 @@ _ENTITY_RE = _alternation(ENTITY_SUFFIXES)
 _TRADE_RE = _alternation(TRADE_WORDS)
 _NUMBER_RE = re.compile(
     r"(第)?(?<![\d.])(\d{1,4})(?![\d.])"
-    r"(年|月|季度|季|号线|号楼|号|批次|批|次|期|届|幢|栋|标段|轮)?"
+    r"(年|月|季度|季|号线|号楼|号|批次|批|次|期|届|幢|栋|标段|轮|路(?=公交|车|线|$))?"
 )
 _ORDINAL_RE = re.compile(r"第(\d{1,3})([\u4e00-\u9fff])")
 _SERIAL_UNITS: Final[Mapping[str, str]] = {
@@ -360,16 +541,29 @@ _SERIAL_UNITS: Final[Mapping[str, str]] = {
     "栋": "幢",
     "标段": "标段",
     "轮": "轮",
+    "路": "公交线路",
 }
 
 
 _ACTS_ON_DOCUMENTS: Final = frozenset({"批复"})
+CARRIER_KINDS: Final = frozenset({"通知", "公告", "通告", "函"})
+"""Kinds that often carry another document: right after one (征收决定公告, 补偿方案的通知,
+最低工资标准调整通知) they say how it was published, not which information is asked for, and
+are dropped; alone (挂牌出让公告) they are the document."""
+_CARRIER_GAP: Final = 2
 
 
 def _kinds(norm: str) -> set[str]:
     found = list(_KIND_RE.finditer(norm))
     out: set[str] = set()
     for k, m in enumerate(found):
+        prev = found[k - 1] if k else None
+        if (
+            prev is not None
+            and DOCUMENT_KINDS[m.group()] in CARRIER_KINDS
+            and m.start() - prev.end() <= _CARRIER_GAP
+        ):
+            continue
         nxt = found[k + 1] if k + 1 < len(found) else None
         if (
             nxt is not None
@@ -379,6 +573,21 @@ def _kinds(norm: str) -> set[str]:
             continue  # 可研报告批复: the 报告 is what the 批复 approves
         out.add(DOCUMENT_KINDS[m.group()])
     return out
+
+
+_NAMED_AFTER_OTHERS: Final = frozenset({"area", "section", "estate", "community"})
+_ORDINAL_BEFORE_RE = re.compile(r"第(\d{1,2})$")
+
+
+def _name_ok(name: str) -> bool:
+    return (
+        len(name) == 2
+        and not any(ch in _NOT_NAMES or not ("\u4e00" <= ch <= "\u9fff") for ch in name)
+        and name not in _GENERIC_NAMES
+    )
+
+
+_ROAD_END_RE = re.compile("(?:大道|大街|路|街|巷)$")
 
 
 def _entity_name(norm: str, start: int, kind: str, suffix: str) -> str | None:
@@ -392,11 +601,18 @@ def _entity_name(norm: str, start: int, kind: str, suffix: str) -> str | None:
                 break
             head = head[: last.start()]
     head = _POSITION_RE.sub("", head)
+    # 锦屏巷片区, 东风一路地块: a place named after a street is named by the street's name.
+    inner = _ROAD_END_RE.search(head) if kind in _NAMED_AFTER_OTHERS else None
+    if inner is not None and len(head) - len(inner.group()) >= 2:
+        head = head[: inner.start()]
     if kind == "road" and head[-1:] in _NOT_ROAD_BEFORE:
         return None  # 铁路, 公路, 线路 are not road names
     if head[-1:] + suffix in _NOT_ENTITIES:
         return None  # 政府 is not an estate called 政…府
     name = head[-2:]
+    ordinal = _ORDINAL_BEFORE_RE.search(head[:-2]) if kind in ("school", "hospital") else None
+    if ordinal is not None:  # 第二实验小学 is not 实验小学
+        return ordinal.group(1) + name if _name_ok(name) else None
     if (
         len(name) < 2
         or any(ch in _NOT_NAMES or not ("\u4e00" <= ch <= "\u9fff") for ch in name)
@@ -406,10 +622,23 @@ def _entity_name(norm: str, start: int, kind: str, suffix: str) -> str | None:
     return name
 
 
+# 初中学区, 高中学段, 中小学生: a school stage followed by another word, not a school's name.
+_NOT_SCHOOL_BEFORE: Final = frozenset("初高")
+_NOT_SCHOOL_AFTER: Final = frozenset("区段生籍龄期费")
+_NOT_PLANT_AFTER: Final = frozenset("房区家长商内址界")
+
+
 def _entities(norm: str) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     for m in _ENTITY_RE.finditer(norm):
         kind = ENTITY_SUFFIXES[m.group()]
+        after = norm[m.end() : m.end() + 1]
+        if kind == "school" and (
+            norm[m.start() - 1 : m.start()] in _NOT_SCHOOL_BEFORE or after in _NOT_SCHOOL_AFTER
+        ):
+            continue
+        if m.group() == "厂" and after in _NOT_PLANT_AFTER:
+            continue  # 厂房, 厂区, 厂家 are not plants' names
         name = _entity_name(norm, m.start(), kind, m.group())
         if name is not None:
             out.add((kind, name))
@@ -569,7 +798,13 @@ def _grams(text: str) -> list[str]:
     return [*text, *map(str.__add__, text, text[1:])]
 
 
-def features_of_clauses(parts: Iterable[tuple[str, bool]]) -> Features:
+def unweighted_features(parts: Iterable[tuple[str, bool]]) -> Features:
+    """:func:`features_of_clauses` with every content gram at its clause's weight (what
+    ``bench/build_gram_weights.py`` counts)."""
+    return features_of_clauses(parts, weigh_grams=False)
+
+
+def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool = True) -> Features:
     content: dict[str, float] = {}
     norm_parts: list[str] = []
     kinds: set[str] = set()
@@ -577,29 +812,51 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]]) -> Features:
     months: set[str] = set()
     serials: set[tuple[str, str]] = set()
     levels: set[tuple[str, str]] = set()
+    story_levels: set[tuple[str, str]] = set()
     places: set[tuple[str, str]] = set()
     entities: set[tuple[str, str]] = set()
     head = ""
     story_texts: list[str] = []
     request_texts: list[str] = []
-    for clause, story in parts:
+    parts = list(parts)
+    slots_of = [_clause_slots(clause, story) for clause, story in parts]
+    # A clause that names no document and no year, before one that names a document, is the
+    # applicant's background ("我家住在…厂旁边，晚上气味很重，请公开…环评报告"): a story.
+    later_kind = False
+    for pos in range(len(parts) - 1, -1, -1):
+        clause, story = parts[pos]
+        kinds_here, years_here = slots_of[pos][1], slots_of[pos][2]
+        if not story and later_kind and not kinds_here and not years_here:
+            parts[pos] = (clause, True)
+            slots_of[pos] = _clause_slots(clause, True)
+        later_kind = later_kind or bool(kinds_here)
+    for (clause, story), slots_here in zip(parts, slots_of, strict=True):
         norm_parts.append(clause)
-        text, k, y, mo, se, lv, pl, en = _clause_slots(clause, story)
+        text, k, y, mo, se, lv, pl, en = slots_here
         if not story and len(text) >= 2:
             head = text[-HEAD_CHARS:]
         kinds |= k
         years |= y
         months |= mo
         serials |= se
-        levels |= lv
+        (story_levels if story else levels).update(lv)
         places |= pl
         entities |= en
         (story_texts if story else request_texts).append(text)
+    # A level in the story counts unless the request names one of the same scale: in
+    # "一直在轮候，申请公开…配租名单" the applicant's status is not what is asked for, in
+    # "我是初中学生家长，请公开划片范围" the story's level is all the request has.
+    asked_scales = {scale for scale, _ in levels}
+    levels.update(lv for lv in story_levels if lv[0] not in asked_scales)
     # Story grams first, so that a gram also in a request clause ends with the higher weight.
     for text in story_texts:
         content.update(dict.fromkeys(_grams(text), STORY_WEIGHT))
     for text in request_texts:
         content.update(dict.fromkeys(_grams(text), 1.0))
+    if weigh_grams:
+        weights = GRAM_WEIGHTS
+        for g in content.keys() & weights.keys():  # the few common grams of this text
+            content[g] *= weights[g]
     slots = (
         frozenset(kinds),
         frozenset(years),
@@ -614,7 +871,7 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]]) -> Features:
         content,
         *slots,
         frozenset(a + b for a, b in pairwise(head)),
-        math.sqrt(sum(w * w for w in content.values())),
+        math.hypot(*content.values()),
         slots,
         head[-2:] if len(head) >= 2 else "",
     )

@@ -87,6 +87,13 @@ BOILERPLATE: Final[tuple[str, ...]] = (
     "复印件",
     "公开",
     "盼复",
+    "之规定",
+    "的规定",
+    "特此申请",
+    "此致敬礼",
+    "以书面形式",
+    "以邮寄方式",
+    "邮寄方式",
     "望答复",
     "请予答复",
     "请答复",
@@ -99,6 +106,25 @@ BOILERPLATE: Final[tuple[str, ...]] = (
 """Phrases that say *how* something is asked, not *what*; removed after punctuation is
 stripped (longest match first).  ``的`` and generic nouns (文件, 材料, 情况, 明细 …) go too:
 they do not tell one request's information from another's."""
+
+NOT_BOILERPLATE: Final[tuple[str, ...]] = (
+    "新材料",
+    "原材料",
+    "建筑材料",
+    "装饰材料",
+    "材料厂",
+    "文件柜",
+    "政府信息公开工作年度报告",
+    "政府信息公开年度报告",
+    "政府信息公开工作年报",
+    "政府信息公开年报",
+    "政务公开工作年度报告",
+    "政务公开工作年报",
+    "政务公开年报",
+    "信息公开年报",
+)
+"""Words that contain a :data:`BOILERPLATE` phrase but name a thing (恒泰新材料有限公司 is not
+恒泰新有限公司); matched together with the boilerplate and kept."""
 
 SYNONYMS: Final[Mapping[str, str]] = {
     # subjects: abbreviations and their full names, one spelling
@@ -113,6 +139,13 @@ SYNONYMS: Final[Mapping[str, str]] = {
     "可行性研究": "可研",
     "初步设计": "初设",
     "控制性详细规划": "控规",
+    "控制性详规": "控规",
+    "修编": "修改",
+    # a price list and the charging standard are one document
+    "收费项目清单": "收费标准",
+    "收费项目及价格清单": "收费标准",
+    "收费清单": "收费标准",
+    "价格清单": "收费标准",
     "因公出国境费公务用车购置及运行费公务接待费": "三公经费",
     "因公出国境经费公务用车购置及运行经费公务接待经费": "三公经费",
     "因公出国境费用公务用车购置及运行费用公务接待费用": "三公经费",
@@ -151,6 +184,11 @@ SYNONYMS: Final[Mapping[str, str]] = {
     "轨道交通": "地铁",
     "人才房": "人才住房",
     "医疗保障": "医保",
+    "医疗保险": "医保",
+    "社会保险": "社保",
+    "住房公积金": "公积金",
+    "五保供养": "特困供养",
+    "招投标": "招标",
     "建设项目": "工程",
     "工程项目": "工程",
     "项目": "工程",
@@ -158,6 +196,49 @@ SYNONYMS: Final[Mapping[str, str]] = {
     "普通高中": "高中",
     "中等职业学校": "中职",
     "中等职业": "中职",
+    "保障性租赁住房": "保租房",
+    "经济适用住房": "经适房",
+    "经济适用房": "经适房",
+    "共有产权住房": "共有产权房",
+    "廉租住房": "廉租房",
+    "社会稳定风险评估": "稳评",
+    "节能评估": "能评",
+    "水土保持": "水保",
+    "安全评价": "安评",
+    "施工图设计": "施工图",
+    # school catchment areas: one name for the several an applicant may use
+    "招生片区划分": "学区",
+    "招生学区范围": "学区",
+    "招生划片范围": "学区",
+    "学区划片范围": "学区",
+    "招生划片": "学区",
+    "招生片区": "学区",
+    "学区划分": "学区",
+    "学区划片": "学区",
+    "学区范围": "学区",
+    "划片范围": "学区",
+    "施教区范围": "学区",
+    "施教区": "学区",
+    "录取最低控制线": "录取线",
+    "最低控制线": "录取线",
+    "录取分数线": "录取线",
+    "拟录用": "拟聘用",
+    # an annual report on disclosure under the Regulations (kept from BOILERPLATE above)
+    "政府信息公开工作年度报告": "公开年报",
+    "政府信息公开年度报告": "公开年报",
+    "政府信息公开工作年报": "公开年报",
+    "政府信息公开年报": "公开年报",
+    "政务公开工作年度报告": "公开年报",
+    "政务公开工作年报": "公开年报",
+    "政务公开年报": "公开年报",
+    "信息公开年报": "公开年报",
+    "年度报告": "年报",
+    # common slips of a pinyin input method in this vocabulary
+    "补尝": "补偿",
+    "拔付": "拨付",
+    "台帐": "台账",
+    "计算公式": "计算公式",
+    "公式": "公示",
     # document types: one spelling per kind (see features.DOCUMENT_KINDS)
     "决定书": "决定",
     "审批意见": "批复",
@@ -183,6 +264,15 @@ SYNONYMS: Final[Mapping[str, str]] = {
     "补充协议": "合同",
     "协议书": "合同",
     "会议纪要": "纪要",
+    "竣工验收报告": "验收",
+    "竣工验收": "验收",
+    "验收报告": "验收",
+    "审计报告": "审计",
+    "管理办法": "办法",
+    "实施办法": "办法",
+    "实施细则": "细则",
+    "复函": "函",
+    "函件": "函",
     "商品房预售许可证": "预售许可证",
     "商品房预售许可": "预售许可证",
     "预售许可": "预售许可证",
@@ -274,10 +364,6 @@ def _alternation(words: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(w) for w in ordered))
 
 
-_BOILERPLATE_RE = _alternation(BOILERPLATE)
-_SYNONYM_RE = _alternation(SYNONYMS)
-
-
 def _parse_cn_number(run: str) -> int | None:
     """Value of a positional Chinese numeral ("二十三", "一百零五", "三万"); None if malformed."""
     total = section = 0
@@ -329,6 +415,11 @@ def _numeral(match: re.Match[str]) -> str:
     return run if value is None else str(value)
 
 
+def _drop_boilerplate(match: re.Match[str]) -> str:
+    word = match.group()
+    return word if word in _KEEP else ""
+
+
 def _digit_gap(match: re.Match[str]) -> str:
     gap = match.group()
     if gap == ".":
@@ -337,6 +428,9 @@ def _digit_gap(match: re.Match[str]) -> str:
 
 
 _BOILERPLATE_RE = _alternation(BOILERPLATE)
+_BOILERPLATE_OR_KEPT_RE = _alternation((*BOILERPLATE, *NOT_BOILERPLATE))
+_KEPT_RE = _alternation(NOT_BOILERPLATE)
+_KEEP: Final = frozenset(NOT_BOILERPLATE)
 _SYNONYM_RE = _alternation(SYNONYMS)
 # Citations (《…条例》第二十七条) say nothing about the information asked for.
 _CITATION_RE = re.compile(
@@ -360,7 +454,10 @@ def _canonical(s: str) -> str:
     else:  # emoji and other astral characters: the slower regex path
         s = _NON_WORD.sub("", s).translate(_BMP_TABLE)
     s = _CN_RUN.sub(_numeral, s)
-    s = _BOILERPLATE_RE.sub("", s)
+    if _KEPT_RE.search(s) is None:  # the common case: plain removal, no callback per match
+        s = _BOILERPLATE_RE.sub("", s)
+    else:
+        s = _BOILERPLATE_OR_KEPT_RE.sub(_drop_boilerplate, s)
     s = s.removeprefix("请")
     return _SYNONYM_RE.sub(lambda m: SYNONYMS[m.group()], s)
 

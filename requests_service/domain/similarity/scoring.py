@@ -17,7 +17,7 @@ from typing import Final
 
 from requests_service.domain.similarity.features import Features, features_of
 
-SAME_TOPIC_THRESHOLD: Final = 0.35
+SAME_TOPIC_THRESHOLD: Final = 0.30
 """Two requests are about the same information when :func:`similarity` reaches this.
 Chosen on ``tests/data/grouping_own.jsonl`` only (``bench/eval_grouping.py --tune``)."""
 
@@ -56,8 +56,17 @@ def _same_name(a: str, b: str) -> bool:
     )
 
 
+# A circular (通报) is how results are published: 飞检结果通报 and 检查发现问题及处理结果 ask for
+# the same information; 通报 and 批复 do not.
+_PUBLISHED_BY_CIRCULAR: Final = frozenset({"处理", "考核", "监测"})
+
+
 def _kind_compatible(a: str, b: str) -> bool:
-    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+    if a == b or a.startswith(b + "/") or b.startswith(a + "/"):
+        return True
+    return (a == "通报" and b in _PUBLISHED_BY_CIRCULAR) or (
+        b == "通报" and a in _PUBLISHED_BY_CIRCULAR
+    )
 
 
 def _kind_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -120,8 +129,23 @@ def _place_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]
     return bool(a) and bool(b) and not (a <= b or b <= a)
 
 
-def veto(fa: Features, fb: Features) -> str | None:
-    """The slot on which two texts disagree (a key of :data:`VETO_LABELS`), or None."""
+def _place_conflict_unmentioned(fa: Features, fb: Features) -> bool:
+    """The place conflict still stands once places the other text mentions by name (江州 in
+    "江州东湖区…", 东湖 in "东湖公安…") are set aside on both sides."""
+    na, nb = fa.norm, fb.norm
+    if not any(p[0] in nb for p in fa.places) and not any(p[0] in na for p in fb.places):
+        return True  # the common case: nothing mentioned, the conflict stands
+    a = frozenset(p for p in fa.places if p[0] not in nb) if nb else fa.places
+    b = frozenset(p for p in fb.places if p[0] not in na) if na else fb.places
+    return _place_conflict(a, b)
+
+
+def veto(fa: Features, fb: Features, *, mentions: bool = True) -> str | None:
+    """The slot on which two texts disagree (a key of :data:`VETO_LABELS`), or None.
+
+    With ``mentions`` a place of one text that the other text mentions by name (东湖区 /
+    东湖公安) is not a disagreement; a topic's stored slots have no text, so they are compared
+    without it."""
     if fa.slots_key == fb.slots_key:
         return None  # the same slot values: nothing can disagree
     # Inline checks, cheapest first (this runs for every candidate pair).
@@ -138,7 +162,9 @@ def veto(fa: Features, fb: Features) -> str | None:
         return "serial"
     if fa.levels and fb.levels and _keyed_conflict(fa.levels, fb.levels):
         return "level"
-    if _place_conflict(fa.places, fb.places):
+    if _place_conflict(fa.places, fb.places) and (
+        not mentions or _place_conflict_unmentioned(fa, fb)
+    ):
         return "place"
     if fa.entities and fb.entities and _entity_conflict(fa.entities, fb.entities):
         return "entity"
@@ -186,6 +212,7 @@ def score_and_veto(
         cos = dot / (fa.content_norm * fb.content_norm) if dot else 0.0
     else:
         cos = _cosine(fa.content, fb.content, idf)
+    cos = round(cos, 12)  # equal texts in another order score exactly 1
     if HEAD_WEIGHT and fa.head and fb.head:
         overlap = len(fa.head & fb.head) / min(len(fa.head), len(fb.head))
         cos *= 1.0 - HEAD_WEIGHT + HEAD_WEIGHT * overlap
