@@ -123,6 +123,7 @@ class Placement:
     explanation: str
     keys: list[str]
     received: date
+    arrived_on: date
     created: bool  # a new topic, inserted already counting this application
     # The joined topic as the candidate lookup read it: its counters are written only if it
     # is still so (optimistic check), else re-read under its row lock.
@@ -169,6 +170,7 @@ def place_request(
                 explanation=_explanation(feats, cand_feats[choice.matched]),
                 keys=keys,
                 received=received,
+                arrived_on=arrived_on,
                 created=False,
                 seen=seen,
                 features=feats,
@@ -193,6 +195,7 @@ def place_request(
         explanation="新主题的首件申请",
         keys=keys,
         received=received,
+        arrived_on=arrived_on,
         created=True,
         seen=None,
         features=feats,
@@ -217,13 +220,11 @@ def record_placement(session: Session, case: Case, placement: Placement, agency:
                 ]
             )
         )
-    arrived_on = legal_date(case.submitted_at)
     if placement.created:
         indexed = Indexed(placement.topic_id, "open", 1, 1)
-        arrivals = _arrivals(None, [arrived_on])
+        arrivals = _arrivals(None, [placement.arrived_on])
     else:
-        assert placement.seen is not None
-        indexed, arrivals = _count_in_topic(session, case, placement, agency, arrived_on)
+        indexed, arrivals = _count_in_topic(session, case, placement, agency)
     if indexed.status == "open" and indexed.applicant_count >= agency.topic_min_applicants:
         _become_candidate(session, indexed)
         indexed = replace(indexed, status="candidate")
@@ -232,14 +233,14 @@ def record_placement(session: Session, case: Case, placement: Placement, agency:
 
 
 def _count_in_topic(
-    session: Session, case: Case, placement: Placement, agency: Agency, arrived_on: date
+    session: Session, case: Case, placement: Placement, agency: Agency
 ) -> tuple[Indexed, dict[str, int]]:
     """Add the case to its topic's figures in one UPDATE, guarded by the case count and status
     the lookup read: if another intake or a correction changed the topic since, the topic is
     locked and read again, and the UPDATE (now seeing every committed member) runs again."""
     seen = placement.seen
     assert seen is not None
-    row, arrivals = _update_topic(session, case, placement, agency, seen, arrived_on)
+    row, arrivals = _update_topic(session, case, placement, agency, seen)
     if row is None:
         fresh = session.execute(
             select(Topic.status, Topic.case_count, Topic.slot_profile, Topic.daily_arrivals)
@@ -257,7 +258,7 @@ def _count_in_topic(
             fresh.slot_profile,
             fresh.daily_arrivals,
         )
-        row, arrivals = _update_topic(session, case, placement, agency, seen, arrived_on)
+        row, arrivals = _update_topic(session, case, placement, agency, seen)
         # Under the row lock, nobody can have changed the topic in between.
         assert row is not None
     status, case_count, applicant_count = row
@@ -270,7 +271,6 @@ def _update_topic(
     placement: Placement,
     agency: Agency,
     seen: _Candidate,
-    arrived_on: date,
 ) -> tuple[Row[str, int, int] | None, dict[str, int]]:
     """Only an open topic needs its exact distinct-applicant count (it decides the move to
     candidate), and open topics are small by definition; a larger topic adds one applicant when
@@ -309,7 +309,7 @@ def _update_topic(
             .exists()
         )
         applicants = Topic.applicant_count + sql_case((seen_before, 0), else_=1)
-    arrivals = _arrivals(seen.daily_arrivals, [arrived_on])
+    arrivals = _arrivals(seen.daily_arrivals, [placement.arrived_on])
     profile = slots_to_json(merge_slots(slots_from_json(seen.slot_profile), placement.features))
     received = placement.received
     row = session.execute(
