@@ -19,6 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    Date,
+    Insert,
+    Integer,
     Row,
     Select,
     String,
@@ -207,19 +210,7 @@ def record_placement(session: Session, case: Case, placement: Placement, agency:
     arrivals (one UPDATE; a new topic has them already), then Art. 44 candidacy and a surge
     alert when due."""
     if placement.keys:
-        session.execute(
-            insert(RequestBandKey).values(
-                [
-                    {
-                        "case_id": case.id,
-                        "band_key": key,
-                        "agency_id": case.agency_id,
-                        "received_on": placement.received,
-                    }
-                    for key in placement.keys
-                ]
-            )
-        )
+        _insert_keys(session, case, placement)
     if placement.created:
         indexed = Indexed(placement.topic_id, "open", 1, 1)
         arrivals = _arrivals(None, [placement.arrived_on])
@@ -230,6 +221,50 @@ def record_placement(session: Session, case: Case, placement: Placement, agency:
         indexed = replace(indexed, status="candidate")
     _check_surge(session, indexed.topic_id, agency.id, arrivals, placement.received)
     return indexed
+
+
+def _insert_keys(session: Session, case: Case, placement: Placement) -> None:
+    """One INSERT of the case's ~50 index keys: on PostgreSQL the keys travel as one array
+    (``unnest``), not 200 parameters the server parses each time."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            _keys_insert_from_array(),
+            {
+                "keys": placement.keys,
+                "case_id": case.id,
+                "agency_id": case.agency_id,
+                "received_on": placement.received,
+            },
+        )
+        return
+    session.execute(
+        insert(RequestBandKey).values(
+            [
+                {
+                    "case_id": case.id,
+                    "band_key": key,
+                    "agency_id": case.agency_id,
+                    "received_on": placement.received,
+                }
+                for key in placement.keys
+            ]
+        )
+    )
+
+
+@lru_cache(maxsize=1)
+def _keys_insert_from_array() -> Insert:
+    key = func.unnest(bindparam("keys", type_=ARRAY(String))).table_valued("band_key")
+    rows = select(
+        bindparam("case_id", type_=Integer),
+        key.render_derived("key").c.band_key,
+        bindparam("agency_id", type_=Integer),
+        bindparam("received_on", type_=Date),
+    )
+    # The table, not the entity: with parameters, an ORM INSERT would read them as rows.
+    return insert(RequestBandKey.metadata.tables[RequestBandKey.__tablename__]).from_select(
+        ["case_id", "band_key", "agency_id", "received_on"], rows
+    )
 
 
 def _count_in_topic(
