@@ -395,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sustained", type=float, default=0.0, help="seconds at --rate (off)")
     parser.add_argument("--rate", type=float, default=100.0, help="submissions per second")
     parser.add_argument("--list-cases", type=int, default=0, help="fill to N cases, time list")
+    parser.add_argument("--no-table", action="store_true", help="only --sustained/--list-cases")
     parser.add_argument("--service-root", type=Path, default=ROOT)
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     args = parser.parse_args(argv)
@@ -534,14 +535,18 @@ def run(
     ):
         closed_loop(port, make, 40, args.concurrency, args.phase_seconds)
 
-    pairs = [
-        Pair("POST /public/applications", submission, insert, "insert"),
-        Pair("GET /cases?page=1 (handler)", case_list, by_id, "select by id"),
-        Pair("GET /cases/{id}", case_detail, by_id, "select by id"),
-        Pair("GET /public/tracking/{code}", tracking, by_id, "select by id"),
-        Pair("POST /calendar/deadline-calculator", deadline, echo_deadline, "echo"),
-        Pair("POST /fees/calculator", fee, echo_fee, "echo"),
-    ]
+    pairs = (
+        []
+        if args.no_table
+        else [
+            Pair("POST /public/applications", submission, insert, "insert"),
+            Pair("GET /cases?page=1 (handler)", case_list, by_id, "select by id"),
+            Pair("GET /cases/{id}", case_detail, by_id, "select by id"),
+            Pair("GET /public/tracking/{code}", tracking, by_id, "select by id"),
+            Pair("POST /calendar/deadline-calculator", deadline, echo_deadline, "echo"),
+            Pair("POST /fees/calculator", fee, echo_fee, "echo"),
+        ]
+    )
     print(
         f"gunicorn {args.workers} workers each, PostgreSQL, {args.concurrency} connections, "
         f"{args.requests} requests per endpoint x {args.reps} reps; medians over reps"
