@@ -69,7 +69,7 @@ class CalendarChanges(MethodView):
 class DeadlineCalculator(MethodView):
     @reads_only
     @blp.doc(security=[])
-    @blp.arguments(DeadlineInputSchema)
+    @blp.arguments(DeadlineInputSchema())  # an instance: not one per request
     @blp.response(200, DeadlineResultSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """When is the reply due? Public calculator taking a channel, timestamps and events

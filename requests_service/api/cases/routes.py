@@ -52,7 +52,7 @@ def _detail(case: case_views.Case, actor_roles: frozenset[Role], **extra: Any) -
 @blp.route("")
 class Cases(MethodView):
     @reads_only
-    @blp.arguments(CaseQueryArgsSchema, location="query")
+    @blp.arguments(CaseQueryArgsSchema(), location="query")  # an instance: not one per request
     @blp.response(200, CaseSummarySchema(many=True))
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:

@@ -50,7 +50,7 @@ def _with_number(quote: dict[str, Any]) -> dict[str, Any]:
 @blp.route("fees/calculator")
 class FeeCalculator(MethodView):
     @blp.doc(security=[])
-    @blp.arguments(FeeVectorInputSchema)
+    @blp.arguments(FeeVectorInputSchema())  # an instance: not one per request
     @blp.response(200, FeeQuoteSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """What would this cost? Per piece (monthly, cumulative) or per volume (pages)"""
