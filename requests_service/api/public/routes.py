@@ -78,7 +78,7 @@ class PublicApplications(MethodView):
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "schema": {"type": "string", "maxLength": 100},
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"},
                 "description": "同一次提交的重试使用同一值，保证不会生成两个案件",
             }
         ],
