@@ -232,7 +232,9 @@ class PublicLetter(MethodView):
 
 class SignedLinkArgsSchema(BaseSchema):
     expires = fields.Integer(required=True, metadata={"description": "过期时间（Unix秒）"})
-    signature = fields.String(required=True, validate=validate.Length(equal=32))
+    signature = fields.String(
+        required=True, validate=validate.Length(equal=32), metadata={"pattern": "^[0-9a-f]{32}$"}
+    )
 
 
 @blp.route("/letters/<int:letter_id>/download")
