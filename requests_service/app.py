@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         document_errors,
         register_error_handlers,
     )
+    from requests_service.api.schemas_base import request_constraints
     from requests_service.api.spec import ServiceApi
     from requests_service.db import session as db_session
     from requests_service.jobs.commands import register_commands
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     guards.init_app(app)  # before the routes: the bounded int converter must be in place
     api = ServiceApi(app, spec_kwargs={"security": [{"bearerAuth": []}]})
     api.register_converter(guards.BoundedIntConverter, guards.int_param_schema)
+    api.ma_plugin.converter.add_attribute_function(request_constraints)
     from requests_service.jobs.events import install_kick
 
     install_kick(app)

@@ -69,6 +69,9 @@ class Config:
     WEBHOOK_TIMEOUT_SECONDS: int = 10
     # Finished events, their deliveries, delivery log and notifications are kept this long.
     EVENT_RETENTION_DAYS: int = 180
+    # Append-only file (ideally on another machine or a write-once mount) that the daily
+    # "anchor-audit" job appends the audit chains' heads to; empty: no daily anchor.
+    AUDIT_ANCHOR_FILE: str = ""
     # E-mail to applicants and handlers; without SMTP_HOST messages are only logged (masked).
     SMTP_HOST: str = ""
     SMTP_PORT: int = 25
@@ -171,6 +174,7 @@ class Config:
                 "WEBHOOK_TIMEOUT_SECONDS", defaults.WEBHOOK_TIMEOUT_SECONDS
             ),
             EVENT_RETENTION_DAYS=_int("EVENT_RETENTION_DAYS", defaults.EVENT_RETENTION_DAYS),
+            AUDIT_ANCHOR_FILE=os.environ.get("AUDIT_ANCHOR_FILE", defaults.AUDIT_ANCHOR_FILE),
             SMTP_HOST=os.environ.get("SMTP_HOST", defaults.SMTP_HOST),
             SMTP_PORT=_int("SMTP_PORT", defaults.SMTP_PORT),
             SMTP_USERNAME=os.environ.get("SMTP_USERNAME", defaults.SMTP_USERNAME),

@@ -18,10 +18,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 from requests_service.api.cases.schemas import CaseDetailSchema, TransitionSchema
 from requests_service.api.fees.schemas import CaseFeePreviewSchema
 from requests_service.api.letters.schemas import LetterSchema
-from requests_service.api.schemas_base import BaseSchema, enum_field
+from requests_service.api.schemas_base import CLOSED, BaseSchema, closed_texts, enum_field
 from requests_service.domain.lifecycle import Action
 from requests_service.domain.outcomes import OUTCOMES_FOR_OFFICER_REPLY, Outcome
 from requests_service.services.decisions import DECISION_LABELS
+from requests_service.services.letters import EDITABLE_PATHS
 
 # Fields of each action beyond the common ``on`` and ``comment``: (required, optional).
 ACTION_FIELDS: dict[Action, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -127,7 +128,10 @@ def _decision_field(kind: str) -> fields.String:
 _LETTER_OVERRIDES = fields.Dict(
     keys=fields.String(),
     values=fields.String(),
-    metadata={"description": '文书可编辑变量，如 {"reply.reasons": "……"}'},
+    metadata={
+        "description": '文书可编辑变量，如 {"reply.reasons": "……"}',
+        CLOSED: closed_texts(EDITABLE_PATHS, max_length=5000),
+    },
 )
 
 

@@ -28,11 +28,18 @@ def case_etag(case: Case) -> str:
     return etag
 
 
+# An If-Match value as RFC 9110 spells it: "*" or a list of (weak or strong) quoted tags. A
+# well-formed but stale tag is a failed precondition (412), not a malformed request.
+ETAG_LIST_SCHEMA = {
+    "type": "string",
+    "pattern": '^(?:\\*|(?:W/)?"[!#-~]*"(?:, ?(?:W/)?"[!#-~]*")*)$',
+}
+
 IF_MATCH = {
     "name": "If-Match",
     "in": "header",
     "required": False,
-    "schema": {"type": "string"},
+    "schema": ETAG_LIST_SCHEMA,
     "description": "案件的ETag（GET /cases/{id}返回）；不符时返回412，防止覆盖他人的修改",
 }
 

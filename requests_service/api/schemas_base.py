@@ -13,6 +13,7 @@ from marshmallow import ValidationError, fields, pre_load, validate, validates_s
 from webargs.multidictproxy import MultiDictProxy
 
 from requests_service.api import i18n  # noqa: F401  (installs Chinese messages)
+from requests_service.domain.errors import RuleViolation
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 _INT_RANGE = validate.Range(
@@ -31,16 +32,67 @@ def _bound_integers(field: fields.Field[Any]) -> None:
         field.validators = [*field.validators, _INT_RANGE]
 
 
-# Text that looks empty or hides its real order must not be stored (issue 15, item 4).
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u180e\u00ad"
-_EDGES = re.compile(f"^[\\s{_INVISIBLE}]+|[\\s{_INVISIBLE}]+$")
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Text that looks empty or hides its real order must not be stored (issue 15, item 4). The
+# refused characters are one table of code-point ranges, read both by the validators and by the
+# published contract (``request_constraints``), so the spec promises exactly what the code accepts.
+_INVISIBLE_RANGES = (
+    (0x200B, 0x200D),
+    (0x2060, 0x2060),
+    (0xFEFF, 0xFEFF),
+    (0x180E, 0x180E),
+    (0xAD, 0xAD),
+)
+_BIDI_RANGES = ((0x061C, 0x061C), (0x200E, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069))
 # C0 and C1 controls except tab, line feed and carriage return (multi-line texts keep those).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_RANGES = ((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F))
 # Emoji are refused: every text may be printed in an issued letter (a legal act) or the annual
 # report, whose CJK fonts have no emoji glyphs (they would print as blank boxes), a person's or
 # organisation's name never contains them, and emoji sequences carry invisible joiners.
-_EMOJI = re.compile("[\U0001f000-\U0001faff\U0001fc00-\U0001ffff\ufe0f\u20e3]")
+_EMOJI_RANGES = ((0x1F000, 0x1FAFF), (0x1FC00, 0x1FFFF), (0xFE0F, 0xFE0F), (0x20E3, 0x20E3))
+
+
+def _python_class(ranges: Iterable[tuple[int, int]]) -> str:
+    return "".join(
+        f"\\U{first:08x}" + (f"-\\U{last:08x}" if last != first else "") for first, last in ranges
+    )
+
+
+def _ecma_class(ranges: Iterable[tuple[int, int]]) -> str:
+    """ECMA-262 escapes for the basic plane; characters beyond it literally (a surrogate-pair
+    escape would mean two separate code units to Python's and Rust's regex engines)."""
+
+    def one(code_point: int) -> str:
+        return f"\\u{code_point:04X}" if code_point <= 0xFFFF else chr(code_point)
+
+    return "".join(
+        one(first) + (f"-{one(last)}" if last != first else "") for first, last in ranges
+    )
+
+
+_INVISIBLE = _python_class(_INVISIBLE_RANGES)
+_EDGES = re.compile(f"^[\\s{_INVISIBLE}]+|[\\s{_INVISIBLE}]+$")
+_BIDI = re.compile(f"[{_python_class(_BIDI_RANGES)}]")
+_CONTROL = re.compile(f"[{_python_class(_CONTROL_RANGES)}]")
+_EMOJI = re.compile(f"[{_python_class(_EMOJI_RANGES)}]")
+
+# Astral emoji are refused through a separate ``not`` (below): inside the pattern's character
+# classes they made generating valid texts several times slower.
+_ASTRAL = tuple(r for r in _EMOJI_RANGES if r[0] > 0xFFFF)
+_SPEC_REFUSED = _ecma_class(
+    (*_CONTROL_RANGES, *_BIDI_RANGES, *(r for r in _EMOJI_RANGES if r not in _ASTRAL))
+)
+_SPEC_VISIBLE = f"[^{_SPEC_REFUSED}\\s{_ecma_class(_INVISIBLE_RANGES)}]"
+# Empty, or at least one visible character; nothing the validators refuse.
+TEXT_PATTERN = f"^(?:[^{_SPEC_REFUSED}]*{_SPEC_VISIBLE}[^{_SPEC_REFUSED}]*)?$"
+# The same without blank edges: lengths are checked after stripping them, so where a minimum
+# length of two or more applies, the spec promises only texts whose length is what is checked.
+TRIMMED_TEXT_PATTERN = f"^(?:{_SPEC_VISIBLE}(?:[^{_SPEC_REFUSED}]*{_SPEC_VISIBLE})?)?$"
+NO_EMOJI = {"pattern": f"[{_ecma_class(_ASTRAL)}]"}
+# What marshmallow's URL field accepts, narrowed to what a generator can draw without guessing.
+URL_PATTERN = (
+    "^https?://[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,20}[a-z0-9])?)*"
+    "\\.[a-z]{2,6}(?:/[A-Za-z0-9._~-]*)*$"
+)
 
 BLANK_MESSAGE = "不能只包含空格或不可见字符。"
 
@@ -101,6 +153,59 @@ def _clean_value(field: fields.Field[Any], value: Any, stored: bool = True) -> A
     if isinstance(field, fields.Dict | fields.Raw) and not isinstance(field, fields.Nested):
         _check_nested_text(value)
     return value
+
+
+# Metadata key of a Dict field whose keys are a closed set: the JSON schema stated in the spec
+# (OpenAPI 3.0 has no ``propertyNames``, so free keys could not be constrained otherwise).
+CLOSED = "closed_schema"
+
+
+def closed_texts(keys: Iterable[str], *, max_length: int) -> dict[str, Any]:
+    """A JSON object of optional texts under known keys (e.g. a letter's editable variables)."""
+    text = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": max_length,
+        "pattern": TRIMMED_TEXT_PATTERN,
+        "not": dict(NO_EMOJI),
+    }
+    return {
+        "type": "object",
+        "properties": {key: dict(text) for key in sorted(keys)},
+        "additionalProperties": False,
+    }
+
+
+def request_constraints(
+    self: Any, field: fields.Field[Any], ret: dict[str, Any], **_: Any
+) -> dict[str, Any]:
+    """apispec attribute function: the rules the validators apply, stated in the spec, so a
+    client (or a contract fuzzer) knows which inputs are valid before sending them — the text
+    rules of ``clean_text`` as a ``pattern``, the reporting-date range as a year pattern, and an
+    enum narrowed by its ``OneOf``. Output-only fields describe what the service wrote."""
+    if field.dump_only:
+        return {}
+    if isinstance(field, fields.Dict) and CLOSED in field.metadata:
+        return dict(field.metadata[CLOSED])
+    if isinstance(field, fields.Enum):
+        allowed = [
+            getattr(choice, "value", choice)
+            for v in field.validators
+            if isinstance(v, validate.OneOf)
+            for choice in v.choices
+        ]
+        return {"enum": allowed} if allowed else {}
+    if isinstance(field, fields.Date) and _DATES in field.validators:
+        # Whole dates (to the 28th, which every month has), so a generator need not filter.
+        return {"pattern": "^(?:20[0-9]{2}|2100)-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])$"}
+    if not isinstance(field, fields.String) or "pattern" in ret:
+        return {}
+    if isinstance(field, fields.URL):
+        return {"pattern": URL_PATTERN}
+    if "format" in ret or "enum" in ret:
+        return {}
+    trimmed = (ret.get("minLength") or 0) >= 2
+    return {"pattern": TRIMMED_TEXT_PATTERN if trimmed else TEXT_PATTERN, "not": dict(NO_EMOJI)}
 
 
 class BaseSchema(ma.Schema):
@@ -198,4 +303,7 @@ class PeriodArgsSchema(BaseSchema):
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:
         if data["date_to"] < data["date_from"]:
-            raise ValidationError("结束日期不能早于开始日期。", "date_to")
+            # A rule between two well-formed dates, which no schema of either can state.
+            raise RuleViolation(
+                "结束日期不能早于开始日期。", fields={"date_to": ["结束日期不能早于开始日期。"]}
+            )

@@ -35,6 +35,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(run_scheduler_command)
     app.cli.add_command(run_job_command)
     app.cli.add_command(verify_audit)
+    app.cli.add_command(anchor_audit)
     app.cli.add_command(grant_app_role)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
@@ -479,17 +480,57 @@ def run_job_command(name: str, day: datetime | None) -> None:
 
 
 @click.command("verify-audit")
-def verify_audit() -> None:
-    """Verify every audit hash chain; report the first broken link of each (exit status 1)."""
-    from requests_service.services.audit import verify_all
+@click.option(
+    "--anchors",
+    "anchors_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Anchor file (flask anchor-audit) to check the chains' heads against.",
+)
+def verify_audit(anchors_path: str | None) -> None:
+    """Verify every audit hash chain; report the first broken link of each (exit status 1).
+    With --anchors, also check that every anchored head is still there: deleting the newest
+    events and re-chaining after an anchor is found too."""
+    from pathlib import Path
 
-    broken = verify_all(current_session())
-    if not broken:
-        click.echo("审计链完整：未发现被修改、删除或插入的事件。")
+    from requests_service.services.audit import anchor_key, verify_all, verify_anchors
+
+    session = current_session()
+    problems = [link.describe() for link in verify_all(session)]
+    if anchors_path:
+        path = Path(anchors_path)
+        if not path.exists():
+            raise click.ClickException(f"锚点文件不存在：{anchors_path}")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        key = anchor_key(current_app.config["SECRET_KEY"])
+        problems += [finding.describe() for finding in verify_anchors(session, lines, key)]
+    if not problems:
+        checked = "，且与锚点文件一致" if anchors_path else ""
+        click.echo(f"审计链完整：未发现被修改、删除或插入的事件{checked}。")
         return
-    for link in broken:
-        click.echo(link.describe())
+    for problem in problems:
+        click.echo(problem)
     raise SystemExit(1)
+
+
+@click.command("anchor-audit")
+@click.option(
+    "--file",
+    "path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Append-only anchor file (default: AUDIT_ANCHOR_FILE).",
+)
+def anchor_audit(path: str | None) -> None:
+    """Append every audit chain's head (chain, last sequence number, hash, time; HMAC-signed)
+    to a file outside the database, for verify-audit --anchors."""
+    from requests_service.services.audit import append_anchor
+
+    target = path or current_app.config.get("AUDIT_ANCHOR_FILE") or ""
+    if not target:
+        raise click.ClickException("请用 --file 指定锚点文件，或设置 AUDIT_ANCHOR_FILE。")
+    count = append_anchor(current_session(), target, current_app.config["SECRET_KEY"])
+    click.echo(f"已将{count}条审计链的链头写入 {target}")
 
 
 @click.command("grant-app-role")

@@ -65,6 +65,15 @@ def _prune(session: Any, day: date, config: Any) -> dict[str, Any]:
     return prune(session, before=datetime.combine(day - timedelta(days=days), time(), UTC))
 
 
+def _anchor(session: Any, day: date, config: Any) -> dict[str, Any]:
+    from requests_service.services.audit import append_anchor
+
+    path = config.get("AUDIT_ANCHOR_FILE") or ""
+    if not path:
+        return {"anchored": 0, "reason": "AUDIT_ANCHOR_FILE not set"}
+    return {"anchored": append_anchor(session, path, config["SECRET_KEY"])}
+
+
 # In this order: closures first, then due dates, then the events and digests that read them.
 DAILY_JOBS: dict[str, Callable[[Any, date, Any], dict[str, Any]]] = {
     "close-lapsed": _close_lapsed,
@@ -72,6 +81,7 @@ DAILY_JOBS: dict[str, Callable[[Any, date, Any], dict[str, Any]]] = {
     "deadline-events": _deadline_events,
     "handler-digest": _digest,
     "prune-events": _prune,
+    "anchor-audit": _anchor,
 }
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -18,6 +24,13 @@ from requests_service.db.models import (
     FilingEvent,
     Topic,
     TopicEvent,
+)
+from requests_service.domain.audit_anchor import (
+    AnchorFinding,
+    ChainHead,
+    anchor_line,
+    check_anchors,
+    last_mac,
 )
 from requests_service.domain.audit_chain import (
     GENESIS,
@@ -245,3 +258,117 @@ def verify_all(session: Session) -> list[BrokenLink]:
     if found:
         broken.append(found)
     return broken
+
+
+# ---------------------------------------------------------------- anchors outside the database
+
+# chain prefix -> (event model, the column naming the chain, or None for a single chain)
+_CHAINS: dict[str, tuple[Any, str | None]] = {
+    "case": (CaseEvent, "case_id"),
+    "admin": (AdminEvent, "agency_id"),
+    "filing": (FilingEvent, "filing_id"),
+    "topic": (TopicEvent, "topic_id"),
+    "calendar": (CalendarChange, None),
+}
+
+
+def chain_heads(session: Session) -> list[ChainHead]:
+    """Every chain's last sealed event: one grouped query per kind of chain."""
+    heads: list[ChainHead] = []
+    for prefix, (model, key) in _CHAINS.items():
+        if key is None:
+            last = session.execute(
+                select(model.seq, model.hash)
+                .where(model.seq.is_not(None))
+                .order_by(model.seq.desc())
+                .limit(1)
+            ).first()
+            if last is not None:
+                heads.append(ChainHead(prefix, last.seq, last.hash))
+            continue
+        column = getattr(model, key)
+        newest = (
+            select(column.label("chain_id"), func.max(model.seq).label("seq"))
+            .where(model.seq.is_not(None))
+            .group_by(column)
+            .subquery()
+        )
+        rows = session.execute(
+            select(column, model.seq, model.hash)
+            .join(newest, (column == newest.c.chain_id) & (model.seq == newest.c.seq))
+            .order_by(column)
+        ).all()
+        heads.extend(ChainHead(f"{prefix}:{chain_id}", seq, hash_) for chain_id, seq, hash_ in rows)
+    return heads
+
+
+def _chain_query(chain: str) -> tuple[Any, Any] | None:
+    prefix, _, chain_id = chain.partition(":")
+    if prefix not in _CHAINS:
+        return None
+    model, key = _CHAINS[prefix]
+    if key is None:
+        return model, model.seq.is_not(None)
+    if not chain_id.isdigit():
+        return None
+    return model, getattr(model, key) == int(chain_id)
+
+
+def chain_head(session: Session, chain: str) -> ChainHead | None:
+    found = _chain_query(chain)
+    if found is None:
+        return None
+    model, where = found
+    last = session.execute(
+        select(model.seq, model.hash)
+        .where(where, model.seq.is_not(None))
+        .order_by(model.seq.desc())
+        .limit(1)
+    ).first()
+    return ChainHead(chain, last.seq, last.hash) if last else None
+
+
+def hash_at(session: Session, chain: str, seq: int) -> str | None:
+    found = _chain_query(chain)
+    if found is None:
+        return None
+    model, where = found
+    stored: str | None = session.scalar(select(model.hash).where(where, model.seq == seq))
+    return stored
+
+
+def anchor_chains(session: Session, lines_before: Iterable[str], key: bytes) -> str:
+    """The next anchor line for a file that holds ``lines_before``."""
+    return anchor_line(
+        chain_heads(session),
+        anchored_at=utcnow().isoformat(timespec="seconds"),
+        prev_mac=last_mac(lines_before),
+        key=key,
+    )
+
+
+def verify_anchors(session: Session, lines: Iterable[str], key: bytes) -> list[AnchorFinding]:
+    return check_anchors(
+        lines,
+        key=key,
+        current_head=lambda chain: chain_head(session, chain),
+        hash_at=lambda chain, seq: hash_at(session, chain, seq),
+    )
+
+
+def anchor_key(secret_key: str) -> bytes:
+    """The anchors' MAC key: derived from SECRET_KEY, which the database never holds."""
+    return hmac.new(secret_key.encode(), b"audit-anchor", hashlib.sha256).digest()
+
+
+def append_anchor(session: Session, path: str, secret_key: str) -> int:
+    """Append the chains' current heads to the anchor file; returns how many chains."""
+    file = Path(path)
+    before = file.read_text(encoding="utf-8").splitlines() if file.exists() else []
+    line = anchor_chains(session, before, anchor_key(secret_key))
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with file.open("a", encoding="utf-8") as out:
+        out.write(line + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    return len(json.loads(line)["heads"])

@@ -34,6 +34,7 @@ JOB_LABELS = {
     "deadline-events": "即将到期/已逾期事件",
     "handler-digest": "承办人每日待办提醒",
     "prune-events": "清理已完成的历史事件与投递记录",
+    "anchor-audit": "审计链锚点写入库外文件",
 }
 
 

@@ -2,7 +2,8 @@
 
 Each operation is called with generated inputs (valid and invalid) as anonymous, with a bad
 token and with each role's token; the run fails on any 5xx, a response that does not match the
-spec, an undocumented status, or a wrong content type or header. Bounded for CI by
+spec, an undocumented status, a wrong content type or header, or a schema-valid request refused
+as malformed (``valid_input_accepted``). Bounded for CI by
 ``FUZZ_EXAMPLES`` (examples per operation, identity and backend; default 2, besides the spec's
 explicit examples); set it higher locally for a deeper run (e.g. FUZZ_EXAMPLES=50).
 """
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -27,6 +29,29 @@ from schemathesis.specs.openapi.checks import (
 from tests.factories import World
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
+
+
+@schemathesis.check
+def valid_input_accepted(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Schemathesis' positive-data check (ST202): what the spec calls valid is not refused as
+    malformed. Two answers to valid input are not refusals of its form, as 409 is not: a 412
+    (a well-formed If-Match that is not the case's current ETag), and a 422 whose reason is
+    ``rule_violation`` — a statutory or business rule over well-formed values that no JSON
+    schema can state (an applicant's ID type against their type, a year not yet reportable,
+    a webhook host outside the installation's allow-list). A 422 ``validation_failed`` or a
+    400 for generated valid input fails: the spec and the validators disagree."""
+    if response.status_code == 412:
+        return None
+    if response.status_code == 422:
+        try:
+            reason = response.json().get("reason")
+        except ValueError:
+            reason = None
+        if reason == "rule_violation":
+            return None
+    return positive_data_acceptance(ctx, response, case)
+
+
 IDENTITIES = ("anonymous", "bad-token", "registrar", "handler", "approver", "admin", "oversight")
 CHECKS = [
     not_a_server_error,
@@ -34,6 +59,7 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    valid_input_accepted,
 ]
 
 

@@ -79,7 +79,7 @@ class Cases(MethodView):
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "schema": {"type": "string", "maxLength": 60},
+                "schema": {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "\\S"},
                 "description": "同一次登记的重试使用同一值（如超时或503后），保证不会登记两个案件",
             }
         ]

@@ -8,16 +8,26 @@ from requests_service.api.schemas_base import BaseSchema, enum_field, money
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.fees import FeeMethod
 
+_COUNT = {"type": "integer", "minimum": 0, "maximum": 1_000_000, "nullable": True}
+
 
 class FeeVectorInputSchema(BaseSchema):
     """The inputs of a fee vector: a method and one count."""
 
-    method = fields.String(required=True, metadata={"description": "per_piece 或 per_volume"})
-    piece_ordinal_in_month = fields.Raw(metadata={"description": "本月第几件（单件费用）"})
-    pieces_in_month_total = fields.Raw(metadata={"description": "本月累计件数（第1件至第N件合计）"})
-    pieces_before_in_month = fields.Raw()
-    pieces_this_application = fields.Raw()
-    pages = fields.Raw(metadata={"description": "页数（按量计收）"})
+    method = fields.String(
+        required=True,
+        metadata={"description": "per_piece 或 per_volume", "enum": [m.value for m in FeeMethod]},
+    )
+    # Counts: integers (or digit strings); null is the same as leaving the count out.
+    piece_ordinal_in_month = fields.Raw(
+        allow_none=True, metadata={**_COUNT, "description": "本月第几件（单件费用）"}
+    )
+    pieces_in_month_total = fields.Raw(
+        allow_none=True, metadata={**_COUNT, "description": "本月累计件数（第1件至第N件合计）"}
+    )
+    pieces_before_in_month = fields.Raw(allow_none=True, metadata=_COUNT)
+    pieces_this_application = fields.Raw(allow_none=True, metadata=_COUNT)
+    pages = fields.Raw(allow_none=True, metadata={**_COUNT, "description": "页数（按量计收）"})
     note = fields.String(validate=validate.Length(max=500))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from requests_service.api.cases.schemas import DELIVERY_METHODS
-from requests_service.api.schemas_base import BaseSchema
+from requests_service.api.schemas_base import CLOSED, BaseSchema, closed_texts
 from requests_service.services.letter_kinds import LETTER_KINDS
-from requests_service.services.letters import KINDS, LetterStatus
+from requests_service.services.letters import EDITABLE_PATHS, KINDS, LetterStatus
 
 
 class LetterCreateSchema(BaseSchema):
@@ -27,7 +27,10 @@ class LetterEditSchema(BaseSchema):
         keys=fields.String(),
         values=fields.String(),
         required=True,
-        metadata={"description": '可编辑变量，如 {"reply.reasons": "……"}'},
+        metadata={
+            "description": '可编辑变量，如 {"reply.reasons": "……"}',
+            CLOSED: closed_texts(EDITABLE_PATHS, max_length=5000),
+        },
     )
 
 

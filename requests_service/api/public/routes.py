@@ -78,7 +78,7 @@ class PublicApplications(MethodView):
                 "name": "Idempotency-Key",
                 "in": "header",
                 "required": False,
-                "schema": {"type": "string", "maxLength": 100},
+                "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "\\S"},
                 "description": "同一次提交的重试使用同一值，保证不会生成两个案件",
             }
         ],
@@ -233,7 +233,9 @@ class PublicLetter(MethodView):
 
 class SignedLinkArgsSchema(BaseSchema):
     expires = fields.Integer(required=True, metadata={"description": "过期时间（Unix秒）"})
-    signature = fields.String(required=True, validate=validate.Length(equal=32))
+    signature = fields.String(
+        required=True, validate=validate.Length(equal=32), metadata={"pattern": "^[0-9a-f]{32}$"}
+    )
 
 
 @blp.route("/letters/<int:letter_id>/download")

@@ -5,7 +5,26 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from requests_service.api.fees.schemas import FeeFiguresSchema
-from requests_service.api.schemas_base import BaseSchema, PeriodArgsSchema
+from requests_service.api.schemas_base import CLOSED, BaseSchema, PeriodArgsSchema
+from requests_service.domain.annual_report import SECTION2_ROWS
+
+_COUNT_CELL = {"type": "integer", "minimum": 0, "maximum": 10**9, "nullable": True}
+# 万元, at most four decimals (to the yuan), below one billion.
+_MONEY_CELL = {"type": "string", "pattern": "^[0-9]{1,9}(?:\\.[0-9]{1,4})?$", "nullable": True}
+SECTION2_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        row.key: {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                cell: dict(_MONEY_CELL if row.money else _COUNT_CELL) for cell, _ in row.cells
+            },
+        }
+        for row in SECTION2_ROWS
+    },
+}
 
 _AGENCY = {"description": "机关ID（默认本人所在机关）；监督机构可查看其下级机关"}
 _ROLLUP = {"description": "是否汇总所有下级机关（按机关层级）"}
@@ -194,9 +213,10 @@ class AnnualReportInputsInSchema(BaseSchema):
     section2 = fields.Dict(
         keys=fields.String(),
         metadata={
+            CLOSED: SECTION2_SCHEMA,
             "description": "第二部分表格：{行: {栏目: 数值}}；行为 regulations、"
             "normative_documents（made、repealed、in_force），licensing、penalties、"
-            "enforcement（decisions），administrative_fees（amount_10k_yuan，万元）"
+            "enforcement（decisions），administrative_fees（amount_10k_yuan，万元）",
         },
     )
     section5_text = fields.String(metadata={"description": "五、存在的主要问题及改进情况"})

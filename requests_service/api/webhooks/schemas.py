@@ -12,12 +12,19 @@ EVENT_TYPES = [t.value for t in EventType]
 EVENT_TYPE_DOC = "；".join(f"{t.value}={t.label}" for t in EventType)
 
 
+# The service refuses other schemes; which hosts are allowed is the installation's setting.
+WEBHOOK_URL_PATTERN = "^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+
+
 class SubscriptionCreateSchema(BaseSchema):
     agency_id = fields.Integer(metadata={"description": "默认为本人所在机关"})
     url = fields.String(
         required=True,
         validate=validate.Length(min=8, max=500),
-        metadata={"description": "接收地址（http/https），主机须在系统允许的范围内"},
+        metadata={
+            "description": "接收地址（http/https），主机须在系统允许的范围内",
+            "pattern": WEBHOOK_URL_PATTERN,
+        },
     )
     description = fields.String(validate=validate.Length(max=200))
     event_types = fields.List(
@@ -28,7 +35,9 @@ class SubscriptionCreateSchema(BaseSchema):
 
 
 class SubscriptionUpdateSchema(BaseSchema):
-    url = fields.String(validate=validate.Length(min=8, max=500))
+    url = fields.String(
+        validate=validate.Length(min=8, max=500), metadata={"pattern": WEBHOOK_URL_PATTERN}
+    )
     description = fields.String(validate=validate.Length(max=200))
     event_types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)))
     active = fields.Boolean()
