@@ -146,21 +146,29 @@ def guard_request() -> None:
         current_actor()  # 401 before the body, the preconditions or the roles are checked
     if FORBIDDEN_TEXT.search(request.path):
         abort(404, message="未找到该资源。")
+    _check_headers_and_query()
+    if request.is_json:
+        _check_json_body()
+    elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        _check_form()
+
+
+def _check_headers_and_query() -> None:
     for name, value in request.headers.items():
         if FORBIDDEN_TEXT.search(str(value)):
             _refuse_text("headers", name, 400)  # a malformed header, not a field value
     for key, value in request.args.items(multi=True):
         if FORBIDDEN_TEXT.search(key) or FORBIDDEN_TEXT.search(value):
             _refuse_text("query", key)
-    if request.is_json:
-        _check_json_body()
-    elif request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        for key, value in request.form.items(multi=True):
-            if FORBIDDEN_TEXT.search(key) or FORBIDDEN_TEXT.search(value):
-                _refuse_text("form", key)
-        for key, upload in request.files.items(multi=True):
-            if FORBIDDEN_TEXT.search(key) or FORBIDDEN_TEXT.search(upload.filename or ""):
-                _refuse_text("files", key)
+
+
+def _check_form() -> None:
+    for key, value in request.form.items(multi=True):
+        if FORBIDDEN_TEXT.search(key) or FORBIDDEN_TEXT.search(value):
+            _refuse_text("form", key)
+    for key, upload in request.files.items(multi=True):
+        if FORBIDDEN_TEXT.search(key) or FORBIDDEN_TEXT.search(upload.filename or ""):
+            _refuse_text("files", key)
 
 
 def init_app(app: Flask) -> None:
