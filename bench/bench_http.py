@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -447,29 +447,27 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kept database {db_name}")
 
 
-def run(
-    args: argparse.Namespace,
-    seeded: dict[str, Any],
-    base_port: int,
-    svc_port: int,
-    db_url: str,
-    svc_log: Path,
-) -> int:
-    texts = load_texts()
-    run_id = secrets.token_hex(3)
-    agency_id = seeded["agency_id"]
-    auth = {"Authorization": f"Bearer {seeded['token']}"}
-    submissions: list[dict[str, Any]] = []
-    items: list[int] = []
-    submit_seq = iter(range(10**9))
-    lock = threading.Lock()
+@dataclass
+class Traffic:
+    """The requests of one run, by index: submissions to the service (each a new text and
+    idempotency key), reads of the cases and items collected at warm-up, calculator calls and
+    the baseline's counterparts."""
 
-    def submission(_i: int) -> Request:
-        with lock:
-            n = next(submit_seq)
-        text = f"{texts[n % len(texts)]}（{run_id}-{n}）"
+    texts: list[str]
+    run_id: str
+    agency_id: int
+    auth: dict[str, str]
+    submissions: list[dict[str, Any]] = field(default_factory=list)
+    items: list[int] = field(default_factory=list)
+    submit_seq: Iterator[int] = field(default_factory=lambda: iter(range(10**9)))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def submission(self, _i: int) -> Request:
+        with self.lock:
+            n = next(self.submit_seq)
+        text = f"{self.texts[n % len(self.texts)]}（{self.run_id}-{n}）"
         payload = {
-            "agency_id": agency_id,
+            "agency_id": self.agency_id,
             "applicant": {
                 "applicant_type": "natural_person",
                 "name": "张三",
@@ -480,29 +478,30 @@ def run(
             "requested_information": text,
         }
         return json_request(
-            "POST", "/public/applications", payload, **{"Idempotency-Key": f"b-{run_id}-{n}"}
+            "POST", "/public/applications", payload, **{"Idempotency-Key": f"b-{self.run_id}-{n}"}
         )
 
-    def insert(i: int) -> Request:
-        return json_request("POST", "/insert", {"text": texts[i % len(texts)]})
+    def insert(self, i: int) -> Request:
+        return json_request("POST", "/insert", {"text": self.texts[i % len(self.texts)]})
 
-    def by_id(i: int) -> Request:
-        return "GET", f"/items/{items[i % len(items)]}", None, {}
+    def by_id(self, i: int) -> Request:
+        return "GET", f"/items/{self.items[i % len(self.items)]}", None, {}
 
-    def echo_deadline(i: int) -> Request:
+    def echo_deadline(self, i: int) -> Request:
         return json_request("POST", "/echo", deadline_body(i))
 
-    def echo_fee(i: int) -> Request:
+    def echo_fee(self, i: int) -> Request:
         return json_request("POST", "/echo", fee_body(i))
 
-    def case_list(_i: int) -> Request:
-        return "GET", "/cases?page=1", None, auth
+    def case_list(self, _i: int) -> Request:
+        return "GET", "/cases?page=1", None, self.auth
 
-    def case_detail(i: int) -> Request:
-        return "GET", f"/cases/{submissions[i % len(submissions)]['case_id']}", None, auth
+    def case_detail(self, i: int) -> Request:
+        case_id = self.submissions[i % len(self.submissions)]["case_id"]
+        return "GET", f"/cases/{case_id}", None, self.auth
 
-    def tracking(i: int) -> Request:
-        s = submissions[i % len(submissions)]
+    def tracking(self, i: int) -> Request:
+        s = self.submissions[i % len(self.submissions)]
         return (
             "GET",
             f"/public/tracking/{s['tracking_code']}",
@@ -510,53 +509,91 @@ def run(
             {"X-Tracking-Secret": s["tracking_secret"]},
         )
 
-    def deadline_body(i: int) -> dict[str, Any]:
-        day = 2 + i % 20
-        return {
-            "channel": "in_person",
-            "submitted_at": f"2026-03-{day:02d}T10:00:00+08:00",
-            "events": [],
-        }
-
-    def fee_body(i: int) -> dict[str, Any]:
-        return {"method": "per_piece", "piece_ordinal_in_month": 1 + i % 30}
-
-    def deadline(i: int) -> Request:
+    def deadline(self, i: int) -> Request:
         return json_request("POST", "/calendar/deadline-calculator", deadline_body(i))
 
-    def fee(i: int) -> Request:
+    def fee(self, i: int) -> Request:
         return json_request("POST", "/fees/calculator", fee_body(i))
 
-    # Warm up both servers (imports, pools, the calendar) and collect ids to read back.
-    warm = closed_loop(svc_port, submission, 200, args.concurrency, args.phase_seconds)
+
+def deadline_body(i: int) -> dict[str, Any]:
+    day = 2 + i % 20
+    return {
+        "channel": "in_person",
+        "submitted_at": f"2026-03-{day:02d}T10:00:00+08:00",
+        "events": [],
+    }
+
+
+def fee_body(i: int) -> dict[str, Any]:
+    return {"method": "per_piece", "piece_ordinal_in_month": 1 + i % 30}
+
+
+def run(
+    args: argparse.Namespace,
+    seeded: dict[str, Any],
+    base_port: int,
+    svc_port: int,
+    db_url: str,
+    svc_log: Path,
+) -> int:
+    traffic = Traffic(
+        texts=load_texts(),
+        run_id=secrets.token_hex(3),
+        agency_id=seeded["agency_id"],
+        auth={"Authorization": f"Bearer {seeded['token']}"},
+    )
+    warm_up(args, traffic, base_port, svc_port)
+    failed = side_by_side(args, traffic, base_port, svc_port)
+    if args.sustained > 0:
+        failed = sustained_submissions(args, traffic, svc_port) or failed
+    if args.list_cases > 0:
+        failed = list_with_many_cases(args, traffic, svc_port, db_url) or failed
+    if failed:
+        errors = [line for line in svc_log.read_text(errors="replace").splitlines() if line]
+        print(f"\nservice log ({len(errors)} lines), last ones:", *errors[-5:], sep="\n  ")
+    return 1 if failed else 0
+
+
+def warm_up(args: argparse.Namespace, traffic: Traffic, base_port: int, svc_port: int) -> None:
+    """Warm up both servers (imports, pools, the calendar) and collect ids to read back."""
+    warm = closed_loop(svc_port, traffic.submission, 200, args.concurrency, args.phase_seconds)
     if warm.bad:
         print(f"warm-up submissions failed: {warm.bad} {warm.first_bad}", file=sys.stderr)
-    submissions.extend(collect_submissions(svc_port, submission, 50))
+    traffic.submissions.extend(collect_submissions(svc_port, traffic.submission, 50))
     for i in range(50):
         conn = http.client.HTTPConnection(HOST, base_port, timeout=REQUEST_TIMEOUT_S)
-        _status, _, body = send(conn, insert(i))
+        _status, _, body = send(conn, traffic.insert(i))
         conn.close()
-        items.append(json.loads(body)["id"])
+        traffic.items.append(json.loads(body)["id"])
     for make, port in (
-        (case_list, svc_port),
-        (deadline, svc_port),
-        (fee, svc_port),
-        (case_detail, svc_port),
-        (tracking, svc_port),
-        (by_id, base_port),
+        (traffic.case_list, svc_port),
+        (traffic.deadline, svc_port),
+        (traffic.fee, svc_port),
+        (traffic.case_detail, svc_port),
+        (traffic.tracking, svc_port),
+        (traffic.by_id, base_port),
     ):
         closed_loop(port, make, 40, args.concurrency, args.phase_seconds)
 
+
+def side_by_side(args: argparse.Namespace, traffic: Traffic, base_port: int, svc_port: int) -> bool:
+    """Print the table (only its header with ``--no-table``); True if any request failed."""
     pairs = (
         []
         if args.no_table
         else [
-            Pair("POST /public/applications", submission, insert, "insert"),
-            Pair("GET /cases?page=1 (handler)", case_list, by_id, "select by id"),
-            Pair("GET /cases/{id}", case_detail, by_id, "select by id"),
-            Pair("GET /public/tracking/{code}", tracking, by_id, "select by id"),
-            Pair("POST /calendar/deadline-calculator", deadline, echo_deadline, "echo"),
-            Pair("POST /fees/calculator", fee, echo_fee, "echo"),
+            Pair("POST /public/applications", traffic.submission, traffic.insert, "insert"),
+            Pair("GET /cases?page=1 (handler)", traffic.case_list, traffic.by_id, "select by id"),
+            Pair("GET /cases/{id}", traffic.case_detail, traffic.by_id, "select by id"),
+            Pair("GET /public/tracking/{code}", traffic.tracking, traffic.by_id, "select by id"),
+            Pair(
+                "POST /calendar/deadline-calculator",
+                traffic.deadline,
+                traffic.echo_deadline,
+                "echo",
+            ),
+            Pair("POST /fees/calculator", traffic.fee, traffic.echo_fee, "echo"),
         ]
     )
     print(
@@ -571,66 +608,81 @@ def run(
     print("-" * len(header))
     failed = False
     for pair in pairs:
-        svc_runs, base_runs = [], []
-        for _ in range(args.reps):
-            svc_runs.append(
-                closed_loop(
-                    svc_port, pair.service, args.requests, args.concurrency, args.phase_seconds
-                )
-            )
-            base_runs.append(
-                closed_loop(
-                    base_port, pair.baseline, args.requests, args.concurrency, args.phase_seconds
-                )
-            )
-        for outcome in svc_runs + base_runs:
-            if outcome.bad:
-                failed = True
-                print(f"  {pair.name}: errors {outcome.bad} {outcome.first_bad}", file=sys.stderr)
-        ratio = statistics.median(s.rate / b.rate for s, b in zip(svc_runs, base_runs, strict=True))
+        failed = compare_pair(args, pair, base_port, svc_port) or failed
+    return failed
 
-        def med(runs: list[Outcome], fn: Callable[[Outcome], float]) -> float:
-            return statistics.median(fn(r) for r in runs)
 
-        print(
-            f"{pair.name:38} {med(svc_runs, lambda o: o.rate):7.0f} "
-            f"{med(svc_runs, lambda o: o.pct(50)):7.1f} {med(svc_runs, lambda o: o.pct(99)):7.1f} "
-            f"{med(svc_runs, lambda o: o.statements_per_request):6.1f} | "
-            f"{pair.baseline_name:12} {med(base_runs, lambda o: o.rate):7.0f} "
-            f"{med(base_runs, lambda o: o.pct(50)):7.1f} "
-            f"{med(base_runs, lambda o: o.pct(99)):7.1f} "
-            f"{med(base_runs, lambda o: o.statements_per_request):5.1f} | {ratio:5.2f}"
+def compare_pair(args: argparse.Namespace, pair: Pair, base_port: int, svc_port: int) -> bool:
+    """``--reps`` alternating runs of the service endpoint and its baseline, printed as one
+    row of medians; True if any request failed."""
+    svc_runs, base_runs = [], []
+    for _ in range(args.reps):
+        svc_runs.append(
+            closed_loop(svc_port, pair.service, args.requests, args.concurrency, args.phase_seconds)
         )
+        base_runs.append(
+            closed_loop(
+                base_port, pair.baseline, args.requests, args.concurrency, args.phase_seconds
+            )
+        )
+    failed = False
+    for outcome in svc_runs + base_runs:
+        if outcome.bad:
+            failed = True
+            print(f"  {pair.name}: errors {outcome.bad} {outcome.first_bad}", file=sys.stderr)
+    ratio = statistics.median(s.rate / b.rate for s, b in zip(svc_runs, base_runs, strict=True))
+    print(
+        f"{pair.name:38} {med(svc_runs, lambda o: o.rate):7.0f} "
+        f"{med(svc_runs, lambda o: o.pct(50)):7.1f} {med(svc_runs, lambda o: o.pct(99)):7.1f} "
+        f"{med(svc_runs, lambda o: o.statements_per_request):6.1f} | "
+        f"{pair.baseline_name:12} {med(base_runs, lambda o: o.rate):7.0f} "
+        f"{med(base_runs, lambda o: o.pct(50)):7.1f} "
+        f"{med(base_runs, lambda o: o.pct(99)):7.1f} "
+        f"{med(base_runs, lambda o: o.statements_per_request):5.1f} | {ratio:5.2f}"
+    )
+    return failed
 
-    if args.sustained > 0:
-        outcome = open_loop(svc_port, submission, args.rate, args.sustained, 32)
+
+def med(runs: list[Outcome], fn: Callable[[Outcome], float]) -> float:
+    return statistics.median(fn(r) for r in runs)
+
+
+def sustained_submissions(args: argparse.Namespace, traffic: Traffic, svc_port: int) -> bool:
+    """Submissions at ``--rate`` for ``--sustained`` seconds; True if any failed."""
+    outcome = open_loop(svc_port, traffic.submission, args.rate, args.sustained, 32)
+    print(
+        f"\nsubmissions at {args.rate:.0f}/s for {args.sustained:.0f} s: "
+        f"{len(outcome.latencies_ms)} of {int(args.rate * args.sustained)} sent "
+        f"(the rest fell >10 s behind), achieved {outcome.rate:.1f}/s, "
+        f"p50 {outcome.pct(50):.1f} ms, p99 {outcome.pct(99):.1f} ms, "
+        f"errors {sum(outcome.bad.values())}"
+    )
+    return bool(outcome.bad)
+
+
+def list_with_many_cases(
+    args: argparse.Namespace, traffic: Traffic, svc_port: int, db_url: str
+) -> bool:
+    """The officer list after filling to ``--list-cases`` cases; True if any request failed."""
+    spent = bulk_cases(db_url, traffic.agency_id, args.list_cases)
+    print(f"\nfilled to {args.list_cases} cases in {spent:.0f} s")
+    closed_loop(svc_port, traffic.case_list, 20, 2, args.phase_seconds)
+    failed = False
+    for concurrency in (1, args.concurrency):
+        outcome = closed_loop(
+            svc_port,
+            traffic.case_list,
+            max(100, args.requests // 2),
+            concurrency,
+            args.phase_seconds,
+        )
         print(
-            f"\nsubmissions at {args.rate:.0f}/s for {args.sustained:.0f} s: "
-            f"{len(outcome.latencies_ms)} of {int(args.rate * args.sustained)} sent "
-            f"(the rest fell >10 s behind), achieved {outcome.rate:.1f}/s, "
-            f"p50 {outcome.pct(50):.1f} ms, p99 {outcome.pct(99):.1f} ms, "
-            f"errors {sum(outcome.bad.values())}"
+            f"GET /cases?page=1 with {args.list_cases} cases, {concurrency} connection(s): "
+            f"{outcome.rate:.0f} req/s, p50 {outcome.pct(50):.1f} ms, "
+            f"p99 {outcome.pct(99):.1f} ms, {outcome.statements_per_request:.1f} statements"
         )
         failed = failed or bool(outcome.bad)
-
-    if args.list_cases > 0:
-        spent = bulk_cases(db_url, agency_id, args.list_cases)
-        print(f"\nfilled to {args.list_cases} cases in {spent:.0f} s")
-        closed_loop(svc_port, case_list, 20, 2, args.phase_seconds)
-        for concurrency in (1, args.concurrency):
-            outcome = closed_loop(
-                svc_port, case_list, max(100, args.requests // 2), concurrency, args.phase_seconds
-            )
-            print(
-                f"GET /cases?page=1 with {args.list_cases} cases, {concurrency} connection(s): "
-                f"{outcome.rate:.0f} req/s, p50 {outcome.pct(50):.1f} ms, "
-                f"p99 {outcome.pct(99):.1f} ms, {outcome.statements_per_request:.1f} statements"
-            )
-            failed = failed or bool(outcome.bad)
-    if failed:
-        errors = [line for line in svc_log.read_text(errors="replace").splitlines() if line]
-        print(f"\nservice log ({len(errors)} lines), last ones:", *errors[-5:], sep="\n  ")
-    return 1 if failed else 0
+    return failed
 
 
 def collect_submissions(port: int, make: Callable[[int], Request], n: int) -> list[dict[str, Any]]:

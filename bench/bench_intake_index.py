@@ -668,97 +668,139 @@ def measure(
     texts = probe.new_texts
     for j in range(warmup + n):
         text_, truth = texts[j], probe.new_truth[j]
-        number = f"9{j:017d}"
-        t0 = time.perf_counter()
-        with factory() as session:
-            agency = session.get(Agency, agency_id)  # intake loads the agency first (get_agency)
-            assert agency is not None
-            applicant = Applicant(
-                applicant_type=ApplicantType.NATURAL_PERSON,
-                name=f"新申请人{j:05d}",
-                id_type=IdType.RESIDENT_ID,
-                id_number=number,
-                id_fingerprint=hashlib.sha256(number.encode()).hexdigest(),
-            )
-            now = utcnow()
-            timer.start()
-            if profiler is not None and j >= warmup:
-                profiler.enable()
-            t1 = time.perf_counter()
-            placement = place_request(
-                session,
-                agency_id=agency_id,
-                text=text_,
-                received=legal_date(now),
-                arrived_on=legal_date(now),
-            )
-            t2 = time.perf_counter()
-            if profiler is not None:
-                profiler.disable()
-            # The case INSERT (with its topic) is intake's own statement, not the index's.
-            timer.active = False
-            case = Case(
-                agency_id=agency_id,
-                applicant=applicant,
-                state=CaseState.RECEIVED,
-                channel=Channel.ONLINE,
-                tracking_code=f"BN{secrets.token_hex(8)}",
-                tracking_secret_hash="0" * 64,
-                requested_information=text_,
-                submitted_at=now,
-                receipt_date=legal_date(now),
-                created_at=now,
-                reply_details={},
-                topic_id=placement.topic_id,
-                topic_explanation=placement.explanation,
-            )
-            session.add(case)
-            session.flush()
-            timer.active = True
-            if profiler is not None and j >= warmup:
-                profiler.enable()
-            t3 = time.perf_counter()
-            indexed = record_placement(session, case, placement, agency)
-            session.flush()
-            t4 = time.perf_counter()
-            if profiler is not None:
-                profiler.disable()
-            statements = timer.stop()
-            topic_id, size = indexed.topic_id, indexed.case_count
-            session.commit()
-            t5 = time.perf_counter()
-        if size <= 1:
-            outcome = "new"
-        elif topic_id <= seeded_max:
-            outcome = "seeded"
-        else:
-            outcome = "run"
+        one = _intake_one(factory, timer, profiler, agency_id, j, text_, timed=j >= warmup)
+        outcome = _outcome(one.size, one.topic_id, seeded_max)
         if outcome == "new":
-            truth_of_topic[topic_id] = truth
+            truth_of_topic[one.topic_id] = truth
         if j >= warmup:
             samples.append(
                 Sample(
-                    index_ms=(t2 - t1 + t4 - t3) * 1000,
-                    txn_ms=(t5 - t0) * 1000,
-                    statements=statements,
+                    index_ms=one.index_ms,
+                    txn_ms=one.txn_ms,
+                    statements=one.statements,
                     outcome=outcome,
-                    agrees=truth_of_topic.get(topic_id) == truth,
-                    topic_size=size,
+                    agrees=truth_of_topic.get(one.topic_id) == truth,
+                    topic_size=one.size,
                 )
             )
             samples[-1].fanout_rows, samples[-1].fanout_cases = _fanout(
-                factory, agency_id, case.id, text_
+                factory, agency_id, one.case.id, text_
             )
     timer.close()
     if profiler is not None:
-        for order, top in (("cumulative", 30), ("tottime", 20)):
-            buf = io.StringIO()
-            stats = pstats.Stats(profiler, stream=buf)
-            stats.strip_dirs().sort_stats(order).print_stats(top)
-            say(f"\n  cProfile of the indexing + flush, all timed applications, by {order}:")
-            lines = [line for line in buf.getvalue().splitlines() if line.strip()]
-            say("\n".join("    " + line for line in lines[3:]))
+        _print_profile(profiler)
     return samples
+
+
+@dataclass
+class _Intake:
+    index_ms: float
+    txn_ms: float
+    statements: dict[str, float]
+    topic_id: int
+    size: int
+    case: Case
+
+
+def _intake_one(
+    factory: sessionmaker[Session],
+    timer: StatementTimer,
+    profiler: cProfile.Profile | None,
+    agency_id: int,
+    j: int,
+    text_: str,
+    *,
+    timed: bool,
+) -> _Intake:
+    """One new application in its own transaction, as intake does it; the index's share
+    (``place_request``, ``record_placement`` + flush) timed apart from the whole."""
+    number = f"9{j:017d}"
+    t0 = time.perf_counter()
+    with factory() as session:
+        agency = session.get(Agency, agency_id)  # intake loads the agency first (get_agency)
+        assert agency is not None
+        applicant = Applicant(
+            applicant_type=ApplicantType.NATURAL_PERSON,
+            name=f"新申请人{j:05d}",
+            id_type=IdType.RESIDENT_ID,
+            id_number=number,
+            id_fingerprint=hashlib.sha256(number.encode()).hexdigest(),
+        )
+        now = utcnow()
+        timer.start()
+        if profiler is not None and timed:
+            profiler.enable()
+        t1 = time.perf_counter()
+        placement = place_request(
+            session,
+            agency_id=agency_id,
+            text=text_,
+            received=legal_date(now),
+            arrived_on=legal_date(now),
+        )
+        t2 = time.perf_counter()
+        if profiler is not None:
+            profiler.disable()
+        # The case INSERT (with its topic) is intake's own statement, not the index's.
+        timer.active = False
+        case = Case(
+            agency_id=agency_id,
+            applicant=applicant,
+            state=CaseState.RECEIVED,
+            channel=Channel.ONLINE,
+            tracking_code=f"BN{secrets.token_hex(8)}",
+            tracking_secret_hash="0" * 64,
+            requested_information=text_,
+            submitted_at=now,
+            receipt_date=legal_date(now),
+            created_at=now,
+            reply_details={},
+            topic_id=placement.topic_id,
+            topic_explanation=placement.explanation,
+        )
+        session.add(case)
+        session.flush()
+        timer.active = True
+        if profiler is not None and timed:
+            profiler.enable()
+        t3 = time.perf_counter()
+        indexed = record_placement(session, case, placement, agency)
+        session.flush()
+        t4 = time.perf_counter()
+        if profiler is not None:
+            profiler.disable()
+        statements = timer.stop()
+        topic_id, size = indexed.topic_id, indexed.case_count
+        session.commit()
+        t5 = time.perf_counter()
+    return _Intake(
+        index_ms=(t2 - t1 + t4 - t3) * 1000,
+        txn_ms=(t5 - t0) * 1000,
+        statements=statements,
+        topic_id=topic_id,
+        size=size,
+        case=case,
+    )
+
+
+def _outcome(size: int, topic_id: int, seeded_max: int) -> str:
+    """ "new" (started a topic), "seeded" (joined a pre-populated one) or "run" (joined one
+    started earlier in this run)."""
+    if size <= 1:
+        return "new"
+    if topic_id <= seeded_max:
+        return "seeded"
+    return "run"
+
+
+def _print_profile(profiler: cProfile.Profile) -> None:
+    for order, top in (("cumulative", 30), ("tottime", 20)):
+        buf = io.StringIO()
+        stats = pstats.Stats(profiler, stream=buf)
+        stats.strip_dirs().sort_stats(order).print_stats(top)
+        say(f"\n  cProfile of the indexing + flush, all timed applications, by {order}:")
+        lines = [line for line in buf.getvalue().splitlines() if line.strip()]
+        say("\n".join("    " + line for line in lines[3:]))
 
 
 def _fanout(

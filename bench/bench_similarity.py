@@ -37,6 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
 
 from requests_service.domain import similarity as sim  # noqa: E402
 
@@ -447,7 +448,15 @@ def main() -> None:
     small = texts[:600]
     assert exact_pairs(small, th) == brute_pairs(small, th), "prefix filtering is not exact"
 
-    # (a) batch clustering
+    label = batch_clustering(texts)
+    rng = random.Random(args.seed + 1)
+    sample = rng.sample(range(len(texts)), min(args.sample, len(texts)))
+    sample_quality(texts, truth, label, sample, th)
+    incremental_cost(texts, rng, args.incremental)
+
+
+def batch_clustering(texts: list[str]) -> npt.NDArray[np.int64]:
+    """(a) ``cluster`` over all texts, timed; each text's topic number."""
     gc.collect()
     rss_before = peak_rss_mb()
     t0 = time.perf_counter()
@@ -464,10 +473,18 @@ def main() -> None:
     label = np.empty(len(texts), dtype=np.int64)
     for k, topic in enumerate(topics):
         label[list(topic.member_ids)] = k
-    del topics
+    return label
 
-    rng = random.Random(args.seed + 1)
-    sample = rng.sample(range(len(texts)), min(args.sample, len(texts)))
+
+def sample_quality(
+    texts: list[str],
+    truth: list[int],
+    label: npt.NDArray[np.int64],
+    sample: list[int],
+    th: float,
+) -> None:
+    """The batch clustering on a sample: recall of the exact same-topic pairs, agreement
+    with the generator's topics, and ``cluster`` on the sample alone."""
     sample_texts = [texts[i] for i in sample]
     t0 = time.perf_counter()
     exact = exact_pairs(sample_texts, th)
@@ -488,15 +505,7 @@ def main() -> None:
         f"of those, similar by the exact score: "
         f"{caught / clustered_pairs if clustered_pairs else 1:.3f}"
     )
-    truth_pairs = 0
-    truth_hit = 0
-    by_truth = defaultdict(list)
-    for pos, i in enumerate(sample):
-        by_truth[truth[i]].append(pos)
-    for members in by_truth.values():
-        for a, b in itertools.combinations(members, 2):
-            truth_pairs += 1
-            truth_hit += label[sample[a]] == label[sample[b]]
+    truth_pairs, truth_hit = _truth_pairs_together(truth, label, sample)
     tp_cluster = sum(
         1
         for v in together.values()
@@ -520,11 +529,30 @@ def main() -> None:
         f"{small_caught / len(exact) if exact else 1:.3f} of the exact pairs"
     )
 
-    # (b) incremental cost per application
+
+def _truth_pairs_together(
+    truth: list[int], label: npt.NDArray[np.int64], sample: list[int]
+) -> tuple[int, int]:
+    """Pairs of the sample from one generator topic, and how many of them the clustering
+    puts together."""
+    truth_pairs = 0
+    truth_hit = 0
+    by_truth = defaultdict(list)
+    for pos, i in enumerate(sample):
+        by_truth[truth[i]].append(pos)
+    for members in by_truth.values():
+        for a, b in itertools.combinations(members, 2):
+            truth_pairs += 1
+            truth_hit += label[sample[a]] == label[sample[b]]
+    return truth_pairs, truth_hit
+
+
+def incremental_cost(texts: list[str], rng: random.Random, n: int) -> None:
+    """(b) What intake computes per application (no DB), timed ``n`` times."""
     pool = texts[: min(len(texts), 100_000)]
     sim.best_match(pool[0], [(0, pool[1])])  # warm
     times: list[float] = []
-    for _ in range(args.incremental):
+    for _ in range(n):
         text = rng.choice(pool)
         cands = [rng.choice(pool) for k in range(20)]
         profile = sim.slots_to_json(sim.features_of(cands[0]))

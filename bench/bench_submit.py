@@ -401,6 +401,48 @@ def _statement_kind(statement: str) -> str:
     return verb
 
 
+@dataclass
+class InProcessTimes:
+    """Per timed submission: wall ms, this process's CPU ms, ms waiting on SQL, statements;
+    and the statements of all of them by kind."""
+
+    latencies: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
+    in_sql_ms: list[float] = field(default_factory=list)
+    per_request: list[int] = field(default_factory=list)
+    kinds: dict[str, int] = field(default_factory=dict)
+
+    def add(self, elapsed: float, cpu: float, sql: float, statements: list[str]) -> None:
+        self.latencies.append(elapsed)
+        self.cpu_ms.append(cpu)
+        self.in_sql_ms.append(sql)
+        self.per_request.append(len(statements))
+        for statement in statements:
+            kind = _statement_kind(statement)
+            self.kinds[kind] = self.kinds.get(kind, 0) + 1
+
+    def print_summary(self, backend: str, warmup: int) -> None:
+        done = len(self.latencies)
+        p50, p95, p99 = percentiles(self.latencies)
+        print(f"backend             {backend}")
+        print(f"mode                in process (Flask test client), {warmup} warm-up submissions")
+        print(f"submissions timed   {done}")
+        if not done:
+            return
+        print(f"ms per submission   mean {statistics.fmean(self.latencies):.1f}  p50 {p50:.1f}  "
+              f"p95 {p95:.1f}  p99 {p99:.1f}  max {max(self.latencies):.1f}")  # fmt: skip
+        print(
+            f"  of which in SQL   mean {statistics.fmean(self.in_sql_ms):.1f} ms (sent to answered)"
+        )
+        print(f"  this process CPU  mean {statistics.fmean(self.cpu_ms):.1f} ms (Python: app, ORM, "
+              "similarity; the database server's CPU not included)")  # fmt: skip
+        print(f"statements/request  mean {statistics.fmean(self.per_request):.2f}  "
+              f"min {min(self.per_request)}  max {max(self.per_request)}")  # fmt: skip
+        print("statements by kind (per submission):")
+        for kind, total in sorted(self.kinds.items(), key=lambda kv: -kv[1]):
+            print(f"  {total / done:6.2f}  {kind}")
+
+
 def run_in_process(
     args: argparse.Namespace, backend: str, db_url: str, agency_id: int, tmp: Path
 ) -> int:
@@ -435,11 +477,7 @@ def run_in_process(
     event.listen(engine, "after_cursor_execute", waited)
     client = app.test_client()
     run_id = secrets.token_hex(4)
-    latencies: list[float] = []
-    cpu_ms: list[float] = []
-    in_sql_ms: list[float] = []
-    per_request: list[int] = []
-    kinds: dict[str, int] = {}
+    times = InProcessTimes()
     failures: list[str] = []
     deadline = time.monotonic() + args.seconds
     warmup = min(20, max(0, args.requests // 10))
@@ -457,34 +495,12 @@ def run_in_process(
         if resp.status_code != 201:
             failures.append(f"HTTP {resp.status_code}: {resp.get_data(as_text=True)[:200]}")
             continue
-        if n < warmup:
-            continue
-        latencies.append(elapsed)
-        cpu_ms.append(cpu)
-        in_sql_ms.append(sql_ms[0])
-        per_request.append(len(current))
-        for statement in current:
-            kind = _statement_kind(statement)
-            kinds[kind] = kinds.get(kind, 0) + 1
+        if n >= warmup:
+            times.add(elapsed, cpu, sql_ms[0], current)
     event.remove(engine, "before_cursor_execute", count)
     event.remove(engine, "after_cursor_execute", waited)
     engine.dispose()
-    done = len(latencies)
-    p50, p95, p99 = percentiles(latencies)
-    print(f"backend             {backend}")
-    print(f"mode                in process (Flask test client), {warmup} warm-up submissions")
-    print(f"submissions timed   {done}")
-    if done:
-        print(f"ms per submission   mean {statistics.fmean(latencies):.1f}  p50 {p50:.1f}  "
-              f"p95 {p95:.1f}  p99 {p99:.1f}  max {max(latencies):.1f}")  # fmt: skip
-        print(f"  of which in SQL   mean {statistics.fmean(in_sql_ms):.1f} ms (sent to answered)")
-        print(f"  this process CPU  mean {statistics.fmean(cpu_ms):.1f} ms (Python: app, ORM, "
-              "similarity; the database server's CPU not included)")  # fmt: skip
-        print(f"statements/request  mean {statistics.fmean(per_request):.2f}  "
-              f"min {min(per_request)}  max {max(per_request)}")  # fmt: skip
-        print("statements by kind (per submission):")
-        for kind, total in sorted(kinds.items(), key=lambda kv: -kv[1]):
-            print(f"  {total / done:6.2f}  {kind}")
+    times.print_summary(backend, warmup)
     print(f"cases in database   {count_cases(db_url)}")
     if failures:
         print(f"failures            {len(failures)}; first: {failures[0]}")

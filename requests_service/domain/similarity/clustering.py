@@ -263,6 +263,27 @@ def _cluster(
     must_link: list[tuple[IdT, IdT]],
     cannot_link: list[tuple[IdT, IdT]],
 ) -> list[Topic[IdT]]:
+    ids, originals, norm_of_item, norms, parts_of = _distinct_texts(items)
+    slot_of_id = {item_id: norm_of_item[p] for p, item_id in enumerate(ids)}
+    cannot = _slot_cannot_links(cannot_link, slot_of_id)
+    n = len(norms)
+    topic_of = list(range(n))
+    feats = [features_of_clauses(p) for p in parts_of]
+    del parts_of
+    if n > 1:
+        cand_of, starts = _slot_candidates(norms, feats, star)
+        _assign_in_order(norms, feats, cand_of, starts, cannot, threshold, topic_of)
+    if must_link:
+        _apply_must_links(must_link, slot_of_id, cannot, topic_of)
+    return _topics(ids, originals, norm_of_item, norms, topic_of)
+
+
+def _distinct_texts(
+    items: Iterable[tuple[IdT, str]],
+) -> tuple[list[IdT], list[str], list[int], list[str], list[list[tuple[str, bool]]]]:
+    """``ids``, ``originals`` and ``norm_of_item`` per item; ``norms`` and their clauses
+    (``parts_of``) per slot.  Identical normalised texts share a slot so each is scored once;
+    texts empty after normalisation each get their own."""
     ids: list[IdT] = []
     originals: list[str] = []
     by_norm: dict[str, int] = {}
@@ -287,82 +308,127 @@ def _cluster(
         ids.append(item_id)
         originals.append(text)
         norm_of_item.append(slot)
-    del by_norm, parts_of_raw
+    return ids, originals, norm_of_item, norms, parts_of
 
-    # Cannot-links between items → between slots (identical texts of two ids can't be split).
-    slot_of_id = {item_id: norm_of_item[p] for p, item_id in enumerate(ids)}
+
+def _slot_cannot_links(
+    cannot_link: list[tuple[IdT, IdT]], slot_of_id: Mapping[IdT, int]
+) -> dict[int, set[int]]:
+    """Cannot-links between items → between slots (identical texts of two ids can't be
+    split, so such a pair is dropped)."""
     cannot: dict[int, set[int]] = defaultdict(set)
     for a, b in cannot_link:
         sa, sb = slot_of_id.get(a), slot_of_id.get(b)
         if sa is not None and sb is not None and sa != sb:
             cannot[sa].add(sb)
             cannot[sb].add(sa)
+    return cannot
 
+
+def _slot_candidates(
+    norms: list[str], feats: list[Features], star: int
+) -> tuple[npt.NDArray[np.int64], list[int]]:
+    """Each slot's ranked earlier candidates (see :func:`_ranked_candidates`) from the LSH
+    bands and the slot keys together."""
     n = len(norms)
-    topic_of = list(range(n))
-    feats = [features_of_clauses(p) for p in parts_of]
-    del parts_of
-    if n > 1:
-        sigs = signatures(norms, normalised=True)
-        pairs = _candidate_pairs(sigs, np.arange(n, dtype=np.uint64), star)
-        del sigs
-        # Slot keys (entity, place, document kind): each text meets its `star` latest
-        # predecessors in every bucket, like a band bucket.
-        extra: list[int] = []
-        buckets: dict[str, list[int]] = defaultdict(list)
-        for j in range(n):
-            for key in slot_keys(feats[j]):
-                bucket = buckets[key]
-                for i in bucket[-star:]:
-                    extra.append(i)
-                    extra.append(j)
-                bucket.append(j)
-        del buckets
-        if extra:
-            pairs = np.concatenate([pairs, np.asarray(extra, dtype=np.int64).reshape(-1, 2)])
-        del extra
-        cand_of, starts = _ranked_candidates(pairs, n)
-        del pairs
-        profiles: dict[int, Features] = {}
-        for j in range(n):
-            if not norms[j]:
-                continue
-            lo, hi = starts[j], starts[j + 1]
-            if lo == hi:
-                profiles[j] = feats[j]
-                continue
-            forbidden = {topic_of[c] for c in cannot.get(j, ()) if c < j}
-            choice = assign(
-                feats[j],
-                [(c, topic_of[c], feats[c]) for c in cand_of[lo:hi].tolist()],
-                profiles=profiles,
-                forbidden_topics=forbidden,
-                threshold=threshold,
-            )
-            if choice.topic is None:
-                profiles[j] = feats[j]
-            else:
-                t = topic_of[j] = int(choice.topic)  # type: ignore[call-overload]
-                profiles[t] = merge_slots(profiles[t], feats[j])
+    sigs = signatures(norms, normalised=True)
+    pairs = _candidate_pairs(sigs, np.arange(n, dtype=np.uint64), star)
+    del sigs
+    extra = _slot_key_pairs(feats, star)
+    if len(extra):
+        pairs = np.concatenate([pairs, extra])
+    del extra
+    return _ranked_candidates(pairs, n)
 
-    # Must-links: merge the two topics unless a cannot-link runs between them.
-    if must_link:
-        for a, b in must_link:
-            sa, sb = slot_of_id.get(a), slot_of_id.get(b)
-            if sa is None or sb is None:
-                continue
-            ta, tb = topic_of[sa], topic_of[sb]
-            if ta == tb:
-                continue
-            in_a = [s for s in range(n) if topic_of[s] == ta]
-            in_b = {s for s in range(n) if topic_of[s] == tb}
-            if any(c in in_b for s in in_a for c in cannot.get(s, ())):
-                continue
-            keep, drop = min(ta, tb), max(ta, tb)
-            for s in range(n):
-                if topic_of[s] == drop:
-                    topic_of[s] = keep
 
+def _slot_key_pairs(feats: list[Features], star: int) -> npt.NDArray[np.int64]:
+    """Pairs (i, j), i < j, sharing a slot key (entity, place, document kind): each text
+    meets its ``star`` latest predecessors in every bucket, like a band bucket."""
+    extra: list[int] = []
+    buckets: dict[str, list[int]] = defaultdict(list)
+    for j, feat in enumerate(feats):
+        for key in slot_keys(feat):
+            bucket = buckets[key]
+            for i in bucket[-star:]:
+                extra.append(i)
+                extra.append(j)
+            bucket.append(j)
+    return np.asarray(extra, dtype=np.int64).reshape(-1, 2)
+
+
+def _assign_in_order(
+    norms: list[str],
+    feats: list[Features],
+    cand_of: npt.NDArray[np.int64],
+    starts: list[int],
+    cannot: Mapping[int, set[int]],
+    threshold: float,
+    topic_of: list[int],
+) -> None:
+    """The intake rule (:func:`assign`) for each slot in input order; updates ``topic_of``."""
+    profiles: dict[int, Features] = {}
+    for j, norm in enumerate(norms):
+        if not norm:
+            continue
+        lo, hi = starts[j], starts[j + 1]
+        if lo == hi:
+            profiles[j] = feats[j]
+            continue
+        forbidden = {topic_of[c] for c in cannot.get(j, ()) if c < j}
+        choice = assign(
+            feats[j],
+            [(c, topic_of[c], feats[c]) for c in cand_of[lo:hi].tolist()],
+            profiles=profiles,
+            forbidden_topics=forbidden,
+            threshold=threshold,
+        )
+        if choice.topic is None:
+            profiles[j] = feats[j]
+        else:
+            t = topic_of[j] = int(choice.topic)  # type: ignore[call-overload]
+            profiles[t] = merge_slots(profiles[t], feats[j])
+
+
+def _apply_must_links(
+    must_link: list[tuple[IdT, IdT]],
+    slot_of_id: Mapping[IdT, int],
+    cannot: Mapping[int, set[int]],
+    topic_of: list[int],
+) -> None:
+    """Merge the two topics of each must-link pair unless a cannot-link runs between them;
+    updates ``topic_of``."""
+    for a, b in must_link:
+        sa, sb = slot_of_id.get(a), slot_of_id.get(b)
+        if sa is None or sb is None:
+            continue
+        ta, tb = topic_of[sa], topic_of[sb]
+        if ta != tb and not _cannot_link_between(ta, tb, cannot, topic_of):
+            _merge_topics(min(ta, tb), max(ta, tb), topic_of)
+
+
+def _cannot_link_between(
+    ta: int, tb: int, cannot: Mapping[int, set[int]], topic_of: list[int]
+) -> bool:
+    n = len(topic_of)
+    in_a = [s for s in range(n) if topic_of[s] == ta]
+    in_b = {s for s in range(n) if topic_of[s] == tb}
+    return any(c in in_b for s in in_a for c in cannot.get(s, ()))
+
+
+def _merge_topics(keep: int, drop: int, topic_of: list[int]) -> None:
+    for s, t in enumerate(topic_of):
+        if t == drop:
+            topic_of[s] = keep
+
+
+def _topics(
+    ids: list[IdT],
+    originals: list[str],
+    norm_of_item: list[int],
+    norms: list[str],
+    topic_of: list[int],
+) -> list[Topic[IdT]]:
+    """The topics by size (largest first), then by their first member's input position."""
     members: dict[int, list[int]] = defaultdict(list)
     for pos, slot in enumerate(norm_of_item):
         members[topic_of[slot]].append(pos)

@@ -744,6 +744,28 @@ def _clause_slots(
 ]:
     spans = _place_spans(clause)
     cuts = [(a, b) for a, b, _, _ in spans]
+    years, months, serials = _dated_and_numbered(clause, cuts)
+    levels = {LEVELS[m.group()] for m in _LEVEL_RE.finditer(clause)}
+    content = _without_spans(clause, cuts)
+    if story:  # the dates in a story are when things happened, not what is asked for
+        years, months = set(), set()
+    return (
+        content,
+        frozenset(_kinds(clause)) if not story else frozenset(),
+        frozenset(years),
+        frozenset(months),
+        frozenset(serials),
+        frozenset(levels),
+        frozenset((name, level) for _, _, name, level in spans),
+        frozenset(_entities(clause)),
+    )
+
+
+def _dated_and_numbered(
+    clause: str, cuts: list[tuple[int, int]]
+) -> tuple[set[str], set[str], set[tuple[str, str]]]:
+    """Years, months and serials (unit, number) named in ``clause``; appends the span of each
+    to ``cuts`` so the content left over is what the clause asks for."""
     years: set[str] = set()
     months: set[str] = set()
     serials: set[tuple[str, str]] = set()
@@ -767,30 +789,22 @@ def _clause_slots(
         serials.add(("院校", _small_number(m.group(1))))
         cuts.append(m.span())
     serials = {(u, n) for u, n in serials if u not in ("第人", "第中", "第小", "第医", "第院")}
-    levels = {LEVELS[m.group()] for m in _LEVEL_RE.finditer(clause)}
-    content = clause
-    if cuts:
-        cuts.sort()
-        pieces: list[str] = []
-        pos = 0
-        for a, b in cuts:
-            if a >= pos:
-                pieces.append(clause[pos:a])
-                pos = b
-        pieces.append(clause[pos:])
-        content = "".join(pieces)
-    if story:  # the dates in a story are when things happened, not what is asked for
-        years, months = set(), set()
-    return (
-        content,
-        frozenset(_kinds(clause)) if not story else frozenset(),
-        frozenset(years),
-        frozenset(months),
-        frozenset(serials),
-        frozenset(levels),
-        frozenset((name, level) for _, _, name, level in spans),
-        frozenset(_entities(clause)),
-    )
+    return years, months, serials
+
+
+def _without_spans(clause: str, cuts: list[tuple[int, int]]) -> str:
+    """``clause`` with the spans ``cuts`` removed; a span overlapping an earlier one is
+    skipped whole."""
+    if not cuts:
+        return clause
+    pieces: list[str] = []
+    pos = 0
+    for a, b in sorted(cuts):
+        if a >= pos:
+            pieces.append(clause[pos:a])
+            pos = b
+    pieces.append(clause[pos:])
+    return "".join(pieces)
 
 
 def _grams(text: str) -> list[str]:
