@@ -15,7 +15,11 @@ from flask import request
 from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate
 
-from requests_service.api.cases.schemas import CaseDetailSchema, TransitionSchema
+from requests_service.api.cases.schemas import (
+    CaseDetailSchema,
+    TransitionSchema,
+    outcome_details_schema,
+)
 from requests_service.api.fees.schemas import CaseFeePreviewSchema
 from requests_service.api.letters.schemas import LetterSchema
 from requests_service.api.schemas_base import CLOSED, BaseSchema, closed_texts, enum_field
@@ -142,7 +146,10 @@ class ReplyDecisionSchema(BaseSchema):
     outcome = enum_field(Outcome, required=True)
     reasons = fields.String(validate=validate.Length(max=10000))
     legal_basis = fields.String(validate=validate.Length(max=2000))
-    details = fields.Dict(keys=fields.String(), metadata={"description": OUTCOME_DETAILS_DOC})
+    details = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": OUTCOME_DETAILS_DOC, CLOSED: outcome_details_schema()},
+    )
     negative_list_entry_id = fields.Integer(allow_none=True)
     letter_overrides = _LETTER_OVERRIDES
     on = fields.Date(metadata={"description": "事项发生的法定日期（默认今天，北京时间）"})

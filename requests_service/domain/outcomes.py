@@ -393,12 +393,14 @@ _FIELD_LABELS: Final[Mapping[str, str]] = MappingProxyType(
 )
 
 _WITHHELD_PART_KEYS: Final = ("description", "reason", "legal_basis")
+WITHHELD_PART_KEYS: Final = _WITHHELD_PART_KEYS
 _WITHHELD_PART_LABELS: Final[Mapping[str, str]] = MappingProxyType(
     {"description": "不予公开的内容", "reason": "不予公开的理由", "legal_basis": "法律依据"}
 )
 _CHOICES: Final[Mapping[str, type[DisclosureRoute] | type[NotHeldBasis]]] = MappingProxyType(
     {"disclosure_route": DisclosureRoute, "not_held_basis": NotHeldBasis}
 )
+DETAIL_CHOICES: Final = _CHOICES
 
 
 def _label(name: str) -> str:

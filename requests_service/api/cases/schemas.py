@@ -7,7 +7,13 @@ from typing import Any
 from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
-from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
+from requests_service.api.schemas_base import (
+    CLOSED,
+    TEXT_REFUSED,
+    BaseSchema,
+    enum_field,
+    label_of,
+)
 from requests_service.domain.channels import Channel
 from requests_service.domain.identity import (
     ApplicantType,
@@ -20,7 +26,12 @@ from requests_service.domain.identity import (
 )
 from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.domain.messages import NotificationChannel
-from requests_service.domain.outcomes import Outcome
+from requests_service.domain.outcomes import (
+    DETAIL_CHOICES,
+    MAX_DETAIL_LENGTH,
+    WITHHELD_PART_KEYS,
+    Outcome,
+)
 from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 
 DELIVERY_FORMS = tuple(DeliveryForm)
@@ -119,6 +130,27 @@ class WithheldPartSchema(BaseSchema):
     legal_basis = fields.String(required=True)
 
 
+def outcome_details_schema() -> dict[str, Any]:
+    """The reply's ``details`` as the spec states them: every key some outcome uses (which ones
+    an outcome takes is a rule checked after the schema, ``domain.outcomes``), texts under the
+    same character rules as every text field, the withheld parts (Art. 37) as objects."""
+    text = {"type": "string", "maxLength": MAX_DETAIL_LENGTH, "not": TEXT_REFUSED}
+    keys = sorted({k for o in Outcome for k in (*o.required_details, *o.optional_details)})
+    properties: dict[str, Any] = {}
+    for key in keys:
+        if key == "withheld_parts":
+            part = {k: dict(text) for k in WITHHELD_PART_KEYS}
+            item = {"type": "object", "properties": part, "additionalProperties": False}
+            properties[key] = {"type": "array", "maxItems": 50, "items": item}
+        elif key == "negative_list_entry_id":
+            properties[key] = {"type": "integer", "minimum": 1, "maximum": 2147483647}
+        elif key in DETAIL_CHOICES:
+            properties[key] = {"type": "string", "enum": [c.value for c in DETAIL_CHOICES[key]]}
+        else:
+            properties[key] = dict(text)
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
 class TransitionSchema(BaseSchema):
     """One lifecycle action; which extra fields matter depends on the action."""
 
@@ -175,7 +207,7 @@ class TransitionSchema(BaseSchema):
     outcome = enum_field(Outcome)
     reasons = fields.String(validate=validate.Length(max=10000))
     legal_basis = fields.String(validate=validate.Length(max=2000))
-    details = fields.Dict(keys=fields.String())
+    details = fields.Dict(keys=fields.String(), metadata={CLOSED: outcome_details_schema()})
     negative_list_entry_id = fields.Integer(allow_none=True)
     # delivery
     delivery_method = fields.String(validate=validate.OneOf(DELIVERY_METHODS))
