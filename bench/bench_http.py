@@ -25,7 +25,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -55,18 +54,13 @@ except ModuleNotFoundError:
 
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
+from benchkit import free_port, resident_id, stop_server  # noqa: E402
 from throwaway_db import create_database, drop_database  # noqa: E402
 
 Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers
 
 
 # ---------------------------------------------------------------- servers
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def gunicorn_binary(service_root: Path) -> str:
@@ -150,16 +144,6 @@ def wait_until_ready(proc: subprocess.Popen[bytes], port: int, path: str, log: P
             conn.close()
         time.sleep(0.2)
     raise RuntimeError(f"server not ready:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # ---------------------------------------------------------------- load
@@ -288,13 +272,6 @@ def open_loop(
 def load_texts() -> list[str]:
     path = ROOT / "tests" / "data" / "request_texts.json"
     return [item["text"] for item in json.loads(path.read_text(encoding="utf-8"))]
-
-
-def resident_id(n: int) -> str:
-    from requests_service.domain.identity import resident_id_check_char
-
-    body = "11010119900307" + f"{n % 1000:03d}"
-    return body + resident_id_check_char(body)
 
 
 def seed(url: str) -> dict[str, Any]:

@@ -53,7 +53,7 @@ REQUEST_TIMEOUT_S = 60.0
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from bench_similarity import generate  # noqa: E402
-from benchkit import free_port, schema_drift  # noqa: E402
+from benchkit import free_port, resident_id, schema_drift, stop_server  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402
 from throwaway_db import create_database, drop_database  # noqa: E402
 
@@ -153,17 +153,6 @@ def wait_until_ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) -
     )
 
 
-def stop_gunicorn(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def read_tail(path: Path, limit: int = 4000) -> str:
     try:
         return path.read_text(encoding="utf-8", errors="replace")[-limit:]
@@ -172,13 +161,6 @@ def read_tail(path: Path, limit: int = 4000) -> str:
 
 
 # ---------------------------------------------------------------- load
-
-
-def resident_id(n: int) -> str:
-    from requests_service.domain.identity import resident_id_check_char
-
-    body = "11010119900307" + f"{n % 1000:03d}"
-    return body + resident_id_check_char(body)
 
 
 def request_body(agency_id: int, n: int) -> bytes:
@@ -374,13 +356,13 @@ def main(argv: list[str] | None = None) -> int:
             wait_until_ready(proc, port, log_path)
 
             results, wall = run_load(port, agency_id, args.requests, args.concurrency)
-            stop_gunicorn(proc)
+            stop_server(proc)
             cases = count_cases(db_url)
             report(args, backend, results, wall, cases, log_path)
             return 0 if results.errors == 0 else 1
         finally:
             if proc is not None:
-                stop_gunicorn(proc)
+                stop_server(proc)
             if pg_name is not None:
                 drop_database(pg_name)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -55,6 +56,26 @@ def model_columns(table: str, *, leave_out: Iterable[str] = ()) -> tuple[str, ..
     """The columns of a model's table in model order, without those a bench leaves to defaults."""
     skip = set(leave_out)
     return tuple(c.name for c in Base.metadata.tables[table].columns if c.name not in skip)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server process the bench started: politely, then for good after 15 s."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def resident_id(n: int) -> str:
+    """A valid resident ID number (check digit included), one of 1,000 per ``n``."""
+    from requests_service.domain.identity import resident_id_check_char
+
+    body = "11010119900307" + f"{n % 1000:03d}"
+    return body + resident_id_check_char(body)
 
 
 def required_columns(cur: Any, table: str) -> set[str]:

@@ -37,6 +37,23 @@ BENCHES = [
     ("eval_grouping.py", [], False, False),
     ("bench_submit.py", ["--requests", "20", "--concurrency", "2"], True, False),
     ("bench_events.py", ["--events", "20"], False, True),
+    (
+        "bench_http.py",
+        [
+            "--requests",
+            "20",
+            "--reps",
+            "1",
+            "--concurrency",
+            "2",
+            "--workers",
+            "1",
+            "--phase-seconds",
+            "5",
+        ],
+        True,
+        False,
+    ),
 ]
 
 
