@@ -38,7 +38,7 @@ from requests_service.domain.statistics import RemedyKind, RemedyResult
 from requests_service.domain.topic_status import TopicStatus
 
 
-def _enum(cls: type, length: int = 40, *, checked: str | None = None) -> Enum:
+def _enum(cls: type, length: int = 40, *, checked: str) -> Enum:
     # Store the enum *value* (lower-case English) so SQL reports read the same as the API.
     # ``checked`` names a CHECK constraint (ck_<table>_<checked>) so the database itself refuses
     # any other value; adding a member then needs a migration that widens the constraint
@@ -49,7 +49,7 @@ def _enum(cls: type, length: int = 40, *, checked: str | None = None) -> Enum:
         length=length,
         validate_strings=True,
         values_callable=lambda members: [m.value for m in members],
-        create_constraint=checked is not None,
+        create_constraint=True,
         name=checked,
     )
 
@@ -133,7 +133,7 @@ class UserRole(Base):
     __tablename__ = "user_roles"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, 20), primary_key=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, 20, checked="role"), primary_key=True)
 
 
 class ApiToken(Base):
@@ -175,10 +175,14 @@ class Applicant(Base):
     __tablename__ = "applicants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    applicant_type: Mapped[ApplicantType] = mapped_column(_enum(ApplicantType, 20))
-    organisation_type: Mapped[OrganisationType | None] = mapped_column(_enum(OrganisationType))
+    applicant_type: Mapped[ApplicantType] = mapped_column(
+        _enum(ApplicantType, 20, checked="applicant_type")
+    )
+    organisation_type: Mapped[OrganisationType | None] = mapped_column(
+        _enum(OrganisationType, checked="organisation_type")
+    )
     name: Mapped[str] = mapped_column(String(200))
-    id_type: Mapped[IdType] = mapped_column(_enum(IdType))
+    id_type: Mapped[IdType] = mapped_column(_enum(IdType, checked="id_type"))
     id_number: Mapped[str] = mapped_column(String(40))
     # HMAC of the normalised number: matching without exposing numbers in an index.
     id_fingerprint: Mapped[str] = mapped_column(String(64), index=True)
@@ -219,8 +223,8 @@ class Case(Base):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    state: Mapped[CaseState] = mapped_column(_enum(CaseState))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, 20))
+    state: Mapped[CaseState] = mapped_column(_enum(CaseState, checked="state"))
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, 20, checked="channel"))
     case_number: Mapped[str | None] = mapped_column(String(80), unique=True)
     case_year: Mapped[int | None] = mapped_column(Integer)
     case_seq: Mapped[int | None] = mapped_column(Integer)
@@ -255,7 +259,7 @@ class Case(Base):
     fee_payment_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     # Art. 35: last day for the applicant's explanation after a reasons request.
     reasons_due_on: Mapped[date | None] = mapped_column(Date)
-    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome), index=True)
+    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome, checked="outcome"), index=True)
     reply_reasons: Mapped[str] = mapped_column(Text, default="")
     reply_legal_basis: Mapped[str] = mapped_column(Text, default="")
     reply_details: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
@@ -289,10 +293,10 @@ class CaseEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
-    from_state: Mapped[CaseState | None] = mapped_column(_enum(CaseState))
-    to_state: Mapped[CaseState | None] = mapped_column(_enum(CaseState))
+    from_state: Mapped[CaseState | None] = mapped_column(_enum(CaseState, checked="from_state"))
+    to_state: Mapped[CaseState | None] = mapped_column(_enum(CaseState, checked="to_state"))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    actor_role: Mapped[Role] = mapped_column(_enum(Role, 20))
+    actor_role: Mapped[Role] = mapped_column(_enum(Role, 20, checked="actor_role"))
     actor_name: Mapped[str] = mapped_column(String(80))
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # The legal date the event takes effect on (Asia/Shanghai), used by the deadline clock.
@@ -349,7 +353,7 @@ class NegativeListEntry(Base):
     category: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     legal_basis: Mapped[str] = mapped_column(Text)
-    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome))
+    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome, checked="outcome"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -437,7 +441,7 @@ class FeeAssessment(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     status: Mapped[FeeStatus] = mapped_column(_enum(FeeStatus, 20, checked="status"), index=True)
-    method: Mapped[FeeMethod] = mapped_column(_enum(FeeMethod, 20))
+    method: Mapped[FeeMethod] = mapped_column(_enum(FeeMethod, 20, checked="method"))
     units: Mapped[int] = mapped_column(Integer)
     units_before_in_month: Mapped[int] = mapped_column(Integer, default=0)
     amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))

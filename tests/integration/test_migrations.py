@@ -52,7 +52,17 @@ def test_every_checked_enum_column_has_its_constraint(database_url: str) -> None
     # without a migration (or a later SQLite batch rebuild dropping the constraint) would only
     # show as an IntegrityError in production.
     checked = _checked_enum_columns()
+    unchecked = [
+        f"{table.name}.{column.name}"
+        for table in Base.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, Enum) and not column.type.create_constraint
+    ]
+    assert unchecked == [], f"enum columns without a CHECK constraint: {unchecked}"
     assert {(t, c) for t, c, _, _ in checked} >= {
+        ("cases", "state"),
+        ("cases", "channel"),
+        ("case_events", "to_state"),
         ("fee_assessments", "status"),
         ("letters", "status"),
         ("difficult_case_filings", "status"),
