@@ -46,6 +46,13 @@ from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 from requests_service.services import fees as fee_services
 from requests_service.services import replay_body
 from requests_service.services.access import APPLICANT, Actor
+from requests_service.services.case_commands import (
+    ApplicantDetails,
+    Registration,
+    Submission,
+    given,
+    sent_fields,
+)
 from requests_service.services.case_records import issued_letter, last_event, third_party_objection
 from requests_service.services.clock import (
     case_clock,
@@ -135,18 +142,18 @@ def get_case_by_tracking(session: Session, code: str, secret: str, key: str) -> 
 # ---------------------------------------------------------------- applicants
 
 
-def _applicant_from(data: Mapping[str, Any], secret_key: str) -> Applicant:
+def _applicant_from(details: ApplicantDetails, secret_key: str) -> Applicant:
     """The applicant's record, added to the session with its case (no statement of its own)."""
     cleaned = validate_applicant(
-        data["applicant_type"],
-        data.get("organisation_type"),
-        data["id_type"],
-        data["id_number"],
-        data["name"],
-        phone=data.get("phone"),
-        email=data.get("email"),
-        postcode=data.get("postcode"),
-        address=data.get("address"),
+        details.applicant_type,
+        given(details.organisation_type),
+        details.id_type,
+        details.id_number,
+        details.name,
+        phone=given(details.phone),
+        email=given(details.email),
+        postcode=given(details.postcode),
+        address=given(details.address),
         today=legal_today(),
     )
     fingerprint = id_fingerprint(cleaned.id_type, cleaned.id_number, secret_key.encode())
@@ -168,12 +175,12 @@ def _applicant_from(data: Mapping[str, Any], secret_key: str) -> Applicant:
         id_type=cleaned.id_type,
         id_number=cleaned.id_number,
         id_fingerprint=fingerprint,
-        contact_person=(data.get("contact_person") or "").strip(),
+        contact_person=(given(details.contact_person) or "").strip(),
         phone=cleaned.phone or "",
         email=cleaned.email or "",
         address=cleaned.address or "",
         postcode=cleaned.postcode or "",
-        notification_channel=data.get("notification_channel") or "",
+        notification_channel=given(details.notification_channel) or "",
     )
     return applicant
 
@@ -181,14 +188,16 @@ def _applicant_from(data: Mapping[str, Any], secret_key: str) -> Applicant:
 # ---------------------------------------------------------------- submission and registration
 
 
-def _fingerprint_request(payload: Mapping[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+def _fingerprint_request(command: Submission | Registration) -> str:
+    """The request as sent, canonical JSON hashed: what a retry with the same Idempotency-Key
+    must match (tests/api/test_idempotency_fingerprint.py pins it byte for byte)."""
+    canonical = json.dumps(sent_fields(command), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def submit_online(
     session: Session,
-    data: Mapping[str, Any],
+    submission: Submission,
     *,
     secret_key: str,
     idempotency_key: str | None,
@@ -199,9 +208,10 @@ def submit_online(
     Returns the response body and whether it replays an earlier submission with the same
     Idempotency-Key. The same key with a different body is a 409.
     """
-    fingerprint = _fingerprint_request(data)
+    fingerprint = _fingerprint_request(submission)
     try:
-        return _submit_once(session, data, fingerprint, secret_key, idempotency_key, render), False
+        body = _submit_once(session, submission, fingerprint, secret_key, idempotency_key, render)
+        return body, False
     except _KeyTaken:
         assert idempotency_key is not None
         return _replayed(session, idempotency_key, fingerprint, secret_key), True
@@ -251,7 +261,7 @@ def _replayed(session: Session, key: str, fingerprint: str, secret_key: str) -> 
 
 def _submit_once(
     session: Session,
-    data: Mapping[str, Any],
+    submission: Submission,
     fingerprint: str,
     secret_key: str,
     idempotency_key: str | None,
@@ -259,16 +269,16 @@ def _submit_once(
 ) -> dict[str, Any]:
     """Every row in one flush, its topic chosen first so the case INSERT carries it."""
     with UnitOfWork(session) as uow:
-        agency = get_agency(session, data["agency_id"])
+        agency = get_agency(session, submission.agency_id)
         if agency.is_oversight_office:
             raise RuleViolation(
                 "该机构为监督机构，不受理政府信息公开申请，请向掌握信息的行政机关提出。",
                 fields={"agency_id": ["请选择受理申请的行政机关。"]},
             )
-        applicant = _applicant_from(data["applicant"], secret_key)
+        applicant = _applicant_from(submission.applicant, secret_key)
         secret = new_tracking_secret()
         submitted_at = utcnow()
-        text = data["requested_information"].strip()
+        text = submission.requested_information.strip()
         placement = place_request(
             session,
             agency_id=agency.id,
@@ -284,9 +294,9 @@ def _submit_once(
             tracking_code=new_tracking_code(),
             tracking_secret_hash=hash_secret(secret, secret_key),
             requested_information=text,
-            description_hint=(data.get("description_hint") or "").strip(),
-            delivery_form=data.get("delivery_form") or "electronic",
-            delivery_method=data.get("delivery_method") or "email",
+            description_hint=(given(submission.description_hint) or "").strip(),
+            delivery_form=given(submission.delivery_form) or "electronic",
+            delivery_method=given(submission.delivery_method) or "email",
             submitted_at=submitted_at,
             reply_details={},
             topic_id=placement.topic_id,
@@ -324,11 +334,17 @@ def _assign_number(session: Session, case: Case, agency: Agency) -> None:
     case.case_number = format_case_number(agency.case_number_prefix, year, seq)
 
 
-def _fix_receipt_date(case: Case, timestamps: Mapping[str, datetime | None]) -> None:
-    """Art. 31: the legal receipt date follows the channel."""
-    case.signed_for_at = timestamps.get("signed_for_at") or case.signed_for_at
-    case.letter_arrived_at = timestamps.get("letter_arrived_at") or case.letter_arrived_at
-    case.confirmed_at = timestamps.get("confirmed_at") or case.confirmed_at
+def _fix_receipt_date(
+    case: Case,
+    *,
+    signed_for_at: datetime | None,
+    letter_arrived_at: datetime | None,
+    confirmed_at: datetime | None,
+) -> None:
+    """Art. 31: the legal receipt date follows the channel (a time not given stays as it was)."""
+    case.signed_for_at = signed_for_at or case.signed_for_at
+    case.letter_arrived_at = letter_arrived_at or case.letter_arrived_at
+    case.confirmed_at = confirmed_at or case.confirmed_at
     case.receipt_date = receipt_date(
         case.channel,
         submitted_at=case.submitted_at,
@@ -341,11 +357,11 @@ def _fix_receipt_date(case: Case, timestamps: Mapping[str, datetime | None]) -> 
 
 
 def register_case(
-    session: Session, actor: Actor, data: Mapping[str, Any], *, secret_key: str
+    session: Session, actor: Actor, registration: Registration, *, secret_key: str
 ) -> tuple[Case, str]:
     """A clerk registers an application received in person, by post, fax or e-mail (登记)."""
     with UnitOfWork(session) as uow:
-        case, secret = _register(session, actor, data, secret_key)
+        case, secret = _register(session, actor, registration, secret_key)
         uow.commit()
         return case, secret
 
@@ -353,7 +369,7 @@ def register_case(
 def register_case_once(
     session: Session,
     actor: Actor,
-    data: Mapping[str, Any],
+    registration: Registration,
     *,
     secret_key: str,
     idempotency_key: str,
@@ -365,10 +381,10 @@ def register_case_once(
     Keys are scoped to the registering agency. Returns the body and whether it is a replay.
     """
     scoped = f"register:{actor.agency_id}:{idempotency_key}"
-    fingerprint = _fingerprint_request(data)
+    fingerprint = _fingerprint_request(registration)
     try:
         with UnitOfWork(session) as uow:
-            case, secret = _register(session, actor, data, secret_key)
+            case, secret = _register(session, actor, registration, secret_key)
             body = render(case, secret)
             _claim_key(session, scoped, fingerprint, case, body, secret_key)
             uow.commit()
@@ -378,18 +394,18 @@ def register_case_once(
 
 
 def _register(
-    session: Session, actor: Actor, data: Mapping[str, Any], secret_key: str
+    session: Session, actor: Actor, registration: Registration, secret_key: str
 ) -> tuple[Case, str]:
     """The registration itself, in the caller's transaction: topic, number and due date are
     settled before the case is written, so its one INSERT carries them."""
-    agency_id: int = data.get("agency_id") or actor.home_agency_id
+    agency_id: int = given(registration.agency_id) or actor.home_agency_id
     if agency_id != actor.agency_id:
         raise NotFound("机关不存在。", agency_id=agency_id)
     agency = get_agency(session, agency_id)
-    channel = Channel(data["channel"])
-    applicant = _applicant_from(data["applicant"], secret_key)
+    channel = Channel(registration.channel)
+    applicant = _applicant_from(registration.applicant, secret_key)
     secret = new_tracking_secret()
-    submitted_at = data.get("submitted_at") or utcnow()
+    submitted_at = given(registration.submitted_at) or utcnow()
     case = Case(
         agency=agency,
         applicant=applicant,
@@ -397,15 +413,20 @@ def _register(
         channel=channel,
         tracking_code=new_tracking_code(),
         tracking_secret_hash=hash_secret(secret, secret_key),
-        requested_information=data["requested_information"].strip(),
-        description_hint=(data.get("description_hint") or "").strip(),
-        delivery_form=data.get("delivery_form") or "paper",
-        delivery_method=data.get("delivery_method") or "post",
+        requested_information=registration.requested_information.strip(),
+        description_hint=(given(registration.description_hint) or "").strip(),
+        delivery_form=given(registration.delivery_form) or "paper",
+        delivery_method=given(registration.delivery_method) or "post",
         submitted_at=submitted_at,
         registered_at=utcnow(),
         reply_details={},
     )
-    _fix_receipt_date(case, data)
+    _fix_receipt_date(
+        case,
+        signed_for_at=given(registration.signed_for_at),
+        letter_arrived_at=given(registration.letter_arrived_at),
+        confirmed_at=given(registration.confirmed_at),
+    )
     assert case.receipt_date is not None
     placement = place_request(
         session,
@@ -478,7 +499,12 @@ def _on_register(
     ):
         # Registering an online/fax/e-mail submission is the agency's confirmation (Art. 31).
         timestamps["confirmed_at"] = utcnow()
-    _fix_receipt_date(case, timestamps)
+    _fix_receipt_date(
+        case,
+        signed_for_at=timestamps.get("signed_for_at"),
+        letter_arrived_at=timestamps.get("letter_arrived_at"),
+        confirmed_at=timestamps.get("confirmed_at"),
+    )
     case.registered_at = utcnow()
     _assign_number(session, case, case.agency)
     changed.update(

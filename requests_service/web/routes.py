@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
+from requests_service.api.commands import submission_from
 from requests_service.api.downloads import pdf_response
 
 # The pages are another way in to the same submissions and tracking: the same abuse limits.
@@ -223,7 +224,7 @@ def apply_submit(agency_id: int) -> Any:
     try:
         receipt, replayed = case_service.submit_online(
             session,
-            body,
+            submission_from(body),  # the body the API schema has just accepted
             secret_key=config["SECRET_KEY"],
             idempotency_key=key,
             render=submission_receipt,

@@ -25,6 +25,7 @@ from requests_service.api.cases.schemas import (
     NoteSchema,
     RegisteredCaseSchema,
 )
+from requests_service.api.commands import registration_from
 from requests_service.api.contract import TRANSITION_SCHEMAS, load_one_of, one_of_body
 from requests_service.api.downloads import path_response
 from requests_service.api.errors import ErrorSchema
@@ -93,8 +94,11 @@ class Cases(MethodView):
         session = current_session()
         secret_key = current_app.config["SECRET_KEY"]
         key = request.headers.get("Idempotency-Key")
+        registration = registration_from(data)
         if key is None:
-            case, secret = case_service.register_case(session, actor, data, secret_key=secret_key)
+            case, secret = case_service.register_case(
+                session, actor, registration, secret_key=secret_key
+            )
             return _detail(case, actor.role_set, tracking_secret=secret)
         if not (1 <= len(key.strip()) <= 60):
             abort(400, message="Idempotency-Key长度应为1至60个字符。")
@@ -105,7 +109,12 @@ class Cases(MethodView):
             return dumped
 
         body, replayed = case_service.register_case_once(
-            session, actor, data, secret_key=secret_key, idempotency_key=key.strip(), render=render
+            session,
+            actor,
+            registration,
+            secret_key=secret_key,
+            idempotency_key=key.strip(),
+            render=render,
         )
         return jsonify(body), 200 if replayed else 201
 

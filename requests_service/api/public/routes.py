@@ -11,6 +11,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 
 from requests_service.api.cases.routes import FileUploadSchema
+from requests_service.api.commands import submission_from
 from requests_service.api.downloads import pdf_response
 from requests_service.api.errors import ErrorSchema
 from requests_service.api.limits import (
@@ -94,7 +95,7 @@ class PublicApplications(MethodView):
             abort(400, message="Idempotency-Key长度应为1至100个字符。")
         body, replayed = case_service.submit_online(
             current_session(),
-            data,
+            submission_from(data),
             secret_key=current_app.config["SECRET_KEY"],
             idempotency_key=key.strip() if key else None,
             render=public_view.submission_receipt,
