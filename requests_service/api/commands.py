@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from requests_service.services.case_commands import ApplicantDetails, Registration, Submission
+from requests_service.domain.lifecycle import Action
+from requests_service.services.case_commands import (
+    ACTION_COMMANDS,
+    ActionCommand,
+    ApplicantDetails,
+    Registration,
+    Submission,
+)
 
 
 def submission_from(data: dict[str, Any]) -> Submission:
@@ -19,3 +26,8 @@ def submission_from(data: dict[str, Any]) -> Submission:
 def registration_from(data: dict[str, Any]) -> Registration:
     """A clerk's registration (``CaseRegisterSchema``)."""
     return Registration(**{**data, "applicant": ApplicantDetails(**data["applicant"])})
+
+
+def action_command(action: Action, data: dict[str, Any]) -> ActionCommand:
+    """A lifecycle action's command from its per-action schema's fields (``api/contract.py``)."""
+    return ACTION_COMMANDS[action](**data)

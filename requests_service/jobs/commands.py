@@ -19,7 +19,12 @@ from requests_service.domain.lifecycle import Action, Role
 from requests_service.services import admin as admin_service
 from requests_service.services import cases as case_service
 from requests_service.services.access import actor_for_user, hash_token
-from requests_service.services.case_commands import ApplicantDetails, Registration, Submission
+from requests_service.services.case_commands import (
+    ActionCommand,
+    ApplicantDetails,
+    Registration,
+    Submission,
+)
 from requests_service.timekeeping import utcnow
 
 
@@ -285,7 +290,7 @@ def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untype
         )
         case_service.assign_case(session, registrar, case, handler.user_id)
         if stage == "under_review":
-            case_service.apply_action(session, handler, case, Action.START_REVIEW, {})
+            case_service.apply_action(session, handler, case, Action.START_REVIEW, ActionCommand())
         elif stage == "awaiting_correction":
             decisions.decide(
                 session,

@@ -9,12 +9,15 @@ application keeps matching the fingerprint stored before these commands existed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
-from datetime import datetime
-from typing import TypeVar
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 from requests_service.domain.channels import Channel
 from requests_service.domain.identity import ApplicantType, IdType, OrganisationType
+from requests_service.domain.lifecycle import Action
+from requests_service.domain.outcomes import Outcome
 from requests_service.services.commands import UNSET, Unset
 
 T = TypeVar("T")
@@ -86,3 +89,140 @@ class Registration:
     signed_for_at: datetime | Unset = UNSET
     letter_arrived_at: datetime | Unset = UNSET
     confirmed_at: datetime | Unset = UNSET
+
+
+# ---------------------------------------------------------------- lifecycle actions
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionCommand:
+    """What every action carries: the legal date it happened (default today) and a comment.
+    Actions that change only the state (accept, start_review, archive, …) take just this."""
+
+    on: date | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterAction(ActionCommand):
+    """Registering an online submission; the timestamps fix the receipt date (Art. 31)."""
+
+    signed_for_at: datetime | None = None
+    letter_arrived_at: datetime | None = None
+    confirmed_at: datetime | None = None
+    assignee_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestCorrection(ActionCommand):
+    correction_items: Sequence[str]
+    correction_period_working_days: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveCorrection(ActionCommand):
+    corrected_information: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StartConsultation(ActionCommand):
+    consulted_party: str
+    consultation_kind: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndConsultation(ActionCommand):
+    opinion: str | None = None
+    third_party_objects: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecideDisclosure(ActionCommand):
+    """Disclosure over a third party's objection (Art. 32)."""
+
+    reason: str
+    disclosed_content: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssueFeeNotice(ActionCommand):
+    notice_received_on: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordFeePayment(ActionCommand):
+    amount: str
+    payment_method: str
+    receipt_number: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reasoned(ActionCommand):
+    """An action with a reason: waiving the fee, withdrawing, returning a draft."""
+
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestReasons(ActionCommand):
+    """Art. 35: asking the applicant why so many requests."""
+
+    volume_summary: str
+    reason: str | None = None
+    reasons_period_working_days: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveReasons(ActionCommand):
+    applicant_reasons: str | None = None
+    deferred_due_on: date | None = None
+    deferral_reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Extend(ActionCommand):
+    """Art. 33: the reply period extended by up to 20 working days."""
+
+    extra_working_days: int
+    reason: str
+    applicant_notified_on: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply(ActionCommand):
+    """Drafting or revising the reply; ``details`` is checked by ``domain.outcomes``."""
+
+    outcome: Outcome | str
+    reasons: str | None = None
+    legal_basis: str | None = None
+    details: Mapping[str, Any] | None = None
+    negative_list_entry_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deliver(ActionCommand):
+    delivery_method: str | None  # required; None (a letter served without it) is refused
+    proof: str | None = None
+
+
+# The command each action takes (the API's per-action schemas carry the same fields).
+ACTION_COMMANDS: Mapping[Action, type[ActionCommand]] = {
+    **{action: ActionCommand for action in Action},
+    Action.REGISTER: RegisterAction,
+    Action.REQUEST_CORRECTION: RequestCorrection,
+    Action.RECEIVE_CORRECTION: ReceiveCorrection,
+    Action.START_CONSULTATION: StartConsultation,
+    Action.END_CONSULTATION: EndConsultation,
+    Action.DECIDE_DISCLOSURE_OVER_OBJECTION: DecideDisclosure,
+    Action.ISSUE_FEE_NOTICE: IssueFeeNotice,
+    Action.RECORD_FEE_PAYMENT: RecordFeePayment,
+    Action.WAIVE_FEE: Reasoned,
+    Action.REQUEST_REASONS: RequestReasons,
+    Action.RECEIVE_REASONS: ReceiveReasons,
+    Action.EXTEND: Extend,
+    Action.DRAFT_REPLY: Reply,
+    Action.REVISE_REPLY: Reply,
+    Action.RETURN_DRAFT: Reasoned,
+    Action.DELIVER: Deliver,
+    Action.WITHDRAW: Reasoned,
+}

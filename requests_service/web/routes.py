@@ -36,6 +36,7 @@ from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
 from requests_service.services import topics as topic_service
 from requests_service.services.access import APPLICANT
+from requests_service.services.case_commands import Reasoned, ReceiveCorrection
 from requests_service.services.clock import SHANGHAI
 from requests_service.services.public_view import (
     public_agencies,
@@ -384,7 +385,16 @@ def correction() -> Any:
                 max_bytes=config["MAX_UPLOAD_BYTES"],
                 allowed_types=config["ALLOWED_UPLOAD_TYPES"],
             )
-        case_service.apply_action(session, APPLICANT, case, Action.RECEIVE_CORRECTION, data)
+        case_service.apply_action(
+            session,
+            APPLICANT,
+            case,
+            Action.RECEIVE_CORRECTION,
+            ReceiveCorrection(
+                corrected_information=data.get("corrected_information"),
+                comment=data.get("comment"),
+            ),
+        )
     except DomainError as error:
         session.rollback()
         return _tracking_page(
@@ -408,7 +418,9 @@ def withdrawal() -> Any:
         return _tracking_page(case, status=422, errors=errors, values={"reason": reason})
     session = current_session()
     try:
-        case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, data)
+        case_service.apply_action(
+            session, APPLICANT, case, Action.WITHDRAW, Reasoned(reason=reason or None)
+        )
     except DomainError as error:
         session.rollback()
         return _tracking_page(case, status=409, errors={"reason": [error.message]})

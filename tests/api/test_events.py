@@ -24,7 +24,11 @@ from requests_service.domain.lifecycle import Action
 from requests_service.jobs.events import drain, drainer_for
 from requests_service.services import claims
 from requests_service.services.access import actor_for_user
-from requests_service.services.case_commands import ApplicantDetails, Registration
+from requests_service.services.case_commands import (
+    ActionCommand,
+    ApplicantDetails,
+    Registration,
+)
 from requests_service.services.cases import register_case, transition_case
 from requests_service.services.delivery import deliver_due, dispatch_pending
 from requests_service.services.unit_of_work import UnitOfWork
@@ -97,7 +101,7 @@ def test_rolled_back_change_leaves_no_event_and_sends_nothing(
         before = len(_events(hooks))
         with pytest.raises(RuntimeError), UnitOfWork(session):
             case = session.get(Case, case_id)
-            transition_case(session, actor, case, Action.START_REVIEW, {})
+            transition_case(session, actor, case, Action.START_REVIEW, ActionCommand())
             raise RuntimeError("crash before commit")
         session.close()
         assert len(_events(hooks)) == before

@@ -25,7 +25,7 @@ from requests_service.api.cases.schemas import (
     NoteSchema,
     RegisteredCaseSchema,
 )
-from requests_service.api.commands import registration_from
+from requests_service.api.commands import action_command, registration_from
 from requests_service.api.contract import TRANSITION_SCHEMAS, load_one_of, one_of_body
 from requests_service.api.downloads import path_response
 from requests_service.api.errors import ErrorSchema
@@ -175,7 +175,7 @@ class CaseTransitions(MethodView):
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         check_if_match(case)
         action = Action(data.pop("action"))
-        case = case_service.apply_action(session, actor, case, action, data)
+        case = case_service.apply_action(session, actor, case, action, action_command(action, data))
         blp.set_etag(case_etag_data(case))
         return _detail(case, actor.role_set)
 

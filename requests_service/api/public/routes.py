@@ -41,6 +41,7 @@ from requests_service.services import applicant_uploads, public_view
 from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
 from requests_service.services.access import APPLICANT
+from requests_service.services.case_commands import Reasoned, ReceiveCorrection
 from requests_service.services.tracking import download_signature_valid, signed_download_path
 
 blp = Blueprint(
@@ -152,7 +153,9 @@ class PublicCorrection(MethodView):
         """Submit the correction (补正) the agency asked for; the reply period restarts (Art. 30)"""
         session = current_session()
         case = _tracked_case(code)
-        case_service.apply_action(session, APPLICANT, case, Action.RECEIVE_CORRECTION, data)
+        case_service.apply_action(
+            session, APPLICANT, case, Action.RECEIVE_CORRECTION, ReceiveCorrection(**data)
+        )
         return public_view.tracking_view(session, case, _link)
 
 
@@ -167,7 +170,7 @@ class PublicWithdrawal(MethodView):
         """Withdraw the application before it is answered (撤回申请)"""
         session = current_session()
         case = _tracked_case(code)
-        case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, data)
+        case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, Reasoned(**data))
         return public_view.tracking_view(session, case, _link)
 
 
