@@ -244,9 +244,9 @@ def build_seed(n_existing: int, n_new: int, seed: int, topics_mode: str) -> Seed
     )
     feats = [sim.features_of(t) for t in old_texts]
     out.slot_keys = [sim.slot_keys(f) for f in feats]
-    for t in topics:
-        profile = feats[t.members[0]]
-        for m in t.members[1:]:
+    for topic in topics:
+        profile = feats[topic.members[0]]
+        for m in topic.members[1:]:
             profile = sim.merge_slots(profile, feats[m])
         out.profiles.append(json.dumps(sim.slots_to_json(profile), ensure_ascii=False))
     del feats

@@ -14,10 +14,17 @@ from sqlalchemy.orm import Session
 from requests_service.db import migrate
 from requests_service.db.models import Agency, ApiToken, User, UserRole
 from requests_service.db.session import current_session
+from requests_service.domain.channels import Channel
 from requests_service.domain.lifecycle import Action, Role
 from requests_service.services import admin as admin_service
 from requests_service.services import cases as case_service
 from requests_service.services.access import actor_for_user, hash_token
+from requests_service.services.case_commands import (
+    ActionCommand,
+    ApplicantDetails,
+    Registration,
+    Submission,
+)
 from requests_service.timekeeping import utcnow
 
 
@@ -258,13 +265,13 @@ def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untype
         if stage == "received":
             case_service.submit_online(
                 session,
-                {
-                    "agency_id": agency.id,
-                    "applicant": applicant,
-                    "requested_information": text,
-                    "delivery_form": "electronic",
-                    "delivery_method": "email",
-                },
+                Submission(
+                    agency_id=agency.id,
+                    applicant=applicant,
+                    requested_information=text,
+                    delivery_form="electronic",
+                    delivery_method="email",
+                ),
                 secret_key=secret_key,
                 idempotency_key=None,
                 render=lambda case, _secret: {"case_id": case.id},
@@ -273,17 +280,17 @@ def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untype
         case, _ = case_service.register_case(
             session,
             registrar,
-            {
-                "channel": "in_person",
-                "applicant": applicant,
-                "requested_information": text,
-                "submitted_at": now - timedelta(days=index),
-            },
+            Registration(
+                channel=Channel.IN_PERSON,
+                applicant=applicant,
+                requested_information=text,
+                submitted_at=now - timedelta(days=index),
+            ),
             secret_key=secret_key,
         )
         case_service.assign_case(session, registrar, case, handler.user_id)
         if stage == "under_review":
-            case_service.apply_action(session, handler, case, Action.START_REVIEW, {})
+            case_service.apply_action(session, handler, case, Action.START_REVIEW, ActionCommand())
         elif stage == "awaiting_correction":
             decisions.decide(
                 session,
@@ -313,18 +320,18 @@ def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untype
             )
 
 
-def _demo_applicant(index: int) -> dict[str, str]:
-    from requests_service.domain.identity import resident_id_check_char
+def _demo_applicant(index: int) -> ApplicantDetails:
+    from requests_service.domain.identity import ApplicantType, IdType, resident_id_check_char
 
     body = f"11010119900307{index:03d}"
-    return {
-        "applicant_type": "natural_person",
-        "name": ("张三", "李四", "王五", "赵六", "孙七", "周八", "吴九", "郑十")[index],
-        "id_type": "resident_id",
-        "id_number": body + resident_id_check_char(body),
-        "phone": f"1380013800{index}",
-        "address": "示范市幸福路10号",
-    }
+    return ApplicantDetails(
+        applicant_type=ApplicantType.NATURAL_PERSON,
+        name=("张三", "李四", "王五", "赵六", "孙七", "周八", "吴九", "郑十")[index],
+        id_type=IdType.RESIDENT_ID,
+        id_number=body + resident_id_check_char(body),
+        phone=f"1380013800{index}",
+        address="示范市幸福路10号",
+    )
 
 
 @click.command("write-spec")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -46,6 +46,29 @@ from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 from requests_service.services import fees as fee_services
 from requests_service.services import replay_body
 from requests_service.services.access import APPLICANT, Actor
+from requests_service.services.case_commands import (
+    ACTION_COMMANDS,
+    ActionCommand,
+    ApplicantDetails,
+    DecideDisclosure,
+    Deliver,
+    EndConsultation,
+    Extend,
+    IssueFeeNotice,
+    Reasoned,
+    ReceiveCorrection,
+    ReceiveReasons,
+    RecordFeePayment,
+    RegisterAction,
+    Registration,
+    Reply,
+    RequestCorrection,
+    RequestReasons,
+    StartConsultation,
+    Submission,
+    given,
+    sent_fields,
+)
 from requests_service.services.case_records import issued_letter, last_event, third_party_objection
 from requests_service.services.clock import (
     case_clock,
@@ -135,18 +158,18 @@ def get_case_by_tracking(session: Session, code: str, secret: str, key: str) -> 
 # ---------------------------------------------------------------- applicants
 
 
-def _applicant_from(data: Mapping[str, Any], secret_key: str) -> Applicant:
+def _applicant_from(details: ApplicantDetails, secret_key: str) -> Applicant:
     """The applicant's record, added to the session with its case (no statement of its own)."""
     cleaned = validate_applicant(
-        data["applicant_type"],
-        data.get("organisation_type"),
-        data["id_type"],
-        data["id_number"],
-        data["name"],
-        phone=data.get("phone"),
-        email=data.get("email"),
-        postcode=data.get("postcode"),
-        address=data.get("address"),
+        details.applicant_type,
+        given(details.organisation_type),
+        details.id_type,
+        details.id_number,
+        details.name,
+        phone=given(details.phone),
+        email=given(details.email),
+        postcode=given(details.postcode),
+        address=given(details.address),
         today=legal_today(),
     )
     fingerprint = id_fingerprint(cleaned.id_type, cleaned.id_number, secret_key.encode())
@@ -168,12 +191,12 @@ def _applicant_from(data: Mapping[str, Any], secret_key: str) -> Applicant:
         id_type=cleaned.id_type,
         id_number=cleaned.id_number,
         id_fingerprint=fingerprint,
-        contact_person=(data.get("contact_person") or "").strip(),
+        contact_person=(given(details.contact_person) or "").strip(),
         phone=cleaned.phone or "",
         email=cleaned.email or "",
         address=cleaned.address or "",
         postcode=cleaned.postcode or "",
-        notification_channel=data.get("notification_channel") or "",
+        notification_channel=given(details.notification_channel) or "",
     )
     return applicant
 
@@ -181,14 +204,16 @@ def _applicant_from(data: Mapping[str, Any], secret_key: str) -> Applicant:
 # ---------------------------------------------------------------- submission and registration
 
 
-def _fingerprint_request(payload: Mapping[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+def _fingerprint_request(command: Submission | Registration) -> str:
+    """The request as sent, canonical JSON hashed: what a retry with the same Idempotency-Key
+    must match (tests/api/test_idempotency_fingerprint.py pins it byte for byte)."""
+    canonical = json.dumps(sent_fields(command), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def submit_online(
     session: Session,
-    data: Mapping[str, Any],
+    submission: Submission,
     *,
     secret_key: str,
     idempotency_key: str | None,
@@ -199,9 +224,10 @@ def submit_online(
     Returns the response body and whether it replays an earlier submission with the same
     Idempotency-Key. The same key with a different body is a 409.
     """
-    fingerprint = _fingerprint_request(data)
+    fingerprint = _fingerprint_request(submission)
     try:
-        return _submit_once(session, data, fingerprint, secret_key, idempotency_key, render), False
+        body = _submit_once(session, submission, fingerprint, secret_key, idempotency_key, render)
+        return body, False
     except _KeyTaken:
         assert idempotency_key is not None
         return _replayed(session, idempotency_key, fingerprint, secret_key), True
@@ -251,7 +277,7 @@ def _replayed(session: Session, key: str, fingerprint: str, secret_key: str) -> 
 
 def _submit_once(
     session: Session,
-    data: Mapping[str, Any],
+    submission: Submission,
     fingerprint: str,
     secret_key: str,
     idempotency_key: str | None,
@@ -259,16 +285,16 @@ def _submit_once(
 ) -> dict[str, Any]:
     """Every row in one flush, its topic chosen first so the case INSERT carries it."""
     with UnitOfWork(session) as uow:
-        agency = get_agency(session, data["agency_id"])
+        agency = get_agency(session, submission.agency_id)
         if agency.is_oversight_office:
             raise RuleViolation(
                 "该机构为监督机构，不受理政府信息公开申请，请向掌握信息的行政机关提出。",
                 fields={"agency_id": ["请选择受理申请的行政机关。"]},
             )
-        applicant = _applicant_from(data["applicant"], secret_key)
+        applicant = _applicant_from(submission.applicant, secret_key)
         secret = new_tracking_secret()
         submitted_at = utcnow()
-        text = data["requested_information"].strip()
+        text = submission.requested_information.strip()
         placement = place_request(
             session,
             agency_id=agency.id,
@@ -284,9 +310,9 @@ def _submit_once(
             tracking_code=new_tracking_code(),
             tracking_secret_hash=hash_secret(secret, secret_key),
             requested_information=text,
-            description_hint=(data.get("description_hint") or "").strip(),
-            delivery_form=data.get("delivery_form") or "electronic",
-            delivery_method=data.get("delivery_method") or "email",
+            description_hint=(given(submission.description_hint) or "").strip(),
+            delivery_form=given(submission.delivery_form) or "electronic",
+            delivery_method=given(submission.delivery_method) or "email",
             submitted_at=submitted_at,
             reply_details={},
             topic_id=placement.topic_id,
@@ -324,11 +350,17 @@ def _assign_number(session: Session, case: Case, agency: Agency) -> None:
     case.case_number = format_case_number(agency.case_number_prefix, year, seq)
 
 
-def _fix_receipt_date(case: Case, timestamps: Mapping[str, datetime | None]) -> None:
-    """Art. 31: the legal receipt date follows the channel."""
-    case.signed_for_at = timestamps.get("signed_for_at") or case.signed_for_at
-    case.letter_arrived_at = timestamps.get("letter_arrived_at") or case.letter_arrived_at
-    case.confirmed_at = timestamps.get("confirmed_at") or case.confirmed_at
+def _fix_receipt_date(
+    case: Case,
+    *,
+    signed_for_at: datetime | None,
+    letter_arrived_at: datetime | None,
+    confirmed_at: datetime | None,
+) -> None:
+    """Art. 31: the legal receipt date follows the channel (a time not given stays as it was)."""
+    case.signed_for_at = signed_for_at or case.signed_for_at
+    case.letter_arrived_at = letter_arrived_at or case.letter_arrived_at
+    case.confirmed_at = confirmed_at or case.confirmed_at
     case.receipt_date = receipt_date(
         case.channel,
         submitted_at=case.submitted_at,
@@ -341,11 +373,11 @@ def _fix_receipt_date(case: Case, timestamps: Mapping[str, datetime | None]) -> 
 
 
 def register_case(
-    session: Session, actor: Actor, data: Mapping[str, Any], *, secret_key: str
+    session: Session, actor: Actor, registration: Registration, *, secret_key: str
 ) -> tuple[Case, str]:
     """A clerk registers an application received in person, by post, fax or e-mail (登记)."""
     with UnitOfWork(session) as uow:
-        case, secret = _register(session, actor, data, secret_key)
+        case, secret = _register(session, actor, registration, secret_key)
         uow.commit()
         return case, secret
 
@@ -353,7 +385,7 @@ def register_case(
 def register_case_once(
     session: Session,
     actor: Actor,
-    data: Mapping[str, Any],
+    registration: Registration,
     *,
     secret_key: str,
     idempotency_key: str,
@@ -365,10 +397,10 @@ def register_case_once(
     Keys are scoped to the registering agency. Returns the body and whether it is a replay.
     """
     scoped = f"register:{actor.agency_id}:{idempotency_key}"
-    fingerprint = _fingerprint_request(data)
+    fingerprint = _fingerprint_request(registration)
     try:
         with UnitOfWork(session) as uow:
-            case, secret = _register(session, actor, data, secret_key)
+            case, secret = _register(session, actor, registration, secret_key)
             body = render(case, secret)
             _claim_key(session, scoped, fingerprint, case, body, secret_key)
             uow.commit()
@@ -378,18 +410,18 @@ def register_case_once(
 
 
 def _register(
-    session: Session, actor: Actor, data: Mapping[str, Any], secret_key: str
+    session: Session, actor: Actor, registration: Registration, secret_key: str
 ) -> tuple[Case, str]:
     """The registration itself, in the caller's transaction: topic, number and due date are
     settled before the case is written, so its one INSERT carries them."""
-    agency_id: int = data.get("agency_id") or actor.home_agency_id
+    agency_id: int = given(registration.agency_id) or actor.home_agency_id
     if agency_id != actor.agency_id:
         raise NotFound("机关不存在。", agency_id=agency_id)
     agency = get_agency(session, agency_id)
-    channel = Channel(data["channel"])
-    applicant = _applicant_from(data["applicant"], secret_key)
+    channel = Channel(registration.channel)
+    applicant = _applicant_from(registration.applicant, secret_key)
     secret = new_tracking_secret()
-    submitted_at = data.get("submitted_at") or utcnow()
+    submitted_at = given(registration.submitted_at) or utcnow()
     case = Case(
         agency=agency,
         applicant=applicant,
@@ -397,15 +429,20 @@ def _register(
         channel=channel,
         tracking_code=new_tracking_code(),
         tracking_secret_hash=hash_secret(secret, secret_key),
-        requested_information=data["requested_information"].strip(),
-        description_hint=(data.get("description_hint") or "").strip(),
-        delivery_form=data.get("delivery_form") or "paper",
-        delivery_method=data.get("delivery_method") or "post",
+        requested_information=registration.requested_information.strip(),
+        description_hint=(given(registration.description_hint) or "").strip(),
+        delivery_form=given(registration.delivery_form) or "paper",
+        delivery_method=given(registration.delivery_method) or "post",
         submitted_at=submitted_at,
         registered_at=utcnow(),
         reply_details={},
     )
-    _fix_receipt_date(case, data)
+    _fix_receipt_date(
+        case,
+        signed_for_at=given(registration.signed_for_at),
+        letter_arrived_at=given(registration.letter_arrived_at),
+        confirmed_at=given(registration.confirmed_at),
+    )
     assert case.receipt_date is not None
     placement = place_request(
         session,
@@ -444,14 +481,15 @@ def _register(
 # ---------------------------------------------------------------- transitions
 
 
-def _require(data: Mapping[str, Any], *names: str) -> None:
-    missing = {n: ["此项为必填项。"] for n in names if data.get(n) in (None, "", [])}
+def _require(**given: object) -> None:
+    """Required fields must not be blank (a schema's "required" lets ``""`` and ``[]`` in)."""
+    missing = {n: ["此项为必填项。"] for n, value in given.items() if value in (None, "", [])}
     if missing:
         raise RuleViolation("缺少必填信息。", fields=missing)
 
 
-def _effective_on(case: Case, data: Mapping[str, Any]) -> date:
-    on: date = data.get("on") or legal_today()
+def _effective_on(case: Case, command: ActionCommand) -> date:
+    on: date = command.on or legal_today()
     if on > legal_today():
         raise RuleViolation("日期不能晚于今天。", fields={"on": ["日期在未来。"]})
     if case.receipt_date and on < case.receipt_date:
@@ -469,41 +507,44 @@ def _clock_event(kind: ClockEventType, on: date, **extra: Any) -> dict[str, Any]
 
 
 def _on_register(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: RegisterAction, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    timestamps = dict(data)
+    confirmed_at = command.confirmed_at
     if case.channel in (Channel.ONLINE, Channel.FAX, Channel.EMAIL) and not (
-        timestamps.get("confirmed_at") or case.confirmed_at
+        confirmed_at or case.confirmed_at
     ):
         # Registering an online/fax/e-mail submission is the agency's confirmation (Art. 31).
-        timestamps["confirmed_at"] = utcnow()
-    _fix_receipt_date(case, timestamps)
+        confirmed_at = utcnow()
+    _fix_receipt_date(
+        case,
+        signed_for_at=command.signed_for_at,
+        letter_arrived_at=command.letter_arrived_at,
+        confirmed_at=confirmed_at,
+    )
     case.registered_at = utcnow()
     _assign_number(session, case, case.agency)
     changed.update(
         case_number=case.case_number,
         receipt_date=case.receipt_date.isoformat() if case.receipt_date else None,
     )
-    if data.get("assignee_id") is not None:
+    if command.assignee_id is not None:
         # Registration and assignment are one step for the registrar.
-        assign_case(session, actor, case, data["assignee_id"])
-        changed["assignee_id"] = data["assignee_id"]
+        assign_case(session, actor, case, command.assignee_id)
+        changed["assignee_id"] = command.assignee_id
     return changed
 
 
 def _on_request_correction(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: RequestCorrection, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    _require(data, "correction_items")
-    period = data.get("correction_period_working_days") or (
-        case.agency.correction_period_working_days
-    )
+    _require(correction_items=command.correction_items)
+    period = command.correction_period_working_days or (case.agency.correction_period_working_days)
     case.correction_requested = True
     case.correction_due_on = correction_period_due(load_calendar(session), on, period)
     changed.update(
-        correction_items=list(data["correction_items"]),
+        correction_items=list(command.correction_items),
         correction_period_working_days=period,
         correction_due_on=case.correction_due_on.isoformat(),
         clock_event=_clock_event(ClockEventType.CORRECTION_REQUESTED, on),
@@ -512,19 +553,19 @@ def _on_request_correction(
 
 
 def _on_receive_correction(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: ReceiveCorrection, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    if data.get("corrected_information"):
+    if command.corrected_information:
         changed["previous_requested_information"] = case.requested_information
-        case.requested_information = data["corrected_information"].strip()
+        case.requested_information = command.corrected_information.strip()
         changed["requested_information"] = case.requested_information
     changed["clock_event"] = _clock_event(ClockEventType.CORRECTION_RECEIVED, on)
     return changed
 
 
 def _on_deem_abandoned_no_correction(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: ActionCommand, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     if case.correction_due_on is None or on <= case.correction_due_on:
@@ -538,32 +579,32 @@ def _on_deem_abandoned_no_correction(
 
 
 def _on_start_consultation(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: StartConsultation, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    _require(data, "consulted_party")
+    _require(consulted_party=command.consulted_party)
     changed.update(
-        consulted_party=data["consulted_party"],
-        consultation_kind=data.get("consultation_kind") or "third_party",
+        consulted_party=command.consulted_party,
+        consultation_kind=command.consultation_kind or "third_party",
         clock_event=_clock_event(ClockEventType.THIRD_PARTY_CONSULT_SENT, on),
     )
     return changed
 
 
 def _on_end_consultation(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: EndConsultation, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     changed.update(
-        opinion=data.get("opinion") or "",
-        third_party_objects=bool(data.get("third_party_objects")),
+        opinion=command.opinion or "",
+        third_party_objects=bool(command.third_party_objects),
         clock_event=_clock_event(ClockEventType.THIRD_PARTY_REPLY_RECEIVED, on),
     )
     return changed
 
 
 def _on_decide_disclosure_over_objection(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: DecideDisclosure, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     if third_party_objection(session, case.id) is None:
@@ -571,29 +612,28 @@ def _on_decide_disclosure_over_objection(
             "第三方未提出不同意公开的意见，无需作出“决定公开”（第三十二条）。",
             fields={"action": ["没有第三方异议。"]},
         )
-    _require(data, "reason")
+    _require(reason=command.reason)
     changed.update(
-        reason=data["reason"],
-        disclosed_content=(data.get("disclosed_content") or "").strip()
-        or case.requested_information,
+        reason=command.reason,
+        disclosed_content=(command.disclosed_content or "").strip() or case.requested_information,
     )
     return changed
 
 
 def _on_secrecy_review(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: ActionCommand, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    if data.get("comment"):
-        changed["comment"] = data["comment"]
+    if command.comment:
+        changed["comment"] = command.comment
     return changed
 
 
 def _on_issue_fee_notice(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: IssueFeeNotice, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    received_on = data.get("notice_received_on") or on
+    received_on = command.notice_received_on or on
     if received_on < on:
         raise RuleViolation(
             "申请人收到收费通知的日期不能早于发出日期。",
@@ -613,16 +653,16 @@ def _on_issue_fee_notice(
 
 
 def _on_record_fee_payment(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: RecordFeePayment, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     changed.update(
         fee_services.on_payment(
             session,
             case,
-            amount=data.get("amount"),
-            payment_method=data.get("payment_method"),
-            receipt_number=data.get("receipt_number"),
+            amount=command.amount,
+            payment_method=command.payment_method,
+            receipt_number=command.receipt_number,
             on=on,
         )
     )
@@ -632,11 +672,11 @@ def _on_record_fee_payment(
 
 
 def _on_waive_fee(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: Reasoned, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     changed.update(
-        fee_services.on_waiver(session, actor, case, case.agency, data.get("reason") or "", on)
+        fee_services.on_waiver(session, actor, case, case.agency, command.reason or "", on)
     )
     case.fee_payment_due_on = None
     changed["clock_event"] = _clock_event(ClockEventType.FEE_WAIVED, on)
@@ -644,7 +684,7 @@ def _on_waive_fee(
 
 
 def _on_deem_abandoned_no_fee(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: ActionCommand, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     if case.fee_payment_due_on is None or on <= case.fee_payment_due_on:
@@ -657,14 +697,14 @@ def _on_deem_abandoned_no_fee(
 
 
 def _on_request_reasons(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: RequestReasons, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    _require(data, "volume_summary")
-    period = data.get("reasons_period_working_days") or (case.agency.reasons_period_working_days)
+    _require(volume_summary=command.volume_summary)
+    period = command.reasons_period_working_days or (case.agency.reasons_period_working_days)
     case.reasons_due_on = load_calendar(session).add_working_days(on, period)
     changed.update(
-        volume_summary=data["volume_summary"],
+        volume_summary=command.volume_summary,
         reasons_period_working_days=period,
         reasons_due_on=case.reasons_due_on.isoformat(),
         clock_event=_clock_event(ClockEventType.REASONS_REQUESTED, on),
@@ -673,62 +713,62 @@ def _on_request_reasons(
 
 
 def _on_receive_reasons(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: ReceiveReasons, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     changed["clock_event"] = _clock_event(ClockEventType.REASONS_RECEIVED, on)
-    if data.get("applicant_reasons"):
-        changed["applicant_reasons"] = data["applicant_reasons"]
-    if data.get("deferred_due_on"):
-        changed["deferred_due_on"] = data["deferred_due_on"].isoformat()
-        if data.get("deferral_reason"):
-            changed["deferral_reason"] = data["deferral_reason"]
+    if command.applicant_reasons:
+        changed["applicant_reasons"] = command.applicant_reasons
+    if command.deferred_due_on:
+        changed["deferred_due_on"] = command.deferred_due_on.isoformat()
+        if command.deferral_reason:
+            changed["deferral_reason"] = command.deferral_reason
     return changed
 
 
 def _on_extend(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: Extend, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    _require(data, "reason", "extra_working_days")
+    _require(reason=command.reason, extra_working_days=command.extra_working_days)
     calendar = load_calendar(session)
     clock = case_clock(session, case, calendar=calendar, today=on)
     if clock is None:
         raise RuleViolation("案件尚未登记，不能延期。")
-    validate_extension(calendar, clock, on, data["extra_working_days"])
+    validate_extension(calendar, clock, on, command.extra_working_days)
     case.extended = True
     changed.update(
-        reason=data["reason"],
-        extra_working_days=data["extra_working_days"],
-        applicant_notified_on=(data.get("applicant_notified_on") or on).isoformat(),
+        reason=command.reason,
+        extra_working_days=command.extra_working_days,
+        applicant_notified_on=(command.applicant_notified_on or on).isoformat(),
         clock_event=_clock_event(
             ClockEventType.EXTENSION_APPROVED,
             on,
-            extra_working_days=data["extra_working_days"],
+            extra_working_days=command.extra_working_days,
         ),
     )
     return changed
 
 
 def _on_reply_draft(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: Reply, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    changed.update(_set_reply(session, case, data))
+    changed.update(_set_reply(session, case, command))
     return changed
 
 
 def _on_return_draft(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: Reasoned, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    _require(data, "reason")
-    changed["reason"] = data["reason"]
+    _require(reason=command.reason)
+    changed["reason"] = command.reason
     return changed
 
 
 def _on_approve_reply(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: ActionCommand, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     _check_third_party_notice(session, case)
@@ -743,14 +783,14 @@ def _on_approve_reply(
 
 
 def _on_deliver(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: Deliver, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
-    _require(data, "delivery_method")
+    _require(delivery_method=command.delivery_method)
     case.delivered_on = on
     changed.update(
-        delivery_method=data["delivery_method"],
-        proof=data.get("proof") or "",
+        delivery_method=command.delivery_method,
+        proof=command.proof or "",
         delivered_on=on.isoformat(),
         clock_event=_clock_event(ClockEventType.REPLY_DELIVERED, on),
     )
@@ -758,7 +798,7 @@ def _on_deliver(
 
 
 def _on_withdraw(
-    session: Session, actor: Actor, case: Case, data: Mapping[str, Any], on: date
+    session: Session, actor: Actor, case: Case, command: Reasoned, on: date
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     changed.update(fee_services.on_withdrawn(session, case))
@@ -766,13 +806,14 @@ def _on_withdraw(
     case.outcome = Outcome.OTHER
     case.closed_on = on
     changed.update(
-        reason=data.get("reason") or "",
+        reason=command.reason or "",
         clock_event=_clock_event(ClockEventType.WITHDRAWN, on),
     )
     return changed
 
 
-_Effect = Callable[[Session, Actor, Case, Mapping[str, Any], date], dict[str, Any]]
+# Each handler takes its action's command (ACTION_COMMANDS); transition_case checks the type.
+_Effect = Callable[[Session, Actor, Case, Any, date], dict[str, Any]]
 
 # What each lifecycle action changes beyond its state, and what its audit event records.
 # Actions without an entry (accept, start_review, archive, ...) change only the state.
@@ -807,14 +848,14 @@ def _apply_effects(
     actor: Actor,
     case: Case,
     action: Action,
-    data: Mapping[str, Any],
+    command: ActionCommand,
     on: date,
 ) -> dict[str, Any]:
     """Action-specific checks and field changes; returns the event data (what changed)."""
     effect = ACTION_EFFECTS.get(action)
-    changed = effect(session, actor, case, data, on) if effect else {}
-    if data.get("comment") and "comment" not in changed:
-        changed["comment"] = data["comment"]
+    changed = effect(session, actor, case, command, on) if effect else {}
+    if command.comment and "comment" not in changed:
+        changed["comment"] = command.comment
     clock_events = [changed.pop("clock_event")] if "clock_event" in changed else []
     if "deferred_due_on" in changed:
         # Art. 35: the agency fixes a reasonable later reply date and tells the applicant.
@@ -871,20 +912,18 @@ def _check_excessive(session: Session, case: Case) -> None:
         raise RuleViolation(blocker, fields={"outcome": [blocker]})
 
 
-def _set_reply(session: Session, case: Case, data: Mapping[str, Any]) -> dict[str, Any]:
-    _require(data, "outcome")
-    outcome = Outcome(data["outcome"])
+def _set_reply(session: Session, case: Case, reply: Reply) -> dict[str, Any]:
+    _require(outcome=reply.outcome)
+    outcome = Outcome(reply.outcome)
     if outcome not in OUTCOMES_FOR_OFFICER_REPLY:
         raise RuleViolation(
             f"答复结果“{outcome.label}”只能由系统在相应情形下自动产生，不能手工选择。",
             fields={"outcome": ["不能手工选择该答复结果。"]},
         )
-    decision = validate_reply(
-        outcome, data.get("reasons") or "", data.get("legal_basis"), data.get("details") or {}
-    )
+    decision = validate_reply(outcome, reply.reasons or "", reply.legal_basis, reply.details or {})
     if outcome is Outcome.NOT_PROCESSED_EXCESSIVE:
         _check_excessive(session, case)
-    entry_id = data.get("negative_list_entry_id")
+    entry_id = reply.negative_list_entry_id
     if entry_id is not None:
         entry = session.get(NegativeListEntry, entry_id)
         if entry is None or entry.agency_id != case.agency_id or not entry.active:
@@ -918,19 +957,23 @@ def _facts(case: Case) -> CaseFacts:
 
 
 def apply_action(
-    session: Session, actor: Actor, case: Case, action: Action, data: Mapping[str, Any]
+    session: Session, actor: Actor, case: Case, action: Action, command: ActionCommand
 ) -> Case:
-    """Run one lifecycle action: domain guard, effects, one audit event, due date — one commit."""
+    """Run one lifecycle action: domain guard, effects, one audit event, due date — one commit.
+    ``command`` is the action's command (``ACTION_COMMANDS[action]``)."""
     with UnitOfWork(session) as uow:
-        transition_case(session, actor, case, action, data)
+        transition_case(session, actor, case, action, command)
         uow.commit()
         return case
 
 
 def transition_case(
-    session: Session, actor: Actor, case: Case, action: Action, data: Mapping[str, Any]
+    session: Session, actor: Actor, case: Case, action: Action, command: ActionCommand
 ) -> Case:
     """The action without committing, for use cases that change more in the same transaction."""
+    expected = ACTION_COMMANDS[action]
+    if type(command) is not expected:
+        raise TypeError(f"{action.value} takes {expected.__name__}, not {type(command).__name__}")
     transition = TRANSITIONS[action]
     role = actor.acting_role(transition.roles) or actor.primary_role
     before = case.state
@@ -944,8 +987,8 @@ def transition_case(
             drafter_id=reply_drafter_id(session, case.id),
             what="答复",
         )
-    on = _effective_on(case, data)
-    changed = _apply_effects(session, actor, case, action, data, on)
+    on = _effective_on(case, command)
+    changed = _apply_effects(session, actor, case, action, command, on)
     if duties:
         changed = {**(changed or {}), **duties}
     case.state = after

@@ -11,7 +11,7 @@ the letter job; the route queues the letters returned here and may wait for them
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 from typing import Any
@@ -28,6 +28,13 @@ from requests_service.domain.outcomes import Outcome
 from requests_service.services import fees as fee_services
 from requests_service.services import letters as letter_services
 from requests_service.services.access import Actor, actor_for_user
+from requests_service.services.case_commands import (
+    ActionCommand,
+    Extend,
+    IssueFeeNotice,
+    Reply,
+    RequestCorrection,
+)
 from requests_service.services.case_records import last_event
 from requests_service.services.cases import transition_case
 from requests_service.services.history import record_event
@@ -74,19 +81,19 @@ def _step(
     actor: Actor,
     case: Case,
     action: Action,
-    data: Mapping[str, Any],
+    command: ActionCommand,
     result: DecisionResult,
 ) -> None:
-    transition_case(session, actor, case, action, data)
+    transition_case(session, actor, case, action, command)
     result.steps.append(action.value)
 
 
 def _into_handling(session: Session, actor: Actor, case: Case, result: DecisionResult) -> None:
     """registered → under_review → in_handling, as far as the case still has to go."""
     if case.state is CaseState.REGISTERED:
-        _step(session, actor, case, Action.START_REVIEW, {}, result)
+        _step(session, actor, case, Action.START_REVIEW, ActionCommand(), result)
     if case.state is CaseState.UNDER_REVIEW:
-        _step(session, actor, case, Action.ACCEPT, {}, result)
+        _step(session, actor, case, Action.ACCEPT, ActionCommand(), result)
 
 
 def _draft(
@@ -179,11 +186,25 @@ class Approval:
     notice_received_on: date | None = None  # fee notice: received by the applicant
 
 
-def _action_data(command: ReplyDecision | CorrectionDecision | Approval) -> dict[str, Any]:
-    """The lifecycle action's payload (services.cases still reads its fields by name)."""
-    return {
-        f.name: getattr(command, f.name) for f in fields(command) if f.name != "letter_overrides"
-    }
+def _reply(decision: ReplyDecision) -> Reply:
+    return Reply(
+        outcome=decision.outcome,
+        reasons=decision.reasons,
+        legal_basis=decision.legal_basis,
+        details=decision.details,
+        negative_list_entry_id=decision.negative_list_entry_id,
+        on=decision.on,
+        comment=decision.comment,
+    )
+
+
+def _correction(decision: CorrectionDecision) -> RequestCorrection:
+    return RequestCorrection(
+        correction_items=decision.correction_items,
+        correction_period_working_days=decision.correction_period_working_days,
+        on=decision.on,
+        comment=decision.comment,
+    )
 
 
 def decide(session: Session, actor: Actor, case: Case, decision: Decision) -> DecisionResult:
@@ -199,11 +220,11 @@ def decide(session: Session, actor: Actor, case: Case, decision: Decision) -> De
             action = (
                 Action.REVISE_REPLY if case.state is CaseState.REPLY_DRAFTED else Action.DRAFT_REPLY
             )
-            _step(session, actor, case, action, _action_data(decision), result)
+            _step(session, actor, case, action, _reply(decision), result)
         elif isinstance(decision, CorrectionDecision):
             if case.state is CaseState.REGISTERED:
-                _step(session, actor, case, Action.START_REVIEW, {}, result)
-            _step(session, actor, case, Action.REQUEST_CORRECTION, _action_data(decision), result)
+                _step(session, actor, case, Action.START_REVIEW, ActionCommand(), result)
+            _step(session, actor, case, Action.REQUEST_CORRECTION, _correction(decision), result)
         elif isinstance(decision, ExtensionDecision):
             _request_extension(session, actor, case, decision)
             result.steps.append("request_extension")
@@ -271,12 +292,13 @@ def _pending_extension(session: Session, case: Case) -> CaseEvent | None:
     return request
 
 
-def _extension_data(request: CaseEvent) -> dict[str, Any]:
+def _extension(request: CaseEvent) -> Extend:
+    """The extension as the handler asked for it (the request's audit event records it)."""
     data = {n: request.data[n] for n in _EXTENSION_FIELDS if n in request.data}
     for name in ("applicant_notified_on", "on"):
         if name in data:
             data[name] = date.fromisoformat(data[name])
-    return data
+    return Extend(**data)
 
 
 def approve(session: Session, actor: Actor, case: Case, approval: Approval) -> DecisionResult:
@@ -287,19 +309,25 @@ def approve(session: Session, actor: Actor, case: Case, approval: Approval) -> D
     result = DecisionResult(case)
     with UnitOfWork(session) as uow:
         if case.state is CaseState.REPLY_DRAFTED:
-            _step(session, actor, case, Action.APPROVE_REPLY, _action_data(approval), result)
+            approve_reply = ActionCommand(on=approval.on, comment=approval.comment)
+            _step(session, actor, case, Action.APPROVE_REPLY, approve_reply, result)
         request = _pending_extension(session, case)
         if request is not None:
             # Art. 33: the head of the office agrees to the handler's request; the notice
             # puts the request in writing, in the requester's name (four eyes on the letter).
-            _step(session, actor, case, Action.EXTEND, _extension_data(request), result)
+            _step(session, actor, case, Action.EXTEND, _extension(request), result)
             drafter = _user_actor(session, request.actor_user_id) or actor
             overrides = request.data.get("letter_overrides")
             result.letters.append(_draft(session, drafter, case, "extension_notice", overrides))
         if case.state is CaseState.IN_HANDLING:
             assessment = fee_services.active_assessment(session, case)
             if assessment is not None and assessment.status == FeeStatus.PROPOSED.value:
-                _step(session, actor, case, Action.ISSUE_FEE_NOTICE, _action_data(approval), result)
+                notice = IssueFeeNotice(
+                    on=approval.on,
+                    comment=approval.comment,
+                    notice_received_on=approval.notice_received_on,
+                )
+                _step(session, actor, case, Action.ISSUE_FEE_NOTICE, notice, result)
                 # The notice puts the handler's proposal in writing: it is drafted in the
                 # proposer's name, so the approver's sign-off stays a second pair of eyes.
                 drafter = _proposer(session, assessment) or actor

@@ -17,6 +17,7 @@ from requests_service.db.models import Case
 from requests_service.domain.errors import DomainError
 from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.services.access import SYSTEM
+from requests_service.services.case_commands import ActionCommand
 from requests_service.services.cases import apply_action
 from requests_service.services.clock import legal_today
 
@@ -57,7 +58,7 @@ def close_lapsed_cases(
             if case is None or case.state is not state:
                 continue
             try:
-                apply_action(session, SYSTEM, case, action, {"on": today})
+                apply_action(session, SYSTEM, case, action, ActionCommand(on=today))
             except DomainError as exc:
                 report.failed[case_id] = exc.message
                 continue

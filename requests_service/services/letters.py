@@ -35,6 +35,7 @@ from requests_service.domain.outcomes import Outcome, remedy_notice, validate_re
 from requests_service.domain.reply_delivery import DeliveryMethod
 from requests_service.letters.render import fallback_typography
 from requests_service.services.access import Actor
+from requests_service.services.case_commands import ActionCommand, Deliver
 from requests_service.services.case_records import last_event, third_party_objection
 from requests_service.services.cases import transition_case
 from requests_service.services.clock import case_clock, legal_date, legal_today, load_calendar
@@ -487,7 +488,11 @@ def approve_letter(session: Session, actor: Actor, case: Case, letter: Letter) -
         if letter.kind == "reply" and case.state is CaseState.REPLY_DRAFTED:
             # The case follows its letter: approving the reply letter is approving the reply.
             transition_case(
-                session, actor, case, Action.APPROVE_REPLY, {"comment": "审核并批准答复书"}
+                session,
+                actor,
+                case,
+                Action.APPROVE_REPLY,
+                ActionCommand(comment="审核并批准答复书"),
             )
         uow.commit()
         return letter
@@ -784,12 +789,12 @@ def record_delivery(
                 actor,
                 case,
                 Action.DELIVER,
-                {
-                    "on": on,
-                    "delivery_method": letter.delivery_method,
-                    "proof": letter.delivery_proof,
-                    "comment": f"送达答复书{letter.document_number}",
-                },
+                Deliver(
+                    on=on,
+                    delivery_method=letter.delivery_method,
+                    proof=letter.delivery_proof,
+                    comment=f"送达答复书{letter.document_number}",
+                ),
             )
         if command.archive:
             if case.state is not CaseState.DELIVERED:
@@ -797,6 +802,6 @@ def record_delivery(
                     f"案件当前状态为“{case.state.label}”，送达后不能立即归档。",
                     reason="invalid_transition",
                 )
-            transition_case(session, actor, case, Action.ARCHIVE, {"on": on})
+            transition_case(session, actor, case, Action.ARCHIVE, ActionCommand(on=on))
         uow.commit()
         return letter

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
+from requests_service.api.commands import submission_from
 from requests_service.api.downloads import pdf_response
 
 # The pages are another way in to the same submissions and tracking: the same abuse limits.
@@ -35,6 +36,7 @@ from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
 from requests_service.services import topics as topic_service
 from requests_service.services.access import APPLICANT
+from requests_service.services.case_commands import Reasoned, ReceiveCorrection
 from requests_service.services.clock import SHANGHAI
 from requests_service.services.public_view import (
     public_agencies,
@@ -223,7 +225,7 @@ def apply_submit(agency_id: int) -> Any:
     try:
         receipt, replayed = case_service.submit_online(
             session,
-            body,
+            submission_from(body),  # the body the API schema has just accepted
             secret_key=config["SECRET_KEY"],
             idempotency_key=key,
             render=submission_receipt,
@@ -383,7 +385,16 @@ def correction() -> Any:
                 max_bytes=config["MAX_UPLOAD_BYTES"],
                 allowed_types=config["ALLOWED_UPLOAD_TYPES"],
             )
-        case_service.apply_action(session, APPLICANT, case, Action.RECEIVE_CORRECTION, data)
+        case_service.apply_action(
+            session,
+            APPLICANT,
+            case,
+            Action.RECEIVE_CORRECTION,
+            ReceiveCorrection(
+                corrected_information=data.get("corrected_information"),
+                comment=data.get("comment"),
+            ),
+        )
     except DomainError as error:
         session.rollback()
         return _tracking_page(
@@ -407,7 +418,9 @@ def withdrawal() -> Any:
         return _tracking_page(case, status=422, errors=errors, values={"reason": reason})
     session = current_session()
     try:
-        case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, data)
+        case_service.apply_action(
+            session, APPLICANT, case, Action.WITHDRAW, Reasoned(reason=reason or None)
+        )
     except DomainError as error:
         session.rollback()
         return _tracking_page(case, status=409, errors={"reason": [error.message]})

@@ -24,6 +24,11 @@ from requests_service.domain.lifecycle import Action
 from requests_service.jobs.events import drain, drainer_for
 from requests_service.services import claims
 from requests_service.services.access import actor_for_user
+from requests_service.services.case_commands import (
+    ActionCommand,
+    ApplicantDetails,
+    Registration,
+)
 from requests_service.services.cases import register_case, transition_case
 from requests_service.services.delivery import deliver_due, dispatch_pending
 from requests_service.services.unit_of_work import UnitOfWork
@@ -96,7 +101,7 @@ def test_rolled_back_change_leaves_no_event_and_sends_nothing(
         before = len(_events(hooks))
         with pytest.raises(RuntimeError), UnitOfWork(session):
             case = session.get(Case, case_id)
-            transition_case(session, actor, case, Action.START_REVIEW, {})
+            transition_case(session, actor, case, Action.START_REVIEW, ActionCommand())
             raise RuntimeError("crash before commit")
         session.close()
         assert len(_events(hooks)) == before
@@ -284,11 +289,11 @@ def test_oversight_office_subscription_sees_the_agencies_under_it(
             register_case(
                 session,
                 actor,
-                {
-                    "channel": "in_person",
-                    "applicant": person(),
-                    "requested_information": f"{agency}机关2025年的工作报告",
-                },
+                Registration(
+                    channel="in_person",
+                    applicant=ApplicantDetails(**person()),
+                    requested_information=f"{agency}机关2025年的工作报告",
+                ),
                 secret_key="test-secret",
             )
         session.close()

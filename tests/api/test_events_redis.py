@@ -198,6 +198,7 @@ def test_rolled_back_change_neither_writes_nor_wakes(
     from requests_service.db.models import Case, User
     from requests_service.domain.lifecycle import Action
     from requests_service.services.access import actor_for_user
+    from requests_service.services.case_commands import ActionCommand, RequestCorrection
     from requests_service.services.cases import transition_case
     from requests_service.services.unit_of_work import UnitOfWork
 
@@ -211,13 +212,14 @@ def test_rolled_back_change_neither_writes_nor_wakes(
     before = session.scalar(select(func.count()).select_from(OutboxEvent))
     actor = actor_for_user(session, session.get(User, world.users["handler"]))
     with pytest.raises(RuntimeError), UnitOfWork(session):
-        transition_case(session, actor, session.get(Case, case_id), Action.START_REVIEW, {})
+        case = session.get(Case, case_id)
+        transition_case(session, actor, case, Action.START_REVIEW, ActionCommand())
         transition_case(
             session,
             actor,
             session.get(Case, case_id),
             Action.REQUEST_CORRECTION,
-            {"correction_items": ["请写明年份"]},
+            RequestCorrection(correction_items=["请写明年份"]),
         )
         raise RuntimeError("the process dies before commit")
     session.close()

@@ -19,6 +19,7 @@ from requests_service.domain.identity import ApplicantType, IdType
 from requests_service.domain.lifecycle import CaseState, Role
 from requests_service.services import cases as case_service
 from requests_service.services.access import Actor
+from requests_service.services.case_commands import ApplicantDetails, Registration
 from requests_service.services.topics import place_request, record_placement
 from requests_service.timekeeping import legal_date, utcnow
 from tests.factories import World, person
@@ -122,12 +123,7 @@ def test_statements_per_registration(app: Any, world: World) -> None:
         agency_id=world.agencies["A"],
         visible_agency_ids=frozenset({world.agencies["A"]}),
     )
-    data = {
-        "channel": "in_person",
-        "applicant": person(1),
-        "requested_information": PARAPHRASES[0],
-        "submitted_at": datetime.fromisoformat("2026-03-02T10:00:00+08:00"),
-    }
+    submitted_at = datetime.fromisoformat("2026-03-02T10:00:00+08:00")
     session = app.extensions["db_session_factory"]()
     try:
         counts = []
@@ -136,7 +132,12 @@ def test_statements_per_registration(app: Any, world: World) -> None:
                 case_service.register_case(
                     session,
                     actor,
-                    {**data, "requested_information": text},
+                    Registration(
+                        channel="in_person",
+                        applicant=ApplicantDetails(**person(1)),
+                        requested_information=text,
+                        submitted_at=submitted_at,
+                    ),
                     secret_key="test-secret",
                 )
             counts.append(len([s for s in seen if not _calendar_read(s)]))

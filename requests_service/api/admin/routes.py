@@ -32,7 +32,7 @@ from requests_service.api.admin.schemas import (
     UserSchema,
     UserUpdateSchema,
 )
-from requests_service.api.auth import current_actor, requires_roles
+from requests_service.api.auth import authorised_actor, current_actor, requires_roles
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import admin as admin_service
@@ -69,7 +69,7 @@ class Agencies(MethodView):
     @blp.response(201, AgencySchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Create an agency below one you manage"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return admin_service.create_agency(
             current_session(), actor, admin_service.AgencyChanges(**data)
         )
@@ -88,7 +88,7 @@ class AgencyDetail(MethodView):
     @blp.response(200, AgencySchema)
     def patch(self, data: dict[str, Any], agency_id: int) -> Any:
         """Update an agency, its intake office and settings"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return admin_service.update_agency(
             current_session(), actor, agency_id, admin_service.AgencyChanges(**data)
         )
@@ -111,7 +111,7 @@ class AgencyFonts(MethodView):
         """Upload a licensed font file (multipart ``file``) or point to one under FONT_DIR
         (``path``); validated (TrueType/OpenType, covers the characters letters print) and used
         only for this agency's letters"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         upload = files.get("file")
         config = current_app.config
         return font_service.set_font(
@@ -133,7 +133,7 @@ class AgencyFontDetail(MethodView):
     @blp.response(204)
     def delete(self, agency_id: int, role: str) -> None:
         """Stop using the agency's font for this role (letters fall back to the free face)"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         font_service.remove_font(current_session(), actor, agency_id, role)
 
 
@@ -168,7 +168,7 @@ class Users(MethodView):
     @blp.response(201, UserSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Create a user with roles"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return admin_service.create_user(current_session(), actor, admin_service.CreateUser(**data))
 
 
@@ -179,7 +179,7 @@ class UserDetail(MethodView):
     @blp.response(200, UserSchema)
     def patch(self, data: dict[str, Any], user_id: int) -> Any:
         """Change a user's name, roles or active flag"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return admin_service.update_user(
             current_session(), actor, user_id, admin_service.UpdateUser(**data)
         )
@@ -199,7 +199,7 @@ class UserTokens(MethodView):
     def post(self, data: dict[str, Any], user_id: int) -> Any:
         """Issue a bearer token for yourself (the plain token is shown only now); for anyone
         else this is refused (403): create an enrolment code instead"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return admin_service.issue_token_for(
             current_session(),
             actor,
@@ -216,7 +216,7 @@ class UserEnrolment(MethodView):
     def post(self, user_id: int) -> Any:
         """A one-time enrolment code for a user, who redeems it at `POST /auth/enrolment` for a
         token only they see (admins never hold another person's token)"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return admin_service.create_enrolment_for(
             current_session(), actor, user_id, ttl_hours=current_app.config["ENROLMENT_TTL_HOURS"]
         )
@@ -228,7 +228,7 @@ class TokenDetail(MethodView):
     @blp.response(200, TokenSchema)
     def delete(self, token_id: int) -> Any:
         """Revoke a token"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return admin_service.revoke_token(current_session(), actor, token_id)
 
 
@@ -245,7 +245,7 @@ class NegativeList(MethodView):
     @blp.response(201, NegativeListEntrySchema)
     def post(self, data: dict[str, Any], agency_id: int) -> Any:
         """Add a negative-list entry"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return admin_service.create_negative_entry(
             current_session(), actor, agency_id, admin_service.NegativeEntry(**data)
         )
@@ -258,7 +258,7 @@ class NegativeListEntryDetail(MethodView):
     @blp.response(200, NegativeListEntrySchema)
     def patch(self, data: dict[str, Any], entry_id: int) -> Any:
         """Update or deactivate a negative-list entry"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return admin_service.update_negative_entry(
             current_session(), actor, entry_id, admin_service.UpdateNegativeEntry(**data)
         )
@@ -271,7 +271,7 @@ class CloseLapsedJob(MethodView):
     def post(self) -> Any:
         """Close cases whose correction or fee period lapsed (also run daily by `flask
         close-lapsed`); idempotent"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return admin_service.close_lapsed_in_managed(current_session(), actor)
 
 
@@ -336,7 +336,7 @@ class NotificationResend(MethodView):
     @blp.response(200, NotificationSchema)
     def post(self, notification_id: int) -> Any:
         """Send a failed notification again (audited)"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return notification_service.resend_notification(current_session(), actor, notification_id)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor, requires_roles
+from requests_service.api.auth import authorised_actor, current_actor, requires_roles
 from requests_service.api.calendar.schemas import (
     CalendarChangeSchema,
     CalendarOverviewSchema,
@@ -50,7 +50,7 @@ class CalendarYearResource(MethodView):
     @blp.response(200, CalendarUpdateResultSchema)
     def put(self, data: dict[str, Any], year: int) -> Any:
         """Load or correct a year's official arrangement; re-computes affected due dates"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return calendar_admin.save_year(
             current_session(), actor, year, calendar_admin.SaveYear(**data)
         )

@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 
-from requests_service.api.auth import current_actor, requires_roles
+from requests_service.api.auth import authorised_actor, current_actor, requires_roles
 from requests_service.api.cases.schemas import (
     AssignSchema,
     AttachmentSchema,
@@ -25,6 +25,7 @@ from requests_service.api.cases.schemas import (
     NoteSchema,
     RegisteredCaseSchema,
 )
+from requests_service.api.commands import action_command, registration_from
 from requests_service.api.contract import TRANSITION_SCHEMAS, load_one_of, one_of_body
 from requests_service.api.downloads import path_response
 from requests_service.api.errors import ErrorSchema
@@ -89,12 +90,15 @@ class Cases(MethodView):
     @blp.alt_response(200, schema=RegisteredCaseSchema, description="重复提交，返回首次登记结果")
     def post(self, data: dict[str, Any]) -> Any:
         """Register an application received in person, by post, fax or e-mail (登记)"""
-        actor = current_actor(Role.REGISTRAR)
+        actor = authorised_actor()
         session = current_session()
         secret_key = current_app.config["SECRET_KEY"]
         key = request.headers.get("Idempotency-Key")
+        registration = registration_from(data)
         if key is None:
-            case, secret = case_service.register_case(session, actor, data, secret_key=secret_key)
+            case, secret = case_service.register_case(
+                session, actor, registration, secret_key=secret_key
+            )
             return _detail(case, actor.role_set, tracking_secret=secret)
         if not (1 <= len(key.strip()) <= 60):
             abort(400, message="Idempotency-Key长度应为1至60个字符。")
@@ -105,7 +109,12 @@ class Cases(MethodView):
             return dumped
 
         body, replayed = case_service.register_case_once(
-            session, actor, data, secret_key=secret_key, idempotency_key=key.strip(), render=render
+            session,
+            actor,
+            registration,
+            secret_key=secret_key,
+            idempotency_key=key.strip(),
+            render=render,
         )
         return jsonify(body), 200 if replayed else 201
 
@@ -138,7 +147,7 @@ class CaseDetail(MethodView):
     @blp.response(200, CaseDetailSchema)
     def patch(self, data: dict[str, Any], case_id: int) -> Any:
         """Correct the recorded application details (requires If-Match)"""
-        actor = current_actor(*WORKING_ROLES)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         blp.check_etag(case_etag_data(case))
@@ -161,12 +170,12 @@ class CaseTransitions(MethodView):
         The body is one of the per-action schemas (discriminator ``action``): each lists the
         fields that action needs; the others are refused."""
         data = load_one_of(TRANSITION_SCHEMAS, "action")
-        actor = current_actor(*WORKING_ROLES)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         check_if_match(case)
         action = Action(data.pop("action"))
-        case = case_service.apply_action(session, actor, case, action, data)
+        case = case_service.apply_action(session, actor, case, action, action_command(action, data))
         blp.set_etag(case_etag_data(case))
         return _detail(case, actor.role_set)
 
@@ -179,7 +188,7 @@ class CaseAssignee(MethodView):
     @blp.response(200, CaseDetailSchema)
     def put(self, data: dict[str, Any], case_id: int) -> Any:
         """Assign (or unassign with null) the handler (requires If-Match)"""
-        actor = current_actor(Role.APPROVER, Role.REGISTRAR, Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         blp.check_etag(case_etag_data(case))
@@ -228,7 +237,7 @@ class CaseNotes(MethodView):
     @blp.response(201, NoteSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """Add an internal note"""
-        actor = current_actor(*WORKING_ROLES)
+        actor = authorised_actor()
         return case_views.add_note(current_session(), actor, case_id, data["body"])
 
 
@@ -252,7 +261,7 @@ class CaseAttachments(MethodView):
     @blp.alt_response(415, description="文件类型不允许")
     def post(self, args: dict[str, Any], files: dict[str, Any], case_id: int) -> Any:
         """Upload an attachment (PDF, JPEG, PNG, Word, text; size limited)"""
-        actor = current_actor(*WORKING_ROLES)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
         return attachment_service.store_attachment(

@@ -9,7 +9,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor, requires_roles
+from requests_service.api.auth import authorised_actor, current_actor, requires_roles
 from requests_service.api.cases.routes import _detail
 from requests_service.api.contract import (
     DECISION_SCHEMAS,
@@ -107,7 +107,7 @@ class CaseDecisionApproval(MethodView):
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """Approve what is pending (审核负责人): the reply or the fee notice, and every letter
         awaiting approval — numbered and issued; `Prefer: wait=N` returns them issued"""
-        actor = current_actor(Role.APPROVER)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         check_if_match(case)

@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor, requires_roles
+from requests_service.api.auth import authorised_actor, current_actor, requires_roles
 from requests_service.api.fees.schemas import (
     ApplicantLinkCreateSchema,
     ApplicantLinkSchema,
@@ -87,7 +87,7 @@ class CaseFeePreview(MethodView):
     @blp.response(200, FeeQuoteSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """Preview the fee for this case (counts the applicant's earlier pieces this month)"""
-        actor = current_actor(Role.HANDLER, Role.APPROVER)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
         quote, _, _ = fee_service.quote_for(session, case, data["method"], data.get("units"))
@@ -101,7 +101,7 @@ class CaseFeeProposal(MethodView):
     @blp.response(201, FeeAssessmentSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """Handler proposes a fee; the approver issues the notice (action issue_fee_notice)"""
-        actor = current_actor(Role.HANDLER)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         return fee_service.propose_fee(
@@ -116,7 +116,7 @@ class CaseFeeDecline(MethodView):
     @blp.response(200, FeeAssessmentSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """Decide not to charge the proposed fee (Art. 42: charging is discretionary)"""
-        actor = current_actor(Role.APPROVER, Role.HANDLER)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         return fee_service.decline_fee(session, actor, case, reason=data["reason"])
@@ -129,7 +129,7 @@ class CaseFeeReduction(MethodView):
     @blp.response(200, FeeAssessmentSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """Reduce an unpaid fee (only where the agency's waiver policy is switched on)"""
-        actor = current_actor(Role.APPROVER)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         return fee_service.reduce_fee(
@@ -144,7 +144,7 @@ class CaseFeeRefund(MethodView):
     @blp.response(200, FeeAssessmentSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """Record the refund of a paid fee after the applicant withdrew"""
-        actor = current_actor(Role.APPROVER)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id, for_update=True)
         return fee_service.refund_fee(
@@ -164,7 +164,7 @@ class ApplicantLinks(MethodView):
     @blp.response(201, ApplicantLinkSchema)
     def post(self, data: dict[str, Any], applicant_id: int) -> Any:
         """Link two applicant records as the same person (monthly per-piece fee counting)"""
-        actor = current_actor(Role.HANDLER, Role.APPROVER)
+        actor = authorised_actor()
         return fee_service.link_applicants(
             current_session(), actor, applicant_id, data["same_as_id"], data["reason"]
         )

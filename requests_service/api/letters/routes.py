@@ -8,7 +8,7 @@ from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor, requires_roles
+from requests_service.api.auth import authorised_actor, current_actor, requires_roles
 from requests_service.api.downloads import pdf_response
 from requests_service.api.letters.schemas import (
     LetterCreateSchema,
@@ -57,7 +57,7 @@ class CaseLetters(MethodView):
     @blp.response(201, LetterSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """Draft a letter; its variables are filled from the case"""
-        actor = current_actor(*WORKING)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
         return letter_service.create_letter(session, actor, case, data["kind"])

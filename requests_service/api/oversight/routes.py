@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor, requires_roles
+from requests_service.api.auth import authorised_actor, current_actor, requires_roles
 from requests_service.api.oversight.schemas import (
     FilingActionSchema,
     FilingCountsSchema,
@@ -55,7 +55,7 @@ class CaseFilings(MethodView):
     @blp.response(201, FilingSchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """File the case with the oversight office (疑难件备案)"""
-        actor = current_actor(*CASEWORK)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
         filing = oversight_service.file_case(
@@ -110,7 +110,7 @@ class OversightFilingActions(MethodView):
     @blp.response(200, FilingSchema)
     def post(self, data: dict[str, Any], filing_id: int) -> Any:
         """Receive, give guidance, close"""
-        actor = current_actor(Role.OVERSIGHT)
+        actor = authorised_actor()
         session = current_session()
         filing = oversight_service.get_filing_for_office(session, actor, filing_id)
         filing = oversight_service.act_on_filing(
@@ -143,7 +143,7 @@ class CaseRemedies(MethodView):
     @blp.response(201, RemedySchema)
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """Record an administrative reconsideration or lawsuit"""
-        actor = current_actor(Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
         return oversight_service.add_remedy_record(
@@ -158,7 +158,7 @@ class CaseRemedy(MethodView):
     @blp.response(200, RemedySchema)
     def patch(self, data: dict[str, Any], case_id: int, remedy_id: int) -> Any:
         """Update a record, e.g. when the decision or judgment arrives"""
-        actor = current_actor(Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
         return oversight_service.update_remedy_record(

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 
 from requests_service.api.cases.routes import FileUploadSchema
+from requests_service.api.commands import submission_from
 from requests_service.api.downloads import pdf_response
 from requests_service.api.errors import ErrorSchema
 from requests_service.api.limits import (
@@ -40,6 +41,7 @@ from requests_service.services import applicant_uploads, public_view
 from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
 from requests_service.services.access import APPLICANT
+from requests_service.services.case_commands import Reasoned, ReceiveCorrection
 from requests_service.services.tracking import download_signature_valid, signed_download_path
 
 blp = Blueprint(
@@ -94,7 +96,7 @@ class PublicApplications(MethodView):
             abort(400, message="Idempotency-Key长度应为1至100个字符。")
         body, replayed = case_service.submit_online(
             current_session(),
-            data,
+            submission_from(data),
             secret_key=current_app.config["SECRET_KEY"],
             idempotency_key=key.strip() if key else None,
             render=public_view.submission_receipt,
@@ -151,7 +153,9 @@ class PublicCorrection(MethodView):
         """Submit the correction (补正) the agency asked for; the reply period restarts (Art. 30)"""
         session = current_session()
         case = _tracked_case(code)
-        case_service.apply_action(session, APPLICANT, case, Action.RECEIVE_CORRECTION, data)
+        case_service.apply_action(
+            session, APPLICANT, case, Action.RECEIVE_CORRECTION, ReceiveCorrection(**data)
+        )
         return public_view.tracking_view(session, case, _link)
 
 
@@ -166,7 +170,7 @@ class PublicWithdrawal(MethodView):
         """Withdraw the application before it is answered (撤回申请)"""
         session = current_session()
         case = _tracked_case(code)
-        case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, data)
+        case_service.apply_action(session, APPLICANT, case, Action.WITHDRAW, Reasoned(**data))
         return public_view.tracking_view(session, case, _link)
 
 

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from requests_service.api.auth import current_actor, requires_roles
+from requests_service.api.auth import authorised_actor, current_actor, requires_roles
 from requests_service.api.downloads import csv_response, pdf_response
 from requests_service.api.stats.schemas import (
     AnnualReportInputsInSchema,
@@ -156,7 +156,7 @@ class AnnualReportInputs(MethodView):
     @blp.response(200, AnnualReportInputsSchema)
     def put(self, args: dict[str, Any], data: dict[str, Any], year: int) -> Any:
         """Replace the year's inputs (validated; audited with before and after)"""
-        actor = current_actor(*full_service.EDITORS)
+        actor = authorised_actor()
         return full_service.put_inputs(current_session(), actor, year, args.get("agency_id"), data)
 
 

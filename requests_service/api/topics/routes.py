@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor, requires_roles
+from requests_service.api.auth import authorised_actor, current_actor, requires_roles
 from requests_service.api.topics.schemas import (
     CaseTopicMoveSchema,
     CatalogueQueryArgsSchema,
@@ -75,7 +75,7 @@ class TopicDecision(MethodView):
     @blp.response(200, TopicSchema)
     def post(self, data: dict[str, Any], topic_id: int) -> Any:
         """Convert to proactive disclosure (where, when, category) or decline with a reason"""
-        actor = current_actor(Role.APPROVER, Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         session = current_session()
         topic = topic_service.get_topic(session, actor, topic_id)
         return topic_service.decide_topic(
@@ -111,7 +111,7 @@ class TopicSplit(MethodView):
     def post(self, data: dict[str, Any], topic_id: int) -> Any:
         """Take applications that ask for other information out into a new topic (audited;
         kept as cannot-links)"""
-        actor = current_actor(*CORRECTORS)
+        actor = authorised_actor()
         session = current_session()
         topic = topic_service.get_topic(session, actor, topic_id)
         return topic_service.split_topic(
@@ -127,7 +127,7 @@ class TopicMerge(MethodView):
     def post(self, data: dict[str, Any], topic_id: int) -> Any:
         """Fold another topic asking for the same information into this one (audited; kept as
         a must-link; refused when officers marked their applications as different)"""
-        actor = current_actor(*CORRECTORS)
+        actor = authorised_actor()
         session = current_session()
         topic = topic_service.get_topic(session, actor, topic_id)
         other = topic_service.get_topic(session, actor, data["topic_id"])
@@ -142,7 +142,7 @@ class CaseTopic(MethodView):
     def put(self, data: dict[str, Any], case_id: int) -> Any:
         """Move an application to another topic of its agency (audited; kept as a must-link
         with the target and a cannot-link with the topic it leaves)"""
-        actor = current_actor(*CORRECTORS)
+        actor = authorised_actor()
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
         target = topic_service.get_topic(session, actor, data["topic_id"])
@@ -172,7 +172,7 @@ class SurgeAlertAck(MethodView):
     @blp.response(200, SurgeAlertSchema)
     def post(self, alert_id: int) -> Any:
         """Acknowledge an alert (a response plan is being prepared)"""
-        actor = current_actor(Role.APPROVER, Role.AGENCY_ADMIN, Role.OVERSIGHT)
+        actor = authorised_actor()
         return topic_service.acknowledge_alert(current_session(), actor, alert_id)
 
 

@@ -8,7 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from requests_service.api.auth import current_actor, requires_roles
+from requests_service.api.auth import authorised_actor, current_actor, requires_roles
 from requests_service.api.webhooks.schemas import (
     DeliveryDetailSchema,
     DeliveryQueryArgsSchema,
@@ -59,7 +59,7 @@ class Subscriptions(MethodView):
     @blp.doc(callbacks=callbacks())
     def post(self, data: dict[str, Any]) -> Any:
         """Subscribe a system to an agency's events (audited); the signing secret is shown once"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         sub, _secret = webhook_service.create_subscription(
             current_session(),
             actor,
@@ -82,7 +82,7 @@ class SubscriptionDetail(MethodView):
     @blp.response(200, SubscriptionSchema)
     def patch(self, data: dict[str, Any], subscription_id: int) -> Any:
         """Change URL, event types, description or active flag (audited)"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         sub, _secret = webhook_service.update_subscription(
             current_session(),
             actor,
@@ -99,7 +99,7 @@ class SubscriptionSecret(MethodView):
     @blp.response(200, SubscriptionWithSecretSchema)
     def post(self, subscription_id: int) -> Any:
         """Rotate the signing secret; the new one is shown only now (audited)"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         sub, _secret = webhook_service.update_subscription(
             current_session(),
             actor,
@@ -158,7 +158,7 @@ class DeliveryResend(MethodView):
     @blp.response(200, DeliveryDetailSchema)
     def post(self, delivery_id: int) -> Any:
         """Send a delivery again (same event id; a fresh set of retries; audited)"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         view = webhook_service.resend(current_session(), actor, delivery_id)
         if current_app.config.get("EVENT_DELIVERY", "rq") == "rq":
             from requests_service.jobs.events import kick
