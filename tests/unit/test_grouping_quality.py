@@ -259,6 +259,13 @@ def test_cluster_respects_constraints() -> None:
     assert (4,) in {t.member_ids for t in both}
 
 
+def test_cannot_link_holds_between_texts_that_normalise_alike() -> None:
+    items = [(1, "请公开2025年示范区拆迁补偿标准"), (2, "2025年示范区拆迁补偿标准")]
+    assert sim.normalise(items[0][1]) == sim.normalise(items[1][1])
+    assert len(sim.cluster(items)) == 1
+    assert {t.member_ids for t in sim.cluster(items, cannot_link=[(2, 1)])} == {(1,), (2,)}
+
+
 def test_assign_is_the_intake_rule() -> None:
     seed = sim.features_of("2025年南湖区老旧小区改造名单")
     other = sim.features_of("2025年南湖区老旧小区改造资金使用情况")
