@@ -362,10 +362,14 @@ def close_lapsed() -> None:
 def regroup_topics_command(agency_id: int) -> None:
     """Regroup an agency's undecided topics with the current rule and the officers'
     must-link/cannot-link corrections; recompute Art. 44 candidacy (audited, idempotent)."""
+    from requests_service.domain.errors import DomainError
     from requests_service.services.access import SYSTEM
     from requests_service.services.topics import regroup_topics
 
-    report = regroup_topics(current_session(), SYSTEM, agency_id)
+    try:
+        report = regroup_topics(current_session(), SYSTEM, agency_id)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
     click.echo(
         f"机关 {agency_id}：{report.cases} 件申请归入 {report.topics} 个主题；"
         f"调整 {len(report.moved)} 件，新建主题 {len(report.created_topics)} 个，"

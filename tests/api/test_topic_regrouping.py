@@ -98,6 +98,9 @@ def test_regroup_joins_what_the_rule_groups_recomputes_candidacy_and_is_idempote
     again = _regroup_cli(app, world.agencies["A"])
     assert "调整 0 件" in again and "新建主题 0 个" in again
     assert _counts(app) == before  # idempotent: nothing moved, nothing audited
+    with app.app_context():  # the regrouping's case and topic events are sealed in their chains
+        verified = app.test_cli_runner().invoke(args=["verify-audit"])
+    assert verified.exit_code == 0, verified.output
 
 
 def test_regroup_keeps_officers_cannot_links_and_must_links(client: Any, world: World) -> None:
@@ -141,6 +144,13 @@ def test_regroup_keeps_officers_cannot_links_and_must_links(client: Any, world: 
         f"/admin/agencies/{world.agencies['A']}/topic-regrouping", headers=world.auth("admin")
     )
     assert again.json["moved"] == [] and again.json["created_topics"] == []
+
+
+def test_regroup_command_refuses_an_unknown_agency(app: Any) -> None:
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["regroup-topics", "--agency", "999999"])
+    assert result.exit_code == 1
+    assert "机关不存在" in result.output
 
 
 def test_regroup_endpoint_needs_an_admin_of_the_agency(client: Any, world: World) -> None:
