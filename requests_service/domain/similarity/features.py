@@ -652,7 +652,8 @@ _NOT_PLANT_AFTER: Final = frozenset("房区家长商内址界")
 # 华瑞化工, 宏盛劳务: a company named without its legal suffix, by a trade that is only ever a
 # company's (not 化工园区, 化工行业, 地产项目, nor one with its suffix, found below).
 _BARE_COMPANY_RE = re.compile(
-    "([\u4e00-\u9fff]{2})(?:化工|置业|实业|劳务|房地产|地产)"
+    # the trade first (a literal search), its two-character name looked back to
+    "(?<=[\u4e00-\u9fff]{2})(?:化工|置业|实业|劳务|房地产|地产)"
     # 硬化工程, 绿化工作, 落实业务: other words that only look like a trade
     "(?!有限|股份|公司|集团|厂|园|行业|企业|产业|产品|项目|安全|基地|集中|工程|建设|市场|开发|派遣|程|作|务)"
 )
@@ -661,7 +662,7 @@ _BARE_COMPANY_RE = re.compile(
 def _bare_companies(norm: str) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     for m in _BARE_COMPANY_RE.finditer(norm):
-        name = m.group(1)
+        name = norm[m.start() - 2 : m.start()]
         if _name_ok(name) and not _TRADE_RE.fullmatch(name) and name[1] != "房":
             out.add(("company", name))
     return out
