@@ -26,6 +26,7 @@ PARAPHRASE = ROOT / "tests" / "data" / "grouping_own_paraphrase.jsonl"
 COLLOQUIAL = ROOT / "tests" / "data" / "grouping_own_colloquial.jsonl"
 FRESH = ROOT / "tests" / "data" / "grouping_own_fresh.jsonl"
 FRESH2 = ROOT / "tests" / "data" / "grouping_own_fresh2.jsonl"
+FRESH3 = ROOT / "tests" / "data" / "grouping_own_fresh3.jsonl"
 SHARED = next(
     (
         p
@@ -57,7 +58,11 @@ SHARED = next(
 # R 0.828 / F1 0.818, 7/36: plan vs permit, 高标准 read as a standard, 市场 read as a city,
 # 至滨江 read as a river, companies named without 公司), now P 1.000 / R 0.943 / F1 0.970,
 # 0/36; a tenth (ten more agencies), written after those changes (then P 0.827 / R 0.957 /
-# F1 0.887, 6/20: 协议 and 笔录 not kinds, 人民路 not a name), now F1 1.000, 0/20.
+# F1 0.887, 6/20: 协议 and 笔录 not kinds, 人民路 not a name), now F1 1.000, 0/20; an eleventh
+# (eight more agencies), written after the shared set was measured (then P 0.552 / R 1.000 /
+# F1 0.711, 8/18 — the same as before this round: approvals of different documents, 诊所 not
+# an entity), now P 0.767 / R 0.958 / F1 0.852, 4/18 (left: 岗位计划 vs 选岗结果, 审计报告 vs
+# 审计整改报告 — which information about one subject, that no slot names).
 # Shared (held out) P 0.956 / R 0.731 / F1 0.829, 4/63 merged; after the ninth and tenth sets'
 # changes (measured once) P 0.957 / R 0.742 / F1 0.836, 4/63.
 OWN_F1_FLOOR = 0.98
@@ -77,6 +82,8 @@ COLLOQUIAL_F1_FLOOR = 0.87
 COLLOQUIAL_NEAR_MISS_MAX = 1
 FRESH_F1_FLOOR = 0.96
 FRESH2_F1_FLOOR = 0.99
+FRESH3_F1_FLOOR = 0.85
+FRESH3_NEAR_MISS_MAX = 4
 SHARED_F1_FLOOR = 0.83
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -129,8 +136,9 @@ def test_short_and_long_texts_quality() -> None:
         (COLLOQUIAL, COLLOQUIAL_F1_FLOOR, COLLOQUIAL_NEAR_MISS_MAX),
         (FRESH, FRESH_F1_FLOOR, 0),
         (FRESH2, FRESH2_F1_FLOOR, 0),
+        (FRESH3, FRESH3_F1_FLOOR, FRESH3_NEAR_MISS_MAX),
     ],
-    ids=["fifth", "sixth", "seventh", "eighth", "ninth", "tenth"],
+    ids=["fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh"],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
     total, _ = ev.evaluate(ev.load(path), ev.service_grouper())
@@ -198,6 +206,9 @@ def test_shared_held_out_set_does_not_fall() -> None:
             "kind",
         ),
         ("华瑞化工爆炸事故调查报告", "华泰化工爆炸事故调查报告", "entity"),
+        ("客运站迁建工程可行性研究报告批复", "客运站迁建工程初步设计批复", "kind"),
+        ("垃圾焚烧厂扩建项目环评批复", "垃圾焚烧厂扩建项目立项批复", "kind"),
+        ("康宁诊所医疗机构执业许可证", "康福诊所医疗机构执业许可证", "entity"),
         ("解放路与人民路交叉口电子警察审批", "解放路与中山路交叉口电子警察审批", "entity"),
     ],
 )
@@ -247,6 +258,7 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("解放路与人民路交叉口电子警察设置审批", "解放路人民路交叉路口电子警察设置审批文件"),
         ("2026年城区义务教育学校招生划片范围", "2026年城区学校施教区划分文件（小学、初中）"),
         ("申请公开宏盛劳务公司欠薪处理决定", "宏盛劳务欠薪处理决定"),
+        ("客运站迁建项目可研批复", "申请公开客运站迁建工程的可行性研究报告的批复文件"),
     ],
 )
 def test_paraphrases_are_same_topic(a: str, b: str) -> None:

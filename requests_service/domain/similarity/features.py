@@ -97,6 +97,7 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "图纸": "图纸",
     "听证": "听证",
     "验收": "验收",
+    "校验": "校验",
     "审计": "审计",
     "成绩": "成绩",
     "年报": "报告/年报",
@@ -259,6 +260,10 @@ ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "江": "river",
     "医院": "hospital",
     "卫生院": "hospital",
+    "诊所": "hospital",
+    "卫生室": "hospital",
+    "药店": "shop",
+    "药房": "shop",
     "学校": "school",
     "中学": "school",
     "小学": "school",
@@ -567,6 +572,18 @@ are dropped; alone (挂牌出让公告) they are the document."""
 _CARRIER_GAP: Final = 2
 
 
+# What an approval approves: 可研批复, 初设批复, 立项批复 and 环评批复 of one project are four
+# documents (批复/可研 …); a bare 批复 agrees with each.
+_APPROVED_RE = re.compile(
+    "(可研|初设|立项|环评|稳评|能评|水保|安评|施工图|概算|选址|用地)(?:报告)?的?$"
+)
+
+
+def _approval_kind(norm: str, start: int) -> str:
+    m = _APPROVED_RE.search(norm, max(0, start - 6), start)
+    return "批复/" + m.group(1) if m else "批复"
+
+
 def _kinds(norm: str) -> set[str]:
     found = list(_KIND_RE.finditer(norm))
     out: set[str] = set()
@@ -589,7 +606,8 @@ def _kinds(norm: str) -> set[str]:
             and (nxt.start() == m.end() or (nxt.start() == m.end() + 1 and norm[m.end()] == "的"))
         ):
             continue  # 可研报告批复: the 报告 is what the 批复 approves
-        out.add(DOCUMENT_KINDS[m.group()])
+        kind = DOCUMENT_KINDS[m.group()]
+        out.add(_approval_kind(norm, m.start()) if kind == "批复" else kind)
     return out
 
 
