@@ -27,6 +27,7 @@ COLLOQUIAL = ROOT / "tests" / "data" / "grouping_own_colloquial.jsonl"
 FRESH = ROOT / "tests" / "data" / "grouping_own_fresh.jsonl"
 FRESH2 = ROOT / "tests" / "data" / "grouping_own_fresh2.jsonl"
 FRESH3 = ROOT / "tests" / "data" / "grouping_own_fresh3.jsonl"
+FRESH4 = ROOT / "tests" / "data" / "grouping_own_fresh4.jsonl"
 SHARED = next(
     (
         p
@@ -62,7 +63,11 @@ SHARED = next(
 # (eight more agencies), written after the shared set was measured (then P 0.552 / R 1.000 /
 # F1 0.711, 8/18 — the same as before this round: approvals of different documents, 诊所 not
 # an entity), now P 0.767 / R 0.958 / F1 0.852, 4/18 (left: 岗位计划 vs 选岗结果, 审计报告 vs
-# 审计整改报告 — which information about one subject, that no slot names).
+# 审计整改报告 — which information about one subject, that no slot names); a twelfth (six
+# agencies, paraphrases only, for recall), written last: P 1.000 / R 0.750 / F1 0.857 (夜市 and
+# 集市 read as cities, 出厂水 as a plant, official against common names: 互联网租赁自行车,
+# 考评, 高中阶段学校招生). Rules fixing those (F1 1.000 there, other own sets unchanged) were
+# withdrawn: with them the held-out floor test below failed (only its pass/fail was seen).
 # Shared (held out) P 0.956 / R 0.731 / F1 0.829, 4/63 merged; after the ninth and tenth sets'
 # changes (measured once) P 0.957 / R 0.742 / F1 0.836, 4/63.
 OWN_F1_FLOOR = 0.98
@@ -84,6 +89,7 @@ FRESH_F1_FLOOR = 0.96
 FRESH2_F1_FLOOR = 0.99
 FRESH3_F1_FLOOR = 0.85
 FRESH3_NEAR_MISS_MAX = 4
+FRESH4_F1_FLOOR = 0.85
 SHARED_F1_FLOOR = 0.83
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -137,8 +143,9 @@ def test_short_and_long_texts_quality() -> None:
         (FRESH, FRESH_F1_FLOOR, 0),
         (FRESH2, FRESH2_F1_FLOOR, 0),
         (FRESH3, FRESH3_F1_FLOOR, FRESH3_NEAR_MISS_MAX),
+        (FRESH4, FRESH4_F1_FLOOR, 0),
     ],
-    ids=["fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh"],
+    ids=["fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
     total, _ = ev.evaluate(ev.load(path), ev.service_grouper())
