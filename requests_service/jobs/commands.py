@@ -35,6 +35,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(write_spec)
     app.cli.add_command(close_lapsed)
+    app.cli.add_command(regroup_topics_command)
     app.cli.add_command(recompute_deadlines)
     app.cli.add_command(letters_worker)
     app.cli.add_command(recover_letters)
@@ -360,6 +361,26 @@ def close_lapsed() -> None:
     click.echo(
         f"逾期未补正终止 {len(report.closed_no_correction)} 件；"
         f"逾期未缴费终止 {len(report.closed_fee_unpaid)} 件；失败 {len(report.failed)} 件"
+    )
+
+
+@click.command("regroup-topics")
+@click.option("--agency", "agency_id", type=int, required=True, help="机关编号")
+def regroup_topics_command(agency_id: int) -> None:
+    """Regroup an agency's undecided topics with the current rule and the officers'
+    must-link/cannot-link corrections; recompute Art. 44 candidacy (audited, idempotent)."""
+    from requests_service.domain.errors import DomainError
+    from requests_service.services.access import SYSTEM
+    from requests_service.services.topics import regroup_topics
+
+    try:
+        report = regroup_topics(current_session(), SYSTEM, agency_id)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(
+        f"机关 {agency_id}：{report.cases} 件申请归入 {report.topics} 个主题；"
+        f"调整 {len(report.moved)} 件，新建主题 {len(report.created_topics)} 个，"
+        f"候选状态变化 {len(report.status_changes)} 个"
     )
 
 

@@ -38,6 +38,7 @@ from requests_service.services.commands import UNSET, Unset
 from requests_service.services.duties import check_role_grant
 from requests_service.services.lapses import LapseReport, close_lapsed_cases
 from requests_service.services.queries import paginate
+from requests_service.services.topics import RegroupReport, regroup_topics
 from requests_service.services.unit_of_work import UnitOfWork
 from requests_service.services.views import Annotated
 
@@ -680,6 +681,12 @@ def negative_list(session: Session, actor: Actor, agency_id: int) -> Sequence[Ne
 def close_lapsed_in_managed(session: Session, actor: Actor) -> LapseReport:
     """Close lapsed cases of the agencies the actor manages (the daily job, on demand)."""
     return close_lapsed_cases(session, agency_ids=managed_agency_ids(session, actor))
+
+
+def regroup_agency_topics(session: Session, actor: Actor, agency_id: int) -> RegroupReport:
+    """Regroup a managed agency's undecided topics (``flask regroup-topics``, on demand)."""
+    get_managed_agency(session, actor, agency_id)
+    return regroup_topics(session, actor, agency_id)
 
 
 def admin_events(

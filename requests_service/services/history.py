@@ -50,6 +50,7 @@ EVENT_LABELS = {
     "filing_close": "报备办结",
     "remedy_recorded": "登记复议/诉讼",
     "remedy_updated": "更新复议/诉讼结果",
+    "topic_regrouped": "重新归并相似申请主题",
 }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, Literal
@@ -60,6 +60,7 @@ from requests_service.domain.similarity import (
     Features,
     assign,
     band_keys,
+    cluster,
     excessive,
     features_of,
     merge_slots,
@@ -76,6 +77,7 @@ from requests_service.services import outbox
 from requests_service.services.access import Actor
 from requests_service.services.audit import seal_topic_event
 from requests_service.services.clock import legal_date, legal_today
+from requests_service.services.history import record_event
 from requests_service.services.queries import paginate
 from requests_service.services.unit_of_work import UnitOfWork
 
@@ -1085,3 +1087,199 @@ def related_requests(session: Session, case: Case) -> dict[str, Any]:
             "message": flag.message,
         },
     }
+
+
+# --- regrouping an agency's topics with the officers' constraints --------------------------
+
+REGROUPED = (TopicStatus.OPEN, TopicStatus.CANDIDATE)
+
+
+@dataclass(frozen=True)
+class RegroupMove:
+    case_id: int
+    from_topic_id: int | None
+    to_topic_id: int
+
+
+@dataclass
+class RegroupReport:
+    """What :func:`regroup_topics` changed: applications moved, topics created, and topics
+    whose Art. 44 candidacy changed (topic id → new status)."""
+
+    agency_id: int
+    cases: int = 0
+    topics: int = 0
+    moved: list[RegroupMove] = field(default_factory=list)
+    created_topics: list[int] = field(default_factory=list)
+    status_changes: dict[int, str] = field(default_factory=dict)
+
+
+def regroup_topics(session: Session, actor: Actor, agency_id: int) -> RegroupReport:
+    """Recompute an agency's undecided topics (open or candidate) from their applications with
+    the current grouping rule (``similarity.cluster`` in arrival order, exactly intake's rule),
+    respecting every stored must-link / cannot-link correction between them; then recompute
+    each topic's figures and Art. 44 candidacy.
+
+    Decided topics (converted, declined) and their applications stay as they are: an officer
+    has decided on them.  A new group keeps the existing topic holding most of its members
+    (ties: the oldest topic), so topic ids are stable; groups without one get a new topic.
+    Every moved application gets a case event (``topic_regrouped``) and both topics a topic
+    event.  Idempotent: a second run finds every group in its topic and changes nothing.
+    """
+    with UnitOfWork(session) as uow:
+        if session.get(Agency, agency_id) is None:
+            raise NotFound("机关不存在。", agency_id=agency_id)
+        topics = _lock_regrouped_topics(session, agency_id)
+        cases = list(
+            session.scalars(
+                select(Case)
+                .where(Case.topic_id.in_(list(topics)))
+                .order_by(Case.id)
+                .execution_options(populate_existing=True)
+            ).unique()
+        )
+        report = RegroupReport(agency_id=agency_id, cases=len(cases))
+        must, cannot = _constraints_of(session, agency_id)
+        groups = cluster(
+            [(c.id, c.requested_information) for c in cases],
+            star=PER_KEY,
+            must_link=must,
+            cannot_link=cannot,
+        )
+        by_id = {c.id: c for c in cases}
+        target_of = _match_groups(session, agency_id, groups, by_id, topics, report)
+        _move_regrouped(session, actor, groups, by_id, target_of, topics, report)
+        for topic in sorted(topics.values(), key=lambda t: t.id):
+            before = topic.status
+            _recount(session, topic, actor)
+            if topic.status != before:
+                report.status_changes[topic.id] = topic.status.value
+        report.topics = len(set(target_of.values()))
+        uow.commit()
+        return report
+
+
+def _lock_regrouped_topics(session: Session, agency_id: int) -> dict[int, Topic]:
+    """The agency's undecided topics, locked against intake's and corrections' updates."""
+    rows = session.scalars(
+        select(Topic)
+        .where(Topic.agency_id == agency_id, Topic.status.in_(REGROUPED))
+        .order_by(Topic.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).all()
+    return {t.id: t for t in rows}
+
+
+def _constraints_of(
+    session: Session, agency_id: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The officers' judgements in the agency, oldest first (``cluster`` ignores pairs whose
+    applications are not regrouped)."""
+    must: list[tuple[int, int]] = []
+    cannot: list[tuple[int, int]] = []
+    rows = session.execute(
+        select(TopicConstraint.case_a_id, TopicConstraint.case_b_id, TopicConstraint.kind)
+        .where(TopicConstraint.agency_id == agency_id)
+        .order_by(TopicConstraint.id)
+    )
+    for a, b, kind in rows:
+        (cannot if kind == "cannot_link" else must).append((a, b))
+    return must, cannot
+
+
+def _match_groups(
+    session: Session,
+    agency_id: int,
+    groups: Sequence[Any],
+    by_id: Mapping[int, Case],
+    topics: dict[int, Topic],
+    report: RegroupReport,
+) -> dict[int, int]:
+    """Group index → topic id: each group (largest first) keeps the unused topic holding most
+    of its members (ties: the oldest); the others get new topics."""
+    used: set[int] = set()
+    target_of: dict[int, int] = {}
+    for index, group in enumerate(groups):
+        held = Counter(by_id[i].topic_id for i in group.member_ids)
+        choices = [(n, -t) for t, n in held.items() if t is not None and t not in used]
+        if choices:
+            _, negated = max(choices)
+            target_of[index] = -negated
+            used.add(-negated)
+            continue
+        first = by_id[group.member_ids[0]]
+        topic = Topic(
+            agency_id=agency_id,
+            representative_text=first.requested_information[:2000],
+            status=TopicStatus.OPEN,
+            case_count=0,
+            applicant_count=0,
+            first_on=_received_on(first),
+            last_on=_received_on(first),
+        )
+        session.add(topic)
+        session.flush()
+        topics[topic.id] = topic
+        report.created_topics.append(topic.id)
+        target_of[index] = topic.id
+    return target_of
+
+
+def _move_regrouped(
+    session: Session,
+    actor: Actor,
+    groups: Sequence[Any],
+    by_id: Mapping[int, Case],
+    target_of: Mapping[int, int],
+    topics: Mapping[int, Topic],
+    report: RegroupReport,
+) -> None:
+    """Move each application whose group lives in another topic; audited on the case and on
+    both topics."""
+    role = actor.primary_role
+    ins: dict[int, list[int]] = {}
+    outs: dict[int, list[int]] = {}
+    for index, group in enumerate(groups):
+        target = target_of[index]
+        members = [by_id[i] for i in group.member_ids]
+        for case in members:
+            source = case.topic_id
+            if source == target:
+                continue
+            anchor = next((m for m in members if m.id != case.id), None)
+            case.topic_id = target
+            case.topic_explanation = (
+                "重新归并："
+                + _explanation(
+                    features_of(case.requested_information),
+                    features_of(anchor.requested_information),
+                )
+                if anchor is not None
+                else "重新归并：新主题的首件申请"
+            )
+            report.moved.append(RegroupMove(case.id, source, target))
+            ins.setdefault(target, []).append(case.id)
+            if source is not None:
+                outs.setdefault(source, []).append(case.id)
+            record_event(
+                session,
+                case,
+                actor=actor,
+                role=role,
+                action="topic_regrouped",
+                from_state=case.state,
+                to_state=case.state,
+                data={"from_topic_id": source, "to_topic_id": target},
+            )
+    session.flush()
+    for topic_id in sorted(set(ins) | set(outs)):
+        topic = topics[topic_id]
+        _topic_event(
+            session,
+            topic,
+            actor,
+            topic.status,
+            "regrouped",
+            {"cases_in": ins.get(topic_id, []), "cases_out": outs.get(topic_id, [])},
+        )

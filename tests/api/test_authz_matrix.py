@@ -25,6 +25,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("POST", "/admin/agencies"): OFFICER,
     ("GET", "/admin/agencies/{agency_id}"): OFFICER,
     ("PATCH", "/admin/agencies/{agency_id}"): OFFICER,
+    ("POST", "/admin/agencies/{agency_id}/topic-regrouping"): OFFICER,
     ("GET", "/admin/agencies/{agency_id}/negative-list"): OFFICER,
     ("POST", "/admin/agencies/{agency_id}/negative-list"): OFFICER,
     ("GET", "/admin/events"): OFFICER,

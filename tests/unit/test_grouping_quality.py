@@ -24,6 +24,10 @@ LEXICON = ROOT / "tests" / "data" / "grouping_own_lexicon.jsonl"
 HARD = ROOT / "tests" / "data" / "grouping_own_hard.jsonl"
 PARAPHRASE = ROOT / "tests" / "data" / "grouping_own_paraphrase.jsonl"
 COLLOQUIAL = ROOT / "tests" / "data" / "grouping_own_colloquial.jsonl"
+FRESH = ROOT / "tests" / "data" / "grouping_own_fresh.jsonl"
+FRESH2 = ROOT / "tests" / "data" / "grouping_own_fresh2.jsonl"
+FRESH3 = ROOT / "tests" / "data" / "grouping_own_fresh3.jsonl"
+FRESH4 = ROOT / "tests" / "data" / "grouping_own_fresh4.jsonl"
 SHARED = next(
     (
         p
@@ -49,8 +53,23 @@ SHARED = next(
 # homophone company names 宏盛/宏晟, and one modifier: 交通组织方案 vs 补偿方案, 拟录用名单 vs
 # 补贴发放); an eighth (colloquial against formal wording), written first (then P 0.880 /
 # R 0.611 / F1 0.721, 1/9), now P 0.886 / R 0.861 / F1 0.873, 1/9 (left: texts that share no
-# MinHash band or slot key with their topic are never compared; one swapped modifier).
-# Shared (held out) P 0.956 / R 0.731 / F1 0.829, 4/63 merged.
+# MinHash band or slot key with their topic are never compared; one swapped modifier); a ninth
+# (twelve new agencies: schools, health, transport, township, environment, market, water,
+# civil affairs, planning, finance, emergency, agriculture), written first (then P 0.809 /
+# R 0.828 / F1 0.818, 7/36: plan vs permit, 高标准 read as a standard, 市场 read as a city,
+# 至滨江 read as a river, companies named without 公司), now P 1.000 / R 0.943 / F1 0.970,
+# 0/36; a tenth (ten more agencies), written after those changes (then P 0.827 / R 0.957 /
+# F1 0.887, 6/20: 协议 and 笔录 not kinds, 人民路 not a name), now F1 1.000, 0/20; an eleventh
+# (eight more agencies), written after the shared set was measured (then P 0.552 / R 1.000 /
+# F1 0.711, 8/18 — the same as before this round: approvals of different documents, 诊所 not
+# an entity), now P 0.767 / R 0.958 / F1 0.852, 4/18 (left: 岗位计划 vs 选岗结果, 审计报告 vs
+# 审计整改报告 — which information about one subject, that no slot names); a twelfth (six
+# agencies, paraphrases only, for recall), written last: P 1.000 / R 0.750 / F1 0.857 (夜市 and
+# 集市 read as cities, 出厂水 as a plant, official against common names: 互联网租赁自行车,
+# 考评, 高中阶段学校招生). Rules fixing those (F1 1.000 there, other own sets unchanged) were
+# withdrawn: with them the held-out floor test below failed (only its pass/fail was seen).
+# Shared (held out) P 0.956 / R 0.731 / F1 0.829, 4/63 merged; after the ninth and tenth sets'
+# changes (measured once) P 0.957 / R 0.742 / F1 0.836, 4/63.
 OWN_F1_FLOOR = 0.98
 OWN_PRECISION_FLOOR = 0.99
 OWN_NEAR_MISS_MAX = 0
@@ -66,7 +85,12 @@ PARAPHRASE_F1_FLOOR = 0.89
 PARAPHRASE_NEAR_MISS_MAX = 4
 COLLOQUIAL_F1_FLOOR = 0.87
 COLLOQUIAL_NEAR_MISS_MAX = 1
-SHARED_F1_FLOOR = 0.82
+FRESH_F1_FLOOR = 0.96
+FRESH2_F1_FLOOR = 0.99
+FRESH3_F1_FLOOR = 0.85
+FRESH3_NEAR_MISS_MAX = 4
+FRESH4_F1_FLOOR = 0.85
+SHARED_F1_FLOOR = 0.83
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
 
@@ -116,8 +140,12 @@ def test_short_and_long_texts_quality() -> None:
         (HARD, HARD_F1_FLOOR, 0),
         (PARAPHRASE, PARAPHRASE_F1_FLOOR, PARAPHRASE_NEAR_MISS_MAX),
         (COLLOQUIAL, COLLOQUIAL_F1_FLOOR, COLLOQUIAL_NEAR_MISS_MAX),
+        (FRESH, FRESH_F1_FLOOR, 0),
+        (FRESH2, FRESH2_F1_FLOOR, 0),
+        (FRESH3, FRESH3_F1_FLOOR, FRESH3_NEAR_MISS_MAX),
+        (FRESH4, FRESH4_F1_FLOOR, 0),
     ],
-    ids=["fifth", "sixth", "seventh", "eighth"],
+    ids=["fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
     total, _ = ev.evaluate(ev.load(path), ev.service_grouper())
@@ -175,6 +203,20 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("梧桐区妇幼保健院院长年薪", "梧桐区中医院院长年薪", "level"),
         ("焚烧厂二期环评报告", "2025年5月焚烧厂烟气在线监测数据", "kind"),
         ("美佳超市行政处罚决定书", "美佳超市投诉举报处理结果", "kind"),
+        ("石湾镇高标准农田建设项目验收报告", "石湾镇高标准农田建设项目实施方案", "kind"),
+        ("金港路以北地块控制性详细规划", "金港路以北地块建设用地规划许可证", "kind"),
+        ("城中村改造项目补偿标准", "城中村改造项目补偿协议范本", "kind"),
+        ("锦华苑违法建筑拆除决定书", "锦华苑违法建筑立案调查笔录", "kind"),
+        (
+            "2025年一般公共预算执行情况和2026年预算草案的报告",
+            "2025年政府性基金预算执行情况报告",
+            "kind",
+        ),
+        ("华瑞化工爆炸事故调查报告", "华泰化工爆炸事故调查报告", "entity"),
+        ("客运站迁建工程可行性研究报告批复", "客运站迁建工程初步设计批复", "kind"),
+        ("垃圾焚烧厂扩建项目环评批复", "垃圾焚烧厂扩建项目立项批复", "kind"),
+        ("康宁诊所医疗机构执业许可证", "康福诊所医疗机构执业许可证", "entity"),
+        ("解放路与人民路交叉口电子警察审批", "解放路与中山路交叉口电子警察审批", "entity"),
     ],
 )
 def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:
@@ -211,6 +253,19 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("桂香里棚改征收补偿方案", "桂香里棚户区改造项目房屋征收补尝方案"),
         ("县人民医院2024年医疗服务价格及收费项目清单", "县人民医院2024年医疗服务项目收费标准"),
         ("城东新区控制性详细规划修编", "城东新区修改的那版控制性详规"),
+        # 市场 is not a city, 至滨江 not a river, 交叉路口 not a road, 义务教育学校 not a school
+        (
+            "市场监管局对鹤山市鑫隆食品有限公司的行政处罚决定书",
+            "鑫隆食品有限公司被市场监管局处罚的处罚决定书",
+        ),
+        (
+            "青禾大道（环城路至滨江路段）改造交通组织方案",
+            "青禾大道环城路—滨江路段改造施工期间的交通组织方案",
+        ),
+        ("解放路与人民路交叉口电子警察设置审批", "解放路人民路交叉路口电子警察设置审批文件"),
+        ("2026年城区义务教育学校招生划片范围", "2026年城区学校施教区划分文件（小学、初中）"),
+        ("申请公开宏盛劳务公司欠薪处理决定", "宏盛劳务欠薪处理决定"),
+        ("客运站迁建项目可研批复", "申请公开客运站迁建工程的可行性研究报告的批复文件"),
     ],
 )
 def test_paraphrases_are_same_topic(a: str, b: str) -> None:
@@ -257,6 +312,13 @@ def test_cluster_respects_constraints() -> None:
     assert joined[0].member_ids == (1, 2, 3, 4)
     both = sim.cluster(items, must_link=[(1, 4)], cannot_link=[(4, 2)])
     assert (4,) in {t.member_ids for t in both}
+
+
+def test_cannot_link_holds_between_texts_that_normalise_alike() -> None:
+    items = [(1, "请公开2025年示范区拆迁补偿标准"), (2, "2025年示范区拆迁补偿标准")]
+    assert sim.normalise(items[0][1]) == sim.normalise(items[1][1])
+    assert len(sim.cluster(items)) == 1
+    assert {t.member_ids for t in sim.cluster(items, cannot_link=[(2, 1)])} == {(1,), (2,)}
 
 
 def test_assign_is_the_intake_rule() -> None:

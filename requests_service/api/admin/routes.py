@@ -25,6 +25,7 @@ from requests_service.api.admin.schemas import (
     NotificationQueryArgsSchema,
     NotificationSchema,
     ReconsiderationOptionsSchema,
+    RegroupReportSchema,
     ScheduledJobSchema,
     TokenCreateSchema,
     TokenSchema,
@@ -273,6 +274,18 @@ class CloseLapsedJob(MethodView):
         close-lapsed`); idempotent"""
         actor = authorised_actor()
         return admin_service.close_lapsed_in_managed(current_session(), actor)
+
+
+@blp.route("/agencies/<int:agency_id>/topic-regrouping")
+class TopicRegrouping(MethodView):
+    @requires_roles(Role.AGENCY_ADMIN)
+    @blp.response(200, RegroupReportSchema)
+    def post(self, agency_id: int) -> Any:
+        """Regroup the agency's undecided topics with the current rule and the officers'
+        must-link/cannot-link corrections, recomputing Art. 44 candidacy (also `flask
+        regroup-topics --agency N`); audited, idempotent"""
+        actor = current_actor(Role.AGENCY_ADMIN)
+        return admin_service.regroup_agency_topics(current_session(), actor, agency_id)
 
 
 @blp.route("/jobs")

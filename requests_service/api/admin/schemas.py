@@ -241,6 +241,25 @@ class NegativeListEntrySchema(BaseSchema):
     active = fields.Boolean()
 
 
+class RegroupMoveSchema(BaseSchema):
+    case_id = fields.Integer()
+    from_topic_id = fields.Integer(allow_none=True)
+    to_topic_id = fields.Integer()
+
+
+class RegroupReportSchema(BaseSchema):
+    agency_id = fields.Integer()
+    cases = fields.Integer(metadata={"description": "重新归并的申请（未作决定的主题中的申请）"})
+    topics = fields.Integer(metadata={"description": "归并后的主题数"})
+    moved = fields.List(fields.Nested(RegroupMoveSchema), metadata={"description": "调整的申请"})
+    created_topics = fields.List(fields.Integer(), metadata={"description": "新建的主题"})
+    status_changes = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "候选状态（第四十四条）变化的主题及其新状态"},
+    )
+
+
 class LapseReportSchema(BaseSchema):
     closed_no_correction = fields.List(
         fields.Integer(), metadata={"description": "逾期未补正而终止的案件"}

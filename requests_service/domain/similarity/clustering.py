@@ -263,7 +263,8 @@ def _cluster(
     must_link: list[tuple[IdT, IdT]],
     cannot_link: list[tuple[IdT, IdT]],
 ) -> list[Topic[IdT]]:
-    ids, originals, norm_of_item, norms, parts_of = _distinct_texts(items)
+    alone = {i for pair in cannot_link for i in pair}
+    ids, originals, norm_of_item, norms, parts_of = _distinct_texts(items, alone)
     slot_of_id = {item_id: norm_of_item[p] for p, item_id in enumerate(ids)}
     cannot = _slot_cannot_links(cannot_link, slot_of_id)
     n = len(norms)
@@ -279,11 +280,12 @@ def _cluster(
 
 
 def _distinct_texts(
-    items: Iterable[tuple[IdT, str]],
+    items: Iterable[tuple[IdT, str]], alone: set[IdT] | frozenset[IdT] = frozenset()
 ) -> tuple[list[IdT], list[str], list[int], list[str], list[list[tuple[str, bool]]]]:
     """``ids``, ``originals`` and ``norm_of_item`` per item; ``norms`` and their clauses
     (``parts_of``) per slot.  Identical normalised texts share a slot so each is scored once;
-    texts empty after normalisation each get their own."""
+    texts empty after normalisation each get their own, and so do the ids in ``alone`` (an
+    officer's cannot-link holds even between texts that normalise alike)."""
     ids: list[IdT] = []
     originals: list[str] = []
     by_norm: dict[str, int] = {}
@@ -298,12 +300,13 @@ def _distinct_texts(
             if isinstance(text, str):
                 parts_of_raw[text] = parts
         norm = "".join(c for c, _ in parts)
-        slot = by_norm.get(norm) if norm else None
+        shared = bool(norm) and item_id not in alone
+        slot = by_norm.get(norm) if shared else None
         if slot is None:
             slot = len(norms)
             norms.append(norm)
             parts_of.append(parts)
-            if norm:
+            if shared:
                 by_norm[norm] = slot
         ids.append(item_id)
         originals.append(text)
@@ -314,8 +317,8 @@ def _distinct_texts(
 def _slot_cannot_links(
     cannot_link: list[tuple[IdT, IdT]], slot_of_id: Mapping[IdT, int]
 ) -> dict[int, set[int]]:
-    """Cannot-links between items → between slots (identical texts of two ids can't be
-    split, so such a pair is dropped)."""
+    """Cannot-links between items → between slots (each constrained item has a slot of its
+    own, see :func:`_distinct_texts`)."""
     cannot: dict[int, set[int]] = defaultdict(set)
     for a, b in cannot_link:
         sa, sb = slot_of_id.get(a), slot_of_id.get(b)

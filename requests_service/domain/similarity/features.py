@@ -97,6 +97,7 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "图纸": "图纸",
     "听证": "听证",
     "验收": "验收",
+    "校验": "校验",
     "审计": "审计",
     "成绩": "成绩",
     "年报": "报告/年报",
@@ -118,7 +119,16 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "考核情况": "考核",
     "考核排名": "考核",
     "安全生产许可证": "许可证/安全生产",
+    # plans of land use: a plan is not the permit issued under it (控规 vs 规划许可证)
+    "控规": "规划/控规",
+    "修建性详细规划": "规划/修建性详细",
+    "总体规划": "规划/总体",
+    "专项规划": "规划/专项",
     "营业执照": "执照",
+    # an agreement is a contract; a case file's records are not its decision
+    "协议": "合同",
+    "笔录": "笔录",
+    "立案": "立案",
 }
 """Canonical spellings (after :data:`~.normalise.SYNONYMS`) of document types → kind.  Kinds
 are paths: ``许可证/规划`` agrees with ``许可证/规划/工程`` and ``许可证/规划/用地``, which
@@ -250,6 +260,10 @@ ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "江": "river",
     "医院": "hospital",
     "卫生院": "hospital",
+    "诊所": "hospital",
+    "卫生室": "hospital",
+    "药店": "shop",
+    "药房": "shop",
     "学校": "school",
     "中学": "school",
     "小学": "school",
@@ -321,7 +335,7 @@ TRADE_WORDS: Final[tuple[str, ...]] = (
 )
 
 _NOT_NAMES: Final = frozenset(
-    "我本该此贵各全这那其省市区县镇乡村的和与及或在对于是为了有等老旧新些哪个们含括涉"
+    "我本该此贵各全这那其省市区县镇乡村的和与及或在对于是为了有等老旧新些哪个们含括涉至到"
 )
 # 望江路以北地块 and 望江路北侧地块 name one plot: position words are not part of a name.
 _POSITION_RE = re.compile(
@@ -330,7 +344,7 @@ _POSITION_RE = re.compile(
 _NOT_ENTITIES: Final = frozenset(
     ["政府", "学府", "首府", "长江", "黄河", "运河", "内河", "界河", "护城河", "港湾", "海湾"]
 )
-_NOT_ROAD_BEFORE: Final = frozenset("铁公道马线网水")
+_NOT_ROAD_BEFORE: Final = frozenset("铁公道马线网水路")
 _GENERIC_NAMES: Final = frozenset(
     [
         "人民",
@@ -391,11 +405,16 @@ _GENERIC_NAMES: Final = frozenset(
         "屠宰",
         "搅拌",
         "工厂",
+        "教育",
+        "交叉",
+        "十字",
+        "丁字",
     ]
 )
 
 # An administrative place: the two characters before 省/市/区/县/镇/乡/村/街道 ("朝阳区").
-_PLACE_SUFFIX_RE = re.compile("省|市|区|县|镇|乡|村|街道")
+# 市场 (market) and 区域 (area) are words, not a city or a district.
+_PLACE_SUFFIX_RE = re.compile("省|市(?!场)|区(?!域)|县|镇|乡|村|街道")
 _LEVELS: Final[Mapping[str, str]] = {
     "省": "province",
     "市": "city",
@@ -553,10 +572,26 @@ are dropped; alone (挂牌出让公告) they are the document."""
 _CARRIER_GAP: Final = 2
 
 
+# What an approval approves: 可研批复, 初设批复, 立项批复 and 环评批复 of one project are four
+# documents (批复/可研 …); a bare 批复 agrees with each.
+_APPROVED_RE = re.compile(
+    "(可研|初设|立项|环评|稳评|能评|水保|安评|施工图|概算|选址|用地)(?:报告)?的?$"
+)
+
+
+def _approval_kind(norm: str, start: int) -> str:
+    m = _APPROVED_RE.search(norm, max(0, start - 6), start)
+    return "批复/" + m.group(1) if m else "批复"
+
+
 def _kinds(norm: str) -> set[str]:
     found = list(_KIND_RE.finditer(norm))
     out: set[str] = set()
     for k, m in enumerate(found):
+        if m.group() == "标准" and (
+            norm[m.start() - 1 : m.start()] == "高" or norm[m.end() : m.end() + 1] == "化"
+        ):
+            continue  # 高标准农田, 标准化建设: a quality, not a standard (document)
         prev = found[k - 1] if k else None
         if (
             prev is not None
@@ -571,7 +606,8 @@ def _kinds(norm: str) -> set[str]:
             and (nxt.start() == m.end() or (nxt.start() == m.end() + 1 and norm[m.end()] == "的"))
         ):
             continue  # 可研报告批复: the 报告 is what the 批复 approves
-        out.add(DOCUMENT_KINDS[m.group()])
+        kind = DOCUMENT_KINDS[m.group()]
+        out.add(_approval_kind(norm, m.start()) if kind == "批复" else kind)
     return out
 
 
@@ -587,6 +623,8 @@ def _name_ok(name: str) -> bool:
     )
 
 
+# 人民路, 中心街: names of roads, though elsewhere these words name nothing (人民医院, 中心).
+_ROAD_NAMES: Final = frozenset(["人民", "中心"])
 _ROAD_END_RE = re.compile("(?:大道|大街|路|街|巷)$")
 
 
@@ -616,7 +654,7 @@ def _entity_name(norm: str, start: int, kind: str, suffix: str) -> str | None:
     if (
         len(name) < 2
         or any(ch in _NOT_NAMES or not ("\u4e00" <= ch <= "\u9fff") for ch in name)
-        or name in _GENERIC_NAMES
+        or (name in _GENERIC_NAMES and not (kind == "road" and name in _ROAD_NAMES))
     ):
         return None
     return name
@@ -624,12 +662,32 @@ def _entity_name(norm: str, start: int, kind: str, suffix: str) -> str | None:
 
 # 初中学区, 高中学段, 中小学生: a school stage followed by another word, not a school's name.
 _NOT_SCHOOL_BEFORE: Final = frozenset("初高")
-_NOT_SCHOOL_AFTER: Final = frozenset("区段生籍龄期费")
+# 小学初中, 中学小学: a list of school stages, not a school's name.
+_NOT_SCHOOL_AFTER: Final = frozenset("区段生籍龄期费初高小幼")
 _NOT_PLANT_AFTER: Final = frozenset("房区家长商内址界")
 
 
-def _entities(norm: str) -> set[tuple[str, str]]:
+# 华瑞化工, 宏盛劳务: a company named without its legal suffix, by a trade that is only ever a
+# company's (not 化工园区, 化工行业, 地产项目, nor one with its suffix, found below).
+_BARE_COMPANY_RE = re.compile(
+    # the trade first (a literal search), its two-character name looked back to
+    "(?<=[\u4e00-\u9fff]{2})(?:化工|置业|实业|劳务|房地产|地产)"
+    # 硬化工程, 绿化工作, 落实业务: other words that only look like a trade
+    "(?!有限|股份|公司|集团|厂|园|行业|企业|产业|产品|项目|安全|基地|集中|工程|建设|市场|开发|派遣|程|作|务)"
+)
+
+
+def _bare_companies(norm: str) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
+    for m in _BARE_COMPANY_RE.finditer(norm):
+        name = norm[m.start() - 2 : m.start()]
+        if _name_ok(name) and not _TRADE_RE.fullmatch(name) and name[1] != "房":
+            out.add(("company", name))
+    return out
+
+
+def _entities(norm: str) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = _bare_companies(norm)
     for m in _ENTITY_RE.finditer(norm):
         kind = ENTITY_SUFFIXES[m.group()]
         after = norm[m.end() : m.end() + 1]

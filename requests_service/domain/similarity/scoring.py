@@ -69,9 +69,17 @@ def _kind_compatible(a: str, b: str) -> bool:
     )
 
 
+def _most_specific(kinds: frozenset[str]) -> frozenset[str]:
+    """A text naming 预算 and 一般公共预算 asks about the latter: the general kind says less."""
+    if len(kinds) < 2:
+        return kinds
+    return frozenset(k for k in kinds if not any(o.startswith(k + "/") for o in kinds))
+
+
 def _kind_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
     if not a or not b or a == b:
         return False
+    a, b = _most_specific(a), _most_specific(b)
     if len(a) == 1 and len(b) == 1:
         (x,), (y,) = a, b
         return not _kind_compatible(x, y)
