@@ -136,3 +136,30 @@ def test_no_import_cycles() -> None:
     for module in sorted(graph):
         if module not in state:
             visit(module)
+
+
+def _roles_stated_twice(path: Path) -> list[str]:
+    """Views that name their roles on ``@requires_roles`` and again in ``current_actor(...)``:
+    two lists that must be kept equal by hand (``authorised_actor()`` takes the checked one)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        declared = [
+            [ast.unparse(arg) for arg in d.args]
+            for d in node.decorator_list
+            if isinstance(d, ast.Call) and ast.unparse(d.func) == "requires_roles"
+        ]
+        for call in ast.walk(node):
+            if (
+                isinstance(call, ast.Call)
+                and ast.unparse(call.func) == "current_actor"
+                and [ast.unparse(arg) for arg in call.args] in declared
+            ):
+                found.append(f"{path.name}:{call.lineno} {node.name}")
+    return found
+
+
+def test_write_views_state_their_roles_once() -> None:
+    twice = [hit for path in sorted(API.rglob("*.py")) for hit in _roles_stated_twice(path)]
+    assert twice == []

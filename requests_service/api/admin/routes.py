@@ -284,7 +284,7 @@ class TopicRegrouping(MethodView):
         """Regroup the agency's undecided topics with the current rule and the officers'
         must-link/cannot-link corrections, recomputing Art. 44 candidacy (also `flask
         regroup-topics --agency N`); audited, idempotent"""
-        actor = current_actor(Role.AGENCY_ADMIN)
+        actor = authorised_actor()
         return admin_service.regroup_agency_topics(current_session(), actor, agency_id)
 
 
