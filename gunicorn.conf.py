@@ -9,8 +9,8 @@ Measured with bench/bench_http.py on 2 shared cores (issue 16; README, "Benchmar
   36/s on 2 busy cores). One request at a time per worker keeps the pool sizing simple:
   workers × (``DB_POOL_SIZE`` + ``DB_MAX_OVERFLOW``) connections per host.
 - **No keep-alive tuning**: sync workers close each connection; behind a reverse proxy that is
-  its loopback hop. gthread workers (keep-alive) measured no better here, both for the service
-  and the bare baseline.
+  its loopback hop. gthread workers with keep-alive (one thread, measured once) moved the
+  ratios to the bare app by no more than the run-to-run noise.
 - **No preload_app**: the app would be built before the fork, and the rate limiter's in-memory
   fallback (its expiry thread) and the Redis and database pools must belong to each worker.
 """
