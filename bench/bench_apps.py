@@ -3,13 +3,14 @@
 ``baseline_app()`` is the bare Flask + SQLAlchemy floor: one INSERT, one SELECT by id, an echo.
 ``service_app()`` is the real service with a statement counter bolted on from the outside: the
 production app never carries it, so production pays nothing for it. Each response says in
-``X-Bench-Statements`` how many statements its request sent (gunicorn's sync workers serve one
-request at a time, so one counter per process is exact).
+``X-Bench-Statements`` how many statements its request sent (one counter per thread: exact
+under sync workers and threaded ones alike).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
@@ -27,21 +28,23 @@ bench_items = Table(
 
 
 def _count_statements(app: Flask, engine: Any) -> None:
-    counter = {"n": 0}
+    # One counter per thread: a request runs on one thread from its first hook to its response,
+    # so the count is exact under sync workers and threaded (gthread) ones alike.
+    counter = threading.local()
 
     @event.listens_for(engine, "before_cursor_execute")
     def _count(*_args: Any) -> None:
-        counter["n"] += 1
+        counter.n = getattr(counter, "n", 0) + 1
 
     def _reset() -> None:
-        counter["n"] = 0
+        counter.n = 0
 
     # First of all before-request hooks: the service authenticates in one of them.
     app.before_request_funcs.setdefault(None, []).insert(0, _reset)
 
     @app.after_request
     def _report(response: Response) -> Response:
-        response.headers[STATEMENTS_HEADER] = str(counter["n"])
+        response.headers[STATEMENTS_HEADER] = str(getattr(counter, "n", 0))
         return response
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from requests_service.config import Config
 
@@ -28,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(Config.from_env().as_flask_config())
     app.config.update(config or {})
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.session_interface = _CookieSessionInterface()
     # Let werkzeug refuse absurd bodies before reading them; the exact limit is checked per file.
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     db_session.init_app(app)
@@ -54,6 +56,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     missing_fonts()  # logs an error at start-up when the letter fonts are not installed
     return app
+
+
+class _CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without building its signer (a key derivation) on the
+    requests that carry no session cookie — every API request: no endpoint stores anything in
+    the session. The answer is Flask's own in both cases."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def _serve_swagger_ui_assets(app: Flask) -> None:

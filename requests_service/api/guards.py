@@ -66,10 +66,26 @@ def install_pagination_bound() -> None:
     pagination._pagination_parameters_schema_factory = bounded_pagination_schema
 
 
+_PUBLIC_BY_OPERATION = "request_guard_public"
+
+
 def _is_public(endpoint: str | None) -> bool | None:
-    """True for endpoints documented with ``security=[{}]``; None when not an API operation."""
+    """True for endpoints documented with ``security=[{}]``; None when not an API operation.
+
+    Read from the view's documentation once per endpoint and method, then from a table kept on
+    the app: the routes are fixed when the app is built, so the answer never changes."""
     if endpoint is None:
         return None
+    known: dict[tuple[str, str], bool | None] = current_app.extensions.setdefault(
+        _PUBLIC_BY_OPERATION, {}
+    )
+    operation = (endpoint, request.method)
+    if operation not in known:
+        known[operation] = _documented_public(endpoint)
+    return known[operation]
+
+
+def _documented_public(endpoint: str) -> bool | None:
     view = current_app.view_functions.get(endpoint)
     view_class = getattr(view, "view_class", None)
     if view_class is None:

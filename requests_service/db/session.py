@@ -136,12 +136,23 @@ def reads_only(view: View) -> View:
     return view
 
 
+_READS_ONLY_BY_OPERATION = "db_reads_only_operations"
+
+
 def _request_reads_only() -> bool:
+    """Whether the request's view is marked :func:`reads_only`; looked up once per endpoint and
+    method, then kept on the app (the routes are fixed when the app is built)."""
     from flask import current_app, has_request_context, request
 
     if not has_request_context() or request.endpoint is None:
         return False
-    view = current_app.view_functions.get(request.endpoint)
-    view_class = getattr(view, "view_class", None)
-    handler = getattr(view_class, request.method.lower(), None) if view_class else view
-    return bool(getattr(handler, _READS_ONLY, False))
+    known: dict[tuple[str, str], bool] = current_app.extensions.setdefault(
+        _READS_ONLY_BY_OPERATION, {}
+    )
+    operation = (request.endpoint, request.method)
+    if operation not in known:
+        view = current_app.view_functions.get(request.endpoint)
+        view_class = getattr(view, "view_class", None)
+        handler = getattr(view_class, request.method.lower(), None) if view_class else view
+        known[operation] = bool(getattr(handler, _READS_ONLY, False))
+    return known[operation]

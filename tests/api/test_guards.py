@@ -162,3 +162,43 @@ def test_405_carries_allow(client: Any, world: World) -> None:
     response = client.put("/cases", headers=world.auth("handler"))
     assert_error(response, 405)
     assert {"GET", "POST"} <= {m.strip() for m in response.headers["Allow"].split(",")}
+
+
+def test_per_operation_answers_are_kept_per_method(app: Any, client: Any, world: World) -> None:
+    """The guard and the session read a view's marks once per endpoint *and method*: after
+    ``GET /cases`` (public: no; reads only: yes) has been answered, ``POST /cases`` on the
+    same endpoint still needs a token and still runs in a transaction."""
+    from requests_service.api.guards import _is_public
+    from requests_service.db.session import _request_reads_only
+
+    assert client.get("/cases", headers=world.auth("handler")).status_code == 200
+    assert_error(client.post("/cases", json={}), 401)
+    for method, reads_only in (("GET", True), ("POST", False), ("GET", True)):
+        with app.test_request_context("/cases", method=method):
+            from flask import request
+
+            assert _is_public(request.endpoint) is False
+            assert _request_reads_only() is reads_only
+    with app.test_request_context("/public/agencies", method="GET"):
+        from flask import request
+
+        assert _is_public(request.endpoint) is True
+        assert _is_public(request.endpoint) is True
+
+
+def test_requests_without_a_session_cookie_get_flasks_empty_session(app: Any) -> None:
+    """The session interface skips building its signer only when no cookie is sent; a signed
+    cookie still opens as Flask's own does, a forged one as an empty session."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    ours, flasks = app.session_interface, SecureCookieSessionInterface()
+    signed = flasks.get_signing_serializer(app).dumps({"k": "v"})
+    for cookie in (None, signed, "forged.value.sig"):
+        headers = {"Cookie": f"session={cookie}"} if cookie else {}
+        with app.test_request_context("/public/agencies", headers=headers) as ctx:
+            mine, theirs = (
+                ours.open_session(app, ctx.request),
+                flasks.open_session(app, ctx.request),
+            )
+            assert type(mine) is type(theirs) and dict(mine) == dict(theirs)
+            assert dict(mine) == ({"k": "v"} if cookie == signed else {})

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from requests_service.api.admin.schemas import (
     AdminEventSchema,
@@ -34,6 +33,7 @@ from requests_service.api.admin.schemas import (
     UserUpdateSchema,
 )
 from requests_service.api.auth import authorised_actor, current_actor, requires_roles
+from requests_service.api.blueprint import Blueprint
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import admin as admin_service

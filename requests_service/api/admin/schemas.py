@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
-from requests_service.api.public.schemas import IntakeOfficeSchema
+from requests_service.api.public.schemas import INTAKE_OFFICE
 from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
 from requests_service.domain.delivery_status import JobRunStatus, NotificationStatus
 from requests_service.domain.events import EventType
@@ -113,7 +113,7 @@ class AgencySchema(BaseSchema):
     case_number_prefix = fields.String()
     parent_id = fields.Integer(allow_none=True)
     is_oversight_office = fields.Boolean()
-    intake_office = fields.Function(lambda a: IntakeOfficeSchema().dump(a))
+    intake_office = fields.Function(lambda a: INTAKE_OFFICE.dump(a))
     reconsideration_body = fields.String()
     reconsideration_rule = fields.String()
     same_level_government = fields.String()

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from flask_smorest.fields import Upload
 
 from requests_service.api.auth import authorised_actor, current_actor, requires_roles
+from requests_service.api.blueprint import Blueprint
 from requests_service.api.cases.schemas import (
     AssignSchema,
     AttachmentSchema,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from marshmallow import fields, validate, validates_schema
@@ -443,7 +444,14 @@ class DashboardSchema(BaseSchema):
 
 
 def _fees(case: Any) -> list[dict[str, Any]]:
+    dumped: list[dict[str, Any]] = _fee_assessments_schema().dump(getattr(case, "fees", []))
+    return dumped
+
+
+@functools.cache
+def _fee_assessments_schema() -> Any:
+    """Built once (a schema's construction copies all its fields), on first use: the fees
+    module imports this one."""
     from requests_service.api.fees.schemas import FeeAssessmentSchema
 
-    dumped: list[dict[str, Any]] = FeeAssessmentSchema(many=True).dump(getattr(case, "fees", []))
-    return dumped
+    return FeeAssessmentSchema(many=True)

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from requests_service.api.auth import authorised_actor, current_actor, requires_roles
+from requests_service.api.blueprint import Blueprint
 from requests_service.api.cases.routes import _detail
 from requests_service.api.contract import (
     DECISION_SCHEMAS,

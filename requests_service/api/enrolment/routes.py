@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from requests_service.api.admin.schemas import EnrolmentRedeemSchema, TokenCreateSchema, TokenSchema
 from requests_service.api.auth import current_actor
+from requests_service.api.blueprint import Blueprint
 from requests_service.api.limits import tracking_failure_limit
 from requests_service.db.session import current_session
 from requests_service.services import admin as admin_service

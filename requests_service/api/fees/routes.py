@@ -6,9 +6,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from requests_service.api.auth import authorised_actor, current_actor, requires_roles
+from requests_service.api.blueprint import Blueprint
 from requests_service.api.fees.schemas import (
     ApplicantLinkCreateSchema,
     ApplicantLinkSchema,

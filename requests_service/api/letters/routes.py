@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from requests_service.api.auth import authorised_actor, current_actor, requires_roles
+from requests_service.api.blueprint import Blueprint
 from requests_service.api.downloads import pdf_response
 from requests_service.api.letters.schemas import (
     LetterCreateSchema,

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from requests_service.api.blueprint import Blueprint
 from requests_service.api.schemas_base import Labelled, labels_of
 from requests_service.domain.channels import Channel
 from requests_service.domain.events import EventType

@@ -7,9 +7,10 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import fields, validate
 
+from requests_service.api.blueprint import Blueprint
 from requests_service.api.cases.routes import FileUploadSchema
 from requests_service.api.commands import submission_from
 from requests_service.api.downloads import pdf_response

@@ -28,12 +28,15 @@ class IntakeOfficeSchema(BaseSchema):
     online_form_url = fields.String()
 
 
+INTAKE_OFFICE = IntakeOfficeSchema()  # one instance for every agency dumped
+
+
 class PublicAgencySchema(BaseSchema):
     id = fields.Integer()
     name = fields.String()
     short_name = fields.String()
     parent_id = fields.Integer(allow_none=True)
-    intake_office = fields.Function(lambda a: IntakeOfficeSchema().dump(a))
+    intake_office = fields.Function(lambda a: INTAKE_OFFICE.dump(a))
 
 
 class PublicAgencyQueryArgsSchema(BaseSchema):
