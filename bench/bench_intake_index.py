@@ -87,8 +87,8 @@ from requests_service.domain.channels import Channel  # noqa: E402
 from requests_service.domain.identity import ApplicantType, IdType  # noqa: E402
 from requests_service.domain.lifecycle import CaseState  # noqa: E402
 from requests_service.services.clock import SHANGHAI, legal_date, legal_today  # noqa: E402
+from requests_service.services.topic_records import ARRIVAL_DAYS_KEPT  # noqa: E402
 from requests_service.services.topics import (  # noqa: E402
-    ARRIVAL_DAYS_KEPT,
     WINDOW_DAYS,
     place_request,
     record_placement,

@@ -371,7 +371,7 @@ def regroup_topics_command(agency_id: int) -> None:
     must-link/cannot-link corrections; recompute Art. 44 candidacy (audited, idempotent)."""
     from requests_service.domain.errors import DomainError
     from requests_service.services.access import SYSTEM
-    from requests_service.services.topics import regroup_topics
+    from requests_service.services.topic_corrections import regroup_topics
 
     try:
         report = regroup_topics(current_session(), SYSTEM, agency_id)

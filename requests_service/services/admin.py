@@ -38,7 +38,7 @@ from requests_service.services.commands import UNSET, Unset
 from requests_service.services.duties import check_role_grant
 from requests_service.services.lapses import LapseReport, close_lapsed_cases
 from requests_service.services.queries import paginate
-from requests_service.services.topics import RegroupReport, regroup_topics
+from requests_service.services.topic_corrections import RegroupReport, regroup_topics
 from requests_service.services.unit_of_work import UnitOfWork
 from requests_service.services.views import Annotated
 

@@ -25,6 +25,7 @@ from requests_service.api.topics.schemas import (
 from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import cases as case_service
+from requests_service.services import topic_corrections
 from requests_service.services import topics as topic_service
 
 blp = Blueprint(
@@ -100,7 +101,7 @@ class TopicMembers(MethodView):
         actor = current_actor(*OFFICERS)
         session = current_session()
         topic = topic_service.get_topic(session, actor, topic_id)
-        return topic_service.topic_members(session, topic)
+        return topic_corrections.topic_members(session, topic)
 
 
 @blp.route("topics/<int:topic_id>/split")
@@ -114,7 +115,7 @@ class TopicSplit(MethodView):
         actor = authorised_actor()
         session = current_session()
         topic = topic_service.get_topic(session, actor, topic_id)
-        return topic_service.split_topic(
+        return topic_corrections.split_topic(
             session, actor, topic, case_ids=data["case_ids"], reason=data["reason"]
         )
 
@@ -131,7 +132,7 @@ class TopicMerge(MethodView):
         session = current_session()
         topic = topic_service.get_topic(session, actor, topic_id)
         other = topic_service.get_topic(session, actor, data["topic_id"])
-        return topic_service.merge_topics(session, actor, topic, other, reason=data["reason"])
+        return topic_corrections.merge_topics(session, actor, topic, other, reason=data["reason"])
 
 
 @blp.route("cases/<int:case_id>/topic")
@@ -146,7 +147,7 @@ class CaseTopic(MethodView):
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
         target = topic_service.get_topic(session, actor, data["topic_id"])
-        return topic_service.move_case(session, actor, case, target, reason=data["reason"])
+        return topic_corrections.move_case(session, actor, case, target, reason=data["reason"])
 
 
 @blp.route("alerts")
