@@ -61,7 +61,11 @@ from requests_service.services.calendar_admin import (  # noqa: E402
 )
 from requests_service.services.clock import legal_today, load_calendar  # noqa: E402
 from requests_service.services.dashboard import dashboard  # noqa: E402
-from requests_service.services.queries import case_list_query, paginate  # noqa: E402
+from requests_service.services.queries import (  # noqa: E402
+    CaseFilters,
+    case_list_query,
+    paginate,
+)
 
 DASHBOARD_TARGET_S = 1.0
 RECOMPUTE_TARGET_PER_S = 20_000
@@ -614,7 +618,7 @@ def measure_dashboard(engine: Engine, actor: Actor, args: argparse.Namespace, la
 def measure_list(engine: Engine, actor: Actor, args: argparse.Namespace) -> float:
     def run(session: Session) -> tuple[int, int]:
         calendar = load_calendar(session)
-        query = case_list_query(actor, {"overdue": True, "sort": "due_on"}, calendar=calendar)
+        query = case_list_query(actor, CaseFilters(overdue=True, sort="due_on"), calendar=calendar)
         rows, total = paginate(session, query, page=1, page_size=50)
         return len(rows), total
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,14 @@ from requests_service.services.cases import get_case_for
 from requests_service.services.clock import case_clock, load_calendar
 from requests_service.services.fees import assessments_of
 from requests_service.services.history import record_event
-from requests_service.services.queries import case_list_query, page_with_total
+from requests_service.services.queries import CaseFilters, case_list_query, page_with_total
 from requests_service.services.unit_of_work import UnitOfWork
 from requests_service.services.views import Annotated
 
 __all__ = [
     "AttachmentFileMissing",
     "Case",
+    "CaseFilters",
     "add_note",
     "attachment_file",
     "case_attachments",
@@ -73,7 +74,7 @@ def case_detail(
 def list_cases(
     session: Session,
     actor: Actor,
-    filters: Mapping[str, Any],
+    filters: CaseFilters,
     *,
     page: int,
     page_size: int,
@@ -82,7 +83,7 @@ def list_cases(
     """Cases of the actor's agencies, filtered and sorted (see ``case_list_query``), with their
     total (exact up to ``EXACT_TOTAL_UP_TO`` unless ``exact_total``)."""
     # Only "due within N working days" needs the calendar.
-    calendar = load_calendar(session) if filters.get("due_within") is not None else None
+    calendar = load_calendar(session) if filters.due_within is not None else None
     query = case_list_query(actor, filters, calendar=calendar)
     return page_with_total(session, query, page=page, page_size=page_size, exact_total=exact_total)
 

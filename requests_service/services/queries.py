@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,10 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from requests_service.db.models import Applicant, Case
 from requests_service.domain.calendar import WorkingCalendar
+from requests_service.domain.channels import Channel
+from requests_service.domain.identity import ApplicantType, OrganisationType
 from requests_service.domain.lifecycle import OPEN_STATES, CaseState
+from requests_service.domain.outcomes import Outcome
 from requests_service.services.access import Actor
 from requests_service.services.clock import legal_today
 from requests_service.services.tracking import normalise_code
@@ -86,17 +90,41 @@ def _given(value: Any) -> bool:
     return value is not None and value != "" and value != []
 
 
+@dataclass(frozen=True, kw_only=True)
+class CaseFilters:
+    """What an officer narrows the case list by (each field one entry of ``CASE_FILTERS``;
+    ``None`` adds nothing) and how it is sorted (a ``SORT_COLUMNS`` name, ``-`` descending)."""
+
+    agency_id: int | None = None
+    state: Sequence[CaseState] | None = None
+    open: bool | None = None
+    assignee_id: int | None = None
+    unassigned: bool | None = None
+    channel: Channel | None = None
+    outcome: Outcome | None = None
+    applicant_type: ApplicantType | None = None
+    organisation_type: OrganisationType | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    due_before: date | None = None
+    overdue: bool | None = None
+    due_within: int | None = None
+    q: str | None = None
+    sort: str = "-id"
+
+
 def case_list_query(
-    actor: Actor, args: Mapping[str, Any], *, calendar: WorkingCalendar | None = None
+    actor: Actor, filters: CaseFilters, *, calendar: WorkingCalendar | None = None
 ) -> Select[Case]:
-    """The cases the actor may see, narrowed by the list's query arguments and sorted."""
+    """The cases the actor may see, narrowed by the list's filters and sorted."""
     query = select(Case).where(Case.agency_id.in_(actor.visible_agency_ids))
-    if any(_given(args.get(name)) for name in APPLICANT_FILTERS):
+    if any(_given(getattr(filters, name)) for name in APPLICANT_FILTERS):
         query = query.join(Applicant, Applicant.id == Case.applicant_id)
     for name, conditions in CASE_FILTERS.items():
-        if _given(args.get(name)):
-            query = query.where(*conditions(args[name], calendar))
-    sort = args.get("sort") or "-id"
+        value = getattr(filters, name)
+        if _given(value):
+            query = query.where(*conditions(value, calendar))
+    sort = filters.sort or "-id"
     column = SORT_COLUMNS[sort.lstrip("-")]
     descending = sort.startswith("-")
     tie_break = Case.id.desc() if descending else Case.id.asc()

@@ -63,13 +63,14 @@ class Cases(MethodView):
         `X-Pagination.total` is exact up to 10000 matching cases; beyond that it says 10000
         (a lower bound; `next_page` is still right) unless `exact_total=true` is asked."""
         actor = current_actor(*OFFICER_ROLES)
+        exact_total = bool(args.pop("exact_total", False))
         rows, total = case_views.list_cases(
             current_session(),
             actor,
-            args,
+            case_views.CaseFilters(**args),
             page=pagination_parameters.page,
             page_size=pagination_parameters.page_size,
-            exact_total=bool(args.get("exact_total")),
+            exact_total=exact_total,
         )
         pagination_parameters.item_count = total
         return rows
