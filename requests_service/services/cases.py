@@ -481,9 +481,9 @@ def _register(
 # ---------------------------------------------------------------- transitions
 
 
-def _require(**given: object) -> None:
+def _require(**fields: object) -> None:
     """Required fields must not be blank (a schema's "required" lets ``""`` and ``[]`` in)."""
-    missing = {n: ["此项为必填项。"] for n, value in given.items() if value in (None, "", [])}
+    missing = {n: ["此项为必填项。"] for n, value in fields.items() if value in (None, "", [])}
     if missing:
         raise RuleViolation("缺少必填信息。", fields=missing)
 
