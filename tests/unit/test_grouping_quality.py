@@ -266,6 +266,8 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("2026年城区义务教育学校招生划片范围", "2026年城区学校施教区划分文件（小学、初中）"),
         ("申请公开宏盛劳务公司欠薪处理决定", "宏盛劳务欠薪处理决定"),
         ("客运站迁建项目可研批复", "申请公开客运站迁建工程的可行性研究报告的批复文件"),
+        # a park is named by the words before its industry: 蓝湾化工园区 is 蓝湾园区
+        ("蓝湾化工园区污水处理厂扩建环评报告书", "请公开蓝湾园区污水厂扩建项目的环评报告"),
     ],
 )
 def test_paraphrases_are_same_topic(a: str, b: str) -> None:

@@ -628,16 +628,29 @@ _ROAD_NAMES: Final = frozenset(["人民", "中心"])
 _ROAD_END_RE = re.compile("(?:大道|大街|路|街|巷)$")
 
 
+# 蓝湾化工园区, 城东工业园区: a park is named by the words before its industry (蓝湾园区).
+_PARK_INDUSTRY_RE = _alternation(
+    (*TRADE_WORDS, "工业", "产业", "高新", "高新技术", "经济技术", "创业", "创新", "物流")
+)
+
+
+def _without_trade(head: str, *, company: bool) -> str:
+    """Drop trade words from the right: 宏达化工 → 宏达, 蓝湾化工 (园区) → 蓝湾.  A company
+    named by its trade alone (化工有限公司) keeps it; a park then has no name."""
+    words = _TRADE_RE if company else _PARK_INDUSTRY_RE
+    while True:
+        last = None
+        for last in words.finditer(head):  # noqa: B007 - the last match is wanted
+            pass
+        if last is None or last.end() != len(head) or (company and last.start() == 0):
+            return head
+        head = head[: last.start()]
+
+
 def _entity_name(norm: str, start: int, kind: str, suffix: str) -> str | None:
     head = norm[max(0, start - 12) : start]
-    if kind == "company":
-        while True:  # drop trade words from the right: 宏达化工 → 宏达
-            last = None
-            for last in _TRADE_RE.finditer(head):  # noqa: B007 - the last match is wanted
-                pass
-            if last is None or last.end() != len(head) or last.start() == 0:
-                break
-            head = head[: last.start()]
+    if kind == "company" or suffix == "园区":
+        head = _without_trade(head, company=kind == "company")
     head = _POSITION_RE.sub("", head)
     # 锦屏巷片区, 东风一路地块: a place named after a street is named by the street's name.
     inner = _ROAD_END_RE.search(head) if kind in _NAMED_AFTER_OTHERS else None
