@@ -217,6 +217,12 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("垃圾焚烧厂扩建项目环评批复", "垃圾焚烧厂扩建项目立项批复", "kind"),
         ("康宁诊所医疗机构执业许可证", "康福诊所医疗机构执业许可证", "entity"),
         ("解放路与人民路交叉口电子警察审批", "解放路与中山路交叉口电子警察审批", "entity"),
+        # short names: 基金预算, 普高 / 职高, a permit written without 证
+        ("2025年区本级基金预算", "2025年区本级一般公共预算", "kind"),
+        ("2025年社会保险基金预算", "2025年政府性基金预算", "kind"),
+        ("星河湾项目用地规划许可", "星河湾项目建设工程规划许可证", "kind"),
+        ("2025年普高录取分数线", "2025年职高录取分数线", "level"),
+        ("可研审查意见", "可行性研究报告全文", "kind"),
     ],
 )
 def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:
