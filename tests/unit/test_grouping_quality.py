@@ -223,6 +223,13 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("星河湾项目用地规划许可", "星河湾项目建设工程规划许可证", "kind"),
         ("2025年普高录取分数线", "2025年职高录取分数线", "level"),
         ("可研审查意见", "可行性研究报告全文", "kind"),
+        # the story's place or estate counts when the request names none
+        ("本人是松林村村民，申请公开征地批复", "柏林村集体土地征收批复", "place"),
+        (
+            "本人住在阳光小区，请公开锦绣花园项目建设工程规划许可证",
+            "我是阳光小区业主，申请公开星河湾建设工程规划许可证",
+            "entity",
+        ),
     ],
 )
 def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:
@@ -274,6 +281,20 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("客运站迁建项目可研批复", "申请公开客运站迁建工程的可行性研究报告的批复文件"),
         # a park is named by the words before its industry: 蓝湾化工园区 is 蓝湾园区
         ("蓝湾化工园区污水处理厂扩建环评报告书", "请公开蓝湾园区污水厂扩建项目的环评报告"),
+        # where the applicants live is not what they ask about
+        (
+            "本人住在阳光小区，请公开星河湾项目建设工程规划许可证",
+            "我是锦绣花园的业主，申请公开星河湾建设工程规划许可证",
+        ),
+        (
+            "本人家住和平村，请公开滨河片区征收补偿方案",
+            "本人是幸福村村民，请公开滨河片区征收补偿方案",
+        ),
+        # background before the dated request is a story; 明年上小学 names no school
+        (
+            "孩子明年上小学，想知道我们家（锦江花园）对应哪个学校，申请公开2025年小学招生划片范围",
+            "岚州市区2025年小学学区划片",
+        ),
     ],
 )
 def test_paraphrases_are_same_topic(a: str, b: str) -> None:

@@ -350,6 +350,8 @@ TRADE_WORDS: Final[tuple[str, ...]] = (
 
 _NOT_NAMES: Final = frozenset(
     "我本该此贵各全这那其省市区县镇乡村的和与及或在对于是为了有等老旧新些哪个们含括涉至到"
+    # 明年上小学, 想看 …: a date or a verb is not part of a name
+    "年月想要看说问"
 )
 # 望江路以北地块 and 望江路北侧地块 name one plot: position words are not part of a name.
 _POSITION_RE = re.compile(
@@ -912,6 +914,8 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
     serials: set[tuple[str, str]] = set()
     levels: set[tuple[str, str]] = set()
     story_levels: set[tuple[str, str]] = set()
+    story_places: set[tuple[str, str]] = set()
+    story_entities: set[tuple[str, str]] = set()
     places: set[tuple[str, str]] = set()
     entities: set[tuple[str, str]] = set()
     head = ""
@@ -928,7 +932,7 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
         if not story and later_kind and not kinds_here and not years_here:
             parts[pos] = (clause, True)
             slots_of[pos] = _clause_slots(clause, True)
-        later_kind = later_kind or bool(kinds_here)
+        later_kind = later_kind or bool(kinds_here) or (not story and bool(years_here))
     for (clause, story), slots_here in zip(parts, slots_of, strict=True):
         norm_parts.append(clause)
         text, k, y, mo, se, lv, pl, en = slots_here
@@ -939,14 +943,22 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
         months |= mo
         serials |= se
         (story_levels if story else levels).update(lv)
-        places |= pl
-        entities |= en
+        (story_places if story else places).update(pl)
+        (story_entities if story else entities).update(en)
         (story_texts if story else request_texts).append(text)
     # A level in the story counts unless the request names one of the same scale: in
     # "一直在轮候，申请公开…配租名单" the applicant's status is not what is asked for, in
     # "我是初中学生家长，请公开划片范围" the story's level is all the request has.
     asked_scales = {scale for scale, _ in levels}
     levels.update(lv for lv in story_levels if lv[0] not in asked_scales)
+    # So do the story's places and named things: "本人住阳光小区，请公开星河湾…许可证" asks
+    # about 星河湾, and "本人是松林村村民，申请公开征地批复" about 松林村.
+    # A story's place counts only when the request names no place and no named thing:
+    # "本人家住和平村，请公开滨河片区征收补偿方案" asks about 滨河片区 wherever one lives.
+    if not places and not entities:
+        places.update(story_places)
+    asked_kinds = {kind for kind, _ in entities}
+    entities.update(e for e in story_entities if e[0] not in asked_kinds)
     # Story grams first, so that a gram also in a request clause ends with the higher weight.
     for text in story_texts:
         content.update(dict.fromkeys(_grams(text), STORY_WEIGHT))
