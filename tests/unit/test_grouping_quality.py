@@ -223,6 +223,7 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("星河湾项目用地规划许可", "星河湾项目建设工程规划许可证", "kind"),
         ("2025年普高录取分数线", "2025年职高录取分数线", "level"),
         ("可研审查意见", "可行性研究报告全文", "kind"),
+        ("岚州市医保定点零售药店名单", "岚州市医保定点医疗机构名单", "level"),
         # the story's place or estate counts when the request names none
         ("本人是松林村村民，申请公开征地批复", "柏林村集体土地征收批复", "place"),
         (
@@ -281,6 +282,9 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("客运站迁建项目可研批复", "申请公开客运站迁建工程的可行性研究报告的批复文件"),
         # a park is named by the words before its industry: 蓝湾化工园区 is 蓝湾园区
         ("蓝湾化工园区污水处理厂扩建环评报告书", "请公开蓝湾园区污水厂扩建项目的环评报告"),
+        # markets are not cities: 夜市 and 夜间集市 name no place
+        ("凤鸣路夜市摊位设置审批文件", "请公开凤鸣路夜间集市摆摊点位的批准文件"),
+        ("请公开能刷医保的定点药店名单", "岚州市医保定点零售药店名单"),
         # where the applicants live is not what they ask about
         (
             "本人住在阳光小区，请公开星河湾项目建设工程规划许可证",
