@@ -217,6 +217,13 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("垃圾焚烧厂扩建项目环评批复", "垃圾焚烧厂扩建项目立项批复", "kind"),
         ("康宁诊所医疗机构执业许可证", "康福诊所医疗机构执业许可证", "entity"),
         ("解放路与人民路交叉口电子警察审批", "解放路与中山路交叉口电子警察审批", "entity"),
+        # a request pointing back at its story (我们村, 对其) asks about what the story names
+        (
+            "我是柳溪村村民，申请公开我们村2024年的财务收支情况",
+            "我是石桥村村民，申请公开我们村2024年的财务收支情况",
+            "place",
+        ),
+        ("我是锦华路5号的邻居，申请公开对其的拆除决定书", "锦华路7号违法建设拆除决定书", "serial"),
         # short names: 基金预算, 普高 / 职高, a permit written without 证
         ("2025年区本级基金预算", "2025年区本级一般公共预算", "kind"),
         ("2025年社会保险基金预算", "2025年政府性基金预算", "kind"),
@@ -282,6 +289,15 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("客运站迁建项目可研批复", "申请公开客运站迁建工程的可行性研究报告的批复文件"),
         # a park is named by the words before its industry: 蓝湾化工园区 is 蓝湾园区
         ("蓝湾化工园区污水处理厂扩建环评报告书", "请公开蓝湾园区污水厂扩建项目的环评报告"),
+        # two stories alone never disagree: where each applicant lives or works
+        (
+            "本人住址：建设路12号3栋。请公开滨河片区征收补偿方案",
+            "本人是东山镇居民，家住解放路8号，请公开滨河片区征收补偿方案",
+        ),
+        (
+            "本人在宏达物流有限公司上班，申请公开2025年最低工资标准",
+            "我家在翠湖湾小区住了十几年，申请公开2025年最低工资标准",
+        ),
         # markets are not cities: 夜市 and 夜间集市 name no place
         ("凤鸣路夜市摊位设置审批文件", "请公开凤鸣路夜间集市摆摊点位的批准文件"),
         ("请公开能刷医保的定点药店名单", "岚州市医保定点零售药店名单"),

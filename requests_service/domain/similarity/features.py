@@ -56,6 +56,17 @@ STORY_WEIGHT: Final = 0.5
 """Weight of the content of a story clause ("本人是…村民") against the request clauses (1.0).
 Chosen on ``tests/data/grouping_own.jsonl``."""
 
+STORY_MARK: Final = "~"
+"""Prefix of the key of a serial or named thing (``("~estate", "阳光")``) and of the level
+of a place (``("和平", "~village")``) named only in the applicant's story."""
+
+# 我们村, 本小区, 该公司, 这条路, 对其: the request names what the story told of.
+_BACK_REFERENCE_RE = re.compile(
+    "(?:我们|我|本|该|这个|这条|这家|此)"
+    "(?:村|社区|小区|镇|乡|街道|公司|企业|厂|单位|楼|栋|幢|路|路段|河|学校|医院|店|项目|地块)"
+    "|对其|其违"
+)
+
 HEAD_CHARS: Final = 4
 """Chinese noun phrases end in their head: the last characters of the request ("…选址论证",
 "…环评报告", "…资金使用") say which information about the subject is asked for."""
@@ -791,7 +802,7 @@ def slot_keys(f: Features) -> list[str]:
     document kind ("k:方案"), level ("l:小学") and the request's last two characters
     ("h:方案", "h:取线").  Wide keys only add candidates; the candidates sharing most keys
     are compared (:data:`~.clustering.MAX_CANDIDATES`)."""
-    keys = {f"e:{kind}:{name}" for kind, name in f.entities}
+    keys = {f"e:{kind.removeprefix(STORY_MARK)}:{name}" for kind, name in f.entities}
     keys.update(f"p:{name}" for name, _ in f.places)
     keys.update(f"k:{kind}" for kind in f.kinds)
     keys.update(f"l:{level}" for _, level in f.levels)
@@ -931,6 +942,7 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
     levels: set[tuple[str, str]] = set()
     story_levels: set[tuple[str, str]] = set()
     story_places: set[tuple[str, str]] = set()
+    story_serials: set[tuple[str, str]] = set()
     story_entities: set[tuple[str, str]] = set()
     places: set[tuple[str, str]] = set()
     entities: set[tuple[str, str]] = set()
@@ -957,7 +969,7 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
         kinds |= k
         years |= y
         months |= mo
-        serials |= se
+        (story_serials if story else serials).update(se)
         (story_levels if story else levels).update(lv)
         (story_places if story else places).update(pl)
         (story_entities if story else entities).update(en)
@@ -967,14 +979,21 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
     # "我是初中学生家长，请公开划片范围" the story's level is all the request has.
     asked_scales = {scale for scale, _ in levels}
     levels.update(lv for lv in story_levels if lv[0] not in asked_scales)
-    # So do the story's places and named things: "本人住阳光小区，请公开星河湾…许可证" asks
-    # about 星河湾, and "本人是松林村村民，申请公开征地批复" about 松林村.
-    # A story's place counts only when the request names no place and no named thing:
-    # "本人家住和平村，请公开滨河片区征收补偿方案" asks about 滨河片区 wherever one lives.
+    # So do the story's numbers, places and named things, marked as the story's (STORY_MARK):
+    # "我是锦华路5号的邻居，申请公开…拆除决定书" asks about 5号, "本人是松林村村民，申请公开
+    # 征地批复" about 松林村, but "本人住阳光小区，请公开星河湾…许可证" about 星河湾 only, and
+    # "本人家住和平村，请公开滨河片区征收补偿方案" about 滨河片区 (a story's place counts only
+    # when the request names no place and no named thing).  Two stories alone never disagree
+    # (:mod:`.scoring`): two applicants living in different places may ask for one thing.
+    # A request that points back at the story ("我是柳溪村村民，申请公开我们村…", "对其…")
+    # asks about what the story names: its values are not marked.
+    mark = "" if any(_BACK_REFERENCE_RE.search(t) for t in request_texts) else STORY_MARK
+    asked_units = {unit for unit, _ in serials}
+    serials.update((mark + u, n) for u, n in story_serials if u not in asked_units)
     if not places and not entities:
-        places.update(story_places)
+        places.update((name, mark + level) for name, level in story_places)
     asked_kinds = {kind for kind, _ in entities}
-    entities.update(e for e in story_entities if e[0] not in asked_kinds)
+    entities.update((mark + k, n) for k, n in story_entities if k not in asked_kinds)
     # Story grams first, so that a gram also in a request clause ends with the higher weight.
     for text in story_texts:
         content.update(dict.fromkeys(_grams(text), STORY_WEIGHT))
