@@ -289,6 +289,10 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("客运站迁建项目可研批复", "申请公开客运站迁建工程的可行性研究报告的批复文件"),
         # a park is named by the words before its industry: 蓝湾化工园区 is 蓝湾园区
         ("蓝湾化工园区污水处理厂扩建环评报告书", "请公开蓝湾园区污水厂扩建项目的环评报告"),
+        (
+            "临江至东川城际铁路可行性研究报告批复",
+            "申请公开临江至东川城际铁路可行性研究报告的批准文件",
+        ),
         # two stories alone never disagree: where each applicant lives or works
         (
             "本人住址：建设路12号3栋。请公开滨河片区征收补偿方案",

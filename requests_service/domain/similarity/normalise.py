@@ -114,6 +114,7 @@ NOT_BOILERPLATE: Final[tuple[str, ...]] = (
     "装饰材料",
     "材料厂",
     "文件柜",
+    "批准文件",
     "政府信息公开工作年度报告",
     "政府信息公开年度报告",
     "政府信息公开工作年报",
@@ -124,7 +125,8 @@ NOT_BOILERPLATE: Final[tuple[str, ...]] = (
     "信息公开年报",
 )
 """Words that contain a :data:`BOILERPLATE` phrase but name a thing (恒泰新材料有限公司 is not
-恒泰新有限公司); matched together with the boilerplate and kept."""
+恒泰新有限公司), or an approval (批准文件 is a 批复, not 批准); matched together with the
+boilerplate and kept."""
 
 SYNONYMS: Final[Mapping[str, str]] = {
     # subjects: abbreviations and their full names, one spelling
