@@ -293,6 +293,10 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
             "临江至东川城际铁路可行性研究报告批复",
             "申请公开临江至东川城际铁路可行性研究报告的批准文件",
         ),
+        # official names against common ones
+        ("丰泽区互联网租赁自行车停放点设置规划", "请公开丰泽区共享单车停放点位规划"),
+        ("海宁市2025年中考录取分数线", "申请公开海宁市2025年高中阶段学校招生录取最低分数线"),
+        ("丰泽区2025年垃圾分类考评结果", "丰泽区2025年垃圾分类考核结果"),
         # two stories alone never disagree: where each applicant lives or works
         (
             "本人住址：建设路12号3栋。请公开滨河片区征收补偿方案",
