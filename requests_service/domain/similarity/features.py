@@ -133,6 +133,9 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "请示": "请示",
     "通告": "通告",
     "函": "函",
+    # a rectification report is not the audit or inspection it answers
+    "整改报告": "整改",
+    "整改": "整改",
     "监测数据": "监测",
     "监测报告": "监测",
     "监测结果": "监测",
@@ -630,6 +633,9 @@ def _approval_kind(norm: str, start: int) -> str:
 def _kinds(norm: str) -> set[str]:
     found = list(_KIND_RE.finditer(norm))
     out: set[str] = set()
+    rectified = next((m.start() for m in found if m.group().startswith("整改")), None)
+    if rectified is not None:  # 审计查出问题整改报告: what is rectified is not what is asked
+        found = [m for m in found if m.start() >= rectified]
     for k, m in enumerate(found):
         if m.group() == "标准" and (
             norm[m.start() - 1 : m.start()] == "高" or norm[m.end() : m.end() + 1] == "化"
