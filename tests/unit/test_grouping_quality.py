@@ -229,6 +229,7 @@ def test_shared_held_out_set_does_not_fall() -> None:
             "潮安县2024年预算执行审计发现问题的整改报告",
             "kind",
         ),
+        ("梧桐大道快速化改造工程交通组织方案", "梧桐大道快速化改造工程征地拆迁补偿方案", "kind"),
         # short names: 基金预算, 普高 / 职高, a permit written without 证
         ("2025年区本级基金预算", "2025年区本级一般公共预算", "kind"),
         ("2025年社会保险基金预算", "2025年政府性基金预算", "kind"),

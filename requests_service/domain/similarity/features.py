@@ -109,6 +109,11 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "合同": "合同",
     "决定": "决定",
     "批复": "批复",
+    # two plans of one project: how owners are compensated, how traffic is routed meanwhile
+    "补偿方案": "方案/补偿",
+    "交通组织方案": "方案/交通组织",
+    "交通导改方案": "方案/交通组织",
+    "交通疏解方案": "方案/交通组织",
     "方案": "方案",
     "报告": "报告",
     "名单": "名单",
