@@ -230,6 +230,9 @@ def test_shared_held_out_set_does_not_fall() -> None:
             "kind",
         ),
         ("梧桐大道快速化改造工程交通组织方案", "梧桐大道快速化改造工程征地拆迁补偿方案", "kind"),
+        # a quarter or half year written as months
+        ("2025年7-9月重点排污单位监测数据", "2025年二季度重点排污单位监测数据", "serial"),
+        ("2025年1至6月道路交通事故统计", "2025年下半年道路交通事故统计", "level"),
         # short names: 基金预算, 普高 / 职高, a permit written without 证
         ("2025年区本级基金预算", "2025年区本级一般公共预算", "kind"),
         ("2025年社会保险基金预算", "2025年政府性基金预算", "kind"),
@@ -299,6 +302,7 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
             "临江至东川城际铁路可行性研究报告批复",
             "申请公开临江至东川城际铁路可行性研究报告的批准文件",
         ),
+        ("2025年7月至9月重点排污单位监测数据", "2025年三季度重点排污单位监测数据"),
         # official names against common ones
         ("丰泽区互联网租赁自行车停放点设置规划", "请公开丰泽区共享单车停放点位规划"),
         ("海宁市2025年中考录取分数线", "申请公开海宁市2025年高中阶段学校招生录取最低分数线"),

@@ -871,6 +871,7 @@ def _clause_slots(
     cuts = [(a, b) for a, b, _, _ in spans]
     years, months, serials = _dated_and_numbered(clause, cuts)
     levels = {LEVELS[m.group()] for m in _LEVEL_RE.finditer(clause)}
+    _month_ranges(clause, months, serials, levels)
     content = _without_spans(clause, cuts)
     if story:  # the dates in a story are when things happened, not what is asked for
         years, months = set(), set()
@@ -884,6 +885,39 @@ def _clause_slots(
         frozenset((name, level) for _, _, name, level in spans),
         frozenset(_entities(clause)),
     )
+
+
+# 7-9月 (7/9月 by then), 7月至9月, 一至三月: a quarter or a half year written as months.
+_MONTH_RANGE_RE = re.compile(
+    r"(?<!\d)(\d{1,2}|[一二三四五六七八九十]{1,2})月?(?:至|到|/|~)(\d{1,2})月"
+)
+_PERIOD_OF_MONTHS: Final[Mapping[tuple[int, int], tuple[str, str, str]]] = {
+    (1, 3): ("serial", "季度", "1"),
+    (4, 6): ("serial", "季度", "2"),
+    (7, 9): ("serial", "季度", "3"),
+    (10, 12): ("serial", "季度", "4"),
+    (1, 6): ("level", "half", "1"),
+    (7, 12): ("level", "half", "2"),
+}
+
+
+def _month_ranges(
+    clause: str,
+    months: set[str],
+    serials: set[tuple[str, str]],
+    levels: set[tuple[str, str]],
+) -> None:
+    """A run of months that is a quarter or a half year (7-9月, 1至6月) names that period
+    (三季度, 上半年), not its first and last months."""
+    for m in _MONTH_RANGE_RE.finditer(clause):
+        first, last = int(_small_number(m.group(1))), int(m.group(2))
+        period = _PERIOD_OF_MONTHS.get((first, last))
+        if period is None:
+            continue
+        months.discard(str(first))
+        months.discard(str(last))
+        slot, key, value = period
+        (serials if slot == "serial" else levels).add((key, value))
 
 
 def _dated_and_numbered(
