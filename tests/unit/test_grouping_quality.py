@@ -230,6 +230,7 @@ def test_shared_held_out_set_does_not_fall() -> None:
             "kind",
         ),
         ("梧桐大道快速化改造工程交通组织方案", "梧桐大道快速化改造工程征地拆迁补偿方案", "kind"),
+        ("城南污水处理厂扩建工程环评报告", "城北污水处理厂扩建工程环评报告", "entity"),
         # a quarter or half year written as months
         ("2025年7-9月重点排污单位监测数据", "2025年二季度重点排污单位监测数据", "serial"),
         ("2025年1至6月道路交通事故统计", "2025年下半年道路交通事故统计", "level"),
@@ -303,6 +304,8 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
             "申请公开临江至东川城际铁路可行性研究报告的批准文件",
         ),
         ("2025年7月至9月重点排污单位监测数据", "2025年三季度重点排污单位监测数据"),
+        # 出厂水 is no plant; a works is named before what it does (城东自来水厂 = 城东水厂)
+        ("申请公开海宁城东自来水厂出厂水的水质检验报告", "城东水厂出水水质检测报告"),
         # official names against common ones
         ("丰泽区互联网租赁自行车停放点设置规划", "请公开丰泽区共享单车停放点位规划"),
         ("海宁市2025年中考录取分数线", "申请公开海宁市2025年高中阶段学校招生录取最低分数线"),

@@ -279,6 +279,7 @@ ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "股份有限公司": "company",
     "有限公司": "company",
     "公司": "company",
+    "水厂": "company",
     "厂": "company",
     "大道": "road",
     "大街": "road",
@@ -320,6 +321,13 @@ naming things of one kind and no common one ask about different things — unles
 differ only by homophones (越澜府 for 樾澜府), a typing slip."""
 
 TRADE_WORDS: Final[tuple[str, ...]] = (
+    # what a works does: 城东自来水厂 and 城东水厂 are one plant, named 城东
+    "自来水",
+    "自来",
+    "净",
+    "污水处理",
+    "垃圾焚烧",
+    "垃圾处理",
     "房地产开发",
     "房地产",
     "物业服务",
@@ -441,6 +449,7 @@ _GENERIC_NAMES: Final = frozenset(
         "处理",
         "焚烧",
         "来水",
+        "自来",
         "发电",
         "加工",
         "屠宰",
@@ -762,8 +771,10 @@ def _entities(norm: str) -> set[tuple[str, str]]:
             norm[m.start() - 1 : m.start()] in _NOT_SCHOOL_BEFORE or after in _NOT_SCHOOL_AFTER
         ):
             continue
-        if m.group() == "厂" and after in _NOT_PLANT_AFTER:
-            continue  # 厂房, 厂区, 厂家 are not plants' names
+        if m.group() == "厂" and (
+            after in _NOT_PLANT_AFTER or norm[m.start() - 1 : m.start()] == "出"
+        ):
+            continue  # 厂房, 厂区, 厂家, 出厂水 are not plants' names
         name = _entity_name(norm, m.start(), kind, m.group())
         if name is not None:
             out.add((kind, name))
