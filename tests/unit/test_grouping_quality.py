@@ -28,6 +28,8 @@ FRESH = ROOT / "tests" / "data" / "grouping_own_fresh.jsonl"
 FRESH2 = ROOT / "tests" / "data" / "grouping_own_fresh2.jsonl"
 FRESH3 = ROOT / "tests" / "data" / "grouping_own_fresh3.jsonl"
 FRESH4 = ROOT / "tests" / "data" / "grouping_own_fresh4.jsonl"
+FRESH5 = ROOT / "tests" / "data" / "grouping_own_fresh5.jsonl"
+FRESH6 = ROOT / "tests" / "data" / "grouping_own_fresh6.jsonl"
 SHARED = next(
     (
         p
@@ -70,6 +72,15 @@ SHARED = next(
 # withdrawn: with them the held-out floor test below failed (only its pass/fail was seen).
 # Shared (held out) P 0.956 / R 0.731 / F1 0.829, 4/63 merged; after the ninth and tenth sets'
 # changes (measured once) P 0.957 / R 0.742 / F1 0.836, 4/63.
+# Issue 13, next round: a thirteenth set (ten agencies, 118 texts, 42 near-miss texts), written
+# before any change, first scored P 0.981 / R 0.912 / F1 0.945, 2/42 (化工园区 read as the
+# park's name, 普高 not read as 高中, background before the request); a fourteenth (eight
+# agencies; stories, common names), written after the story changes, P 0.955 / R 0.926 /
+# F1 0.940, 1/28 (夜市 read as a city, 定点药店 vs 定点医疗机构). After the round: thirteenth
+# F1 1.000, 0/42; fourteenth P 1.000 / R 0.971 / F1 0.985, 0/28; own R 0.981 -> 0.992;
+# colloquial 0.873 -> 0.904 (P 0.892, 1/9); eleventh 0.852 -> 0.902 (P 0.852, 2/18: 岗位计划
+# vs 选岗结果 left); twelfth 0.857 -> 0.957; seventh 0.895 -> 0.919 (3/15: homophone names
+# 宏盛/宏晟, 拟录用名单 vs 补贴发放 left).
 OWN_F1_FLOOR = 0.98
 OWN_PRECISION_FLOOR = 0.99
 OWN_NEAR_MISS_MAX = 0
@@ -81,15 +92,17 @@ MORE_NEAR_MISS_MAX = 0
 SHORT_LONG_F1_FLOOR = 0.99
 LEXICON_F1_FLOOR = 0.99
 HARD_F1_FLOOR = 0.99
-PARAPHRASE_F1_FLOOR = 0.89
-PARAPHRASE_NEAR_MISS_MAX = 4
-COLLOQUIAL_F1_FLOOR = 0.87
+PARAPHRASE_F1_FLOOR = 0.91
+PARAPHRASE_NEAR_MISS_MAX = 3
+COLLOQUIAL_F1_FLOOR = 0.90
 COLLOQUIAL_NEAR_MISS_MAX = 1
 FRESH_F1_FLOOR = 0.96
 FRESH2_F1_FLOOR = 0.99
-FRESH3_F1_FLOOR = 0.85
-FRESH3_NEAR_MISS_MAX = 4
-FRESH4_F1_FLOOR = 0.85
+FRESH3_F1_FLOOR = 0.90
+FRESH3_NEAR_MISS_MAX = 2
+FRESH4_F1_FLOOR = 0.95
+FRESH5_F1_FLOOR = 0.99
+FRESH6_F1_FLOOR = 0.98
 SHARED_F1_FLOOR = 0.83
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -144,8 +157,21 @@ def test_short_and_long_texts_quality() -> None:
         (FRESH2, FRESH2_F1_FLOOR, 0),
         (FRESH3, FRESH3_F1_FLOOR, FRESH3_NEAR_MISS_MAX),
         (FRESH4, FRESH4_F1_FLOOR, 0),
+        (FRESH5, FRESH5_F1_FLOOR, 0),
+        (FRESH6, FRESH6_F1_FLOOR, 0),
     ],
-    ids=["fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"],
+    ids=[
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "fourteenth",
+    ],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
     total, _ = ev.evaluate(ev.load(path), ev.service_grouper())
@@ -432,7 +458,9 @@ def _intake_like(texts: list[str]) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    "path", [OWN, VALIDATION, MORE, SHORT_LONG], ids=["own", "validation", "more", "short-long"]
+    "path",
+    [OWN, VALIDATION, MORE, SHORT_LONG, PARAPHRASE, FRESH5, FRESH6],
+    ids=["own", "validation", "more", "short-long", "paraphrase", "fresh5", "fresh6"],
 )
 def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:
     """``cluster`` is the batch form of intake: on each agency's texts, in arrival order, both
