@@ -6,7 +6,10 @@ From the clauses of a normalised text (:func:`~.normalise.clauses`) :func:`featu
   招标/中标/合同, 名单, 预算/决算 by kind, 标准, 纪要 …), years, months, ordinals (第N批, N季度,
   第N次, N期, N号 …), levels (小学/初中/高中/中职, 高级/中级/初级), administrative places (朝阳区,
   永乐村) and named entities (companies, roads, estates, rivers, hospitals …).  Two texts whose
-  slots of one kind disagree ask for different information (:mod:`.scoring` vetoes them);
+  slots of one kind disagree ask for different information (:mod:`.scoring` vetoes them).
+  A number, place or named thing told only in the applicant's story is marked
+  (:data:`STORY_MARK`): it disagrees with what another request asks about, never with
+  another applicant's story;
 * **content** — character unigrams and bigrams of what remains, with the applicant's story
   clauses weighed down.
 """

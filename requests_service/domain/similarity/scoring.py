@@ -99,7 +99,10 @@ def _disjoint(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def _unmarked(pairs: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
-    """``(key, value)`` pairs with the story's mark taken off their keys."""
+    """``(key, value)`` pairs with the story's mark taken off their keys (the same set when
+    none is marked, the common case)."""
+    if not any(k[:1] == STORY_MARK for k, _ in pairs):
+        return pairs
     return frozenset((k.removeprefix(STORY_MARK), v) for k, v in pairs)
 
 
@@ -147,7 +150,7 @@ def _entity_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]
 def _place_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
     """Both name places and neither's places include the other's: {杭州市} and {余杭区}
     conflict (a city-wide and a district request), {杭州市, 余杭区} and {余杭区} agree."""
-    if not a or not b:
+    if not a or not b or a <= b or b <= a:
         return False
     ua = frozenset((n, lv.removeprefix(STORY_MARK)) for n, lv in a)
     ub = frozenset((n, lv.removeprefix(STORY_MARK)) for n, lv in b)
