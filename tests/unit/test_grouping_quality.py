@@ -250,6 +250,8 @@ def test_shared_held_out_set_does_not_fall() -> None:
             "place",
         ),
         ("我是锦华路5号的邻居，申请公开对其的拆除决定书", "锦华路7号违法建设拆除决定书", "serial"),
+        # a request naming no subject of its own is about the story's village
+        ("我是东岗村的，想要征地补偿方案", "我是西岗村的，想要征地补偿方案", "place"),
         (
             "潮安县二〇二四年本级预算执行审计工作报告",
             "潮安县2024年预算执行审计发现问题的整改报告",

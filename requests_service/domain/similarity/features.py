@@ -7,7 +7,7 @@ From the clauses of a normalised text (:func:`~.normalise.clauses`) :func:`featu
   第N次, N期, N号 …), levels (小学/初中/高中/中职, 高级/中级/初级), administrative places (朝阳区,
   永乐村) and named entities (companies, roads, estates, rivers, hospitals …).  Two texts whose
   slots of one kind disagree ask for different information (:mod:`.scoring` vetoes them).
-  A number, place or named thing told only in the applicant's story is marked
+  A number or named thing told only in the applicant's story is marked
   (:data:`STORY_MARK`): it disagrees with what another request asks about, never with
   another applicant's story;
 * **content** — character unigrams and bigrams of what remains, with the applicant's story
@@ -60,8 +60,8 @@ STORY_WEIGHT: Final = 0.5
 Chosen on ``tests/data/grouping_own.jsonl``."""
 
 STORY_MARK: Final = "~"
-"""Prefix of the key of a serial or named thing (``("~estate", "阳光")``) and of the level
-of a place (``("和平", "~village")``) named only in the applicant's story."""
+"""Prefix of the key of a serial or named thing named only in the applicant's story
+(``("~estate", "阳光")``, ``("~号", "12")``)."""
 
 # 我们村, 本小区, 该公司, 这条路, 对其: the request names what the story told of.
 _BACK_REFERENCE_RE = re.compile(
@@ -1038,19 +1038,20 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
     # "我是初中学生家长，请公开划片范围" the story's level is all the request has.
     asked_scales = {scale for scale, _ in levels}
     levels.update(lv for lv in story_levels if lv[0] not in asked_scales)
-    # So do the story's numbers, places and named things, marked as the story's (STORY_MARK):
-    # "我是锦华路5号的邻居，申请公开…拆除决定书" asks about 5号, "本人是松林村村民，申请公开
-    # 征地批复" about 松林村, but "本人住阳光小区，请公开星河湾…许可证" about 星河湾 only, and
-    # "本人家住和平村，请公开滨河片区征收补偿方案" about 滨河片区 (a story's place counts only
-    # when the request names no place and no named thing).  Two stories alone never disagree
-    # (:mod:`.scoring`): two applicants living in different places may ask for one thing.
-    # A request that points back at the story ("我是柳溪村村民，申请公开我们村…", "对其…")
-    # asks about what the story names: its values are not marked.
+    # So do the story's numbers and named things, marked as the story's (STORY_MARK):
+    # "我是锦华路5号的邻居，申请公开…拆除决定书" asks about 5号, but "本人住阳光小区，请公开
+    # 星河湾…许可证" about 星河湾 only.  Two stories alone never disagree (:mod:`.scoring`):
+    # applicants with different addresses, estates or employers may ask for one thing.  A
+    # request that points back at the story ("我是锦华路5号的邻居…对其", "我们小区") asks
+    # about what the story names: its values are not marked.  A story's place counts, in
+    # full, only when the request names no place and no named thing: "本人是松林村村民，申请
+    # 公开征地批复" asks about 松林村, "本人家住和平村，请公开滨河片区征收补偿方案" about
+    # 滨河片区 wherever one lives.
     mark = "" if any(_BACK_REFERENCE_RE.search(t) for t in request_texts) else STORY_MARK
     asked_units = {unit for unit, _ in serials}
     serials.update((mark + u, n) for u, n in story_serials if u not in asked_units)
     if not places and not entities:
-        places.update((name, mark + level) for name, level in story_places)
+        places.update(story_places)
     asked_kinds = {kind for kind, _ in entities}
     entities.update((mark + k, n) for k, n in story_entities if k not in asked_kinds)
     # Story grams first, so that a gram also in a request clause ends with the higher weight.

@@ -150,15 +150,7 @@ def _entity_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]
 def _place_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
     """Both name places and neither's places include the other's: {杭州市} and {余杭区}
     conflict (a city-wide and a district request), {杭州市, 余杭区} and {余杭区} agree."""
-    if not a or not b or a <= b or b <= a:
-        return False
-    ua = frozenset((n, lv.removeprefix(STORY_MARK)) for n, lv in a)
-    ub = frozenset((n, lv.removeprefix(STORY_MARK)) for n, lv in b)
-    if ua <= ub or ub <= ua:
-        return False
-    return any(not lv.startswith(STORY_MARK) for _, lv in a) or any(
-        not lv.startswith(STORY_MARK) for _, lv in b
-    )
+    return bool(a) and bool(b) and not (a <= b or b <= a)
 
 
 def _place_conflict_unmentioned(fa: Features, fb: Features) -> bool:
@@ -303,7 +295,7 @@ def shared_elements(fa: Features, fb: Features, *, limit: int = 6) -> list[str]:
     places, named things, common wording, year and ordinals ("滨河片区 · 征收补偿方案 · 2025年")."""
     out: list[str] = []
     for name, level in sorted(fa.places & fb.places):
-        out.append(name + _PLACE_SUFFIX.get(level.removeprefix(STORY_MARK), ""))
+        out.append(name + _PLACE_SUFFIX.get(level, ""))
     # Quadratic in the lengths: the first EXPLAIN_CHARS characters are enough to name it.
     for run in _common_runs(fa.norm[:EXPLAIN_CHARS], fb.norm[:EXPLAIN_CHARS])[:4]:
         if len(run) >= 2 and not run.isdigit() and not any(run in o for o in out):
