@@ -28,6 +28,8 @@ FRESH = ROOT / "tests" / "data" / "grouping_own_fresh.jsonl"
 FRESH2 = ROOT / "tests" / "data" / "grouping_own_fresh2.jsonl"
 FRESH3 = ROOT / "tests" / "data" / "grouping_own_fresh3.jsonl"
 FRESH4 = ROOT / "tests" / "data" / "grouping_own_fresh4.jsonl"
+FRESH5 = ROOT / "tests" / "data" / "grouping_own_fresh5.jsonl"
+FRESH6 = ROOT / "tests" / "data" / "grouping_own_fresh6.jsonl"
 SHARED = next(
     (
         p
@@ -70,6 +72,15 @@ SHARED = next(
 # withdrawn: with them the held-out floor test below failed (only its pass/fail was seen).
 # Shared (held out) P 0.956 / R 0.731 / F1 0.829, 4/63 merged; after the ninth and tenth sets'
 # changes (measured once) P 0.957 / R 0.742 / F1 0.836, 4/63.
+# Issue 13, next round: a thirteenth set (ten agencies, 118 texts, 42 near-miss texts), written
+# before any change, first scored P 0.981 / R 0.912 / F1 0.945, 2/42 (化工园区 read as the
+# park's name, 普高 not read as 高中, background before the request); a fourteenth (eight
+# agencies; stories, common names), written after the story changes, P 0.955 / R 0.926 /
+# F1 0.940, 1/28 (夜市 read as a city, 定点药店 vs 定点医疗机构). After the round: thirteenth
+# F1 1.000, 0/42; fourteenth P 1.000 / R 0.971 / F1 0.985, 0/28; own R 0.981 -> 0.992;
+# colloquial 0.873 -> 0.904 (P 0.892, 1/9); eleventh 0.852 -> 0.902 (P 0.852, 2/18: 岗位计划
+# vs 选岗结果 left); twelfth 0.857 -> 0.957; seventh 0.895 -> 0.919 (3/15: homophone names
+# 宏盛/宏晟, 拟录用名单 vs 补贴发放 left).
 OWN_F1_FLOOR = 0.98
 OWN_PRECISION_FLOOR = 0.99
 OWN_NEAR_MISS_MAX = 0
@@ -81,15 +92,17 @@ MORE_NEAR_MISS_MAX = 0
 SHORT_LONG_F1_FLOOR = 0.99
 LEXICON_F1_FLOOR = 0.99
 HARD_F1_FLOOR = 0.99
-PARAPHRASE_F1_FLOOR = 0.89
-PARAPHRASE_NEAR_MISS_MAX = 4
-COLLOQUIAL_F1_FLOOR = 0.87
+PARAPHRASE_F1_FLOOR = 0.91
+PARAPHRASE_NEAR_MISS_MAX = 3
+COLLOQUIAL_F1_FLOOR = 0.90
 COLLOQUIAL_NEAR_MISS_MAX = 1
 FRESH_F1_FLOOR = 0.96
 FRESH2_F1_FLOOR = 0.99
-FRESH3_F1_FLOOR = 0.85
-FRESH3_NEAR_MISS_MAX = 4
-FRESH4_F1_FLOOR = 0.85
+FRESH3_F1_FLOOR = 0.90
+FRESH3_NEAR_MISS_MAX = 2
+FRESH4_F1_FLOOR = 0.95
+FRESH5_F1_FLOOR = 0.99
+FRESH6_F1_FLOOR = 0.98
 SHARED_F1_FLOOR = 0.83
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -144,8 +157,21 @@ def test_short_and_long_texts_quality() -> None:
         (FRESH2, FRESH2_F1_FLOOR, 0),
         (FRESH3, FRESH3_F1_FLOOR, FRESH3_NEAR_MISS_MAX),
         (FRESH4, FRESH4_F1_FLOOR, 0),
+        (FRESH5, FRESH5_F1_FLOOR, 0),
+        (FRESH6, FRESH6_F1_FLOOR, 0),
     ],
-    ids=["fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"],
+    ids=[
+        "fifth",
+        "sixth",
+        "seventh",
+        "eighth",
+        "ninth",
+        "tenth",
+        "eleventh",
+        "twelfth",
+        "thirteenth",
+        "fourteenth",
+    ],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
     total, _ = ev.evaluate(ev.load(path), ev.service_grouper())
@@ -217,6 +243,39 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("垃圾焚烧厂扩建项目环评批复", "垃圾焚烧厂扩建项目立项批复", "kind"),
         ("康宁诊所医疗机构执业许可证", "康福诊所医疗机构执业许可证", "entity"),
         ("解放路与人民路交叉口电子警察审批", "解放路与中山路交叉口电子警察审批", "entity"),
+        # a request pointing back at its story (我们村, 对其) asks about what the story names
+        (
+            "我是柳溪村村民，申请公开我们村2024年的财务收支情况",
+            "我是石桥村村民，申请公开我们村2024年的财务收支情况",
+            "place",
+        ),
+        ("我是锦华路5号的邻居，申请公开对其的拆除决定书", "锦华路7号违法建设拆除决定书", "serial"),
+        # a request naming no subject of its own is about the story's village
+        ("我是东岗村的，想要征地补偿方案", "我是西岗村的，想要征地补偿方案", "place"),
+        (
+            "潮安县二〇二四年本级预算执行审计工作报告",
+            "潮安县2024年预算执行审计发现问题的整改报告",
+            "kind",
+        ),
+        ("梧桐大道快速化改造工程交通组织方案", "梧桐大道快速化改造工程征地拆迁补偿方案", "kind"),
+        ("城南污水处理厂扩建工程环评报告", "城北污水处理厂扩建工程环评报告", "entity"),
+        # a quarter or half year written as months
+        ("2025年7-9月重点排污单位监测数据", "2025年二季度重点排污单位监测数据", "serial"),
+        ("2025年1至6月道路交通事故统计", "2025年下半年道路交通事故统计", "level"),
+        # short names: 基金预算, 普高 / 职高, a permit written without 证
+        ("2025年区本级基金预算", "2025年区本级一般公共预算", "kind"),
+        ("2025年社会保险基金预算", "2025年政府性基金预算", "kind"),
+        ("星河湾项目用地规划许可", "星河湾项目建设工程规划许可证", "kind"),
+        ("2025年普高录取分数线", "2025年职高录取分数线", "level"),
+        ("可研审查意见", "可行性研究报告全文", "kind"),
+        ("岚州市医保定点零售药店名单", "岚州市医保定点医疗机构名单", "level"),
+        # the story's place or estate counts when the request names none
+        ("本人是松林村村民，申请公开征地批复", "柏林村集体土地征收批复", "place"),
+        (
+            "本人住在阳光小区，请公开锦绣花园项目建设工程规划许可证",
+            "我是阳光小区业主，申请公开星河湾建设工程规划许可证",
+            "entity",
+        ),
     ],
 )
 def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:
@@ -266,6 +325,45 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("2026年城区义务教育学校招生划片范围", "2026年城区学校施教区划分文件（小学、初中）"),
         ("申请公开宏盛劳务公司欠薪处理决定", "宏盛劳务欠薪处理决定"),
         ("客运站迁建项目可研批复", "申请公开客运站迁建工程的可行性研究报告的批复文件"),
+        # a park is named by the words before its industry: 蓝湾化工园区 is 蓝湾园区
+        ("蓝湾化工园区污水处理厂扩建环评报告书", "请公开蓝湾园区污水厂扩建项目的环评报告"),
+        (
+            "临江至东川城际铁路可行性研究报告批复",
+            "申请公开临江至东川城际铁路可行性研究报告的批准文件",
+        ),
+        ("2025年7月至9月重点排污单位监测数据", "2025年三季度重点排污单位监测数据"),
+        # 出厂水 is no plant; a works is named before what it does (城东自来水厂 = 城东水厂)
+        ("申请公开海宁城东自来水厂出厂水的水质检验报告", "城东水厂出水水质检测报告"),
+        # official names against common ones
+        ("丰泽区互联网租赁自行车停放点设置规划", "请公开丰泽区共享单车停放点位规划"),
+        ("海宁市2025年中考录取分数线", "申请公开海宁市2025年高中阶段学校招生录取最低分数线"),
+        ("丰泽区2025年垃圾分类考评结果", "丰泽区2025年垃圾分类考核结果"),
+        # two stories alone never disagree: where each applicant lives or works
+        (
+            "本人住址：建设路12号3栋。请公开滨河片区征收补偿方案",
+            "本人是东山镇居民，家住解放路8号，请公开滨河片区征收补偿方案",
+        ),
+        (
+            "本人在宏达物流有限公司上班，申请公开2025年最低工资标准",
+            "我家在翠湖湾小区住了十几年，申请公开2025年最低工资标准",
+        ),
+        # markets are not cities: 夜市 and 夜间集市 name no place
+        ("凤鸣路夜市摊位设置审批文件", "请公开凤鸣路夜间集市摆摊点位的批准文件"),
+        ("请公开能刷医保的定点药店名单", "岚州市医保定点零售药店名单"),
+        # where the applicants live is not what they ask about
+        (
+            "本人住在阳光小区，请公开星河湾项目建设工程规划许可证",
+            "我是锦绣花园的业主，申请公开星河湾建设工程规划许可证",
+        ),
+        (
+            "本人家住和平村，请公开滨河片区征收补偿方案",
+            "本人是幸福村村民，请公开滨河片区征收补偿方案",
+        ),
+        # background before the dated request is a story; 明年上小学 names no school
+        (
+            "孩子明年上小学，想知道我们家（锦江花园）对应哪个学校，申请公开2025年小学招生划片范围",
+            "岚州市区2025年小学学区划片",
+        ),
     ],
 )
 def test_paraphrases_are_same_topic(a: str, b: str) -> None:
@@ -362,7 +460,9 @@ def _intake_like(texts: list[str]) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    "path", [OWN, VALIDATION, MORE, SHORT_LONG], ids=["own", "validation", "more", "short-long"]
+    "path",
+    [OWN, VALIDATION, MORE, SHORT_LONG, PARAPHRASE, FRESH5, FRESH6],
+    ids=["own", "validation", "more", "short-long", "paraphrase", "fresh5", "fresh6"],
 )
 def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:
     """``cluster`` is the batch form of intake: on each agency's texts, in arrival order, both

@@ -6,7 +6,10 @@ From the clauses of a normalised text (:func:`~.normalise.clauses`) :func:`featu
   招标/中标/合同, 名单, 预算/决算 by kind, 标准, 纪要 …), years, months, ordinals (第N批, N季度,
   第N次, N期, N号 …), levels (小学/初中/高中/中职, 高级/中级/初级), administrative places (朝阳区,
   永乐村) and named entities (companies, roads, estates, rivers, hospitals …).  Two texts whose
-  slots of one kind disagree ask for different information (:mod:`.scoring` vetoes them);
+  slots of one kind disagree ask for different information (:mod:`.scoring` vetoes them).
+  A number or named thing told only in the applicant's story is marked
+  (:data:`STORY_MARK`): it disagrees with what another request asks about, never with
+  another applicant's story;
 * **content** — character unigrams and bigrams of what remains, with the applicant's story
   clauses weighed down.
 """
@@ -56,6 +59,17 @@ STORY_WEIGHT: Final = 0.5
 """Weight of the content of a story clause ("本人是…村民") against the request clauses (1.0).
 Chosen on ``tests/data/grouping_own.jsonl``."""
 
+STORY_MARK: Final = "~"
+"""Prefix of the key of a serial or named thing named only in the applicant's story
+(``("~estate", "阳光")``, ``("~号", "12")``)."""
+
+# 我们村, 本小区, 该公司, 这条路, 对其: the request names what the story told of.
+_BACK_REFERENCE_RE = re.compile(
+    "(?:我们|我|本|该|这个|这条|这家|此)"
+    "(?:村|社区|小区|镇|乡|街道|公司|企业|厂|单位|楼|栋|幢|路|路段|河|学校|医院|店|项目|地块)"
+    "|对其|其违"
+)
+
 HEAD_CHARS: Final = 4
 """Chinese noun phrases end in their head: the last characters of the request ("…选址论证",
 "…环评报告", "…资金使用") say which information about the subject is asked for."""
@@ -66,6 +80,15 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "建设用地规划许可证": "许可证/规划/用地",
     "用地规划许可证": "许可证/规划/用地",
     "规划许可证": "许可证/规划",
+    # the permits as applicants often write them, without 证
+    "建设工程规划许可": "许可证/规划/工程",
+    "工程规划许可": "许可证/规划/工程",
+    "建设用地规划许可": "许可证/规划/用地",
+    "用地规划许可": "许可证/规划/用地",
+    "规划许可": "许可证/规划",
+    "施工许可": "许可证/施工",
+    "排污许可": "许可证/排污",
+    "取水许可": "许可证/取水",
     "预售许可证": "许可证/预售",
     "施工许可证": "许可证/施工",
     "排污许可证": "许可证/排污",
@@ -75,6 +98,11 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "政府性基金预算": "预算/政府性基金",
     "国有资本经营预算": "预算/国有资本经营",
     "社会保险基金预算": "预算/社会保险基金",
+    # short and former names of the four budgets (社会保险 is spelled 社保 by then)
+    "社保基金预算": "预算/社会保险基金",
+    "基金预算": "预算/政府性基金",
+    "公共财政预算": "预算/一般公共",
+    "国资预算": "预算/国有资本经营",
     "预算": "预算",
     "决算": "决算",
     "招标文件": "招标",
@@ -84,6 +112,11 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "合同": "合同",
     "决定": "决定",
     "批复": "批复",
+    # two plans of one project: how owners are compensated, how traffic is routed meanwhile
+    "补偿方案": "方案/补偿",
+    "交通组织方案": "方案/交通组织",
+    "交通导改方案": "方案/交通组织",
+    "交通疏解方案": "方案/交通组织",
     "方案": "方案",
     "报告": "报告",
     "名单": "名单",
@@ -108,6 +141,9 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "请示": "请示",
     "通告": "通告",
     "函": "函",
+    # a rectification report is not the audit or inspection it answers
+    "整改报告": "整改",
+    "整改": "整改",
     "监测数据": "监测",
     "监测报告": "监测",
     "监测结果": "监测",
@@ -198,6 +234,12 @@ LEVELS: Final[Mapping[str, tuple[str, str]]] = {
     "共有产权房": ("housing", "共有产权房"),
     "人才住房": ("housing", "人才住房"),
     "安置房": ("housing", "安置房"),
+    # which providers a health-insurance list names: hospitals or pharmacies
+    "定点医疗机构": ("designated", "医疗机构"),
+    "定点医院": ("designated", "医疗机构"),
+    "定点零售药店": ("designated", "药店"),
+    "定点药店": ("designated", "药店"),
+    "定点药房": ("designated", "药店"),
     # which kind of hospital (梧桐区中医院 vs 梧桐区妇幼保健院: the names say only the kind)
     "中医院": ("hospital", "中医"),
     "中医医院": ("hospital", "中医"),
@@ -240,6 +282,7 @@ ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "股份有限公司": "company",
     "有限公司": "company",
     "公司": "company",
+    "水厂": "company",
     "厂": "company",
     "大道": "road",
     "大街": "road",
@@ -281,6 +324,13 @@ naming things of one kind and no common one ask about different things — unles
 differ only by homophones (越澜府 for 樾澜府), a typing slip."""
 
 TRADE_WORDS: Final[tuple[str, ...]] = (
+    # what a works does: 城东自来水厂 and 城东水厂 are one plant, named 城东
+    "自来水",
+    "自来",
+    "净",
+    "污水处理",
+    "垃圾焚烧",
+    "垃圾处理",
     "房地产开发",
     "房地产",
     "物业服务",
@@ -336,6 +386,8 @@ TRADE_WORDS: Final[tuple[str, ...]] = (
 
 _NOT_NAMES: Final = frozenset(
     "我本该此贵各全这那其省市区县镇乡村的和与及或在对于是为了有等老旧新些哪个们含括涉至到"
+    # 明年上小学, 想看 …: a date or a verb is not part of a name
+    "年月想要看说问"
 )
 # 望江路以北地块 and 望江路北侧地块 name one plot: position words are not part of a name.
 _POSITION_RE = re.compile(
@@ -400,12 +452,15 @@ _GENERIC_NAMES: Final = frozenset(
         "处理",
         "焚烧",
         "来水",
+        "自来",
         "发电",
         "加工",
         "屠宰",
         "搅拌",
         "工厂",
         "教育",
+        "定点",
+        "零售",
         "交叉",
         "十字",
         "丁字",
@@ -437,6 +492,14 @@ _NOT_PLACES: Final = frozenset(
         "街区",
         "城市",
         "超市",
+        # markets are not cities: 凤鸣路夜市, 夜间集市, 农贸早市
+        "夜市",
+        "集市",
+        "早市",
+        "菜市",
+        "街市",
+        "门市",
+        "花市",
         "都市",
         "上市",
         "城镇",
@@ -587,6 +650,9 @@ def _approval_kind(norm: str, start: int) -> str:
 def _kinds(norm: str) -> set[str]:
     found = list(_KIND_RE.finditer(norm))
     out: set[str] = set()
+    rectified = next((m.start() for m in found if m.group().startswith("整改")), None)
+    if rectified is not None:  # 审计查出问题整改报告: what is rectified is not what is asked
+        found = [m for m in found if m.start() >= rectified]
     for k, m in enumerate(found):
         if m.group() == "标准" and (
             norm[m.start() - 1 : m.start()] == "高" or norm[m.end() : m.end() + 1] == "化"
@@ -628,16 +694,29 @@ _ROAD_NAMES: Final = frozenset(["人民", "中心"])
 _ROAD_END_RE = re.compile("(?:大道|大街|路|街|巷)$")
 
 
+# 蓝湾化工园区, 城东工业园区: a park is named by the words before its industry (蓝湾园区).
+_PARK_INDUSTRY_RE = _alternation(
+    (*TRADE_WORDS, "工业", "产业", "高新", "高新技术", "经济技术", "创业", "创新", "物流")
+)
+
+
+def _without_trade(head: str, *, company: bool) -> str:
+    """Drop trade words from the right: 宏达化工 → 宏达, 蓝湾化工 (园区) → 蓝湾.  A company
+    named by its trade alone (化工有限公司) keeps it; a park then has no name."""
+    words = _TRADE_RE if company else _PARK_INDUSTRY_RE
+    while True:
+        last = None
+        for last in words.finditer(head):  # noqa: B007 - the last match is wanted
+            pass
+        if last is None or last.end() != len(head) or (company and last.start() == 0):
+            return head
+        head = head[: last.start()]
+
+
 def _entity_name(norm: str, start: int, kind: str, suffix: str) -> str | None:
     head = norm[max(0, start - 12) : start]
-    if kind == "company":
-        while True:  # drop trade words from the right: 宏达化工 → 宏达
-            last = None
-            for last in _TRADE_RE.finditer(head):  # noqa: B007 - the last match is wanted
-                pass
-            if last is None or last.end() != len(head) or last.start() == 0:
-                break
-            head = head[: last.start()]
+    if kind == "company" or suffix == "园区":
+        head = _without_trade(head, company=kind == "company")
     head = _POSITION_RE.sub("", head)
     # 锦屏巷片区, 东风一路地块: a place named after a street is named by the street's name.
     inner = _ROAD_END_RE.search(head) if kind in _NAMED_AFTER_OTHERS else None
@@ -695,8 +774,10 @@ def _entities(norm: str) -> set[tuple[str, str]]:
             norm[m.start() - 1 : m.start()] in _NOT_SCHOOL_BEFORE or after in _NOT_SCHOOL_AFTER
         ):
             continue
-        if m.group() == "厂" and after in _NOT_PLANT_AFTER:
-            continue  # 厂房, 厂区, 厂家 are not plants' names
+        if m.group() == "厂" and (
+            after in _NOT_PLANT_AFTER or norm[m.start() - 1 : m.start()] == "出"
+        ):
+            continue  # 厂房, 厂区, 厂家, 出厂水 are not plants' names
         name = _entity_name(norm, m.start(), kind, m.group())
         if name is not None:
             out.add((kind, name))
@@ -746,7 +827,7 @@ def slot_keys(f: Features) -> list[str]:
     document kind ("k:方案"), level ("l:小学") and the request's last two characters
     ("h:方案", "h:取线").  Wide keys only add candidates; the candidates sharing most keys
     are compared (:data:`~.clustering.MAX_CANDIDATES`)."""
-    keys = {f"e:{kind}:{name}" for kind, name in f.entities}
+    keys = {f"e:{kind.removeprefix(STORY_MARK)}:{name}" for kind, name in f.entities}
     keys.update(f"p:{name}" for name, _ in f.places)
     keys.update(f"k:{kind}" for kind in f.kinds)
     keys.update(f"l:{level}" for _, level in f.levels)
@@ -804,6 +885,7 @@ def _clause_slots(
     cuts = [(a, b) for a, b, _, _ in spans]
     years, months, serials = _dated_and_numbered(clause, cuts)
     levels = {LEVELS[m.group()] for m in _LEVEL_RE.finditer(clause)}
+    _month_ranges(clause, months, serials, levels)
     content = _without_spans(clause, cuts)
     if story:  # the dates in a story are when things happened, not what is asked for
         years, months = set(), set()
@@ -817,6 +899,39 @@ def _clause_slots(
         frozenset((name, level) for _, _, name, level in spans),
         frozenset(_entities(clause)),
     )
+
+
+# 7-9月 (7/9月 by then), 7月至9月, 一至三月: a quarter or a half year written as months.
+_MONTH_RANGE_RE = re.compile(
+    r"(?<!\d)(\d{1,2}|[一二三四五六七八九十]{1,2})月?(?:至|到|/|~)(\d{1,2})月"
+)
+_PERIOD_OF_MONTHS: Final[Mapping[tuple[int, int], tuple[str, str, str]]] = {
+    (1, 3): ("serial", "季度", "1"),
+    (4, 6): ("serial", "季度", "2"),
+    (7, 9): ("serial", "季度", "3"),
+    (10, 12): ("serial", "季度", "4"),
+    (1, 6): ("level", "half", "1"),
+    (7, 12): ("level", "half", "2"),
+}
+
+
+def _month_ranges(
+    clause: str,
+    months: set[str],
+    serials: set[tuple[str, str]],
+    levels: set[tuple[str, str]],
+) -> None:
+    """A run of months that is a quarter or a half year (7-9月, 1至6月) names that period
+    (三季度, 上半年), not its first and last months."""
+    for m in _MONTH_RANGE_RE.finditer(clause):
+        first, last = int(_small_number(m.group(1))), int(m.group(2))
+        period = _PERIOD_OF_MONTHS.get((first, last))
+        if period is None:
+            continue
+        months.discard(str(first))
+        months.discard(str(last))
+        slot, key, value = period
+        (serials if slot == "serial" else levels).add((key, value))
 
 
 def _dated_and_numbered(
@@ -885,6 +1000,9 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
     serials: set[tuple[str, str]] = set()
     levels: set[tuple[str, str]] = set()
     story_levels: set[tuple[str, str]] = set()
+    story_places: set[tuple[str, str]] = set()
+    story_serials: set[tuple[str, str]] = set()
+    story_entities: set[tuple[str, str]] = set()
     places: set[tuple[str, str]] = set()
     entities: set[tuple[str, str]] = set()
     head = ""
@@ -901,7 +1019,7 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
         if not story and later_kind and not kinds_here and not years_here:
             parts[pos] = (clause, True)
             slots_of[pos] = _clause_slots(clause, True)
-        later_kind = later_kind or bool(kinds_here)
+        later_kind = later_kind or bool(kinds_here) or (not story and bool(years_here))
     for (clause, story), slots_here in zip(parts, slots_of, strict=True):
         norm_parts.append(clause)
         text, k, y, mo, se, lv, pl, en = slots_here
@@ -910,16 +1028,32 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
         kinds |= k
         years |= y
         months |= mo
-        serials |= se
+        (story_serials if story else serials).update(se)
         (story_levels if story else levels).update(lv)
-        places |= pl
-        entities |= en
+        (story_places if story else places).update(pl)
+        (story_entities if story else entities).update(en)
         (story_texts if story else request_texts).append(text)
     # A level in the story counts unless the request names one of the same scale: in
     # "一直在轮候，申请公开…配租名单" the applicant's status is not what is asked for, in
     # "我是初中学生家长，请公开划片范围" the story's level is all the request has.
     asked_scales = {scale for scale, _ in levels}
     levels.update(lv for lv in story_levels if lv[0] not in asked_scales)
+    # So do the story's numbers and named things, marked as the story's (STORY_MARK):
+    # "我是锦华路5号的邻居，申请公开…拆除决定书" asks about 5号, but "本人住阳光小区，请公开
+    # 星河湾…许可证" about 星河湾 only.  Two stories alone never disagree (:mod:`.scoring`):
+    # applicants with different addresses, estates or employers may ask for one thing.  A
+    # request that points back at the story ("我是锦华路5号的邻居…对其", "我们小区") asks
+    # about what the story names: its values are not marked.  A story's place counts, in
+    # full, only when the request names no place and no named thing: "本人是松林村村民，申请
+    # 公开征地批复" asks about 松林村, "本人家住和平村，请公开滨河片区征收补偿方案" about
+    # 滨河片区 wherever one lives.
+    mark = "" if any(_BACK_REFERENCE_RE.search(t) for t in request_texts) else STORY_MARK
+    asked_units = {unit for unit, _ in serials}
+    serials.update((mark + u, n) for u, n in story_serials if u not in asked_units)
+    if not places and not entities:
+        places.update(story_places)
+    asked_kinds = {kind for kind, _ in entities}
+    entities.update((mark + k, n) for k, n in story_entities if k not in asked_kinds)
     # Story grams first, so that a gram also in a request clause ends with the higher weight.
     for text in story_texts:
         content.update(dict.fromkeys(_grams(text), STORY_WEIGHT))

@@ -114,6 +114,7 @@ NOT_BOILERPLATE: Final[tuple[str, ...]] = (
     "装饰材料",
     "材料厂",
     "文件柜",
+    "批准文件",
     "政府信息公开工作年度报告",
     "政府信息公开年度报告",
     "政府信息公开工作年报",
@@ -124,7 +125,8 @@ NOT_BOILERPLATE: Final[tuple[str, ...]] = (
     "信息公开年报",
 )
 """Words that contain a :data:`BOILERPLATE` phrase but name a thing (恒泰新材料有限公司 is not
-恒泰新有限公司); matched together with the boilerplate and kept."""
+恒泰新有限公司), or an approval (批准文件 is a 批复, not 批准); matched together with the
+boilerplate and kept."""
 
 SYNONYMS: Final[Mapping[str, str]] = {
     # subjects: abbreviations and their full names, one spelling
@@ -194,6 +196,10 @@ SYNONYMS: Final[Mapping[str, str]] = {
     "项目": "工程",
     "区段": "段",
     "普通高中": "高中",
+    "普高": "高中",
+    "职业高中": "中职",
+    "职高": "中职",
+    "公共卫生": "公卫",
     "中等职业学校": "中职",
     "中等职业": "中职",
     "保障性租赁住房": "保租房",
@@ -223,6 +229,21 @@ SYNONYMS: Final[Mapping[str, str]] = {
     "录取最低控制线": "录取线",
     "最低控制线": "录取线",
     "录取分数线": "录取线",
+    "录取最低分数线": "录取线",
+    "最低录取分数线": "录取线",
+    # official names against the common ones applicants use
+    "高中阶段学校招生考试": "中考",
+    "高中阶段学校招生": "中考",
+    "高中阶段招生": "中考",
+    "互联网租赁自行车": "共享单车",
+    "网络预约出租汽车": "网约车",
+    "考评": "考核",
+    "电子眼": "电子警察",
+    "闯红灯抓拍": "电子警察",
+    "政府指导价": "收费标准",
+    "物业服务费": "物业费",
+    "物业服务收费": "物业费",
+    "退伍": "退役",
     "拟录用": "拟聘用",
     # an annual report on disclosure under the Regulations (kept from BOILERPLATE above)
     "政府信息公开工作年度报告": "公开年报",
@@ -243,6 +264,8 @@ SYNONYMS: Final[Mapping[str, str]] = {
     # document types: one spelling per kind (see features.DOCUMENT_KINDS)
     "决定书": "决定",
     "审批意见": "批复",
+    "审查意见": "批复",
+    "环评审批": "环评批复",
     "审批决定": "批复",
     "批准文件": "批复",
     "批准书": "批复",

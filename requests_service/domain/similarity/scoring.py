@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Final
 
-from requests_service.domain.similarity.features import Features, features_of
+from requests_service.domain.similarity.features import STORY_MARK, Features, features_of
 
 SAME_TOPIC_THRESHOLD: Final = 0.30
 """Two requests are about the same information when :func:`similarity` reaches this.
@@ -98,19 +98,34 @@ def _disjoint(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a) and bool(b) and a.isdisjoint(b)
 
 
+def _unmarked(pairs: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+    """``(key, value)`` pairs with the story's mark taken off their keys (the same set when
+    none is marked, the common case)."""
+    if not any(k[:1] == STORY_MARK for k, _ in pairs):
+        return pairs
+    return frozenset((k.removeprefix(STORY_MARK), v) for k, v in pairs)
+
+
+def _asked(pairs: frozenset[tuple[str, str]], key: str) -> bool:
+    """Some value of ``key`` is named in a request clause, not only in the story."""
+    return any(k == key for k, _ in pairs)
+
+
 def _keyed_conflict(
     a: frozenset[tuple[str, str]],
     b: frozenset[tuple[str, str]],
     same: Callable[[str, str], bool] = str.__eq__,
 ) -> bool:
-    """For some key present in both, no value of one matches a value of the other."""
+    """For some key present in both, no value of one matches a value of the other (and one
+    of them names it in its request, not only in its story)."""
     if not a or not b:
         return False
-    keys = {k for k, _ in a} & {k for k, _ in b}
+    ua, ub = _unmarked(a), _unmarked(b)
+    keys = {k for k, _ in ua} & {k for k, _ in ub}
     for key in keys:
-        xs = [v for k, v in a if k == key]
-        ys = [v for k, v in b if k == key]
-        if not any(same(x, y) for x in xs for y in ys):
+        xs = [v for k, v in ua if k == key]
+        ys = [v for k, v in ub if k == key]
+        if not any(same(x, y) for x in xs for y in ys) and (_asked(a, key) or _asked(b, key)):
             return True
     return False
 
@@ -122,11 +137,12 @@ def _covers(xs: list[str], ys: list[str]) -> bool:
 def _entity_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
     """For a kind both name, neither's names are all among the other's (homophone slips
     allowed): {学府路, 长江路} vs {学府路, 黄河路} conflict; {学府路} vs {学府路, 长江路} agree."""
-    keys = {k for k, _ in a} & {k for k, _ in b}
+    ua, ub = _unmarked(a), _unmarked(b)
+    keys = {k for k, _ in ua} & {k for k, _ in ub}
     for key in keys:
-        xs = [v for k, v in a if k == key]
-        ys = [v for k, v in b if k == key]
-        if not _covers(xs, ys) and not _covers(ys, xs):
+        xs = [v for k, v in ua if k == key]
+        ys = [v for k, v in ub if k == key]
+        if not _covers(xs, ys) and not _covers(ys, xs) and (_asked(a, key) or _asked(b, key)):
             return True
     return False
 
@@ -287,7 +303,7 @@ def shared_elements(fa: Features, fb: Features, *, limit: int = 6) -> list[str]:
     for y in sorted(fa.years & fb.years):
         if not any(y in o for o in out):
             out.append(f"{y}年")
-    for unit, n in sorted(fa.serials & fb.serials):
+    for unit, n in sorted(_unmarked(fa.serials) & _unmarked(fb.serials)):
         label = f"第{n}{unit[1:]}" if unit.startswith("第") else f"第{n}{unit}"
         if not any(label in o for o in out):
             out.append(label)
