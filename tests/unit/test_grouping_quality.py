@@ -80,7 +80,8 @@ SHARED = next(
 # F1 1.000, 0/42; fourteenth P 1.000 / R 0.971 / F1 0.985, 0/28; own R 0.981 -> 0.992;
 # colloquial 0.873 -> 0.904 (P 0.892, 1/9); eleventh 0.852 -> 0.902 (P 0.852, 2/18: 岗位计划
 # vs 选岗结果 left); twelfth 0.857 -> 0.957; seventh 0.895 -> 0.919 (3/15: homophone names
-# 宏盛/宏晟, 拟录用名单 vs 补贴发放 left).
+# 宏盛/宏晟, 拟录用名单 vs 补贴发放 left). Shared (held out, measured once after the round's
+# last change, texts never read) P 0.954 / R 0.759 / F1 0.846, 4/63 merged.
 OWN_F1_FLOOR = 0.98
 OWN_PRECISION_FLOOR = 0.99
 OWN_NEAR_MISS_MAX = 0
@@ -103,7 +104,7 @@ FRESH3_NEAR_MISS_MAX = 2
 FRESH4_F1_FLOOR = 0.95
 FRESH5_F1_FLOOR = 0.99
 FRESH6_F1_FLOOR = 0.98
-SHARED_F1_FLOOR = 0.83
+SHARED_F1_FLOOR = 0.84
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
 
