@@ -30,7 +30,7 @@ from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+limiter = Limiter(key_func=get_remote_address)  # headers: RATELIMIT_HEADERS_ENABLED
 
 
 def _config(name: str) -> Any:
