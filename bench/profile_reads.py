@@ -132,6 +132,17 @@ def cpu_per_request(client: Any, call: Call, n: int) -> float:
     return (time.process_time() - started) / n * 1e6
 
 
+def calls_per_request(client: Any, call: Call, n: int = 200) -> float:
+    """Python function calls per request: deterministic, so a fair before/after comparison."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(n):
+        call(client, i)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    return sum(v[1] for v in stats.values()) / n
+
+
 def profile(client: Any, call: Call, n: int, top: int) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
@@ -183,13 +194,21 @@ def main(argv: list[str] | None = None) -> int:
             items = [
                 base.post("/insert", json={"text": texts[i]}).get_json()["id"] for i in range(30)
             ]
-            print(f"{'endpoint':36} {'service µs':>11} {'bare µs':>8} {'over µs':>8} {'ratio':>6}")
+            print(
+                f"{'endpoint':36} {'service µs':>11} {'bare µs':>8} {'over µs':>8} {'ratio':>6}"
+                f" {'calls':>6} {'bare':>5}"
+            )
             for name, call, bare in endpoints(seeded, submissions, items):
                 if args.only and args.only not in name:
                     continue
                 s = min(cpu_per_request(svc, call, args.requests) for _ in range(args.rounds))
                 b = min(cpu_per_request(base, bare, args.requests) for _ in range(args.rounds))
-                print(f"{name:36} {s:11.0f} {b:8.0f} {s - b:8.0f} {b / s:6.2f}", flush=True)
+                calls, bare_calls = calls_per_request(svc, call), calls_per_request(base, bare)
+                print(
+                    f"{name:36} {s:11.0f} {b:8.0f} {s - b:8.0f} {b / s:6.2f}"
+                    f" {calls:6.0f} {bare_calls:5.0f}",
+                    flush=True,
+                )
                 if args.profile:
                     print(profile(svc, call, args.requests, args.top))
     finally:
