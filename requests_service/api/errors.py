@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from requests_service.api.limits import retry_after_seconds
 from requests_service.domain.errors import (
     Conflict,
     DomainError,
@@ -202,6 +203,21 @@ def _is_malformed_json(exc: HTTPException, data: dict[str, Any]) -> bool:
     return "JSON" in (exc.description or "") and "message" not in data
 
 
+def _error_headers(exc: HTTPException, code: int, data: dict[str, Any]) -> dict[str, str]:
+    """The exception's own headers (405's Allow, 429's Retry-After) under the ones passed to
+    abort(); a 429 from the limiter gets its Retry-After here (see ``api/limits.py``)."""
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    headers.update(dict(data.get("headers") or {}))
+    if code == 429 and "Retry-After" not in headers:
+        wait = retry_after_seconds()
+        if wait is not None:
+            headers["Retry-After"] = str(wait)
+    valid_methods = getattr(exc, "valid_methods", None)
+    if code == 405 and valid_methods:
+        headers["Allow"] = ", ".join(valid_methods)
+    return headers
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
 
@@ -209,13 +225,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException) -> Any:
         code = exc.code or 500
         data = dict(getattr(exc, "data", None) or {})
-        # Keep the exception's own headers (405's Allow, 429's Retry-After) under the ones
-        # passed to abort().
-        headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
-        headers.update(dict(data.get("headers") or {}))
-        valid_methods = getattr(exc, "valid_methods", None)
-        if code == 405 and valid_methods:
-            headers["Allow"] = ", ".join(valid_methods)
+        headers = _error_headers(exc, code, data)
         if _is_malformed_json(exc, data):
             return error_payload(400, MALFORMED_JSON, reason="malformed_json"), 400, headers
         message = data.get("message") or DEFAULT_MESSAGES.get(code, exc.name)

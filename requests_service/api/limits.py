@@ -4,6 +4,12 @@ Limits are per client address. Storage: ``RATELIMIT_STORAGE_URI``, by default ``
 (shared by every gunicorn worker), with an in-memory fallback while Redis is unreachable. A
 refused request gets 429 in the common error shape with ``Retry-After``.
 
+No ``X-RateLimit-*`` headers on answers that were let through (``RATELIMIT_HEADERS_ENABLED``,
+off by default): writing them costs every request one more read of the counters (a Redis round
+trip), and on most endpoints the only limit in force is the failed-authentication one, whose
+"remaining" would tell a guesser how many tries are left. ``Retry-After`` on a 429 is computed
+from the limit that refused, only then (:func:`retry_after_seconds`).
+
 - ``POST /public/applications``: ``RATELIMIT_SUBMIT`` (10/minute;200/day), every submission;
 - ``/public/tracking/…``: ``RATELIMIT_TRACKING`` (60/minute), every request;
 - wrong tracking code or secret, wrong enrolment code: ``RATELIMIT_TRACKING_FAILURES``
@@ -17,13 +23,14 @@ refused request gets 429 in the common error shape with ``Retry-After``.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+limiter = Limiter(key_func=get_remote_address)  # headers: RATELIMIT_HEADERS_ENABLED
 
 
 def _config(name: str) -> Any:
@@ -48,6 +55,15 @@ def _inactive() -> bool:
     return not current_app.config.get("RATELIMIT_ACTIVE", True)
 
 
+def retry_after_seconds() -> int | None:
+    """Seconds until the limit that refused this request lets the caller in again (at least 1);
+    None when no limit refused it. One read of that limit's counter, on 429 answers only."""
+    refused = limiter.current_limit
+    if refused is None or not refused.breached:
+        return None
+    return max(1, int(refused.reset_at - time.time()))
+
+
 def init_app(app: Flask) -> None:
     # Counters live in Redis, shared by every worker and host (a per-process memory store would
     # multiply each limit by the number of workers); if Redis is unreachable the limiter falls
@@ -55,7 +71,7 @@ def init_app(app: Flask) -> None:
     if not app.config.get("RATELIMIT_STORAGE_URI"):
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     # Failed bearer authentication (401) on any endpoint counts against one application-wide
     # limit per address, so guesses cannot be spread over many endpoints.
     app.config.setdefault("RATELIMIT_APPLICATION_DEDUCT_WHEN", _failed(401))

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -97,6 +97,24 @@ def actor_for_user(session: Session, user: User) -> Actor:
     )
 
 
+_TOKEN_TABLE, _USER_TABLE, _ROLE_TABLE = ApiToken.__table__, User.__table__, UserRole.__table__
+_TOKENS, _USERS, _ROLES = _TOKEN_TABLE.c, _USER_TABLE.c, _ROLE_TABLE.c
+# Built once with bound parameters (every authenticated request runs it; issue 16): the token's
+# hash and the current time are its only inputs.
+_ACTOR_BY_TOKEN: Select[int, int, str, Role | None] = (
+    select(_USERS.id, _USERS.agency_id, _USERS.display_name, _ROLES.role)
+    .select_from(_TOKEN_TABLE)
+    .join(_USER_TABLE, _USERS.id == _TOKENS.user_id)
+    .outerjoin(_ROLE_TABLE, _ROLES.user_id == _USERS.id)
+    .where(
+        _TOKENS.token_hash == bindparam("token_hash"),
+        _TOKENS.revoked_at.is_(None),
+        or_(_TOKENS.expires_at.is_(None), _TOKENS.expires_at > bindparam("now")),
+        _USERS.active.is_(True),
+    )
+)
+
+
 def actor_for_token(session: Session, token: str) -> Actor | None:
     """The actor behind a bearer token, in one statement on the token's unique index.
 
@@ -104,16 +122,7 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
     officers cost a second statement: the agencies under theirs.
     """
     rows = session.execute(
-        select(User.id, User.agency_id, User.display_name, UserRole.role)
-        .select_from(ApiToken)
-        .join(User, User.id == ApiToken.user_id)
-        .outerjoin(UserRole, UserRole.user_id == User.id)
-        .where(
-            ApiToken.token_hash == hash_token(token),
-            ApiToken.revoked_at.is_(None),
-            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
-            User.active.is_(True),
-        )
+        _ACTOR_BY_TOKEN, {"token_hash": hash_token(token), "now": utcnow()}
     ).all()
     if not rows:
         return None

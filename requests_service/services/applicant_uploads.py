@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import Attachment, Case
@@ -116,12 +116,14 @@ def upload_by_applicant(
     return StoredUpload(attachment, replayed=False)
 
 
+# Built once (read on every tracking view; issue 16).
+_APPLICANT_FILES = (
+    select(Attachment)
+    .where(Attachment.case_id == bindparam("case_id"), Attachment.uploaded_by_applicant.is_(True))
+    .order_by(Attachment.id)
+)
+
+
 def applicant_files(session: Session, case: Case) -> list[Attachment]:
     """The files the applicant sent, oldest first (names and sizes only go back to them)."""
-    return list(
-        session.scalars(
-            select(Attachment)
-            .where(Attachment.case_id == case.id, Attachment.uploaded_by_applicant.is_(True))
-            .order_by(Attachment.id)
-        )
-    )
+    return list(session.scalars(_APPLICANT_FILES, {"case_id": case.id}))

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import CalendarChange, CalendarYear, Case
@@ -57,6 +57,17 @@ _CALENDARS: weakref.WeakKeyDictionary[Engine, tuple[tuple[int, str] | None, Work
 )
 
 
+_CHANGES = CalendarChange.__table__.c
+# Built once: a statement built per call costs more CPU than its round trip (the hot paths are
+# read per request; issue 16). Core columns: plain rows, no ORM result processing.
+_VERSION: Select[int, str] = (
+    select(_CHANGES.seq, _CHANGES.hash)
+    .where(_CHANGES.seq.is_not(None))
+    .order_by(_CHANGES.seq.desc())
+    .limit(1)
+)
+
+
 def calendar_version(session: Session) -> tuple[int, str] | None:
     """The calendar's version: the head of the calendar-change chain (its seq and hash).
 
@@ -64,12 +75,7 @@ def calendar_version(session: Session) -> tuple[int, str] | None:
     sealed change in the same transaction, so the head moves with every change, never repeats
     (the hash covers the change and its time) and rolls back with it. One index lookup.
     """
-    row = session.execute(
-        select(CalendarChange.seq, CalendarChange.hash)
-        .where(CalendarChange.seq.is_not(None))
-        .order_by(CalendarChange.seq.desc())
-        .limit(1)
-    ).first()
+    row = session.execute(_VERSION).first()
     return (int(row.seq), str(row.hash)) if row else None
 
 

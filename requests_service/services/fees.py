@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import Agency, Applicant, ApplicantLink, Case, FeeAssessment
@@ -50,12 +50,16 @@ def active_assessment(session: Session, case: Case) -> FeeAssessment | None:
     ).first()
 
 
+# Built once (read on every case detail and tracking view; issue 16).
+_ASSESSMENTS_OF = (
+    select(FeeAssessment)
+    .where(FeeAssessment.case_id == bindparam("case_id"))
+    .order_by(FeeAssessment.id)
+)
+
+
 def assessments_of(session: Session, case_id: int) -> list[FeeAssessment]:
-    return list(
-        session.scalars(
-            select(FeeAssessment).where(FeeAssessment.case_id == case_id).order_by(FeeAssessment.id)
-        )
-    )
+    return list(session.scalars(_ASSESSMENTS_OF, {"case_id": case_id}))
 
 
 def _month_bounds(day: date) -> tuple[date, date]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -99,8 +99,15 @@ def record_event(
     return event
 
 
+_EVENTS_OF = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id"))
+# Built once (the public timeline is read on every tracking view; issue 16).
+_CASE_EVENTS = {
+    public_only: (
+        _EVENTS_OF.where(CaseEvent.public.is_(True)) if public_only else _EVENTS_OF
+    ).order_by(CaseEvent.occurred_at, CaseEvent.id)
+    for public_only in (False, True)
+}
+
+
 def case_events(session: Session, case_id: int, *, public_only: bool = False) -> list[CaseEvent]:
-    query = select(CaseEvent).where(CaseEvent.case_id == case_id)
-    if public_only:
-        query = query.where(CaseEvent.public.is_(True))
-    return list(session.scalars(query.order_by(CaseEvent.occurred_at, CaseEvent.id)))
+    return list(session.scalars(_CASE_EVENTS[public_only], {"case_id": case_id}))

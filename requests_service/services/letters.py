@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -406,10 +406,12 @@ def letter_status(session: Session, letter_id: int) -> str | None:
     return session.scalar(select(Letter.status).where(Letter.id == letter_id))
 
 
+# Built once (read on every tracking view; issue 16).
+_LETTERS_OF = select(Letter).where(Letter.case_id == bindparam("case_id")).order_by(Letter.id)
+
+
 def letters_of(session: Session, case_id: int) -> list[Letter]:
-    return list(
-        session.scalars(select(Letter).where(Letter.case_id == case_id).order_by(Letter.id))
-    )
+    return list(session.scalars(_LETTERS_OF, {"case_id": case_id}))
 
 
 def _event(session: Session, case: Case, actor: Actor, action: str, data: dict[str, Any]) -> None:

@@ -123,3 +123,20 @@ def test_the_applicant_pages_share_the_submission_and_tracking_limits(
     assert_limited(
         client.post("/apply/track", data={"tracking_code": "YSX", "tracking_secret": "x"})
     )
+
+
+def test_answers_let_through_carry_no_limit_headers_and_a_refusal_says_when_to_retry(
+    client: Any, world: World, limited: Any
+) -> None:
+    """Reading the counters again for X-RateLimit-* would cost every request a Redis round
+    trip; only a 429 says when to come back, from the limit that refused it."""
+    receipt = _submit(client, world, 1).json
+    headers = {"X-Tracking-Secret": receipt["tracking_secret"]}
+    url = f"/public/tracking/{receipt['tracking_code']}"
+    for _ in range(5):
+        answer = client.get(url, headers=headers)
+        assert answer.status_code == 200
+        assert not [k for k, _ in answer.headers.items() if k.lower().startswith("x-ratelimit")]
+    refused = client.get(url, headers=headers)
+    assert_limited(refused)
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60  # a per-minute limit

@@ -270,3 +270,32 @@ def test_read_only_views_run_outside_a_transaction_on_postgresql(
     autocommit = "AUTOCOMMIT" if engine.dialect.name == "postgresql" else None
     assert reads and all(level == autocommit for _, level in reads), reads
     assert writes and all(level is None for _, level in writes), writes
+
+
+def test_list_rows_loaded_by_their_columns_equal_the_full_rows_dumped(
+    app: Any, client: Any, world: World
+) -> None:
+    """The list loads only the columns its summary shows (``case_views.SUMMARY_COLUMNS``);
+    each row must equal the same summary dumped from the fully loaded case, assignee and
+    applicant included."""
+    from requests_service.api.cases.schemas import CaseSummarySchema
+    from requests_service.db.models import Case
+    from requests_service.db.session import current_session
+
+    assigned = register(client, world)["id"]
+    register(client, world, submitted_at="2026-03-03T10:00:00+08:00")
+    etag = client.get(f"/cases/{assigned}", headers=world.auth("approver")).headers["ETag"]
+    response = client.put(
+        f"/cases/{assigned}/assignee",
+        json={"assignee_id": world.users["handler"]},
+        headers={**world.auth("approver"), "If-Match": etag},
+    )
+    assert response.status_code == 200, response.json
+    listed = client.get("/cases?page=1", headers=world.auth("handler"))
+    assert listed.status_code == 200, listed.json
+    assert any(row["assignee_name"] for row in listed.json)
+    with app.app_context():
+        session = current_session()
+        full = [session.get(Case, row["id"]) for row in listed.json]
+        expected = json.loads(json.dumps(CaseSummarySchema(many=True).dump(full), default=str))
+    assert listed.json == expected
