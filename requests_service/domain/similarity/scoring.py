@@ -28,6 +28,7 @@ it is off; ``tests/data/request_texts.json`` would gain precision (0.69 → 0.80
 
 VETO_LABELS: Final[Mapping[str, str]] = {
     "kind": "文件种类不同",
+    "facet": "所要信息不同（名单、资金、计划、标准、数据之别）",
     "year": "年份不同",
     "month": "月份不同",
     "serial": "批次、期次或序号不同",
@@ -176,6 +177,9 @@ def veto(fa: Features, fb: Features, *, mentions: bool = True) -> str | None:
     a, b = fa.kinds, fb.kinds
     if a and b and a != b and _kind_conflict(a, b):
         return "kind"
+    a, b = fa.facets, fb.facets
+    if a and b and a.isdisjoint(b):
+        return "facet"
     a, b = fa.years, fb.years
     if a and b and a.isdisjoint(b):
         return "year"
