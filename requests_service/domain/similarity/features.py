@@ -897,13 +897,16 @@ def merge_slots(a: Features, b: Features) -> Features:
 def slot_keys(f: Features) -> list[str]:
     """Index keys beside the MinHash band keys, so that paraphrases with little wording in
     common still meet: one per named entity ("e:area:滨河"), administrative place ("p:滨河"),
-    document kind ("k:方案"), level ("l:小学") and the request's last two characters
-    ("h:方案", "h:取线").  Wide keys only add candidates; the candidates sharing most keys
-    are compared (:data:`~.clustering.MAX_CANDIDATES`)."""
+    document kind ("k:方案"), level ("l:小学"), year ("y:2025") and the request's last two
+    characters ("h:方案", "h:取线").  Wide keys only add candidates; the candidates sharing
+    most keys are compared (:data:`~.clustering.MAX_CANDIDATES`).  The year key lets
+    "补贴额一览表" meet "每种机具能补多少钱" (nothing else in common); it was withdrawn once
+    for merging 补贴额一览表 with 资金分配方案, which the facet veto now keeps apart."""
     keys = {f"e:{kind.removeprefix(STORY_MARK)}:{name}" for kind, name in f.entities}
     keys.update(f"p:{name}" for name, _ in f.places)
     keys.update(f"k:{kind}" for kind in f.kinds)
     keys.update(f"l:{level}" for _, level in f.levels)
+    keys.update(f"y:{year}" for year in f.years)
     if f.tail:
         keys.add(f"h:{f.tail}")
     return sorted(keys)
