@@ -5,8 +5,10 @@ From the clauses of a normalised text (:func:`~.normalise.clauses`) :func:`featu
 * **slots** — document kinds (:data:`DOCUMENT_KINDS`: 方案, 决定, 批复, 报告, 许可证 by kind,
   招标/中标/合同, 名单, 预算/决算 by kind, 标准, 纪要 …), years, months, ordinals (第N批, N季度,
   第N次, N期, N号 …), levels (小学/初中/高中/中职, 高级/中级/初级), administrative places (朝阳区,
-  永乐村) and named entities (companies, roads, estates, rivers, hospitals …).  Two texts whose
-  slots of one kind disagree ask for different information (:mod:`.scoring` vetoes them).
+  永乐村), named entities (companies, roads, estates, rivers, hospitals …) and facets — which
+  information about the subject (:data:`FACETS`: a list or outcome, money, a plan, a standard,
+  data, a catchment).  Two texts whose slots of one kind disagree ask for different
+  information (:mod:`.scoring` vetoes them).
   A number or named thing told only in the applicant's story is marked
   (:data:`STORY_MARK`): it disagrees with what another request asks about, never with
   another applicant's story;
