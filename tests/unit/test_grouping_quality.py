@@ -30,6 +30,7 @@ FRESH3 = ROOT / "tests" / "data" / "grouping_own_fresh3.jsonl"
 FRESH4 = ROOT / "tests" / "data" / "grouping_own_fresh4.jsonl"
 FRESH5 = ROOT / "tests" / "data" / "grouping_own_fresh5.jsonl"
 FRESH6 = ROOT / "tests" / "data" / "grouping_own_fresh6.jsonl"
+FRESH7 = ROOT / "tests" / "data" / "grouping_own_fresh7.jsonl"
 SHARED = next(
     (
         p
@@ -82,6 +83,13 @@ SHARED = next(
 # vs 选岗结果 left); twelfth 0.857 -> 0.957; seventh 0.895 -> 0.919 (3/15: homophone names
 # 宏盛/宏晟, 拟录用名单 vs 补贴发放 left). Shared (held out, measured once after the round's
 # last change, texts never read) P 0.954 / R 0.759 / F1 0.846, 4/63 merged.
+# Issue 13, facet round: a fifteenth set (eight agencies, 91 texts, 44 near-miss texts: lists,
+# money, plans, results, standards and data of one programme, and paraphrases naming one of
+# them in other words), written before any change, first scored P 0.425 / R 0.752 / F1 0.543,
+# 31/44. After the facet veto and the year key: fifteenth P 0.952 / R 0.876 / F1 0.912, 1/44
+# (岗位一览表 vs 拟聘用人员一览表: what a list lists, no facet); colloquial 0.904 -> 1.000
+# (0/9); eleventh 0.902 -> 0.958 (0/18); seventh 0.919 -> 0.971 (1/15: 宏盛/宏晟 left);
+# twelfth 0.957 -> 1.000; the other own sets unchanged.
 OWN_F1_FLOOR = 0.98
 OWN_PRECISION_FLOOR = 0.99
 OWN_NEAR_MISS_MAX = 0
@@ -93,17 +101,19 @@ MORE_NEAR_MISS_MAX = 0
 SHORT_LONG_F1_FLOOR = 0.99
 LEXICON_F1_FLOOR = 0.99
 HARD_F1_FLOOR = 0.99
-PARAPHRASE_F1_FLOOR = 0.91
-PARAPHRASE_NEAR_MISS_MAX = 3
-COLLOQUIAL_F1_FLOOR = 0.90
-COLLOQUIAL_NEAR_MISS_MAX = 1
+PARAPHRASE_F1_FLOOR = 0.96
+PARAPHRASE_NEAR_MISS_MAX = 1
+COLLOQUIAL_F1_FLOOR = 0.99
+COLLOQUIAL_NEAR_MISS_MAX = 0
 FRESH_F1_FLOOR = 0.96
 FRESH2_F1_FLOOR = 0.99
-FRESH3_F1_FLOOR = 0.90
-FRESH3_NEAR_MISS_MAX = 2
-FRESH4_F1_FLOOR = 0.95
+FRESH3_F1_FLOOR = 0.95
+FRESH3_NEAR_MISS_MAX = 0
+FRESH4_F1_FLOOR = 0.99
 FRESH5_F1_FLOOR = 0.99
 FRESH6_F1_FLOOR = 0.98
+FRESH7_F1_FLOOR = 0.90
+FRESH7_NEAR_MISS_MAX = 1
 SHARED_F1_FLOOR = 0.84
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -160,6 +170,7 @@ def test_short_and_long_texts_quality() -> None:
         (FRESH4, FRESH4_F1_FLOOR, 0),
         (FRESH5, FRESH5_F1_FLOOR, 0),
         (FRESH6, FRESH6_F1_FLOOR, 0),
+        (FRESH7, FRESH7_F1_FLOOR, FRESH7_NEAR_MISS_MAX),
     ],
     ids=[
         "fifth",
@@ -172,6 +183,7 @@ def test_short_and_long_texts_quality() -> None:
         "twelfth",
         "thirteenth",
         "fourteenth",
+        "fifteenth",
     ],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
@@ -218,6 +230,14 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("2024年大气污染防治专项资金分配结果", "2024年土壤污染防治专项资金分配结果", "level"),
         ("2025年居民医保个人缴费标准", "2025年居民医保财政补助标准", "level"),
         ("东湖分局2024年治安案件统计", "东湖分局2024年刑事案件统计", "level"),
+        # which information about one subject: a list, money, a plan, a result, a standard
+        ("2025年老旧小区改造项目名单", "2025年老旧小区改造补助资金分配表", "facet"),
+        ("2025年退役士兵安置岗位计划", "2025年退役士兵安置选岗结果", "facet"),
+        ("2025年公益性岗位拟录用人员名单", "2025年公益性岗位补贴发放明细", "facet"),
+        ("2024年老旧小区改造专项资金分配方案", "2024年老旧小区改造实施方案", "facet"),
+        ("2025年耕地地力保护补贴标准", "2025年耕地地力保护补贴发放明细", "facet"),
+        ("2025年农机购置补贴额一览表", "2025年农机购置补贴资金分配方案", "facet"),
+        ("2025年食品安全监督抽检计划", "2025年食品安全监督抽检结果", "facet"),
         ("2025年第一批公租房配租名单", "2025年第一批公租房轮候名单", "level"),
         ("2025年民办幼儿园收费标准", "2025年公办幼儿园收费标准", "level"),
         ("2025年秋季课后服务收费标准", "2025年春季课后服务收费标准", "level"),
@@ -360,6 +380,16 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
             "本人家住和平村，请公开滨河片区征收补偿方案",
             "本人是幸福村村民，请公开滨河片区征收补偿方案",
         ),
+        # one facet in other words: 名单 / 一览表 / 录用结果 / 补助对象; 方案 / 计划;
+        # a plan of projects lists them; a list of payments is a list; an amount per unit
+        # is a standard
+        ("2025年事业单位招聘拟聘用人员名单", "2025年事业单位招聘拟聘用人员一览表"),
+        ("2025年事业单位公开招聘录用结果", "2025年事业单位公开招聘拟聘用人员名单"),
+        ("2025年公交线网优化调整方案", "2025年公交线网优化调整计划"),
+        ("请公开临江市2025年重点建设项目计划", "临江市二〇二五年度重点建设项目清单"),
+        ("2025年养老服务补贴领取人员名单", "2025年养老服务补贴发放名单"),
+        ("2025年耕地地力保护补贴每亩补贴金额", "2025年耕地地力保护补贴标准"),
+        ("2025年农村危房改造补助资金发放对象", "2025年农村危房改造补助对象名单"),
         # background before the dated request is a story; 明年上小学 names no school
         (
             "孩子明年上小学，想知道我们家（锦江花园）对应哪个学校，申请公开2025年小学招生划片范围",
@@ -392,6 +422,9 @@ def test_slot_profile_round_trips_and_vetoes_a_chain() -> None:
     c = sim.features_of("2024年南湖区老旧小区改造名单")
     assert sim.veto(c, profile) == "year"
     assert sim.veto(c, b) is None  # the yearless member alone would let it in
+    assert profile.facets == {"名单"}
+    d = sim.features_of("2025年南湖区老旧小区改造补助资金分配表")
+    assert sim.veto(d, profile) == "facet"
     assert sim.slots_from_json(None).years == frozenset()
     assert sim.slots_from_json({"years": "x", "serials": [[1]]}).serials == frozenset()
 
@@ -462,8 +495,18 @@ def _intake_like(texts: list[str]) -> list[int]:
 
 @pytest.mark.parametrize(
     "path",
-    [OWN, VALIDATION, MORE, SHORT_LONG, PARAPHRASE, FRESH5, FRESH6],
-    ids=["own", "validation", "more", "short-long", "paraphrase", "fresh5", "fresh6"],
+    [OWN, VALIDATION, MORE, SHORT_LONG, PARAPHRASE, COLLOQUIAL, FRESH5, FRESH6, FRESH7],
+    ids=[
+        "own",
+        "validation",
+        "more",
+        "short-long",
+        "paraphrase",
+        "colloquial",
+        "fresh5",
+        "fresh6",
+        "fresh7",
+    ],
 )
 def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:
     """``cluster`` is the batch form of intake: on each agency's texts, in arrival order, both

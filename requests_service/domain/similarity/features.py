@@ -5,8 +5,10 @@ From the clauses of a normalised text (:func:`~.normalise.clauses`) :func:`featu
 * **slots** — document kinds (:data:`DOCUMENT_KINDS`: 方案, 决定, 批复, 报告, 许可证 by kind,
   招标/中标/合同, 名单, 预算/决算 by kind, 标准, 纪要 …), years, months, ordinals (第N批, N季度,
   第N次, N期, N号 …), levels (小学/初中/高中/中职, 高级/中级/初级), administrative places (朝阳区,
-  永乐村) and named entities (companies, roads, estates, rivers, hospitals …).  Two texts whose
-  slots of one kind disagree ask for different information (:mod:`.scoring` vetoes them).
+  永乐村), named entities (companies, roads, estates, rivers, hospitals …) and facets — which
+  information about the subject (:data:`FACETS`: a list or outcome, money, a plan, a standard,
+  data, a catchment).  Two texts whose slots of one kind disagree ask for different
+  information (:mod:`.scoring` vetoes them).
   A number or named thing told only in the applicant's story is marked
   (:data:`STORY_MARK`): it disagrees with what another request asks about, never with
   another applicant's story;
@@ -276,6 +278,75 @@ categories (environmental medium, social insurance, insured group and payer, cas
 assistance, subsidised housing, queue or allocation list, public or private school, tier of
 government, exam or review stage): two texts naming different values of one scale, and none
 in common, ask for different information (大气污染防治资金 vs 土壤污染防治资金)."""
+
+FACETS: Final[Mapping[str, str]] = {
+    # who or what was selected, found or listed: a list and the outcome it records are one
+    # information (评审结果 / 评审通过名单, 录用结果 / 拟聘用人员名单)
+    "名单": "名单",
+    "一览表": "名单",
+    "拟聘用": "名单",
+    "结果": "名单",
+    "得分": "名单",
+    "排名": "名单",
+    "打分": "名单",
+    # those a programme pays or serves (补助对象, 发放对象): a list of them
+    "对象": "名单",
+    # money: how much, to whom, paid or allocated (a list of payments, 补贴发放名单, is both
+    # about the money and a list of those paid)
+    "资金": "资金",
+    "经费": "资金",
+    "拨付": "资金",
+    "发放": "资金",
+    "金额": "资金",
+    "兑现": "资金",
+    "奖补": "资金",
+    "多少钱": "资金",
+    "分配表": "资金",
+    "分配方案": "资金",
+    "资金安排": "资金",
+    "经费安排": "资金",
+    # what is planned: plans, programmes, arrangements of work
+    "计划": "计划",
+    "方案": "计划",
+    "规划": "计划",
+    "安排": "计划",
+    "工作要点": "计划",
+    # the rule a thing is measured by: standards, eligibility criteria, rules and guides; an
+    # amount fixed per item (农机补贴额一览表, 每亩补贴金额) is a standard, not a payment
+    "标准": "标准",
+    "补贴额": "标准",
+    "补助额": "标准",
+    "指南": "标准",
+    "办法": "标准",
+    "细则": "标准",
+    "认定条件": "标准",
+    "申报条件": "标准",
+    "申请条件": "标准",
+    "准入条件": "标准",
+    # measured or counted figures (a monitoring result is its data)
+    "数据": "数据",
+    "统计": "数据",
+    "监测结果": "数据",
+    "检测结果": "数据",
+    # where a rule applies: catchment areas, boundaries
+    "学区": "范围",
+    "范围": "范围",
+    # words that only contain a facet word: no facet
+    "计划生育": "",
+    "计划单列": "",
+    "高标准": "",
+    "标准化": "",
+    "大数据": "",
+}
+"""Words naming which information about a subject is asked for — its **facet**: a list or
+outcome (名单), money (资金), a plan (计划), a standard (标准) or figures (数据).  Coarser
+than :data:`DOCUMENT_KINDS` and named by words that are no document ("补助资金分配",
+"岗位计划", "选岗结果"): two requests that each name a facet and share none ask for different
+information about one subject (老旧小区改造名单 vs 改造资金分配表; 安置岗位计划 vs 选岗结果),
+while requests naming one facet in different words agree (名单 / 一览表 / 录用结果; 方案 /
+计划; 资金 / 经费 / 拨付).  Longest words first: 资金分配方案 is money, not a plan; a word
+mapped to "" (计划生育, 高标准农田) names no facet."""
+
 
 ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "有限责任公司": "company",
@@ -597,10 +668,12 @@ class Features:
     content_norm: float = 0.0  # Euclidean norm of ``content``
     slots_key: tuple[frozenset[Any], ...] = ()  # all slot values together
     tail: str = ""  # the request's last two characters (an index key)
+    facets: frozenset[str] = frozenset()  # which information about the subject (FACETS)
 
 
 _KIND_RE = _alternation(DOCUMENT_KINDS)
 _LEVEL_RE = _alternation(LEVELS)
+_FACET_RE = _alternation(FACETS)
 _ENTITY_RE = _alternation(ENTITY_SUFFIXES)
 _TRADE_RE = _alternation(TRADE_WORDS)
 _NUMBER_RE = re.compile(
@@ -787,7 +860,7 @@ def _entities(norm: str) -> set[tuple[str, str]]:
 def _with_slots(
     norm: str, content: Mapping[str, float], content_norm: float, *slots: frozenset[Any]
 ) -> Features:
-    kinds, years, months, serials, levels, places, entities = slots
+    kinds, years, months, serials, levels, places, entities, facets = slots
     return Features(
         norm,
         content,
@@ -801,6 +874,7 @@ def _with_slots(
         frozenset(),
         content_norm,
         slots,
+        facets=facets,
     )
 
 
@@ -818,19 +892,23 @@ def merge_slots(a: Features, b: Features) -> Features:
         a.levels | b.levels,
         a.places | b.places,
         a.entities | b.entities,
+        a.facets | b.facets,
     )
 
 
 def slot_keys(f: Features) -> list[str]:
     """Index keys beside the MinHash band keys, so that paraphrases with little wording in
     common still meet: one per named entity ("e:area:滨河"), administrative place ("p:滨河"),
-    document kind ("k:方案"), level ("l:小学") and the request's last two characters
-    ("h:方案", "h:取线").  Wide keys only add candidates; the candidates sharing most keys
-    are compared (:data:`~.clustering.MAX_CANDIDATES`)."""
+    document kind ("k:方案"), level ("l:小学"), year ("y:2025") and the request's last two
+    characters ("h:方案", "h:取线").  Wide keys only add candidates; the candidates sharing
+    most keys are compared (:data:`~.clustering.MAX_CANDIDATES`).  The year key lets
+    "补贴额一览表" meet "每种机具能补多少钱" (nothing else in common); it was withdrawn once
+    for merging 补贴额一览表 with 资金分配方案, which the facet veto now keeps apart."""
     keys = {f"e:{kind.removeprefix(STORY_MARK)}:{name}" for kind, name in f.entities}
     keys.update(f"p:{name}" for name, _ in f.places)
     keys.update(f"k:{kind}" for kind in f.kinds)
     keys.update(f"l:{level}" for _, level in f.levels)
+    keys.update(f"y:{year}" for year in f.years)
     if f.tail:
         keys.add(f"h:{f.tail}")
     return sorted(keys)
@@ -880,6 +958,7 @@ def _clause_slots(
     frozenset[tuple[str, str]],
     frozenset[tuple[str, str]],
     frozenset[tuple[str, str]],
+    frozenset[str],
 ]:
     spans = _place_spans(clause)
     cuts = [(a, b) for a, b, _, _ in spans]
@@ -898,7 +977,25 @@ def _clause_slots(
         frozenset(levels),
         frozenset((name, level) for _, _, name, level in spans),
         frozenset(_entities(clause)),
+        _facets(clause) if not story else frozenset(),
     )
+
+
+# 重点工程计划, 改造工程计划表: a plan of projects lists them (项目 is spelled 工程 by then).
+_LISTING_PLAN_RE = re.compile("工程[\u4e00-\u9fff]{0,4}计划")
+# 每亩补贴金额, 每种机具能补多少钱: an amount per unit is a standard, not a payment.
+_PER_UNIT_RE = re.compile("每[\u4e00-\u9fff]{1,6}?(?:金额|多少钱|补多少|发多少)")
+
+
+def _facets(clause: str) -> frozenset[str]:
+    """The facets (:data:`FACETS`) a request clause names."""
+    per_unit = _PER_UNIT_RE.search(clause)
+    if per_unit is not None:
+        clause = clause[: per_unit.start()] + "标准" + clause[per_unit.end() :]
+    found = {f for m in _FACET_RE.finditer(clause) if (f := FACETS[m.group()])}
+    if "计划" in found and _LISTING_PLAN_RE.search(clause):
+        found.add("名单")
+    return frozenset(found)
 
 
 # 7-9月 (7/9月 by then), 7月至9月, 一至三月: a quarter or a half year written as months.
@@ -1005,6 +1102,7 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
     story_entities: set[tuple[str, str]] = set()
     places: set[tuple[str, str]] = set()
     entities: set[tuple[str, str]] = set()
+    facets: set[str] = set()
     head = ""
     story_texts: list[str] = []
     request_texts: list[str] = []
@@ -1022,10 +1120,11 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
         later_kind = later_kind or bool(kinds_here) or (not story and bool(years_here))
     for (clause, story), slots_here in zip(parts, slots_of, strict=True):
         norm_parts.append(clause)
-        text, k, y, mo, se, lv, pl, en = slots_here
+        text, k, y, mo, se, lv, pl, en, fa = slots_here
         if not story and len(text) >= 2:
             head = text[-HEAD_CHARS:]
         kinds |= k
+        facets |= fa
         years |= y
         months |= mo
         (story_serials if story else serials).update(se)
@@ -1071,15 +1170,17 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
         frozenset(levels),
         frozenset(places),
         frozenset(entities),
+        frozenset(facets),
     )
     return Features(
         "".join(norm_parts),
         content,
-        *slots,
+        *slots[:7],
         frozenset(a + b for a, b in pairwise(head)),
         math.hypot(*content.values()),
         slots,
         head[-2:] if len(head) >= 2 else "",
+        slots[7],
     )
 
 
@@ -1093,6 +1194,7 @@ def slots_to_json(f: Features) -> dict[str, list[list[str]] | list[str]]:
         "levels": sorted([list(x) for x in f.levels]),
         "places": sorted([list(x) for x in f.places]),
         "entities": sorted([list(x) for x in f.entities]),
+        "facets": sorted(f.facets),
     }
 
 
@@ -1123,4 +1225,5 @@ def slots_from_json(data: Mapping[str, object] | None) -> Features:
         pairs("levels"),
         pairs("places"),
         pairs("entities"),
+        flat("facets"),
     )

@@ -1,7 +1,8 @@
 """Score two requests: identifying slots must agree (else 0), then weighted content overlap.
 
 A pair is **vetoed** (score 0) when both texts name, for one slot, different values and no
-common one: another document kind (征收补偿方案 vs 征收决定; 环评报告 vs 环评批复), year,
+common one: another document kind (征收补偿方案 vs 征收决定; 环评报告 vs 环评批复), another
+facet of one subject (改造名单 vs 改造资金分配表; 岗位计划 vs 选岗结果), year,
 month, ordinal (第二批 vs 第三批, 一季度 vs 二季度), level (小学 vs 初中), administrative place or
 named entity of one kind (宏达 vs 宏远化工有限公司).  Otherwise the score is the cosine of the
 two texts' weighted content grams (character unigrams and bigrams; story clauses weigh
@@ -28,6 +29,7 @@ it is off; ``tests/data/request_texts.json`` would gain precision (0.69 → 0.80
 
 VETO_LABELS: Final[Mapping[str, str]] = {
     "kind": "文件种类不同",
+    "facet": "所要信息不同（名单、资金、计划、标准、数据之别）",
     "year": "年份不同",
     "month": "月份不同",
     "serial": "批次、期次或序号不同",
@@ -176,6 +178,9 @@ def veto(fa: Features, fb: Features, *, mentions: bool = True) -> str | None:
     a, b = fa.kinds, fb.kinds
     if a and b and a != b and _kind_conflict(a, b):
         return "kind"
+    a, b = fa.facets, fb.facets
+    if a and b and a.isdisjoint(b):
+        return "facet"
     a, b = fa.years, fb.years
     if a and b and a.isdisjoint(b):
         return "year"
