@@ -11,6 +11,7 @@ counters, slots and per-day arrivals, and one INSERT of the index keys.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -25,8 +26,10 @@ from sqlalchemy import (
     Select,
     String,
     Subquery,
+    Text,
     Update,
     bindparam,
+    cast,
     func,
     insert,
     or_,
@@ -108,8 +111,11 @@ class _Candidate:
     topic_id: int
     status: str
     case_count: int
-    slot_profile: dict[str, Any] | None
-    daily_arrivals: dict[str, int] | None
+    # The topic's JSON documents as text (issue 16): decoding them for every candidate row
+    # cost more than the rest of the lookup; the slots are decoded once per distinct document
+    # (:func:`_topic_slots`), the arrivals only for the topic joined.
+    slot_profile: str | None
+    daily_arrivals: str | None
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,7 @@ def place_request(
         profiles: dict[int, Features] = {}
         for c in candidates:  # many candidates share a topic: its slots parsed once
             if c.topic_id not in profiles:
-                profiles[c.topic_id] = slots_from_json(c.slot_profile)
+                profiles[c.topic_id] = _topic_slots(c.slot_profile)
         choice = assign(
             feats,
             [(c.case_id, c.topic_id, cand_feats[c.case_id]) for c in candidates],
@@ -308,7 +314,9 @@ def _count_in_topic(
     row, arrivals = _update_topic(session, case, placement, agency, seen)
     if row is None:
         fresh = session.execute(
-            select(Topic.status, Topic.case_count, Topic.slot_profile, Topic.daily_arrivals)
+            select(
+                Topic.status, Topic.case_count, *_as_text(Topic.slot_profile, Topic.daily_arrivals)
+            )
             .where(Topic.id == placement.topic_id)
             # NO KEY UPDATE: concurrent intakes hold key-share locks on the topic (their cases'
             # foreign keys); FOR UPDATE would wait for them while they wait for us.
@@ -340,8 +348,9 @@ def _update_topic(
     """Only an open topic needs its exact distinct-applicant count (it decides the move to
     candidate), and open topics are small by definition; a larger topic adds one applicant when
     this person had no request in it within the window."""
-    arrivals = arrivals_with(seen.daily_arrivals, [placement.arrived_on])
-    profile = slots_to_json(merge_slots(slots_from_json(seen.slot_profile), placement.features))
+    kept = json.loads(seen.daily_arrivals) if seen.daily_arrivals is not None else None
+    arrivals = arrivals_with(kept, [placement.arrived_on])
+    profile = slots_to_json(merge_slots(_topic_slots(seen.slot_profile), placement.features))
     open_topic = seen.status == TopicStatus.OPEN
     params: dict[str, Any] = {
         "topic_id": seen.topic_id,
@@ -447,6 +456,19 @@ def _become_candidate(session: Session, indexed: Indexed) -> None:
     )
 
 
+def _as_text(*documents: Any) -> list[Any]:
+    """JSON columns read as their text, so that the service decides what to decode."""
+    return [cast(d, Text).label(d.key) for d in documents]
+
+
+@lru_cache(maxsize=FEATURES_CACHE_SIZE)
+def _topic_slots(document: str | None) -> Features:
+    """A topic's merged slots from its stored JSON text; cached by that text (a pure function
+    of it, the result immutable): most candidates' topics have not changed since the last
+    intake that read them."""
+    return slots_from_json(json.loads(document) if document is not None else None)
+
+
 def _candidates(session: Session, agency_id: int, keys: list[str], since: date) -> list[_Candidate]:
     """Cases sharing the most index keys, counted in SQL over the latest few per key, with
     their text and topic, in one statement.
@@ -499,8 +521,7 @@ def _with_cases_and_topics(hits: Subquery) -> Select[Any]:
             Case.topic_id,
             Topic.status,
             Topic.case_count,
-            Topic.slot_profile,
-            Topic.daily_arrivals,
+            *_as_text(Topic.slot_profile, Topic.daily_arrivals),
         )
         .join_from(ranked, Case, Case.id == ranked.c.case_id)
         .join(Topic, Topic.id == Case.topic_id)
