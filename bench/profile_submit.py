@@ -3,7 +3,8 @@
 Loopback only. Creates a throwaway PostgreSQL database (127.0.0.1:5432; ``--sqlite`` for a
 temporary SQLite file), upgrades it, seeds one agency and sends ``--warmup`` then
 ``--requests`` submissions through Flask's test client, one after another, with the same
-distinct realistic texts as ``bench_submit.py``.  flask-limiter stays on (memory storage, a
+distinct realistic texts as ``bench_submit.py`` (``--labelled``: those of ``bench_http.py``,
+whose topics grow large).  flask-limiter stays on (memory storage, a
 limit that never trips), as under gunicorn.  Prints this process's CPU ms per submission
 (``time.process_time``), and, under cProfile, the cumulative CPU of each phase (parsing,
 guards, limiter, identity, placement/similarity, flush, audit, sealing, dumping, logging …)
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import pstats
 import secrets
 import statistics
@@ -71,6 +73,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=180.0)
     parser.add_argument("--dump", help="write the pstats file here")
     parser.add_argument("--no-profile", action="store_true", help="CPU ms only, no cProfile")
+    parser.add_argument(
+        "--labelled",
+        action="store_true",
+        help="bench_http's texts (tests/data/request_texts.json, numbered): large topics",
+    )
     args = parser.parse_args(argv)
     from requests_service.app import create_app
     from requests_service.db.migrate import upgrade
@@ -87,6 +94,12 @@ def main(argv: list[str] | None = None) -> int:
             agency_id = bench_submit.seed_agency(db_url)
             total = args.warmup + 2 * args.requests
             bench_submit.prepare_texts(total)
+            if args.labelled:
+                path = BENCH.parent / "tests" / "data" / "request_texts.json"
+                labelled = [item["text"] for item in json.loads(path.read_text(encoding="utf-8"))]
+                bench_submit.TEXTS[:] = [
+                    f"{labelled[n % len(labelled)]}（p-{n}）" for n in range(total)
+                ]
             app = create_app(
                 {
                     "DATABASE_URL": db_url,
