@@ -130,7 +130,11 @@ def before_commit(session: Session) -> bool:
     pending = session.info.pop(PENDING_KEY, [])
     for event, case in pending:
         if case is not None and event in session:
-            event.payload = {**event.payload, "case": case_snapshot(case)}
+            snapshot = case_snapshot(case)
+            # Only a changed snapshot is written: an unchanged one left the event marked
+            # modified, and the commit ran a whole flush to find nothing to update (issue 16).
+            if event.payload.get("case") != snapshot:
+                event.payload = {**event.payload, "case": snapshot}
     return bool(pending)
 
 

@@ -11,6 +11,7 @@ counters, slots and per-day arrivals, and one INSERT of the index keys.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -25,7 +26,10 @@ from sqlalchemy import (
     Select,
     String,
     Subquery,
+    Text,
+    Update,
     bindparam,
+    cast,
     func,
     insert,
     or_,
@@ -36,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
 from requests_service.db.models import (
@@ -86,6 +90,16 @@ from requests_service.services.unit_of_work import UnitOfWork
 WINDOW_DAYS = 365
 # Fewer arrivals in a day are never a surge, whatever the baseline (surge()'s min_count).
 SURGE_MIN_COUNT = 5
+# Texts whose features this process keeps (issue 16): a popular topic's latest members are
+# the candidates of most intakes, and computing their features again was a third of an
+# intake's CPU.  ``features_of`` is a pure function of the text and its result immutable
+# (frozen, never mutated), so a cached value is the value; ~6–40 kB each.
+FEATURES_CACHE_SIZE = 2048
+
+
+@lru_cache(maxsize=FEATURES_CACHE_SIZE)
+def _features(text: str) -> Features:
+    return features_of(text)
 
 
 @dataclass(frozen=True)
@@ -97,8 +111,11 @@ class _Candidate:
     topic_id: int
     status: str
     case_count: int
-    slot_profile: dict[str, Any] | None
-    daily_arrivals: dict[str, int] | None
+    # The topic's JSON documents as text (issue 16): decoding them for every candidate row
+    # cost more than the rest of the lookup; the slots are decoded once per distinct document
+    # (:func:`_topic_slots`), the arrivals only for the topic joined.
+    slot_profile: str | None
+    daily_arrivals: str | None
 
 
 @dataclass(frozen=True)
@@ -140,15 +157,19 @@ def place_request(
     ``arrived_on`` is the legal day the application arrived (its surge day), ``received`` its
     legal receipt date.
     """
-    feats = features_of(text)
+    feats = _features(text)  # cached: this text is a candidate of the intakes that follow
     keys = band_keys(signature(text)) + slot_keys(feats)
     candidates = _candidates(session, agency_id, keys, received - timedelta(days=WINDOW_DAYS))
     if candidates:
-        cand_feats = {c.case_id: features_of(c.text) for c in candidates}
+        cand_feats = {c.case_id: _features(c.text) for c in candidates}
+        profiles: dict[int, Features] = {}
+        for c in candidates:  # many candidates share a topic: its slots parsed once
+            if c.topic_id not in profiles:
+                profiles[c.topic_id] = _topic_slots(c.slot_profile)
         choice = assign(
             feats,
             [(c.case_id, c.topic_id, cand_feats[c.case_id]) for c in candidates],
-            profiles={c.topic_id: slots_from_json(c.slot_profile) for c in candidates},
+            profiles=profiles,
         )
         if choice.topic is not None and choice.matched is not None:
             seen = next(c for c in candidates if c.topic_id == choice.topic)
@@ -163,19 +184,18 @@ def place_request(
                 features=feats,
             )
     topic_id = session.execute(
-        insert(Topic)
-        .values(
-            agency_id=agency_id,
-            representative_text=text[:2000],
-            status=TopicStatus.OPEN,
-            case_count=1,
-            applicant_count=1,
-            first_on=received,
-            last_on=received,
-            slot_profile=slots_to_json(feats),
-            daily_arrivals=arrivals_with(None, [arrived_on]),
-        )
-        .returning(Topic.id)
+        _new_topic_insert(),
+        {
+            "agency_id": agency_id,
+            "representative_text": text[:2000],
+            "status": TopicStatus.OPEN,
+            "case_count": 1,
+            "applicant_count": 1,
+            "first_on": received,
+            "last_on": received,
+            "slot_profile": slots_to_json(feats),
+            "daily_arrivals": arrivals_with(None, [arrived_on]),
+        },
     ).scalar_one()
     return Placement(
         topic_id=topic_id,
@@ -186,6 +206,37 @@ def place_request(
         created=True,
         seen=None,
         features=feats,
+    )
+
+
+_TOPICS = Topic.metadata.tables[Topic.__tablename__]
+
+
+def _params(*names: str) -> dict[str, Any]:
+    """``name=bindparam(name)`` typed as the ``topics`` column of that name."""
+    return {name: bindparam(name, type_=_TOPICS.c[name].type) for name in names}
+
+
+@lru_cache(maxsize=1)
+def _new_topic_insert() -> Insert:
+    # Built once (issue 16): building the statement again for every intake cost more CPU than
+    # running it.  The table, not the entity: with parameters, an ORM INSERT reads them as rows.
+    return (
+        insert(_TOPICS)
+        .values(
+            **_params(
+                "agency_id",
+                "representative_text",
+                "status",
+                "case_count",
+                "applicant_count",
+                "first_on",
+                "last_on",
+                "slot_profile",
+                "daily_arrivals",
+            )
+        )
+        .returning(_TOPICS.c.id)
     )
 
 
@@ -263,7 +314,9 @@ def _count_in_topic(
     row, arrivals = _update_topic(session, case, placement, agency, seen)
     if row is None:
         fresh = session.execute(
-            select(Topic.status, Topic.case_count, Topic.slot_profile, Topic.daily_arrivals)
+            select(
+                Topic.status, Topic.case_count, *_as_text(Topic.slot_profile, Topic.daily_arrivals)
+            )
             .where(Topic.id == placement.topic_id)
             # NO KEY UPDATE: concurrent intakes hold key-share locks on the topic (their cases'
             # foreign keys); FOR UPDATE would wait for them while they wait for us.
@@ -295,61 +348,91 @@ def _update_topic(
     """Only an open topic needs its exact distinct-applicant count (it decides the move to
     candidate), and open topics are small by definition; a larger topic adds one applicant when
     this person had no request in it within the window."""
-    since = utcnow() - timedelta(days=agency.topic_window_days)
+    kept = json.loads(seen.daily_arrivals) if seen.daily_arrivals is not None else None
+    arrivals = arrivals_with(kept, [placement.arrived_on])
+    profile = slots_to_json(merge_slots(_topic_slots(seen.slot_profile), placement.features))
+    open_topic = seen.status == TopicStatus.OPEN
+    params: dict[str, Any] = {
+        "topic_id": seen.topic_id,
+        "seen_case_count": seen.case_count,
+        "seen_status": seen.status,
+        "since": utcnow() - timedelta(days=agency.topic_window_days),
+        "received": placement.received,
+        "slot_profile": profile,
+        "daily_arrivals": arrivals,
+    }
+    if not open_topic:
+        params.update(applicant_id=case.applicant_id, case_id=case.id)
+    row = session.execute(_topic_update(open_topic=open_topic), params).one_or_none()
+    return row, arrivals
+
+
+@lru_cache(maxsize=2)
+def _topic_update(*, open_topic: bool) -> Update:
+    """The guarded UPDATE of :func:`_update_topic`, built once per kind of topic (issue 16).
+
+    Only an open topic needs its exact distinct-applicant count (it decides the move to
+    candidate), and open topics are small by definition; a larger topic adds one applicant when
+    this person had no request in it within the window."""
+    cases = Case.metadata.tables[Case.__tablename__]
+    applicants_table = Applicant.metadata.tables[Applicant.__tablename__]
+    topic_id = bindparam("topic_id", type_=Integer)
+    since = bindparam("since", type_=cases.c.created_at.type)
     applicants: Any
-    if seen.status == TopicStatus.OPEN:
+    if open_topic:
         applicants = (
-            select(func.count(func.distinct(func.coalesce(Applicant.person_id, Applicant.id))))
-            .select_from(Case)
-            .join(Applicant, Applicant.id == Case.applicant_id)
-            .where(Case.topic_id == seen.topic_id, Case.created_at >= since)
+            select(
+                func.count(
+                    func.distinct(
+                        func.coalesce(applicants_table.c.person_id, applicants_table.c.id)
+                    )
+                )
+            )
+            .select_from(cases)
+            .join(applicants_table, applicants_table.c.id == cases.c.applicant_id)
+            .where(cases.c.topic_id == topic_id, cases.c.created_at >= since)
             .scalar_subquery()
         )
     else:
         # This person's applicant records, then their cases, by index — never a scan of a
         # popular topic's cases.  The person is read in SQL: the applicant row was just
         # inserted with it.
-        mine = aliased(Applicant)
+        mine = applicants_table.alias("mine")
         person = (
-            select(func.coalesce(mine.person_id, mine.id))
-            .where(mine.id == case.applicant_id)
+            select(func.coalesce(mine.c.person_id, mine.c.id))
+            .where(mine.c.id == bindparam("applicant_id", type_=Integer))
             .scalar_subquery()
         )
-        records = select(Applicant.id).where(
-            or_(Applicant.id == person, Applicant.person_id == person)
+        records = select(applicants_table.c.id).where(
+            or_(applicants_table.c.id == person, applicants_table.c.person_id == person)
         )
         seen_before = (
-            select(Case.id)
+            select(cases.c.id)
             .where(
-                Case.applicant_id.in_(records),
-                Case.topic_id == seen.topic_id,
-                Case.created_at >= since,
-                Case.id != case.id,
+                cases.c.applicant_id.in_(records),
+                cases.c.topic_id == topic_id,
+                cases.c.created_at >= since,
+                cases.c.id != bindparam("case_id", type_=Integer),
             )
             .exists()
         )
-        applicants = Topic.applicant_count + sql_case((seen_before, 0), else_=1)
-    arrivals = arrivals_with(seen.daily_arrivals, [placement.arrived_on])
-    profile = slots_to_json(merge_slots(slots_from_json(seen.slot_profile), placement.features))
-    received = placement.received
-    row = session.execute(
-        update(Topic)
+        applicants = _TOPICS.c.applicant_count + sql_case((seen_before, 0), else_=1)
+    received = bindparam("received", type_=Date)
+    return (
+        update(_TOPICS)
         .where(
-            Topic.id == seen.topic_id,
-            Topic.case_count == seen.case_count,
-            Topic.status == seen.status,
+            _TOPICS.c.id == topic_id,
+            _TOPICS.c.case_count == bindparam("seen_case_count", type_=Integer),
+            _TOPICS.c.status == bindparam("seen_status", type_=_TOPICS.c.status.type),
         )
         .values(
-            case_count=Topic.case_count + 1,
+            case_count=_TOPICS.c.case_count + 1,
             applicant_count=applicants,
-            last_on=sql_case((Topic.last_on < received, received), else_=Topic.last_on),
-            slot_profile=profile,
-            daily_arrivals=arrivals,
+            last_on=sql_case((_TOPICS.c.last_on < received, received), else_=_TOPICS.c.last_on),
+            **_params("slot_profile", "daily_arrivals"),
         )
-        .returning(Topic.status, Topic.case_count, Topic.applicant_count)
-        .execution_options(synchronize_session=False)
-    ).one_or_none()
-    return row, arrivals
+        .returning(_TOPICS.c.status, _TOPICS.c.case_count, _TOPICS.c.applicant_count)
+    )
 
 
 def _become_candidate(session: Session, indexed: Indexed) -> None:
@@ -371,6 +454,19 @@ def _become_candidate(session: Session, indexed: Indexed) -> None:
         topic=topic,
         data={"applicants": indexed.applicant_count},
     )
+
+
+def _as_text(*documents: Any) -> list[Any]:
+    """JSON columns read as their text, so that the service decides what to decode."""
+    return [cast(d, Text).label(d.key) for d in documents]
+
+
+@lru_cache(maxsize=FEATURES_CACHE_SIZE)
+def _topic_slots(document: str | None) -> Features:
+    """A topic's merged slots from its stored JSON text; cached by that text (a pure function
+    of it, the result immutable): most candidates' topics have not changed since the last
+    intake that read them."""
+    return slots_from_json(json.loads(document) if document is not None else None)
 
 
 def _candidates(session: Session, agency_id: int, keys: list[str], since: date) -> list[_Candidate]:
@@ -425,8 +521,7 @@ def _with_cases_and_topics(hits: Subquery) -> Select[Any]:
             Case.topic_id,
             Topic.status,
             Topic.case_count,
-            Topic.slot_profile,
-            Topic.daily_arrivals,
+            *_as_text(Topic.slot_profile, Topic.daily_arrivals),
         )
         .join_from(ranked, Case, Case.id == ranked.c.case_id)
         .join(Topic, Topic.id == Case.topic_id)

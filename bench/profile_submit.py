@@ -1,0 +1,181 @@
+"""Where a submission's worker CPU goes: ``POST /public/applications`` in process, profiled.
+
+Loopback only. Creates a throwaway PostgreSQL database (127.0.0.1:5432; ``--sqlite`` for a
+temporary SQLite file), upgrades it, seeds one agency and sends ``--warmup`` then
+``--requests`` submissions through Flask's test client, one after another, with the same
+distinct realistic texts as ``bench_submit.py`` (``--labelled``: those of ``bench_http.py``,
+whose topics grow large).  flask-limiter stays on (memory storage, a
+limit that never trips), as under gunicorn.  Prints this process's CPU ms per submission
+(``time.process_time``), and, under cProfile, the cumulative CPU of each phase (parsing,
+guards, limiter, identity, placement/similarity, flush, audit, sealing, dumping, logging …)
+and the top functions.  Bounded by ``--requests`` and ``--seconds``.
+
+    .venv/bin/python bench/profile_submit.py [--requests 400] [--warmup 100] [--top 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
+import bench_submit  # noqa: E402
+from throwaway_db import create_database, drop_database  # noqa: E402
+
+# Phase → (file fragment, function name) whose cumulative time is that phase.
+PHASES: dict[str, list[tuple[str, str]]] = {
+    "whole request (test client)": [("werkzeug/test.py", "open")],
+    "guards (before_request)": [("api/guards.py", "")],
+    "flask-limiter": [("flask_limiter/", "_check_request_limit"), ("flask_limiter/", "__inner")],
+    "body parsing+validation": [("webargs/core.py", "parse")],
+    "submit_online (service)": [("services/cases.py", "submit_online")],
+    "  request fingerprint": [("services/cases.py", "_fingerprint_request")],
+    "  get_agency": [("services/cases.py", "get_agency")],
+    "  identity (_applicant_from)": [("services/cases.py", "_applicant_from")],
+    "  tracking code/secret/hash": [
+        ("services/tracking.py", "new_tracking_code"),
+        ("services/tracking.py", "new_tracking_secret"),
+        ("services/tracking.py", "hash_secret"),
+    ],
+    "  place_request (similarity)": [("services/topics.py", "place_request")],
+    "    domain.similarity": [("domain/similarity/", "")],
+    "  Case() construction": [("sqlalchemy/orm/state.py", "_initialize_instance")],
+    "  session.flush": [("sqlalchemy/orm/session.py", "flush")],
+    "  render receipt": [("services/public_view.py", "submission_receipt")],
+    "  _claim_key (+seal)": [("services/cases.py", "_claim_key")],
+    "    replay_body.seal": [("services/replay_body.py", "seal")],
+    "  record_event (audit)": [("services/history.py", "record_event")],
+    "  record_placement": [("services/topics.py", "record_placement")],
+    "  commit": [("services/unit_of_work.py", "commit")],
+    "response dumping": [("flask_smorest/response.py", "wrapper")],
+    "SQL execute (driver+compile)": [("sqlalchemy/engine/base.py", "_execute_context")],
+    "logging": [("logging/__init__.py", "handle")],
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--seconds", type=float, default=180.0)
+    parser.add_argument("--dump", help="write the pstats file here")
+    parser.add_argument("--no-profile", action="store_true", help="CPU ms only, no cProfile")
+    parser.add_argument(
+        "--labelled",
+        action="store_true",
+        help="bench_http's texts (tests/data/request_texts.json, numbered): large topics",
+    )
+    args = parser.parse_args(argv)
+    from requests_service.app import create_app
+    from requests_service.db.migrate import upgrade
+
+    pg_name = None
+    with tempfile.TemporaryDirectory(prefix="rs_prof_") as tmp_name:
+        tmp = Path(tmp_name)
+        try:
+            if args.sqlite:
+                db_url = f"sqlite:///{tmp / 'p.sqlite'}"
+            else:
+                pg_name, db_url = create_database("rs_prof")
+            upgrade(db_url)
+            agency_id = bench_submit.seed_agency(db_url)
+            total = args.warmup + 2 * args.requests
+            bench_submit.prepare_texts(total)
+            if args.labelled:
+                path = BENCH.parent / "tests" / "data" / "request_texts.json"
+                labelled = [item["text"] for item in json.loads(path.read_text(encoding="utf-8"))]
+                bench_submit.TEXTS[:] = [
+                    f"{labelled[n % len(labelled)]}（p-{n}）" for n in range(total)
+                ]
+            app = create_app(
+                {
+                    "DATABASE_URL": db_url,
+                    "SECRET_KEY": "bench",
+                    "UPLOAD_DIR": str(tmp / "uploads"),
+                    "RATELIMIT_SUBMIT": "1000000/minute",
+                    "RATELIMIT_STORAGE_URI": "memory://",
+                    "EVENT_DELIVERY": "manual",
+                }
+            )
+            run(app, agency_id, args)
+            app.extensions["db_engine"].dispose()
+            return 0
+        finally:
+            if pg_name is not None:
+                drop_database(pg_name)
+
+
+def run(app: Any, agency_id: int, args: argparse.Namespace) -> None:
+    """Warm up, time ``--requests`` submissions without a profiler, then as many under it."""
+    client = app.test_client()
+    run_id = secrets.token_hex(4)
+    deadline = time.monotonic() + args.seconds
+    counter = [0]
+
+    def submit() -> None:
+        n = counter[0]
+        counter[0] += 1
+        body = bench_submit.request_body(agency_id, n)
+        headers = {"Content-Type": "application/json", "Idempotency-Key": f"p-{run_id}-{n}"}
+        resp = client.post(bench_submit.ENDPOINT, data=body, headers=headers)
+        if resp.status_code != 201:
+            raise SystemExit(f"HTTP {resp.status_code}: {resp.get_data(as_text=True)}")
+
+    for _ in range(args.warmup):
+        submit()
+    cpu: list[float] = []
+    while len(cpu) < args.requests and time.monotonic() < deadline:
+        started = time.process_time()
+        submit()
+        cpu.append((time.process_time() - started) * 1000)
+    mean, median = statistics.fmean(cpu), statistics.median(cpu)
+    print(f"CPU ms per submission (no profiler, {len(cpu)} after {args.warmup} warm-up): "
+          f"mean {mean:.2f}  median {median:.2f}")  # fmt: skip
+    if args.no_profile:
+        return
+    profiler = cProfile.Profile(time.process_time)  # CPU, not wall
+    done = 0
+    profiler.enable()
+    while done < args.requests and time.monotonic() < deadline:
+        submit()
+        done += 1
+    profiler.disable()
+    report(profiler, done, args)
+
+
+def report(profiler: cProfile.Profile, done: int, args: argparse.Namespace) -> None:
+    stats = pstats.Stats(profiler)
+    if args.dump:
+        stats.dump_stats(args.dump)
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    print(f"\nunder cProfile ({done} submissions; profiler overhead inflates every figure):")
+    for phase, targets in PHASES.items():
+        total = 0.0
+        for (path, _line, func), (_cc, _nc, _tt, ct, callers) in raw.items():
+            for fragment, name in targets:
+                if fragment in path and (not name or func == name):
+                    # Count only entries from outside the phase itself (no double counting).
+                    if any(fragment in cp and (not name or cf == name) for (cp, _l, cf) in callers):
+                        continue
+                    total += ct
+        print(f"  {phase:<34} {total / done * 1000:7.2f} ms")
+    print()
+    stats.sort_stats("cumulative").print_stats(args.top)
+    stats.sort_stats("tottime").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
