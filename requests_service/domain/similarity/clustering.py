@@ -29,7 +29,6 @@ from requests_service.domain.similarity.features import (
 from requests_service.domain.similarity.lsh import (
     _EMPTY_SLOT,
     BANDS,
-    U64,
     _band_hashes,
     signatures,
 )
@@ -166,67 +165,82 @@ class Topic(Generic[IdT]):
         return len(self.member_ids)
 
 
-def _candidate_pairs(
-    sigs: npt.NDArray[np.uint32], order_key: U64, star: int
-) -> npt.NDArray[np.int64]:
-    """Unique (i, j), i < j, sharing a band.  Each band bucket is ordered by ``order_key``
-    (texts of one context side by side) and every member is paired with its ``star``
-    predecessors: linear in the bucket size, and union-find links the rest."""
+def _band_pair_keys(sigs: npt.NDArray[np.uint32], star: int) -> npt.NDArray[np.int64]:
+    """Pairs (i, j), i < j, sharing a band, as sorted unique keys ``j * n + i``.  Each band
+    bucket is in input order and every member is paired with its ``star`` predecessors:
+    linear in the bucket size, and union-find links the rest."""
     n = sigs.shape[0]
     if n < 2:
-        return np.empty((0, 2), dtype=np.int64)
+        return np.empty(0, dtype=np.int64)
     hashes = _band_hashes(sigs)
     empty = np.all(sigs == _EMPTY_SLOT, axis=1)
     positions = np.arange(n)
     chunks: list[npt.NDArray[np.int64]] = []
     for band in range(BANDS):
         h = hashes[:, band]
-        order = np.lexsort((order_key, h))  # stable: ties keep input order
+        order = np.argsort(h, kind="stable")  # ties keep input order: i < j within a run
         hs = h[order]
         run_start = np.ones(n, dtype=bool)
         run_start[1:] = hs[1:] != hs[:-1]
         pos_in_run = positions - np.maximum.accumulate(np.where(run_start, positions, 0))
+        empty_here = empty[order]
         for d in range(1, star + 1):
             ok = pos_in_run[d:] >= d
             if not ok.any():
                 break
-            chunks.append(np.stack([order[:-d][ok], order[d:][ok]], axis=1))
+            ok &= ~(empty_here[:-d] | empty_here[d:])
+            chunks.append(order[d:][ok] * n + order[:-d][ok])
     if not chunks:
-        return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(chunks)
+        return np.empty(0, dtype=np.int64)
+    keys = np.concatenate(chunks)
     del chunks
-    pairs = pairs[~(empty[pairs[:, 0]] | empty[pairs[:, 1]])]
-    pairs.sort(axis=1)
-    keys = pairs[:, 0] * n + pairs[:, 1]
-    del pairs
-    if not len(keys):
-        return np.empty((0, 2), dtype=np.int64)
     keys.sort()
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    return np.stack([keys // n, keys % n], axis=1)
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
 def _ranked_candidates(
-    pairs: npt.NDArray[np.int64], n: int
+    band_keys: npt.NDArray[np.int64], extra: npt.NDArray[np.int64], n: int
 ) -> tuple[npt.NDArray[np.int64], list[int]]:
-    """For every j, its earlier candidates i (pairs (i, j), i < j, repeated once per shared
-    key), most shared keys first, then latest first, at most :data:`MAX_CANDIDATES`:
-    ``cand_of[starts[j]:starts[j + 1]]``.  Vectorised: millions of pairs."""
-    if not len(pairs):
+    """For every j, its earlier candidates i, most shared keys first (a band counts once, each
+    shared slot key once more: ``extra`` repeats a pair (i, j) once per slot key), then latest
+    first, at most :data:`MAX_CANDIDATES`: ``cand_of[starts[j]:starts[j + 1]]``.
+    ``band_keys`` are sorted unique ``j * n + i`` (:func:`_band_pair_keys`).  Vectorised,
+    with no sort of the whole set but merges of sorted runs: tens of millions of pairs."""
+    if len(extra):
+        ex = extra[:, 1] * n + extra[:, 0]
+        ex = ex[extra[:, 0] != extra[:, 1]]
+    else:
+        ex = np.empty(0, dtype=np.int64)
+    ex, ex_counts = np.unique(ex, return_counts=True)
+    pos = np.searchsorted(band_keys, ex)
+    hit = pos < len(band_keys)
+    hit[hit] = band_keys[pos[hit]] == ex[hit]
+    counts = np.ones(len(band_keys), dtype=np.int64)
+    counts[pos[hit]] += ex_counts[hit]
+    keys = np.concatenate([band_keys, ex[~hit]])
+    counts = np.concatenate([counts, ex_counts[~hit]])
+    m = len(keys)
+    if not m:
         return np.empty(0, dtype=np.int64), [0] * (n + 1)
-    lo = np.minimum(pairs[:, 0], pairs[:, 1])
-    hi = np.maximum(pairs[:, 0], pairs[:, 1])
-    keep = lo != hi
-    keys, counts = np.unique(hi[keep] * n + lo[keep], return_counts=True)
-    js, is_ = keys // n, keys % n
-    order = np.lexsort((-is_, -counts, js))
-    js, is_ = js[order], is_[order]
-    first = np.searchsorted(js, js, side="left")
-    rank = np.arange(len(js)) - first
-    sel = rank < MAX_CANDIDATES
-    js, is_ = js[sel], is_[sel]
+    order = np.argsort(keys, kind="stable")  # two sorted runs: a merge
+    keys, counts = keys[order], counts[order]
+    js = keys // n
+    new_j = np.empty(m, dtype=bool)
+    new_j[0] = True
+    new_j[1:] = js[1:] != js[:-1]
+    group_start = np.flatnonzero(new_j)
+    group = np.cumsum(new_j) - 1
+    first = group_start[group]
+    last = np.append(group_start[1:], m)[group] - 1
+    flip = first + last - np.arange(m)  # within each j: latest i first
+    keys, counts = keys[flip], counts[flip]
+    top = int(counts.max()) + 1
+    # most shared keys first; stable, so ties stay latest first (nearly sorted: fast)
+    keys = keys[np.argsort(js * top + (top - 1 - counts), kind="stable")]
+    sel = np.arange(m) - first < MAX_CANDIDATES
+    keys, js = keys[sel], js[sel]
     starts = np.searchsorted(js, np.arange(n + 1), side="left")
-    return is_, starts.tolist()
+    return keys % n, starts.tolist()
 
 
 def cluster(
@@ -333,15 +347,10 @@ def _slot_candidates(
 ) -> tuple[npt.NDArray[np.int64], list[int]]:
     """Each slot's ranked earlier candidates (see :func:`_ranked_candidates`) from the LSH
     bands and the slot keys together."""
-    n = len(norms)
     sigs = signatures(norms, normalised=True)
-    pairs = _candidate_pairs(sigs, np.arange(n, dtype=np.uint64), star)
+    band_keys = _band_pair_keys(sigs, star)
     del sigs
-    extra = _slot_key_pairs(feats, star)
-    if len(extra):
-        pairs = np.concatenate([pairs, extra])
-    del extra
-    return _ranked_candidates(pairs, n)
+    return _ranked_candidates(band_keys, _slot_key_pairs(feats, star), len(norms))
 
 
 def _slot_key_pairs(feats: list[Features], star: int) -> npt.NDArray[np.int64]:
