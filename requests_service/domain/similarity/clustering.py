@@ -19,6 +19,7 @@ from typing import Any, Final, Generic, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from requests_service.domain.similarity import scoring
 from requests_service.domain.similarity.features import (
     Features,
     features_of,
@@ -377,28 +378,93 @@ def _assign_in_order(
     threshold: float,
     topic_of: list[int],
 ) -> None:
-    """The intake rule (:func:`assign`) for each slot in input order; updates ``topic_of``."""
+    """The intake rule (:func:`assign`) for each slot in input order; updates ``topic_of``.
+
+    :func:`assign` inlined for the batch (millions of candidate pairs): the same candidates
+    in the same order, the same scores and the same choice (``tests/unit/test_grouping_quality.py``
+    holds it to :func:`assign`)."""
     profiles: dict[int, Features] = {}
+    head_weighted = bool(scoring.HEAD_WEIGHT)  # off (0.0): the plain cosine inline
     for j, norm in enumerate(norms):
         if not norm:
             continue
         lo, hi = starts[j], starts[j + 1]
+        fj = feats[j]
         if lo == hi:
-            profiles[j] = feats[j]
+            profiles[j] = fj
             continue
-        forbidden = {topic_of[c] for c in cannot.get(j, ()) if c < j}
-        choice = assign(
-            feats[j],
-            [(c, topic_of[c], feats[c]) for c in cand_of[lo:hi].tolist()],
-            profiles=profiles,
-            forbidden_topics=forbidden,
-            threshold=threshold,
+        forbidden = {topic_of[c] for c in cannot[j] if c < j} if j in cannot else set()
+        scored, vetoed = _scored_candidates(
+            fj, cand_of[lo:hi].tolist(), feats, topic_of, forbidden, head_weighted
         )
-        if choice.topic is None:
-            profiles[j] = feats[j]
+        chosen = None
+        for s, _, topic in scored:
+            if s < threshold:
+                break
+            if topic in vetoed:
+                continue
+            profile = profiles.get(topic)
+            if profile is not None and veto(fj, profile, mentions=False):
+                vetoed.add(topic)
+                continue
+            chosen = topic
+            break
+        if chosen is None:
+            profiles[j] = fj
         else:
-            t = topic_of[j] = int(choice.topic)  # type: ignore[call-overload]
-            profiles[t] = merge_slots(profiles[t], feats[j])
+            topic_of[j] = chosen
+            profiles[chosen] = merge_slots(profiles[chosen], fj)
+
+
+def _scored_candidates(
+    fj: Features,
+    cands: list[int],
+    feats: list[Features],
+    topic_of: list[int],
+    forbidden: set[int],
+    head_weighted: bool,
+) -> tuple[list[tuple[float, int, int]], set[int]]:
+    """The candidate loop of :func:`assign`: ``(score, rank, topic)`` best first, and the
+    vetoed topics.  :func:`~.scoring.score_and_veto` inlined: its cosine is summed in the same
+    order, so the scores are the same floats."""
+    norm = fj.norm
+    content_j = fj.content
+    size_j = len(content_j)
+    norm_j = fj.content_norm
+    slots_j = fj.slots_key
+    vetoed: set[int] = set()
+    seen: dict[int, int] = {}
+    scored: list[tuple[float, int, int]] = []
+    for k, c in enumerate(cands):
+        topic = topic_of[c]
+        if topic in vetoed or topic in forbidden:
+            continue
+        times = seen.get(topic, 0)
+        if times >= PER_TOPIC:
+            continue
+        seen[topic] = times + 1
+        fc = feats[c]
+        if head_weighted or not fc.norm or fc.norm == norm:
+            s, reason = score_and_veto(fj, fc)
+            if reason is not None:
+                vetoed.add(topic)
+                continue
+        elif fc.slots_key != slots_j and veto(fj, fc) is not None:
+            vetoed.add(topic)
+            continue
+        else:
+            a, b = content_j, fc.content
+            if len(b) < size_j:
+                a, b = b, a
+            dot = sum([w * b[g] for g, w in a.items() if g in b])
+            s = round(dot / (norm_j * fc.content_norm) if dot else 0.0, 12)
+        scored.append((s, k, topic))
+    scored.sort(key=_best_first)
+    return scored, vetoed
+
+
+def _best_first(entry: tuple[float, int, int]) -> tuple[float, int]:
+    return -entry[0], entry[1]
 
 
 def _apply_must_links(
