@@ -436,6 +436,22 @@ def test_cluster_is_deterministic(labelled: tuple[list[str], list[str]]) -> None
     assert cluster(enumerate(texts)) == cluster(enumerate(texts))
 
 
+def test_cluster_in_worker_processes_gives_the_same_topics(
+    labelled: tuple[list[str], list[str]],
+) -> None:
+    """The parallel path (forked workers normalise and find the band keys) is forced on a
+    small input: the same topics as the single-process path, constraints included."""
+    texts, _ = labelled
+    items = list(enumerate([*texts, *texts[:40], "", "😀", texts[0]]))
+    constraints = {"must_link": [(0, 5), (7, 9)], "cannot_link": [(1, 2), (0, len(texts))]}
+    serial = cluster(items, workers=0, **constraints)
+    assert cluster(items, workers=2, **constraints) == serial
+    assert cluster(items, workers=2, star=sim.PER_KEY) == cluster(
+        items, workers=0, star=sim.PER_KEY
+    )
+    assert cluster(items[:1], workers=2) == cluster(items[:1], workers=0)
+
+
 def test_cluster_of_nothing() -> None:
     assert cluster([]) == []
     assert cluster([(1, "朝阳区")]) == [Topic("朝阳区", (1,))]
