@@ -27,7 +27,10 @@ import numpy.typing as npt
 
 from requests_service.domain.similarity import scoring
 from requests_service.domain.similarity.features import (
+    ClauseSlots,
     Features,
+    clause_slots,
+    features_from_slots,
     features_of,
     features_of_clauses,
     merge_slots,
@@ -326,7 +329,7 @@ def _cluster(
     topic_of = list(range(n))
     # The band keys need only the normalised texts: a worker finds them meanwhile.
     band_job = pool.submit(_band_keys_of, norms, star) if pool is not None and n > 1 else None
-    feats = [features_of_clauses(p) for p in parts_of]
+    feats = _all_features(parts_of, pool)
     del parts_of
     if n > 1:
         band_keys = band_job.result() if band_job is not None else _band_keys_of(norms, star)
@@ -342,6 +345,28 @@ def _cluster(
 def _band_keys_of(norms: list[str], star: int) -> npt.NDArray[np.int64]:
     """:func:`_band_pair_keys` of the normalised texts' MinHash signatures."""
     return _band_pair_keys(signatures(norms, normalised=True), star)
+
+
+def _all_features(parts_of: list[list[tuple[str, bool]]], pool: Executor | None) -> list[Features]:
+    """:func:`~.features.features_of_clauses` of each slot's clauses, in order.  With a
+    ``pool``, workers run the regular expressions (:func:`~.features.clause_slots`) of all
+    chunks but the first, which this process does whole while they work; it then finishes
+    theirs (Features themselves are too costly to send between processes)."""
+    if pool is None or len(parts_of) < 2:
+        return [features_of_clauses(p) for p in parts_of]
+    size = -(-len(parts_of) // 8)
+    chunks = [parts_of[k : k + size] for k in range(0, len(parts_of), size)]
+    jobs = [pool.submit(_clause_slots_of, chunk) for chunk in chunks[1:]]
+    feats = [features_of_clauses(p) for p in chunks[0]]
+    for job in jobs:
+        feats.extend(features_from_slots(marked, slots) for marked, slots in job.result())
+    return feats
+
+
+def _clause_slots_of(
+    parts_of: list[list[tuple[str, bool]]],
+) -> list[tuple[list[tuple[str, bool]], list[ClauseSlots]]]:
+    return [clause_slots(p) for p in parts_of]
 
 
 def _clauses_of(texts: list[str]) -> list[list[tuple[str, bool]]]:
