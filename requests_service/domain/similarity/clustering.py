@@ -335,7 +335,10 @@ def _cluster(
         band_keys = band_job.result() if band_job is not None else _band_keys_of(norms, star)
         cand_of, starts = _ranked_candidates(band_keys, _slot_key_pairs(feats, star), n)
         del band_keys
-        scores = _candidate_scores(feats, cand_of, starts, workers=workers)
+        # this process scores a share too: one worker fewer than cores (each copies pages)
+        scores = _candidate_scores(
+            feats, cand_of, starts, workers=min(workers, max(1, (os.cpu_count() or 1) - 1))
+        )
         _assign_in_order(norms, feats, cand_of, starts, scores, cannot, threshold, topic_of)
     if must_link:
         _apply_must_links(must_link, slot_of_id, cannot, topic_of)
@@ -666,6 +669,9 @@ def _topics(
         members[topic_of[slot]].append(pos)
     topics: list[tuple[int, Topic[IdT]]] = []
     for positions in members.values():
+        if len(positions) == 1:  # most topics: the one member represents it
+            topics.append((positions[0], Topic(originals[positions[0]], (ids[positions[0]],))))
+            continue
         freq = Counter(norm_of_item[p] for p in positions)
         rep_slot = min(freq, key=lambda s: (-freq[s], len(norms[s]), s))
         rep_pos = next(p for p in positions if norm_of_item[p] == rep_slot)
