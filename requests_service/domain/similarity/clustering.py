@@ -372,16 +372,24 @@ def _clause_slots_of(
     return [clause_slots(p) for p in parts_of]
 
 
-def _clauses_of(texts: list[str]) -> list[list[tuple[str, bool]]]:
-    return [clauses(t) for t in texts]
+Clauses = list[tuple[str, bool]]
 
 
-def _all_clauses(texts: list[str], pool: Executor | None) -> list[list[tuple[str, bool]]]:
-    """:func:`~.normalise.clauses` of each text, in order; in chunks over ``pool``."""
+def _clauses_of(texts: list[str]) -> list[tuple[Clauses, str]]:
+    out: list[tuple[Clauses, str]] = []
+    for text in texts:
+        parts = clauses(text)
+        out.append((parts, "".join(c for c, _ in parts)))
+    return out
+
+
+def _all_clauses(texts: list[str], pool: Executor | None) -> list[tuple[Clauses, str]]:
+    """:func:`~.normalise.clauses` of each text and their :func:`~.normalise.normalise`, in
+    order; in chunks over ``pool``."""
     if pool is None or len(texts) < 2:
         return _clauses_of(texts)
     size = -(-len(texts) // 16)  # a few chunks per worker: they finish together
-    out: list[list[tuple[str, bool]]] = []
+    out: list[tuple[Clauses, str]] = []
     for chunk in pool.map(_clauses_of, [texts[k : k + size] for k in range(0, len(texts), size)]):
         out.extend(chunk)
     return out
@@ -413,15 +421,15 @@ def _distinct_texts(
         else:
             raw_of_item.append(-1)  # not text: no clauses
     del raw_index
-    parts_of_raw = _all_clauses(distinct, pool)
+    of_raw = _all_clauses(distinct, pool)
     del distinct
+    nothing: tuple[Clauses, str] = ([], "")
     by_norm: dict[str, int] = {}
     norm_of_item: list[int] = []
     parts_of: list[list[tuple[str, bool]]] = []
     norms: list[str] = []
     for item_id, k in zip(ids, raw_of_item, strict=True):
-        parts = parts_of_raw[k] if k >= 0 else []
-        norm = "".join(c for c, _ in parts)
+        parts, norm = of_raw[k] if k >= 0 else nothing
         shared = bool(norm) and item_id not in alone
         slot = by_norm.get(norm) if shared else None
         if slot is None:
