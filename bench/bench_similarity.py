@@ -1,9 +1,12 @@
 """Similar-request detection benchmark (pure domain, no database).
 
 (a) ``cluster`` over ``--n`` synthetic request texts (default 1,000,000; target <= 60 s on the
-    2-core machine): texts/s, seconds, peak RSS.  Then, on a ``--sample`` (3,000) subset:
-    of the pairs an exact all-pairs comparison (``score >= threshold``, every pair sharing a
-    content gram scored) finds, the share the big run put into one topic — a greedy
+    2-core machine): texts/s, seconds, CPU seconds of this process and of its workers (from
+    50,000 items ``cluster`` forks one per core for the per-text work and the pair scores;
+    ``--workers 0`` keeps it in one process), peak RSS of this process and of the largest
+    worker.  Wall time depends on what else runs on the cores.  Then, on a ``--sample``
+    (3,000) subset: of the pairs an exact all-pairs comparison (``score >= threshold``, every
+    pair sharing a content gram scored) finds, the share the big run put into one topic — a greedy
     assignment with vetoes does not join every such pair, so this is a lower bound — and
     pair recall/precision against the generator's own topics.  The exact join is checked
     against brute force on a small sample first.
@@ -17,6 +20,7 @@ request boilerplate, Arabic / Chinese / full-width numerals, several word orders
 popularity is Zipf-like, so a few topics have thousands of requests and most have a handful.
 
     .venv/bin/python bench/bench_similarity.py [--n 1000000] [--sample 3000] [--seed 1]
+        [--workers N]
 """
 
 from __future__ import annotations
@@ -422,6 +426,10 @@ def brute_pairs(texts: list[str], threshold: float) -> set[tuple[int, int]]:
     }
 
 
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -432,6 +440,7 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=3_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--incremental", type=int, default=2000, help="intake samples for (b)")
+    ap.add_argument("--workers", type=int, default=None, help="cluster's workers (default: auto)")
     args = ap.parse_args()
     th = sim.SAME_TOPIC_THRESHOLD
 
@@ -448,24 +457,35 @@ def main() -> None:
     small = texts[:600]
     assert exact_pairs(small, th) == brute_pairs(small, th), "prefix filtering is not exact"
 
-    label = batch_clustering(texts)
+    label = batch_clustering(texts, args.workers)
     rng = random.Random(args.seed + 1)
     sample = rng.sample(range(len(texts)), min(args.sample, len(texts)))
     sample_quality(texts, truth, label, sample, th)
     incremental_cost(texts, rng, args.incremental)
 
 
-def batch_clustering(texts: list[str]) -> npt.NDArray[np.int64]:
+def batch_clustering(texts: list[str], workers: int | None = None) -> npt.NDArray[np.int64]:
     """(a) ``cluster`` over all texts, timed; each text's topic number."""
     gc.collect()
     rss_before = peak_rss_mb()
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
     t0 = time.perf_counter()
-    topics = sim.cluster(enumerate(texts))
+    topics = sim.cluster(enumerate(texts), workers=workers)
     secs = time.perf_counter() - t0
+    own2, children2 = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
     print(
         f"\n(a) cluster: {len(texts):,} texts -> {len(topics):,} topics in {secs:.1f} s "
         f"= {len(texts) / secs:,.0f} texts/s (target <= 60 s for 1M); "
         f"peak RSS {peak_rss_mb():.0f} MB (before clustering {rss_before:.0f} MB)"
+    )
+    print(
+        f"    CPU: this process {_cpu(own2) - _cpu(own):.1f} s, workers "
+        f"{_cpu(children2) - _cpu(children):.1f} s (user + system); largest worker's peak RSS "
+        f"{children2.ru_maxrss / 1024:.0f} MB"
     )
     sizes = sorted((t.size for t in topics), reverse=True)
     print(f"    largest topics: {sizes[:5]}; singletons: {sum(1 for s in sizes if s == 1):,}")

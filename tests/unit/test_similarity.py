@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -434,6 +435,46 @@ def test_cluster_topics_are_frozen_and_cover_every_item() -> None:
 def test_cluster_is_deterministic(labelled: tuple[list[str], list[str]]) -> None:
     texts, _ = labelled
     assert cluster(enumerate(texts)) == cluster(enumerate(texts))
+
+
+def test_cluster_in_worker_processes_gives_the_same_topics(
+    labelled: tuple[list[str], list[str]],
+) -> None:
+    """The parallel path (forked workers normalise and find the band keys) is forced on a
+    small input: the same topics as the single-process path, constraints included."""
+    texts, _ = labelled
+    items = list(enumerate([*texts, *texts[:40], "", "😀", texts[0]]))
+    constraints = {"must_link": [(0, 5), (7, 9)], "cannot_link": [(1, 2), (0, len(texts))]}
+    serial = cluster(items, workers=0, **constraints)
+    assert cluster(items, workers=2, **constraints) == serial
+    assert cluster(items, workers=2, star=sim.PER_KEY) == cluster(
+        items, workers=0, star=sim.PER_KEY
+    )
+    assert cluster(items[:1], workers=2) == cluster(items[:1], workers=0)
+
+
+def test_cluster_scores_pairs_as_score_and_veto_does(
+    labelled: tuple[list[str], list[str]],
+) -> None:
+    """``cluster`` scores its candidate pairs with an inlined copy of ``score_and_veto`` (the
+    hot loop of a million-text batch): the same floats, and every vetoed pair marked."""
+    from requests_service.domain.similarity import clustering, scoring
+
+    texts, _ = labelled
+    feats = [sim.features_of(t) for t in [*texts[:120], "", texts[3]]]
+    cands = [list(range(max(0, j - 40), j)) for j in range(len(feats))]
+    starts = [0]
+    for row in cands:
+        starts.append(starts[-1] + len(row))
+    cand_of = np.array([c for row in cands for c in row], dtype=np.int64)
+    got = clustering._scores_of_range(feats, cand_of, starts, 0, len(feats))
+    want = []
+    for j, row in enumerate(cands):
+        for c in row:
+            s, reason = scoring.score_and_veto(feats[j], feats[c])
+            want.append(clustering.VETOED if reason is not None else s)
+    assert got.tolist() == want
+    assert clustering.VETOED in want and any(0 < s < 1 for s in want)
 
 
 def test_cluster_of_nothing() -> None:

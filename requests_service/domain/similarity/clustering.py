@@ -10,17 +10,27 @@ never put together, ``must_link`` pairs always are (unless that would break a ca
 
 from __future__ import annotations
 
+import bisect
 import gc
+import multiprocessing
+import os
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Final, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from requests_service.domain.similarity import scoring
 from requests_service.domain.similarity.features import (
+    ClauseSlots,
     Features,
+    clause_slots,
+    features_from_slots,
     features_of,
     features_of_clauses,
     merge_slots,
@@ -29,7 +39,6 @@ from requests_service.domain.similarity.features import (
 from requests_service.domain.similarity.lsh import (
     _EMPTY_SLOT,
     BANDS,
-    U64,
     _band_hashes,
     signatures,
 )
@@ -58,6 +67,10 @@ STAR: Final = 4
 """Default of :func:`cluster`: each text meets its ``STAR`` latest predecessors under every key
 (intake: :data:`PER_KEY`).  Enough for batches of millions (``bench/bench_similarity.py``
 measures the recall this costs); evaluation uses ``star=PER_KEY``, exactly intake."""
+
+PARALLEL_MIN_ITEMS: Final = 50_000
+"""From this many items :func:`cluster` works in several processes by default: below it,
+starting them costs more than they save."""
 
 
 def candidates_for(
@@ -166,67 +179,82 @@ class Topic(Generic[IdT]):
         return len(self.member_ids)
 
 
-def _candidate_pairs(
-    sigs: npt.NDArray[np.uint32], order_key: U64, star: int
-) -> npt.NDArray[np.int64]:
-    """Unique (i, j), i < j, sharing a band.  Each band bucket is ordered by ``order_key``
-    (texts of one context side by side) and every member is paired with its ``star``
-    predecessors: linear in the bucket size, and union-find links the rest."""
+def _band_pair_keys(sigs: npt.NDArray[np.uint32], star: int) -> npt.NDArray[np.int64]:
+    """Pairs (i, j), i < j, sharing a band, as sorted unique keys ``j * n + i``.  Each band
+    bucket is in input order and every member is paired with its ``star`` predecessors:
+    linear in the bucket size, and union-find links the rest."""
     n = sigs.shape[0]
     if n < 2:
-        return np.empty((0, 2), dtype=np.int64)
+        return np.empty(0, dtype=np.int64)
     hashes = _band_hashes(sigs)
     empty = np.all(sigs == _EMPTY_SLOT, axis=1)
     positions = np.arange(n)
     chunks: list[npt.NDArray[np.int64]] = []
     for band in range(BANDS):
         h = hashes[:, band]
-        order = np.lexsort((order_key, h))  # stable: ties keep input order
+        order = np.argsort(h, kind="stable")  # ties keep input order: i < j within a run
         hs = h[order]
         run_start = np.ones(n, dtype=bool)
         run_start[1:] = hs[1:] != hs[:-1]
         pos_in_run = positions - np.maximum.accumulate(np.where(run_start, positions, 0))
+        empty_here = empty[order]
         for d in range(1, star + 1):
             ok = pos_in_run[d:] >= d
             if not ok.any():
                 break
-            chunks.append(np.stack([order[:-d][ok], order[d:][ok]], axis=1))
+            ok &= ~(empty_here[:-d] | empty_here[d:])
+            chunks.append(order[d:][ok] * n + order[:-d][ok])
     if not chunks:
-        return np.empty((0, 2), dtype=np.int64)
-    pairs = np.concatenate(chunks)
+        return np.empty(0, dtype=np.int64)
+    keys = np.concatenate(chunks)
     del chunks
-    pairs = pairs[~(empty[pairs[:, 0]] | empty[pairs[:, 1]])]
-    pairs.sort(axis=1)
-    keys = pairs[:, 0] * n + pairs[:, 1]
-    del pairs
-    if not len(keys):
-        return np.empty((0, 2), dtype=np.int64)
     keys.sort()
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    return np.stack([keys // n, keys % n], axis=1)
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
 def _ranked_candidates(
-    pairs: npt.NDArray[np.int64], n: int
+    band_keys: npt.NDArray[np.int64], extra: npt.NDArray[np.int64], n: int
 ) -> tuple[npt.NDArray[np.int64], list[int]]:
-    """For every j, its earlier candidates i (pairs (i, j), i < j, repeated once per shared
-    key), most shared keys first, then latest first, at most :data:`MAX_CANDIDATES`:
-    ``cand_of[starts[j]:starts[j + 1]]``.  Vectorised: millions of pairs."""
-    if not len(pairs):
+    """For every j, its earlier candidates i, most shared keys first (a band counts once, each
+    shared slot key once more: ``extra`` repeats a pair (i, j) once per slot key), then latest
+    first, at most :data:`MAX_CANDIDATES`: ``cand_of[starts[j]:starts[j + 1]]``.
+    ``band_keys`` are sorted unique ``j * n + i`` (:func:`_band_pair_keys`).  Vectorised,
+    with no sort of the whole set but merges of sorted runs: tens of millions of pairs."""
+    if len(extra):
+        ex = extra[:, 1] * n + extra[:, 0]
+        ex = ex[extra[:, 0] != extra[:, 1]]
+    else:
+        ex = np.empty(0, dtype=np.int64)
+    ex, ex_counts = np.unique(ex, return_counts=True)
+    pos = np.searchsorted(band_keys, ex)
+    hit = pos < len(band_keys)
+    hit[hit] = band_keys[pos[hit]] == ex[hit]
+    counts = np.ones(len(band_keys), dtype=np.int64)
+    counts[pos[hit]] += ex_counts[hit]
+    keys = np.concatenate([band_keys, ex[~hit]])
+    counts = np.concatenate([counts, ex_counts[~hit]])
+    m = len(keys)
+    if not m:
         return np.empty(0, dtype=np.int64), [0] * (n + 1)
-    lo = np.minimum(pairs[:, 0], pairs[:, 1])
-    hi = np.maximum(pairs[:, 0], pairs[:, 1])
-    keep = lo != hi
-    keys, counts = np.unique(hi[keep] * n + lo[keep], return_counts=True)
-    js, is_ = keys // n, keys % n
-    order = np.lexsort((-is_, -counts, js))
-    js, is_ = js[order], is_[order]
-    first = np.searchsorted(js, js, side="left")
-    rank = np.arange(len(js)) - first
-    sel = rank < MAX_CANDIDATES
-    js, is_ = js[sel], is_[sel]
+    order = np.argsort(keys, kind="stable")  # two sorted runs: a merge
+    keys, counts = keys[order], counts[order]
+    js = keys // n
+    new_j = np.empty(m, dtype=bool)
+    new_j[0] = True
+    new_j[1:] = js[1:] != js[:-1]
+    group_start = np.flatnonzero(new_j)
+    group = np.cumsum(new_j) - 1
+    first = group_start[group]
+    last = np.append(group_start[1:], m)[group] - 1
+    flip = first + last - np.arange(m)  # within each j: latest i first
+    keys, counts = keys[flip], counts[flip]
+    top = int(counts.max()) + 1
+    # most shared keys first; stable, so ties stay latest first (nearly sorted: fast)
+    keys = keys[np.argsort(js * top + (top - 1 - counts), kind="stable")]
+    sel = np.arange(m) - first < MAX_CANDIDATES
+    keys, js = keys[sel], js[sel]
     starts = np.searchsorted(js, np.arange(n + 1), side="left")
-    return is_, starts.tolist()
+    return keys % n, starts.tolist()
 
 
 def cluster(
@@ -236,6 +264,7 @@ def cluster(
     star: int = STAR,
     must_link: Iterable[tuple[IdT, IdT]] = (),
     cannot_link: Iterable[tuple[IdT, IdT]] = (),
+    workers: int | None = None,
 ) -> list[Topic[IdT]]:
     """Group ``(id, text)`` items into topics; every item lands in exactly one topic.
 
@@ -245,42 +274,131 @@ def cluster(
     ids never share a topic; ``must_link`` pairs are then merged unless a cannot-link forbids
     it.  Texts empty after normalisation each form their own topic.  Topics are sorted by size
     (largest first), then by their first member's input position.  Deterministic.
+
+    ``workers``: processes beside this one for the per-text work (normalising, MinHash band
+    keys); ``None`` uses every core for :data:`PARALLEL_MIN_ITEMS` items or more, ``0`` none.
+    The topics are the same either way.
     """
+    items = list(items)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(items) >= PARALLEL_MIN_ITEMS else 0
     # Millions of small objects: the cyclic GC would rescan them again and again (~2x time).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _cluster(items, threshold, star, list(must_link), list(cannot_link))
+        with _process_pool(workers) as pool:
+            return _cluster(
+                items,
+                threshold,
+                star,
+                list(must_link),
+                list(cannot_link),
+                pool,
+                workers if pool is not None else 0,
+            )
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
+@contextmanager
+def _process_pool(workers: int) -> Iterator[Executor | None]:
+    """Worker processes forked from this one (they inherit the loaded tables); ``None`` when
+    ``workers < 1`` or the platform cannot fork: everything then runs here."""
+    if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield pool
+
+
 def _cluster(
-    items: Iterable[tuple[IdT, str]],
+    items: list[tuple[IdT, str]],
     threshold: float,
     star: int,
     must_link: list[tuple[IdT, IdT]],
     cannot_link: list[tuple[IdT, IdT]],
+    pool: Executor | None = None,
+    workers: int = 0,
 ) -> list[Topic[IdT]]:
     alone = {i for pair in cannot_link for i in pair}
-    ids, originals, norm_of_item, norms, parts_of = _distinct_texts(items, alone)
+    ids, originals, norm_of_item, norms, parts_of = _distinct_texts(items, alone, pool)
     slot_of_id = {item_id: norm_of_item[p] for p, item_id in enumerate(ids)}
     cannot = _slot_cannot_links(cannot_link, slot_of_id)
     n = len(norms)
     topic_of = list(range(n))
-    feats = [features_of_clauses(p) for p in parts_of]
+    # The band keys need only the normalised texts: a worker finds them meanwhile.
+    band_job = pool.submit(_band_keys_of, norms, star) if pool is not None and n > 1 else None
+    feats = _all_features(parts_of, pool)
     del parts_of
     if n > 1:
-        cand_of, starts = _slot_candidates(norms, feats, star)
-        _assign_in_order(norms, feats, cand_of, starts, cannot, threshold, topic_of)
+        band_keys = band_job.result() if band_job is not None else _band_keys_of(norms, star)
+        cand_of, starts = _ranked_candidates(band_keys, _slot_key_pairs(feats, star), n)
+        del band_keys
+        # this process scores a share too: one worker fewer than cores (each copies pages)
+        scores = _candidate_scores(
+            feats, cand_of, starts, workers=min(workers, max(1, (os.cpu_count() or 1) - 1))
+        )
+        _assign_in_order(norms, feats, cand_of, starts, scores, cannot, threshold, topic_of)
     if must_link:
         _apply_must_links(must_link, slot_of_id, cannot, topic_of)
     return _topics(ids, originals, norm_of_item, norms, topic_of)
 
 
+def _band_keys_of(norms: list[str], star: int) -> npt.NDArray[np.int64]:
+    """:func:`_band_pair_keys` of the normalised texts' MinHash signatures."""
+    return _band_pair_keys(signatures(norms, normalised=True), star)
+
+
+def _all_features(parts_of: list[list[tuple[str, bool]]], pool: Executor | None) -> list[Features]:
+    """:func:`~.features.features_of_clauses` of each slot's clauses, in order.  With a
+    ``pool``, workers run the regular expressions (:func:`~.features.clause_slots`) of all
+    chunks but the first, which this process does whole while they work; it then finishes
+    theirs (Features themselves are too costly to send between processes)."""
+    if pool is None or len(parts_of) < 2:
+        return [features_of_clauses(p) for p in parts_of]
+    size = -(-len(parts_of) // 8)
+    chunks = [parts_of[k : k + size] for k in range(0, len(parts_of), size)]
+    jobs = [pool.submit(_clause_slots_of, chunk) for chunk in chunks[1:]]
+    feats = [features_of_clauses(p) for p in chunks[0]]
+    for job in jobs:
+        feats.extend(features_from_slots(marked, slots) for marked, slots in job.result())
+    return feats
+
+
+def _clause_slots_of(
+    parts_of: list[list[tuple[str, bool]]],
+) -> list[tuple[list[tuple[str, bool]], list[ClauseSlots]]]:
+    return [clause_slots(p) for p in parts_of]
+
+
+Clauses = list[tuple[str, bool]]
+
+
+def _clauses_of(texts: list[str]) -> list[tuple[Clauses, str]]:
+    out: list[tuple[Clauses, str]] = []
+    for text in texts:
+        parts = clauses(text)
+        out.append((parts, "".join(c for c, _ in parts)))
+    return out
+
+
+def _all_clauses(texts: list[str], pool: Executor | None) -> list[tuple[Clauses, str]]:
+    """:func:`~.normalise.clauses` of each text and their :func:`~.normalise.normalise`, in
+    order; in chunks over ``pool``."""
+    if pool is None or len(texts) < 2:
+        return _clauses_of(texts)
+    size = -(-len(texts) // 16)  # a few chunks per worker: they finish together
+    out: list[tuple[Clauses, str]] = []
+    for chunk in pool.map(_clauses_of, [texts[k : k + size] for k in range(0, len(texts), size)]):
+        out.extend(chunk)
+    return out
+
+
 def _distinct_texts(
-    items: Iterable[tuple[IdT, str]], alone: set[IdT] | frozenset[IdT] = frozenset()
+    items: Iterable[tuple[IdT, str]],
+    alone: set[IdT] | frozenset[IdT] = frozenset(),
+    pool: Executor | None = None,
 ) -> tuple[list[IdT], list[str], list[int], list[str], list[list[tuple[str, bool]]]]:
     """``ids``, ``originals`` and ``norm_of_item`` per item; ``norms`` and their clauses
     (``parts_of``) per slot.  Identical normalised texts share a slot so each is scored once;
@@ -288,18 +406,30 @@ def _distinct_texts(
     officer's cannot-link holds even between texts that normalise alike)."""
     ids: list[IdT] = []
     originals: list[str] = []
+    raw_index: dict[str, int] = {}  # identical submissions are common: normalise each once
+    distinct: list[str] = []
+    raw_of_item: list[int] = []
+    for item_id, text in items:
+        ids.append(item_id)
+        originals.append(text)
+        if isinstance(text, str):
+            k = raw_index.get(text)
+            if k is None:
+                k = raw_index[text] = len(distinct)
+                distinct.append(text)
+            raw_of_item.append(k)
+        else:
+            raw_of_item.append(-1)  # not text: no clauses
+    del raw_index
+    of_raw = _all_clauses(distinct, pool)
+    del distinct
+    nothing: tuple[Clauses, str] = ([], "")
     by_norm: dict[str, int] = {}
     norm_of_item: list[int] = []
     parts_of: list[list[tuple[str, bool]]] = []
     norms: list[str] = []
-    parts_of_raw: dict[str, list[tuple[str, bool]]] = {}  # identical submissions are common
-    for item_id, text in items:
-        parts = parts_of_raw.get(text) if isinstance(text, str) else None
-        if parts is None:
-            parts = clauses(text)
-            if isinstance(text, str):
-                parts_of_raw[text] = parts
-        norm = "".join(c for c, _ in parts)
+    for item_id, k in zip(ids, raw_of_item, strict=True):
+        parts, norm = of_raw[k] if k >= 0 else nothing
         shared = bool(norm) and item_id not in alone
         slot = by_norm.get(norm) if shared else None
         if slot is None:
@@ -308,8 +438,6 @@ def _distinct_texts(
             parts_of.append(parts)
             if shared:
                 by_norm[norm] = slot
-        ids.append(item_id)
-        originals.append(text)
         norm_of_item.append(slot)
     return ids, originals, norm_of_item, norms, parts_of
 
@@ -328,22 +456,6 @@ def _slot_cannot_links(
     return cannot
 
 
-def _slot_candidates(
-    norms: list[str], feats: list[Features], star: int
-) -> tuple[npt.NDArray[np.int64], list[int]]:
-    """Each slot's ranked earlier candidates (see :func:`_ranked_candidates`) from the LSH
-    bands and the slot keys together."""
-    n = len(norms)
-    sigs = signatures(norms, normalised=True)
-    pairs = _candidate_pairs(sigs, np.arange(n, dtype=np.uint64), star)
-    del sigs
-    extra = _slot_key_pairs(feats, star)
-    if len(extra):
-        pairs = np.concatenate([pairs, extra])
-    del extra
-    return _ranked_candidates(pairs, n)
-
-
 def _slot_key_pairs(feats: list[Features], star: int) -> npt.NDArray[np.int64]:
     """Pairs (i, j), i < j, sharing a slot key (entity, place, document kind): each text
     meets its ``star`` latest predecessors in every bucket, like a band bucket."""
@@ -359,37 +471,165 @@ def _slot_key_pairs(feats: list[Features], star: int) -> npt.NDArray[np.int64]:
     return np.asarray(extra, dtype=np.int64).reshape(-1, 2)
 
 
+VETOED: Final = -1.0
+"""In :func:`_candidate_scores`: the pair is vetoed (scores are never negative)."""
+
+
+def _candidate_scores(
+    feats: list[Features],
+    cand_of: npt.NDArray[np.int64],
+    starts: list[int],
+    *,
+    workers: int = 0,
+) -> npt.NDArray[np.float64]:
+    """:func:`~.scoring.score_and_veto` of every slot with each of its candidates, aligned with
+    ``cand_of``: the score, or :data:`VETOED`.  The pairs do not depend on the topics, so
+    ``workers`` forked processes (they inherit ``feats``) score ranges of slots beside this one
+    — about all the pairs are needed: only a topic's :data:`PER_TOPIC` best are compared."""
+    n = len(feats)
+    if workers < 1 or len(cand_of) < 2:
+        return _scores_of_range(feats, cand_of, starts, 0, n)
+    bounds = [0]
+    for part in range(1, workers + 1):  # ranges with about as many pairs each
+        bounds.append(bisect.bisect_left(starts, part * len(cand_of) // (workers + 1), hi=n))
+    bounds.append(n)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_keep_for_workers,
+        initargs=(feats, cand_of, starts),
+    ) as pool:
+        jobs = [pool.submit(_scores_in_worker, a, b) for a, b in pairwise(bounds[1:])]
+        mine = _scores_of_range(feats, cand_of, starts, bounds[0], bounds[1])
+        return np.concatenate([mine, *(job.result() for job in jobs)])
+
+
+_IN_WORKER: list[Any] = []
+"""What a forked scoring worker was handed (:func:`_keep_for_workers`): inherited, not copied."""
+
+
+def _keep_for_workers(*state: Any) -> None:
+    _IN_WORKER[:] = state
+
+
+def _scores_in_worker(j_lo: int, j_hi: int) -> npt.NDArray[np.float64]:
+    feats, cand_of, starts = _IN_WORKER
+    return _scores_of_range(feats, cand_of, starts, j_lo, j_hi)
+
+
+def _scores_of_range(
+    feats: list[Features],
+    cand_of: npt.NDArray[np.int64],
+    starts: list[int],
+    j_lo: int,
+    j_hi: int,
+) -> npt.NDArray[np.float64]:
+    """:func:`_candidate_scores` of the slots ``j_lo <= j < j_hi``.
+    :func:`~.scoring.score_and_veto` inlined: its cosine summed in the same order, so the
+    scores are the same floats."""
+    out: list[float] = []
+    head_weighted = bool(scoring.HEAD_WEIGHT)  # off (0.0): the plain cosine inline
+    for j in range(j_lo, j_hi):
+        lo, hi = starts[j], starts[j + 1]
+        if lo == hi:
+            continue
+        fj = feats[j]
+        norm = fj.norm
+        content_j = fj.content
+        size_j = len(content_j)
+        norm_j = fj.content_norm
+        slots_j = fj.slots_key
+        for c in cand_of[lo:hi].tolist():
+            fc = feats[c]
+            if head_weighted or not norm or not fc.norm or fc.norm == norm:
+                s, reason = score_and_veto(fj, fc)
+                out.append(VETOED if reason is not None else s)
+            elif fc.slots_key != slots_j and veto(fj, fc) is not None:
+                out.append(VETOED)
+            else:
+                a, b = content_j, fc.content
+                if len(b) < size_j:
+                    a, b = b, a
+                dot = sum([w * b[g] for g, w in a.items() if g in b])
+                out.append(round(dot / (norm_j * fc.content_norm) if dot else 0.0, 12))
+    return np.array(out, dtype=np.float64)
+
+
 def _assign_in_order(
     norms: list[str],
     feats: list[Features],
     cand_of: npt.NDArray[np.int64],
     starts: list[int],
+    scores: npt.NDArray[np.float64],
     cannot: Mapping[int, set[int]],
     threshold: float,
     topic_of: list[int],
 ) -> None:
-    """The intake rule (:func:`assign`) for each slot in input order; updates ``topic_of``."""
+    """The intake rule (:func:`assign`) for each slot in input order; updates ``topic_of``.
+
+    :func:`assign` inlined for the batch (millions of candidate pairs), with the pairs' scores
+    from :func:`_candidate_scores`: the same candidates in the same order, the same scores and
+    the same choice (``tests/unit/test_grouping_quality.py`` holds it to :func:`assign`)."""
     profiles: dict[int, Features] = {}
     for j, norm in enumerate(norms):
         if not norm:
             continue
         lo, hi = starts[j], starts[j + 1]
+        fj = feats[j]
         if lo == hi:
-            profiles[j] = feats[j]
+            profiles[j] = fj
             continue
-        forbidden = {topic_of[c] for c in cannot.get(j, ()) if c < j}
-        choice = assign(
-            feats[j],
-            [(c, topic_of[c], feats[c]) for c in cand_of[lo:hi].tolist()],
-            profiles=profiles,
-            forbidden_topics=forbidden,
-            threshold=threshold,
-        )
-        if choice.topic is None:
-            profiles[j] = feats[j]
+        forbidden = {topic_of[c] for c in cannot[j] if c < j} if j in cannot else set()
+        vetoed: set[int] = set()
+        seen: dict[int, int] = {}
+        scored: list[tuple[float, int, int]] = []
+        pairs = zip(cand_of[lo:hi].tolist(), scores[lo:hi].tolist(), strict=True)
+        for k, (c, s) in enumerate(pairs):
+            topic = topic_of[c]
+            if topic in vetoed or topic in forbidden:
+                continue
+            times = seen.get(topic, 0)
+            if times >= PER_TOPIC:
+                continue
+            seen[topic] = times + 1
+            if s == VETOED:
+                vetoed.add(topic)
+            else:
+                scored.append((s, k, topic))
+        scored.sort(key=_best_first)
+        chosen = _first_allowed(fj, scored, vetoed, profiles, threshold)
+        if chosen is None:
+            profiles[j] = fj
         else:
-            t = topic_of[j] = int(choice.topic)  # type: ignore[call-overload]
-            profiles[t] = merge_slots(profiles[t], feats[j])
+            topic_of[j] = chosen
+            profiles[chosen] = merge_slots(profiles[chosen], fj)
+
+
+def _first_allowed(
+    fj: Features,
+    scored: list[tuple[float, int, int]],
+    vetoed: set[int],
+    profiles: Mapping[int, Features],
+    threshold: float,
+) -> int | None:
+    """The end of :func:`assign`: the best-scoring topic at or above ``threshold`` whose merged
+    slots do not veto the text (updates ``vetoed``)."""
+    for s, _, topic in scored:
+        if s < threshold:
+            break
+        if topic in vetoed:
+            continue
+        profile = profiles.get(topic)
+        if profile is not None and veto(fj, profile, mentions=False):
+            vetoed.add(topic)
+            continue
+        return topic
+    return None
+
+
+def _best_first(entry: tuple[float, int, int]) -> tuple[float, int]:
+    return -entry[0], entry[1]
 
 
 def _apply_must_links(
@@ -437,6 +677,9 @@ def _topics(
         members[topic_of[slot]].append(pos)
     topics: list[tuple[int, Topic[IdT]]] = []
     for positions in members.values():
+        if len(positions) == 1:  # most topics: the one member represents it
+            topics.append((positions[0], Topic(originals[positions[0]], (ids[positions[0]],))))
+            continue
         freq = Counter(norm_of_item[p] for p in positions)
         rep_slot = min(freq, key=lambda s: (-freq[s], len(norms[s]), s))
         rep_pos = next(p for p in positions if norm_of_item[p] == rep_slot)

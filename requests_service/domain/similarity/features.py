@@ -946,10 +946,7 @@ def features_of(text: str) -> Features:
     return features_of_clauses(clauses(text))
 
 
-@lru_cache(maxsize=4096)
-def _clause_slots(
-    clause: str, story: bool
-) -> tuple[
+ClauseSlots = tuple[
     str,
     frozenset[str],
     frozenset[str],
@@ -959,7 +956,13 @@ def _clause_slots(
     frozenset[tuple[str, str]],
     frozenset[tuple[str, str]],
     frozenset[str],
-]:
+]
+"""Per clause: the content left once slots are cut out, then kinds, years, months, serials,
+levels, places, entities and facets (:func:`_clause_slots`)."""
+
+
+@lru_cache(maxsize=4096)
+def _clause_slots(clause: str, story: bool) -> ClauseSlots:
     spans = _place_spans(clause)
     cuts = [(a, b) for a, b, _, _ in spans]
     years, months, serials = _dated_and_numbered(clause, cuts)
@@ -1088,7 +1091,37 @@ def unweighted_features(parts: Iterable[tuple[str, bool]]) -> Features:
     return features_of_clauses(parts, weigh_grams=False)
 
 
+def clause_slots(
+    parts: Iterable[tuple[str, bool]],
+) -> tuple[list[tuple[str, bool]], list[ClauseSlots]]:
+    """The regular-expression half of :func:`features_of_clauses`: the clauses (background
+    clauses marked as story) and each one's slots.  ``cluster`` runs it in worker processes;
+    :func:`features_from_slots` finishes the features."""
+    parts = list(parts)
+    slots_of = [_clause_slots(clause, story) for clause, story in parts]
+    # A clause that names no document and no year, before one that names a document, is the
+    # applicant's background ("我家住在…厂旁边，晚上气味很重，请公开…环评报告"): a story.
+    later_kind = False
+    for pos in range(len(parts) - 1, -1, -1):
+        clause, story = parts[pos]
+        kinds_here, years_here = slots_of[pos][1], slots_of[pos][2]
+        if not story and later_kind and not kinds_here and not years_here:
+            parts[pos] = (clause, True)
+            slots_of[pos] = _clause_slots(clause, True)
+        later_kind = later_kind or bool(kinds_here) or (not story and bool(years_here))
+    return parts, slots_of
+
+
 def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool = True) -> Features:
+    """Slots and content of a text's clauses (:func:`~.normalise.clauses`)."""
+    marked, slots_of = clause_slots(parts)
+    return features_from_slots(marked, slots_of, weigh_grams=weigh_grams)
+
+
+def features_from_slots(
+    parts: list[tuple[str, bool]], slots_of: list[ClauseSlots], *, weigh_grams: bool = True
+) -> Features:
+    """The rest of :func:`features_of_clauses` from :func:`clause_slots`' output."""
     content: dict[str, float] = {}
     norm_parts: list[str] = []
     kinds: set[str] = set()
@@ -1106,18 +1139,6 @@ def features_of_clauses(parts: Iterable[tuple[str, bool]], *, weigh_grams: bool 
     head = ""
     story_texts: list[str] = []
     request_texts: list[str] = []
-    parts = list(parts)
-    slots_of = [_clause_slots(clause, story) for clause, story in parts]
-    # A clause that names no document and no year, before one that names a document, is the
-    # applicant's background ("我家住在…厂旁边，晚上气味很重，请公开…环评报告"): a story.
-    later_kind = False
-    for pos in range(len(parts) - 1, -1, -1):
-        clause, story = parts[pos]
-        kinds_here, years_here = slots_of[pos][1], slots_of[pos][2]
-        if not story and later_kind and not kinds_here and not years_here:
-            parts[pos] = (clause, True)
-            slots_of[pos] = _clause_slots(clause, True)
-        later_kind = later_kind or bool(kinds_here) or (not story and bool(years_here))
     for (clause, story), slots_here in zip(parts, slots_of, strict=True):
         norm_parts.append(clause)
         text, k, y, mo, se, lv, pl, en, fa = slots_here
