@@ -402,6 +402,9 @@ def regroup_topics(session: Session, actor: Actor, agency_id: int) -> RegroupRep
             star=PER_KEY,
             must_link=must,
             cannot_link=cannot,
+            # Never fork from a web or queue worker: children would inherit its open database
+            # connections and sockets, and the regroup holds locks while it runs.
+            workers=0,
         )
         by_id = {c.id: c for c in cases}
         target_of = _match_groups(session, agency_id, groups, by_id, topics, report)
