@@ -31,6 +31,7 @@ FRESH4 = ROOT / "tests" / "data" / "grouping_own_fresh4.jsonl"
 FRESH5 = ROOT / "tests" / "data" / "grouping_own_fresh5.jsonl"
 FRESH6 = ROOT / "tests" / "data" / "grouping_own_fresh6.jsonl"
 FRESH7 = ROOT / "tests" / "data" / "grouping_own_fresh7.jsonl"
+FRESH8 = ROOT / "tests" / "data" / "grouping_own_fresh8.jsonl"
 SHARED = next(
     (
         p
@@ -114,6 +115,14 @@ FRESH5_F1_FLOOR = 0.99
 FRESH6_F1_FLOOR = 0.98
 FRESH7_F1_FLOOR = 0.90
 FRESH7_NEAR_MISS_MAX = 1
+# A sixteenth set (seven agencies, paraphrase-heavy: official vs common names, stories, typos;
+# 26 near-miss texts), written after every rule above: P 0.903 / R 0.721 / F1 0.802, 6/26.
+# A round of rules that lifted it to F1 0.898 (2/26) with every other own set unchanged was
+# not merged: measured once on the held-out set it fell to F1 0.834 and 7/63 near misses
+# merged (probably trade words stripped from company names: 宏达建材 vs 宏达水泥 read alike).
+# Kept as it scores, an unseen set for the next round.
+FRESH8_F1_FLOOR = 0.80
+FRESH8_NEAR_MISS_MAX = 6
 SHARED_F1_FLOOR = 0.84
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -171,6 +180,7 @@ def test_short_and_long_texts_quality() -> None:
         (FRESH5, FRESH5_F1_FLOOR, 0),
         (FRESH6, FRESH6_F1_FLOOR, 0),
         (FRESH7, FRESH7_F1_FLOOR, FRESH7_NEAR_MISS_MAX),
+        (FRESH8, FRESH8_F1_FLOOR, FRESH8_NEAR_MISS_MAX),
     ],
     ids=[
         "fifth",
@@ -184,6 +194,7 @@ def test_short_and_long_texts_quality() -> None:
         "thirteenth",
         "fourteenth",
         "fifteenth",
+        "sixteenth",
     ],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
@@ -495,7 +506,7 @@ def _intake_like(texts: list[str]) -> list[int]:
 
 @pytest.mark.parametrize(
     "path",
-    [OWN, VALIDATION, MORE, SHORT_LONG, PARAPHRASE, COLLOQUIAL, FRESH5, FRESH6, FRESH7],
+    [OWN, VALIDATION, MORE, SHORT_LONG, PARAPHRASE, COLLOQUIAL, FRESH5, FRESH6, FRESH7, FRESH8],
     ids=[
         "own",
         "validation",
@@ -506,6 +517,7 @@ def _intake_like(texts: list[str]) -> list[int]:
         "fresh5",
         "fresh6",
         "fresh7",
+        "fresh8",
     ],
 )
 def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:
