@@ -42,7 +42,11 @@ PHASES: dict[str, list[tuple[str, str]]] = {
     "submit_online (service)": [("services/cases.py", "submit_online")],
     "  request fingerprint": [("services/cases.py", "_fingerprint_request")],
     "  get_agency": [("services/cases.py", "get_agency")],
-    "  identity (_applicant_from)": [("services/cases.py", "_applicant_from")],
+    "  identity (_applicant_from/_row)": [
+        ("services/cases.py", "_applicant_from"),
+        ("services/cases.py", "_applicant_row"),
+    ],
+    "  applicant INSERT (Core)": [("services/cases.py", "_insert_applicant")],
     "  tracking code/secret/hash": [
         ("services/tracking.py", "new_tracking_code"),
         ("services/tracking.py", "new_tracking_secret"),

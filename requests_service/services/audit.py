@@ -40,22 +40,32 @@ from requests_service.domain.audit_chain import (
     verify_chain,
 )
 
+# What a case event's hash covers (``case_event_content``), in the stored columns' names.
+CASE_EVENT_CONTENT = (
+    "case_id",
+    "seq",
+    "action",
+    "from_state",
+    "to_state",
+    "actor_user_id",
+    "actor_role",
+    "actor_name",
+    "occurred_at",
+    "effective_on",
+    "public",
+    "data",
+)
+
 
 def case_event_content(event: CaseEvent) -> dict[str, Any]:
-    return {
-        "case_id": event.case_id,
-        "seq": event.seq,
-        "action": event.action,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "actor_user_id": event.actor_user_id,
-        "actor_role": event.actor_role,
-        "actor_name": event.actor_name,
-        "occurred_at": event.occurred_at,
-        "effective_on": event.effective_on,
-        "public": bool(event.public),
-        "data": event.data or {},
-    }
+    return _case_event_content({name: getattr(event, name) for name in CASE_EVENT_CONTENT})
+
+
+def _case_event_content(values: dict[str, Any]) -> dict[str, Any]:
+    content = {name: values[name] for name in CASE_EVENT_CONTENT}
+    content["public"] = bool(content["public"])
+    content["data"] = content["data"] or {}
+    return content
 
 
 def admin_event_content(event: AdminEvent) -> dict[str, Any]:
@@ -157,20 +167,14 @@ def seal_calendar_change(session: Session, event: CalendarChange) -> None:
           calendar_change_content(event))  # fmt: skip
 
 
-def seal_case_event(session: Session, event: CaseEvent, *, first: bool = False) -> None:
+def seal_case_event(session: Session, event: CaseEvent) -> None:
     """Give a new (not yet added) case event its place and hashes in the case's chain.
 
     Writers of one case's events queue on the case row (PostgreSQL; SQLite's BEGIN IMMEDIATE
     already serialises writers), so a background letter job and an officer's action never race
-    for the same link; the unique (case_id, seq) is the last line of defence.  ``first``: the
-    case was inserted by this very transaction, so no one else can see it yet and its chain is
-    empty — the first link is sealed without reading anything.
+    for the same link; the unique (case_id, seq) is the last line of defence.  A new case's
+    first event is sealed by ``seal_first_case_event``, without reading anything.
     """
-    if first:
-        event.seq = 1
-        event.prev_hash = GENESIS
-        event.hash = event_hash(GENESIS, case_event_content(event))
-        return
     session.execute(select(Case.id).where(Case.id == event.case_id).with_for_update())
     last = session.execute(
         select(CaseEvent.seq, CaseEvent.hash)
@@ -181,6 +185,15 @@ def seal_case_event(session: Session, event: CaseEvent, *, first: bool = False) 
     event.seq = (last.seq if last else 0) + 1
     event.prev_hash = last.hash if last else GENESIS
     event.hash = event_hash(event.prev_hash, case_event_content(event))
+
+
+def seal_first_case_event(row: dict[str, Any]) -> dict[str, Any]:
+    """``seq``, ``prev_hash`` and ``hash`` of a new case's first event, given as the row's
+    column values (no ORM object).  The case was inserted by this very transaction, so no one
+    else can see it yet and its chain is empty: the first link is sealed without reading."""
+    sealed: dict[str, Any] = {"seq": 1, "prev_hash": GENESIS}
+    sealed["hash"] = event_hash(GENESIS, _case_event_content({**row, "seq": 1}))
+    return sealed
 
 
 def seal_admin_event(session: Session, event: AdminEvent) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -14,7 +14,11 @@ from requests_service.db.models import Case, CaseEvent
 from requests_service.domain.lifecycle import CaseState, Role
 from requests_service.services import outbox
 from requests_service.services.access import Actor
-from requests_service.services.audit import seal_case_event
+from requests_service.services.audit import (
+    CASE_EVENT_CONTENT,
+    seal_case_event,
+    seal_first_case_event,
+)
 
 # Chinese labels of the events that are not lifecycle actions (those carry Action.label), so a
 # timeline never shows "letter_issued" to a person.
@@ -77,26 +81,47 @@ def record_event(
     public: bool = False,
     data: dict[str, Any] | None = None,
     new_case: bool = False,
-) -> CaseEvent:
-    """``new_case``: the case was inserted in this transaction and this is its first event."""
-    event = CaseEvent(
-        case_id=case.id,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        actor_user_id=actor.user_id,
-        actor_role=role,
-        actor_name=actor.name,
-        occurred_at=utcnow(),
-        effective_on=effective_on,
-        public=public,
-        data=data or {},
-    )
-    seal_case_event(session, event, first=new_case)
-    session.add(event)
+) -> None:
+    """``new_case``: the case was inserted in this transaction and this is its first event.
+
+    A new case's first event is written at once, audit row and outbox row each one Core INSERT
+    (issue 16: as ORM objects, the unit of work's bookkeeping cost more than the INSERTs).
+    Later events stay ORM objects: a use case writing several flushes them together."""
+    occurred_at = utcnow()
+    row: dict[str, Any] = {
+        "case_id": case.id,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "actor_user_id": actor.user_id,
+        "actor_role": role,
+        "actor_name": actor.name,
+        "occurred_at": occurred_at,
+        "effective_on": effective_on,
+        "public": public,
+        "data": data or {},
+    }
+    if new_case:
+        row.update(seal_first_case_event(row))
+        session.execute(_INSERT_EVENT, row)
+    else:
+        event = CaseEvent(**row)
+        seal_case_event(session, event)
+        session.add(event)
     # The outbox row rides on the same transaction as the audit row: both or neither.
-    outbox.publish_case_action(session, case, action, data, event.occurred_at, public=public)
-    return event
+    outbox.publish_case_action(
+        session, case, action, data, occurred_at, public=public, immediate=new_case
+    )
+
+
+_EVENTS = CaseEvent.metadata.tables[CaseEvent.__tablename__]
+# Built once; the table, not the entity: with parameters, an ORM INSERT would read them as rows.
+_INSERT_EVENT = insert(_EVENTS).values(
+    {
+        name: bindparam(name, type_=_EVENTS.c[name].type)
+        for name in (*CASE_EVENT_CONTENT, "prev_hash", "hash")
+    }
+)
 
 
 _EVENTS_OF = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id"))

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -52,6 +53,15 @@ def case_snapshot(case: Case) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Written:
+    """An outbox row already INSERTed (not an ORM object), kept for the commit-time refresh of
+    its case snapshot."""
+
+    event_id: str
+    payload: dict[str, Any]
+
+
 def publish(
     session: Session,
     event_type: EventType,
@@ -62,8 +72,14 @@ def publish(
     data: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
     occurred_at: datetime | None = None,
-) -> OutboxEvent:
-    """Add an event to the outbox (not committed here: it rides on the caller's transaction)."""
+    immediate: bool = False,
+) -> None:
+    """Add an event to the outbox (not committed here: it rides on the caller's transaction).
+
+    ``immediate``: INSERT the row now, one Core statement, instead of adding an ORM object for
+    the next flush (issue 16: the unit of work's bookkeeping cost more than the INSERT).  For
+    a use case that publishes one event in its transaction; several ORM events flush together.
+    """
     event_id = str(uuid.uuid4())
     occurred_at = occurred_at or utcnow()
     payload: dict[str, Any] = {
@@ -83,18 +99,46 @@ def publish(
             "case_count": topic.case_count,
             "applicant_count": topic.applicant_count,
         }
-    event = OutboxEvent(
-        event_id=event_id,
-        event_type=event_type.value,
-        agency_id=agency_id,
-        case_id=case.id if case is not None else None,
-        dedupe_key=dedupe_key,
-        payload=payload,
-        occurred_at=occurred_at,
-    )
-    session.add(event)
+    row = {
+        "event_id": event_id,
+        "event_type": event_type.value,
+        "agency_id": agency_id,
+        "case_id": case.id if case is not None else None,
+        "dedupe_key": dedupe_key,
+        "payload": payload,
+        "occurred_at": occurred_at,
+    }
+    event: OutboxEvent | Written
+    if immediate:
+        session.execute(_INSERT, row)
+        event = Written(event_id, payload)
+    else:
+        event = OutboxEvent(**row)
+        session.add(event)
     session.info.setdefault(PENDING_KEY, []).append((event, case))
-    return event
+
+
+_TABLE = OutboxEvent.metadata.tables[OutboxEvent.__tablename__]
+# Built once; the table, not the entity: with parameters, an ORM INSERT would read them as rows.
+_INSERT = insert(_TABLE).values(
+    {
+        name: bindparam(name, type_=_TABLE.c[name].type)
+        for name in (
+            "event_id",
+            "event_type",
+            "agency_id",
+            "case_id",
+            "dedupe_key",
+            "payload",
+            "occurred_at",
+        )
+    }
+)
+_REFRESH = (
+    update(_TABLE)
+    .where(_TABLE.c.event_id == bindparam("b_event_id", type_=_TABLE.c.event_id.type))
+    .values(payload=bindparam("payload", type_=_TABLE.c.payload.type))
+)
 
 
 def publish_case_action(
@@ -105,22 +149,24 @@ def publish_case_action(
     occurred_at: datetime,
     *,
     public: bool = False,
-) -> OutboxEvent | None:
+    immediate: bool = False,
+) -> None:
     """Called by the audit trail for every case event: publishes those the outside cares about."""
     event_type = event_type_for_action(action)
     if event_type is None:
-        return None
+        return
     published = {k: v for k, v in (data or {}).items() if k in PUBLISHED_DATA_KEYS}
     published["action"] = action
     # On the applicant's public timeline: the applicant is told of it (notifications).
     published["public"] = public
-    return publish(
+    publish(
         session,
         event_type,
         agency_id=case.agency_id,
         case=case,
         data=published,
         occurred_at=occurred_at,
+        immediate=immediate,
     )
 
 
@@ -129,7 +175,12 @@ def before_commit(session: Session) -> bool:
     (the due date is recomputed after the audit event is written). Returns True if any."""
     pending = session.info.pop(PENDING_KEY, [])
     for event, case in pending:
-        if case is not None and event in session:
+        if case is not None and isinstance(event, Written):
+            snapshot = case_snapshot(case)
+            if event.payload.get("case") != snapshot:
+                event.payload = {**event.payload, "case": snapshot}
+                session.execute(_REFRESH, {"b_event_id": event.event_id, "payload": event.payload})
+        elif case is not None and event in session:
             snapshot = case_snapshot(case)
             # Only a changed snapshot is written: an unchanged one left the event marked
             # modified, and the commit ran a whole flush to find nothing to update (issue 16).
