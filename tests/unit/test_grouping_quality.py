@@ -32,6 +32,7 @@ FRESH5 = ROOT / "tests" / "data" / "grouping_own_fresh5.jsonl"
 FRESH6 = ROOT / "tests" / "data" / "grouping_own_fresh6.jsonl"
 FRESH7 = ROOT / "tests" / "data" / "grouping_own_fresh7.jsonl"
 FRESH8 = ROOT / "tests" / "data" / "grouping_own_fresh8.jsonl"
+FRESH9 = ROOT / "tests" / "data" / "grouping_own_fresh9.jsonl"
 SHARED = next(
     (
         p
@@ -102,8 +103,8 @@ MORE_NEAR_MISS_MAX = 0
 SHORT_LONG_F1_FLOOR = 0.99
 LEXICON_F1_FLOOR = 0.99
 HARD_F1_FLOOR = 0.99
-PARAPHRASE_F1_FLOOR = 0.96
-PARAPHRASE_NEAR_MISS_MAX = 1
+PARAPHRASE_F1_FLOOR = 0.99
+PARAPHRASE_NEAR_MISS_MAX = 0
 COLLOQUIAL_F1_FLOOR = 0.99
 COLLOQUIAL_NEAR_MISS_MAX = 0
 FRESH_F1_FLOOR = 0.96
@@ -113,16 +114,31 @@ FRESH3_NEAR_MISS_MAX = 0
 FRESH4_F1_FLOOR = 0.99
 FRESH5_F1_FLOOR = 0.99
 FRESH6_F1_FLOOR = 0.98
-FRESH7_F1_FLOOR = 0.90
-FRESH7_NEAR_MISS_MAX = 1
+FRESH7_F1_FLOOR = 0.94
+FRESH7_NEAR_MISS_MAX = 0
 # A sixteenth set (seven agencies, paraphrase-heavy: official vs common names, stories, typos;
 # 26 near-miss texts), written after every rule above: P 0.903 / R 0.721 / F1 0.802, 6/26.
 # A round of rules that lifted it to F1 0.898 (2/26) with every other own set unchanged was
 # not merged: measured once on the held-out set it fell to F1 0.834 and 7/63 near misses
 # merged (probably trade words stripped from company names: 宏达建材 vs 宏达水泥 read alike).
 # Kept as it scores, an unseen set for the next round.
-FRESH8_F1_FLOOR = 0.80
+# Issue 13, round i13t: a seventeenth set (ten agencies of kinds not used before — statistics,
+# commerce, justice, industry, state assets, civil air defence, greening, public resources
+# trading, real-estate registry, a high-tech zone; 118 texts, 42 near-miss texts: what a list
+# lists, homophone names, a filing against a fee, registration types, short names), written
+# and committed before any change, first scored P 0.570 / R 0.802 / F1 0.667, 19/42. After
+# the round (岗位 and 备案 facets, fees paid as money, 成绩 as an outcome, registration types,
+# 指南 a kind, 市属 no city, census and investment-group short names, 集团 a company suffix,
+# no homophone slips in registered names — companies, hospitals): seventeenth P 0.773 /
+# R 0.872 / F1 0.820, 11/42 (left: 东升/东昇 estates — homophones allowed there for typing
+# slips —, 律师事务所 vs 律师, 汽车 vs 家电 消费券, 警报器点位 vs 试鸣公告); sixteenth 0.802 ->
+# 0.832 (6/26); fifteenth 0.912 -> 0.944 (0/44); seventh 0.971 -> 1.000 (0/15); the other
+# own sets unchanged. Shared (held out, measured once after the round's last change, texts
+# never read): P 0.951 / R 0.762 / F1 0.846, 4/63 merged — unchanged, so its floors stay.
+FRESH8_F1_FLOOR = 0.83
 FRESH8_NEAR_MISS_MAX = 6
+FRESH9_F1_FLOOR = 0.81
+FRESH9_NEAR_MISS_MAX = 11
 SHARED_F1_FLOOR = 0.84
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -181,6 +197,7 @@ def test_short_and_long_texts_quality() -> None:
         (FRESH6, FRESH6_F1_FLOOR, 0),
         (FRESH7, FRESH7_F1_FLOOR, FRESH7_NEAR_MISS_MAX),
         (FRESH8, FRESH8_F1_FLOOR, FRESH8_NEAR_MISS_MAX),
+        (FRESH9, FRESH9_F1_FLOOR, FRESH9_NEAR_MISS_MAX),
     ],
     ids=[
         "fifth",
@@ -195,6 +212,7 @@ def test_short_and_long_texts_quality() -> None:
         "fourteenth",
         "fifteenth",
         "sixteenth",
+        "seventeenth",
     ],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
@@ -308,6 +326,16 @@ def test_shared_held_out_set_does_not_fall() -> None:
             "我是阳光小区业主，申请公开星河湾建设工程规划许可证",
             "entity",
         ),
+        # what a list lists; a filing against the fee paid; registration types; censuses by
+        # their short names; registered names are not typing slips; groups by short names
+        ("2025年事业单位公开招聘岗位一览表", "2025年事业单位公开招聘拟聘用人员一览表", "facet"),
+        ("2025年教师招聘岗位表", "2025年教师招聘面试成绩", "facet"),
+        ("锦华苑人防工程竣工验收备案表", "锦华苑人防易地建设费缴纳情况", "facet"),
+        ("锦华苑小区首次登记公告", "锦华苑小区在建工程抵押登记信息", "level"),
+        ("第四次全国经济普查主要数据公报", "五经普主要数据公报", "serial"),
+        ("宏盛电子科技有限公司技改项目备案", "宏晟电子科技有限公司技改项目备案", "entity"),
+        ("市城投集团负责人薪酬", "市交通投资集团有限公司负责人薪酬", "entity"),
+        ("2025年外贸专项资金申报指南", "2025年外贸专项资金拟支持项目名单", "kind"),
     ],
 )
 def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:
@@ -406,6 +434,13 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
             "孩子明年上小学，想知道我们家（锦江花园）对应哪个学校，申请公开2025年小学招生划片范围",
             "岚州市区2025年小学学区划片",
         ),
+        # 市属 names no city; short names of censuses and of state investment groups
+        (
+            "请提供市国资委对市属企业负责人2023年度经营业绩考核的结果",
+            "2023年市属国有企业经营业绩考核结果",
+        ),
+        ("五经普主要数据公报", "第五次全国经济普查主要数据公报"),
+        ("市城投集团2024年负责人薪酬", "城市建设投资集团有限公司2024年度负责人薪酬情况"),
     ],
 )
 def test_paraphrases_are_same_topic(a: str, b: str) -> None:
@@ -506,7 +541,19 @@ def _intake_like(texts: list[str]) -> list[int]:
 
 @pytest.mark.parametrize(
     "path",
-    [OWN, VALIDATION, MORE, SHORT_LONG, PARAPHRASE, COLLOQUIAL, FRESH5, FRESH6, FRESH7, FRESH8],
+    [
+        OWN,
+        VALIDATION,
+        MORE,
+        SHORT_LONG,
+        PARAPHRASE,
+        COLLOQUIAL,
+        FRESH5,
+        FRESH6,
+        FRESH7,
+        FRESH8,
+        FRESH9,
+    ],
     ids=[
         "own",
         "validation",
@@ -518,6 +565,7 @@ def _intake_like(texts: list[str]) -> list[int]:
         "fresh6",
         "fresh7",
         "fresh8",
+        "fresh9",
     ],
 )
 def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:

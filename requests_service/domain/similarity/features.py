@@ -124,6 +124,10 @@ DOCUMENT_KINDS: Final[Mapping[str, str]] = {
     "名单": "名单",
     "标准": "标准",
     "纪要": "纪要",
+    # how to apply or to get a thing done: not the list of those who got it
+    "申报指南": "指南",
+    "办事指南": "指南",
+    "指南": "指南",
     "通知": "通知",
     "公告": "公告",
     "通报": "通报",
@@ -269,6 +273,18 @@ LEVELS: Final[Mapping[str, tuple[str, str]]] = {
     "笔试": ("exam", "笔试"),
     "面试": ("exam", "面试"),
     "体检": ("exam", "体检"),
+    # which real-estate registration (不动产登记暂行条例 art. 3): first, transfer, mortgage …
+    "首次登记": ("registration", "首次"),
+    "初始登记": ("registration", "首次"),
+    "转移登记": ("registration", "转移"),
+    "过户登记": ("registration", "转移"),
+    "抵押登记": ("registration", "抵押"),
+    "变更登记": ("registration", "变更"),
+    "注销登记": ("registration", "注销"),
+    "预告登记": ("registration", "预告"),
+    "更正登记": ("registration", "更正"),
+    "异议登记": ("registration", "异议"),
+    "查封登记": ("registration", "查封"),
     "初审": ("review", "初审"),
     "复审": ("review", "复审"),
     "终审": ("review", "终审"),
@@ -289,6 +305,16 @@ FACETS: Final[Mapping[str, str]] = {
     "得分": "名单",
     "排名": "名单",
     "打分": "名单",
+    # an exam's scores rank those who sat it: an outcome, not the posts offered
+    "成绩": "名单",
+    # the posts a recruitment offers are not the people it hired (岗位一览表 vs 拟聘用人员一览表)
+    "岗位表": "岗位",
+    "岗位一览表": "岗位",
+    "岗位信息表": "岗位",
+    "岗位计划": "岗位",
+    "职位表": "岗位",
+    "职位一览表": "岗位",
+    "职位计划": "岗位",
     # those a programme pays or serves (补助对象, 发放对象): a list of them
     "对象": "名单",
     # money: how much, to whom, paid or allocated (a list of payments, 补贴发放名单, is both
@@ -299,6 +325,10 @@ FACETS: Final[Mapping[str, str]] = {
     "发放": "资金",
     "金额": "资金",
     "兑现": "资金",
+    # a fee or contribution paid in (易地建设费缴纳情况, 收缴情况)
+    "缴纳": "资金",
+    "收缴": "资金",
+    "缴费": "资金",
     "奖补": "资金",
     "多少钱": "资金",
     "分配表": "资金",
@@ -328,6 +358,8 @@ FACETS: Final[Mapping[str, str]] = {
     "统计": "数据",
     "监测结果": "数据",
     "检测结果": "数据",
+    # a filing with the agency (备案证明, 备案表): not the fee, list or plan filed about
+    "备案": "备案",
     # where a rule applies: catchment areas, boundaries
     "学区": "范围",
     "范围": "范围",
@@ -339,7 +371,8 @@ FACETS: Final[Mapping[str, str]] = {
     "大数据": "",
 }
 """Words naming which information about a subject is asked for — its **facet**: a list or
-outcome (名单), money (资金), a plan (计划), a standard (标准) or figures (数据).  Coarser
+outcome (名单), money (资金), a plan (计划), a standard (标准), figures (数据), the posts
+a recruitment offers (岗位) or a filing (备案).  Coarser
 than :data:`DOCUMENT_KINDS` and named by words that are no document ("补助资金分配",
 "岗位计划", "选岗结果"): two requests that each name a facet and share none ask for different
 information about one subject (老旧小区改造名单 vs 改造资金分配表; 安置岗位计划 vs 选岗结果),
@@ -353,6 +386,8 @@ ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "股份有限公司": "company",
     "有限公司": "company",
     "公司": "company",
+    # 城投集团, 交投集团: a group named without its legal suffix
+    "集团": "company",
     "水厂": "company",
     "厂": "company",
     "大道": "road",
@@ -539,8 +574,9 @@ _GENERIC_NAMES: Final = frozenset(
 )
 
 # An administrative place: the two characters before 省/市/区/县/镇/乡/村/街道 ("朝阳区").
-# 市场 (market) and 区域 (area) are words, not a city or a district.
-_PLACE_SUFFIX_RE = re.compile("省|市(?!场)|区(?!域)|县|镇|乡|村|街道")
+# 市场 (market) and 区域 (area) are words, not a city or a district; 市属/区属/县属 (owned by
+# the city …: 市属国有企业) names no place.
+_PLACE_SUFFIX_RE = re.compile("省|市(?!场|属)|区(?!域|属)|县(?!属)|镇|乡|村|街道")
 _LEVELS: Final[Mapping[str, str]] = {
     "省": "province",
     "市": "city",
@@ -817,6 +853,7 @@ _NOT_SCHOOL_BEFORE: Final = frozenset("初高")
 # 小学初中, 中学小学: a list of school stages, not a school's name.
 _NOT_SCHOOL_AFTER: Final = frozenset("区段生籍龄期费初高小幼")
 _NOT_PLANT_AFTER: Final = frozenset("房区家长商内址界")
+_PLACE_AFTER: Final = frozenset("省市区县镇乡村")
 
 
 # 华瑞化工, 宏盛劳务: a company named without its legal suffix, by a trade that is only ever a
@@ -847,6 +884,8 @@ def _entities(norm: str) -> set[tuple[str, str]]:
             norm[m.start() - 1 : m.start()] in _NOT_SCHOOL_BEFORE or after in _NOT_SCHOOL_AFTER
         ):
             continue
+        if kind in ("estate", "river") and after and after in _PLACE_AFTER:
+            continue  # 芦湾市, 清河区: the name of a place, not an estate or a river
         if m.group() == "厂" and (
             after in _NOT_PLANT_AFTER or norm[m.start() - 1 : m.start()] == "出"
         ):

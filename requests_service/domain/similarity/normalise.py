@@ -143,6 +143,13 @@ SYNONYMS: Final[Mapping[str, str]] = {
     "控制性详细规划": "控规",
     "控制性详规": "控规",
     "修编": "修改",
+    # national censuses by their common abbreviations (五经普, 七人普, 三农普); numerals are
+    # Arabic by the time synonyms apply
+    "四经普": "第4次全国经济普查",
+    "五经普": "第5次全国经济普查",
+    "六人普": "第6次全国人口普查",
+    "七人普": "第7次全国人口普查",
+    "三农普": "第3次全国农业普查",
     # a price list and the charging standard are one document
     "收费项目清单": "收费标准",
     "收费项目及价格清单": "收费标准",
@@ -165,6 +172,10 @@ SYNONYMS: Final[Mapping[str, str]] = {
     "发展和改革委员会": "发改委",
     "城市管理综合执法局": "城管局",
     "城市管理局": "城管局",
+    # state investment groups by their common short names (市城投集团, 交投集团)
+    "城市建设投资": "城投",
+    "城建投资": "城投",
+    "交通投资": "交投",
     "旧城改造": "旧改",
     "棚户区改造": "棚改",
     "违法建设": "违法建筑",

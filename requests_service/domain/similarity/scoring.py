@@ -29,7 +29,7 @@ it is off; ``tests/data/request_texts.json`` would gain precision (0.69 → 0.80
 
 VETO_LABELS: Final[Mapping[str, str]] = {
     "kind": "文件种类不同",
-    "facet": "所要信息不同（名单、资金、计划、标准、数据之别）",
+    "facet": "所要信息不同（名单、资金、计划、标准、数据、岗位、备案之别）",
     "year": "年份不同",
     "month": "月份不同",
     "serial": "批次、期次或序号不同",
@@ -132,19 +132,30 @@ def _keyed_conflict(
     return False
 
 
-def _covers(xs: list[str], ys: list[str]) -> bool:
-    return all(any(_same_name(x, y) for y in ys) for x in xs)
+# Registered names — a company's (企业名称登记) or a medical institution's (执业登记) — are
+# copied, not recalled: 宏盛 and 宏晟 电子 are two firms, while 越澜府 for 樾澜府 is a slip.
+_REGISTERED_NAMES: Final = frozenset({"company", "hospital"})
+
+
+def _covers(xs: list[str], ys: list[str], same: Callable[[str, str], bool] = _same_name) -> bool:
+    return all(any(same(x, y) for y in ys) for x in xs)
 
 
 def _entity_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
     """For a kind both name, neither's names are all among the other's (homophone slips
-    allowed): {学府路, 长江路} vs {学府路, 黄河路} conflict; {学府路} vs {学府路, 长江路} agree."""
+    allowed, except in registered names — companies, hospitals): {学府路, 长江路} vs
+    {学府路, 黄河路} conflict; {学府路} vs {学府路, 长江路} agree."""
     ua, ub = _unmarked(a), _unmarked(b)
     keys = {k for k, _ in ua} & {k for k, _ in ub}
     for key in keys:
         xs = [v for k, v in ua if k == key]
         ys = [v for k, v in ub if k == key]
-        if not _covers(xs, ys) and not _covers(ys, xs) and (_asked(a, key) or _asked(b, key)):
+        same = str.__eq__ if key in _REGISTERED_NAMES else _same_name
+        if (
+            not _covers(xs, ys, same)
+            and not _covers(ys, xs, same)
+            and (_asked(a, key) or _asked(b, key))
+        ):
             return True
     return False
 
