@@ -38,8 +38,6 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-HOST = "127.0.0.1"
-STARTUP_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 30.0
 STATEMENTS_HEADER = "X-Bench-Statements"
 
@@ -54,7 +52,15 @@ except ModuleNotFoundError:
 
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
-from benchkit import free_port, resident_id, stop_server  # noqa: E402
+from benchkit import (  # noqa: E402
+    HOST,
+    free_port,
+    gunicorn_binary,
+    resident_id,
+    service_env,
+    stop_server,
+    wait_until_ready,
+)
 from throwaway_db import create_database, drop_database  # noqa: E402
 
 Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers
@@ -63,39 +69,14 @@ Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, h
 # ---------------------------------------------------------------- servers
 
 
-def gunicorn_binary(service_root: Path) -> str:
-    for candidate in (
-        service_root / ".venv" / "bin" / "gunicorn",
-        ROOT / ".venv" / "bin" / "gunicorn",
-        Path(sys.executable).parent / "gunicorn",
-    ):
-        if candidate.exists():
-            return str(candidate)
-    return "gunicorn"
-
-
 def start_server(
     app_spec: str, workers: int, db_url: str, tmp: Path, service_root: Path, name: str
 ) -> tuple[subprocess.Popen[bytes], int, Path]:
     port = free_port()
     log_path = tmp / f"{name}.log"
-    (tmp / "uploads").mkdir(exist_ok=True)
     env = dict(os.environ)
-    limit = "1000000/minute"
     env.update(
-        DATABASE_URL=db_url,
-        SECRET_KEY="bench-" + secrets.token_hex(8),
-        UPLOAD_DIR=str(tmp / "uploads"),
-        REQUESTS_SERVICE_INSTANCE=str(tmp / "instance"),
-        # The abuse limits would refuse a benchmark; per-process memory keeps Redis out of it.
-        RATELIMIT_STORAGE_URI="memory://",
-        RATELIMIT_SUBMIT=limit,
-        RATELIMIT_TRACKING=limit,
-        RATELIMIT_TRACKING_FAILURES=limit,
-        RATELIMIT_AUTH_FAILURES=limit,
-        # Events wait for `flask deliver-events`: nothing is queued in a Redis nobody drains.
-        EVENT_DELIVERY="manual",
-        LETTER_QUEUE="inline",
+        service_env(db_url, tmp),
         PYTHONPATH=os.pathsep.join(
             p for p in (str(service_root), str(BENCH), env.get("PYTHONPATH", "")) if p
         ),
@@ -119,31 +100,6 @@ def start_server(
             cmd, cwd=service_root, env=env, stdout=subprocess.DEVNULL, stderr=log
         )
     return proc, port, log_path
-
-
-def wait_until_ready(proc: subprocess.Popen[bytes], port: int, path: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited:\n{log.read_text(errors='replace')[-3000:]}")
-        conn = http.client.HTTPConnection(HOST, port, timeout=5)
-        try:
-            conn.request(
-                "POST" if path == "/echo" else "GET",
-                path,
-                body=b"{}",
-                headers={"Content-Type": "application/json"},
-            )
-            resp = conn.getresponse()
-            resp.read()
-            if resp.status < 500:
-                return
-        except OSError:
-            pass
-        finally:
-            conn.close()
-        time.sleep(0.2)
-    raise RuntimeError(f"server not ready:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 # ---------------------------------------------------------------- load
@@ -412,8 +368,8 @@ def main(argv: list[str] | None = None) -> int:
                 "bench_apps:service_app()", args.workers, db_url, tmp, service_root, "service"
             )
             procs.append(svc)
-            wait_until_ready(base, base_port, "/echo", base_log)
-            wait_until_ready(svc, svc_port, "/public/agencies", svc_log)
+            wait_until_ready(base, base_port, base_log, "/echo")
+            wait_until_ready(svc, svc_port, svc_log)
             return run(args, seeded, base_port, svc_port, db_url, svc_log)
     finally:
         for proc in procs:

@@ -36,24 +36,23 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-# The project's venv; else the gunicorn next to the interpreter running this script.
-GUNICORN = next(
-    (
-        g
-        for g in (ROOT / ".venv" / "bin" / "gunicorn", Path(sys.executable).parent / "gunicorn")
-        if g.exists()
-    ),
-    ROOT / ".venv" / "bin" / "gunicorn",
-)
-HOST = "127.0.0.1"
 ENDPOINT = "/public/applications"
-STARTUP_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 60.0
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 from bench_similarity import generate  # noqa: E402
-from benchkit import free_port, resident_id, schema_drift, stop_server  # noqa: E402
+from benchkit import (  # noqa: E402
+    HOST,
+    free_port,
+    gunicorn_binary,
+    log_tail,
+    resident_id,
+    schema_drift,
+    service_env,
+    stop_server,
+    wait_until_ready,
+)
 from sqlalchemy import create_engine  # noqa: E402
 from throwaway_db import create_database, drop_database  # noqa: E402
 
@@ -102,21 +101,14 @@ def count_cases(url: str) -> int:
 def start_gunicorn(
     workers: int, port: int, db_url: str, tmp: Path, log_path: Path
 ) -> subprocess.Popen[bytes]:
-    upload_dir = tmp / "uploads"
-    upload_dir.mkdir(exist_ok=True)
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=db_url,
-        SECRET_KEY="bench",
-        UPLOAD_DIR=str(upload_dir),
-        REQUESTS_SERVICE_INSTANCE=str(tmp / "instance"),
-        # The bench is one client address: the per-address abuse limit would answer 429.
-        RATELIMIT_SUBMIT="1000000/minute",
-        RATELIMIT_STORAGE_URI="memory://",
+        # As deployed: a commit that wrote events wakes the event worker through Redis.
+        service_env(db_url, tmp, queued_jobs=True),
         PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
     )
     cmd = [
-        str(GUNICORN),
+        gunicorn_binary(),
         "--workers",
         str(workers),
         "--bind",
@@ -125,39 +117,6 @@ def start_gunicorn(
     ]
     with log_path.open("wb") as log:
         return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_until_ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    last_error = ""
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(
-                f"gunicorn exited with code {proc.returncode}:\n{read_tail(log_path)}"
-            )
-        conn = http.client.HTTPConnection(HOST, port, timeout=5)
-        try:
-            conn.request("GET", "/public/agencies")
-            resp = conn.getresponse()
-            resp.read()
-            if resp.status == 200:
-                return
-            last_error = f"HTTP {resp.status}"
-        except OSError as exc:
-            last_error = repr(exc)
-        finally:
-            conn.close()
-        time.sleep(0.2)
-    raise RuntimeError(
-        f"gunicorn not ready after {STARTUP_TIMEOUT_S:.0f}s ({last_error}):\n{read_tail(log_path)}"
-    )
-
-
-def read_tail(path: Path, limit: int = 4000) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")[-limit:]
-    except OSError:
-        return ""
 
 
 # ---------------------------------------------------------------- load
@@ -524,7 +483,7 @@ def report(
     # Anything gunicorn or the app logged beyond gunicorn's own [INFO] lines.
     log_lines = [
         line
-        for line in read_tail(log_path, limit=1_000_000).splitlines()
+        for line in log_tail(log_path, limit=1_000_000).splitlines()
         if line.strip() and "[INFO]" not in line
     ]
     if log_lines:

@@ -1,5 +1,5 @@
-"""What every benchmark needs: output, percentiles, a free port, and bulk loading checked
-against the models.
+"""What every benchmark needs: output, percentiles, the service's settings under a bench, a
+gunicorn server to start and wait for, and bulk loading checked against the models.
 
 Bulk loads write positional rows with PostgreSQL's COPY. The column list a bench fills is
 checked against the SQLAlchemy models (``requests_service.db.models``) before the first row, so
@@ -9,17 +9,27 @@ silently wrong rows, and a model edited without its migration is named (``schema
 
 from __future__ import annotations
 
+import http.client
+import secrets
 import socket
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, inspect
 
 from requests_service.db import models  # noqa: F401  (registers every table on Base.metadata)
 from requests_service.db.base import Base
+
+ROOT = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+STARTUP_TIMEOUT_S = 60.0
+# One client address sends thousands of requests: the abuse limits would refuse a benchmark.
+NEVER_LIMITED = "1000000/minute"
 
 
 def say(message: str = "") -> None:
@@ -56,6 +66,80 @@ def model_columns(table: str, *, leave_out: Iterable[str] = ()) -> tuple[str, ..
     """The columns of a model's table in model order, without those a bench leaves to defaults."""
     skip = set(leave_out)
     return tuple(c.name for c in Base.metadata.tables[table].columns if c.name not in skip)
+
+
+def service_env(db_url: str, tmp: Path, *, queued_jobs: bool = False) -> dict[str, str]:
+    """The service's settings under a bench, as environment variables: its database, a fresh
+    secret key, upload (created here) and instance directories under ``tmp``, and abuse limits
+    that never trip, counted in process memory (Redis stays out of it).
+
+    Unless ``queued_jobs``, events wait for ``flask deliver-events`` and letters are rendered
+    in the request: nothing is queued in a Redis nobody drains."""
+    (tmp / "uploads").mkdir(exist_ok=True)
+    env = {
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "bench-" + secrets.token_hex(8),
+        "UPLOAD_DIR": str(tmp / "uploads"),
+        "REQUESTS_SERVICE_INSTANCE": str(tmp / "instance"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_SUBMIT": NEVER_LIMITED,
+        "RATELIMIT_TRACKING": NEVER_LIMITED,
+        "RATELIMIT_TRACKING_FAILURES": NEVER_LIMITED,
+        "RATELIMIT_AUTH_FAILURES": NEVER_LIMITED,
+    }
+    if not queued_jobs:
+        env.update(EVENT_DELIVERY="manual", LETTER_QUEUE="inline")
+    return env
+
+
+def gunicorn_binary(service_root: Path = ROOT) -> str:
+    """The served checkout's gunicorn, else this one's, else the one beside this interpreter."""
+    for candidate in (
+        service_root / ".venv" / "bin" / "gunicorn",
+        ROOT / ".venv" / "bin" / "gunicorn",
+        Path(sys.executable).parent / "gunicorn",
+    ):
+        if candidate.exists():
+            return str(candidate)
+    return "gunicorn"
+
+
+def wait_until_ready(
+    proc: subprocess.Popen[bytes], port: int, log_path: Path, path: str = "/public/agencies"
+) -> None:
+    """Ask ``path`` (POST ``{}`` to ``/echo``, else GET) until the server answers it without a
+    server error; fail with the end of its log if it exits or is not ready in time."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    last_error = ""
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {proc.returncode}:\n{log_tail(log_path)}")
+        conn = http.client.HTTPConnection(HOST, port, timeout=5)
+        try:
+            if path == "/echo":
+                conn.request("POST", path, body=b"{}", headers={"Content-Type": "application/json"})
+            else:
+                conn.request("GET", path)
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status < 500:
+                return
+            last_error = f"HTTP {resp.status}"
+        except OSError as exc:
+            last_error = repr(exc)
+        finally:
+            conn.close()
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"server not ready after {STARTUP_TIMEOUT_S:.0f}s ({last_error}):\n{log_tail(log_path)}"
+    )
+
+
+def log_tail(path: Path, limit: int = 4000) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[-limit:]
+    except OSError:
+        return ""
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:

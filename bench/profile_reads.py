@@ -19,7 +19,6 @@ import cProfile
 import io
 import os
 import pstats
-import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -33,27 +32,15 @@ for entry in (str(ROOT), str(BENCH)):
         sys.path.insert(0, entry)
 
 from bench_http import deadline_body, fee_body, load_texts, seed  # noqa: E402
-from benchkit import resident_id  # noqa: E402
+from benchkit import resident_id, service_env  # noqa: E402
 from throwaway_db import create_database, drop_database  # noqa: E402
 
 Call = Callable[[Any, int], Any]  # (test client, i) -> response
 
 
 def build_apps(db_url: str, tmp: Path) -> tuple[Any, Any]:
-    limit = "1000000/minute"
-    os.environ.update(
-        DATABASE_URL=db_url,
-        SECRET_KEY="bench-" + secrets.token_hex(8),
-        UPLOAD_DIR=str(tmp / "uploads"),
-        REQUESTS_SERVICE_INSTANCE=str(tmp / "instance"),
-        RATELIMIT_STORAGE_URI="memory://",
-        RATELIMIT_SUBMIT=limit,
-        RATELIMIT_TRACKING=limit,
-        RATELIMIT_TRACKING_FAILURES=limit,
-        RATELIMIT_AUTH_FAILURES=limit,
-        EVENT_DELIVERY="manual",
-        LETTER_QUEUE="inline",
-    )
+    """The service configured as bench_http.py serves it, and the bare baseline."""
+    os.environ.update(service_env(db_url, tmp))
     from bench_apps import baseline_app
 
     from requests_service import create_app
@@ -181,7 +168,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="rs_profile_reads_") as tmp_name:
             tmp = Path(tmp_name)
-            (tmp / "uploads").mkdir()
             upgrade(db_url)
             seeded = seed(db_url)
             service, baseline = build_apps(db_url, tmp)

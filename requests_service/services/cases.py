@@ -10,9 +10,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Insert, func, select
 from sqlalchemy.orm import Session, load_only
 
 from requests_service.db.base import utcnow
@@ -25,6 +23,7 @@ from requests_service.db.models import (
     NegativeListEntry,
     User,
 )
+from requests_service.db.statements import column_params, prepared_insert
 from requests_service.domain.art35 import excessive_refusal_blocker
 from requests_service.domain.channels import Channel, receipt_date
 from requests_service.domain.deadlines import (
@@ -233,14 +232,11 @@ def _insert_applicant(session: Session, row: dict[str, Any]) -> int:
 
 
 @lru_cache(maxsize=1)
-def _applicant_insert() -> Executable:
-    # The table, not the entity: with parameters, an ORM INSERT would read them as rows.
+def _applicant_insert() -> Insert:
     table = Applicant.metadata.tables[Applicant.__tablename__]
-    values: dict[str, Any] = {
-        name: bindparam(name, type_=table.c[name].type) for name in _APPLICANT_COLUMNS
-    }
+    values: dict[str, Any] = column_params(table, _APPLICANT_COLUMNS)
     values["person_id"] = _same_person(values["id_fingerprint"])
-    return insert(table).values(values).returning(table.c.id)
+    return prepared_insert(table, values, returning=table.c.id)
 
 
 _APPLICANT_COLUMNS = (
@@ -323,18 +319,16 @@ def _claim_key(
 
 
 @lru_cache(maxsize=2)
-def _key_claim(dialect: str) -> Executable:
+def _key_claim(dialect: str) -> Insert:
     """The claim's INSERT, built once per database kind (issue 16: building it for every
-    submission cost more CPU than running it).  The table, not the entity: with parameters, an
-    ORM INSERT would read them as rows."""
+    submission cost more CPU than running it)."""
     table = IdempotencyKey.metadata.tables[IdempotencyKey.__tablename__]
-    insert_ = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
-    return (
-        insert_.values(
-            {name: bindparam(name, type_=table.c[name].type) for name in _KEY_CLAIM_COLUMNS}
-        )
-        .on_conflict_do_nothing(index_elements=[table.c.key])
-        .returning(table.c.key)
+    return prepared_insert(
+        table,
+        _KEY_CLAIM_COLUMNS,
+        on_conflict_do_nothing=[table.c.key],
+        dialect=dialect,
+        returning=table.c.key,
     )
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
 from requests_service.db.models import Case, CaseEvent
+from requests_service.db.statements import prepared_insert
 from requests_service.domain.lifecycle import CaseState, Role
 from requests_service.services import outbox
 from requests_service.services.access import Actor
@@ -115,13 +116,8 @@ def record_event(
 
 
 _EVENTS = CaseEvent.metadata.tables[CaseEvent.__tablename__]
-# Built once; the table, not the entity: with parameters, an ORM INSERT would read them as rows.
-_INSERT_EVENT = insert(_EVENTS).values(
-    {
-        name: bindparam(name, type_=_EVENTS.c[name].type)
-        for name in (*CASE_EVENT_CONTENT, "prev_hash", "hash")
-    }
-)
+# Built once (a new case's first event, sealed without reads).
+_INSERT_EVENT = prepared_insert(_EVENTS, (*CASE_EVENT_CONTENT, "prev_hash", "hash"))
 
 
 _EVENTS_OF = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id"))

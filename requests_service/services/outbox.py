@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
 from requests_service.db.models import Case, OutboxEvent, Topic
+from requests_service.db.statements import prepared_insert
 from requests_service.domain.events import PUBLISHED_DATA_KEYS, EventType, event_type_for_action
 
 PENDING_KEY = "outbox_pending"
@@ -119,20 +120,10 @@ def publish(
 
 
 _TABLE = OutboxEvent.metadata.tables[OutboxEvent.__tablename__]
-# Built once; the table, not the entity: with parameters, an ORM INSERT would read them as rows.
-_INSERT = insert(_TABLE).values(
-    {
-        name: bindparam(name, type_=_TABLE.c[name].type)
-        for name in (
-            "event_id",
-            "event_type",
-            "agency_id",
-            "case_id",
-            "dedupe_key",
-            "payload",
-            "occurred_at",
-        )
-    }
+# Built once (an event published ``immediate``: a new case's first).
+_INSERT = prepared_insert(
+    _TABLE,
+    ("event_id", "event_type", "agency_id", "case_id", "dedupe_key", "payload", "occurred_at"),
 )
 _REFRESH = (
     update(_TABLE)

@@ -54,6 +54,7 @@ from requests_service.db.models import (
     TopicEvent,
 )
 from requests_service.db.session import dialect_insert
+from requests_service.db.statements import column_params, prepared_insert
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
 from requests_service.domain.events import EventType
 from requests_service.domain.similarity import (
@@ -212,31 +213,24 @@ def place_request(
 _TOPICS = Topic.metadata.tables[Topic.__tablename__]
 
 
-def _params(*names: str) -> dict[str, Any]:
-    """``name=bindparam(name)`` typed as the ``topics`` column of that name."""
-    return {name: bindparam(name, type_=_TOPICS.c[name].type) for name in names}
-
-
 @lru_cache(maxsize=1)
 def _new_topic_insert() -> Insert:
     # Built once (issue 16): building the statement again for every intake cost more CPU than
-    # running it.  The table, not the entity: with parameters, an ORM INSERT reads them as rows.
-    return (
-        insert(_TOPICS)
-        .values(
-            **_params(
-                "agency_id",
-                "representative_text",
-                "status",
-                "case_count",
-                "applicant_count",
-                "first_on",
-                "last_on",
-                "slot_profile",
-                "daily_arrivals",
-            )
-        )
-        .returning(_TOPICS.c.id)
+    # running it.
+    return prepared_insert(
+        _TOPICS,
+        (
+            "agency_id",
+            "representative_text",
+            "status",
+            "case_count",
+            "applicant_count",
+            "first_on",
+            "last_on",
+            "slot_profile",
+            "daily_arrivals",
+        ),
+        returning=_TOPICS.c.id,
     )
 
 
@@ -429,7 +423,7 @@ def _topic_update(*, open_topic: bool) -> Update:
             case_count=_TOPICS.c.case_count + 1,
             applicant_count=applicants,
             last_on=sql_case((_TOPICS.c.last_on < received, received), else_=_TOPICS.c.last_on),
-            **_params("slot_profile", "daily_arrivals"),
+            **column_params(_TOPICS, ("slot_profile", "daily_arrivals")),
         )
         .returning(_TOPICS.c.status, _TOPICS.c.case_count, _TOPICS.c.applicant_count)
     )
