@@ -334,3 +334,18 @@ def test_the_schema_dump_uses_the_plan_and_a_schema_with_hooks_is_not_compiled()
     schema = Everything()
     assert schema.dump(FULL) == ma.Schema.dump(schema, FULL)
     assert schema.__dict__["_compiled_dump"] is not None
+
+
+@pytest.mark.parametrize(
+    ("page", "page_size", "item_count"), [(1, 10, 0), (1, 10, 5), (2, 10, 35), (9, 10, 35)]
+)
+def test_the_pagination_header_is_what_flask_smorest_dumps(
+    page: int, page_size: int, item_count: int
+) -> None:
+    from flask_smorest import Blueprint as SmorestBlueprint
+
+    from requests_service.api.blueprint import Blueprint
+
+    ours = Blueprint._make_pagination_metadata(page, page_size, item_count)
+    theirs = SmorestBlueprint._make_pagination_metadata(page, page_size, item_count)
+    assert json.dumps(ours) == json.dumps(theirs)
