@@ -5,10 +5,14 @@ bench/bench_http.py, submits a few applications, then sends each endpoint ``--re
 requests through Flask's test client, both to the service and to the bare baseline
 (bench/bench_apps.py), and prints CPU µs per request (process time: not disturbed by other
 processes on a shared machine, unlike wall time). With ``--profile`` it runs each endpoint
-once more under cProfile and prints the functions with the largest cumulative time.
+once more under cProfile and prints the functions with the largest cumulative time; with
+``--by-package`` it adds up that profile's calls and own CPU by top-level package (flask,
+flask_smorest, marshmallow, sqlalchemy, flask_limiter, werkzeug, requests_service, the standard
+library's modules, built-ins), which says which layer a read path's time goes to.
 
     python bench/profile_reads.py                      # CPU µs per request, both apps
     python bench/profile_reads.py --profile --top 40   # + where the time goes
+    python bench/profile_reads.py --by-package         # + calls and own CPU per package
     python bench/profile_reads.py --only deadline      # one endpoint (substring of its name)
 """
 
@@ -20,7 +24,9 @@ import io
 import os
 import pstats
 import sys
+import sysconfig
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -151,12 +157,62 @@ def profile(client: Any, call: Call, n: int, top: int) -> str:
     return out.getvalue()
 
 
+STDLIB = sysconfig.get_paths()["stdlib"]
+
+
+def package_of(filename: str) -> str:
+    """The top-level package a profiled function belongs to: the first component under
+    site-packages, ``requests_service`` (or ``bench``) for this repository, ``stdlib.<module>``
+    for the standard library, ``(built-in)`` for C functions (cProfile's ``~``)."""
+    if filename == "~" or filename.startswith("<"):
+        return "(built-in)" if filename == "~" else "(generated)"
+    if "site-packages/" in filename:
+        head = filename.split("site-packages/")[-1].split("/")[0]
+        return head.removesuffix(".py")
+    if filename.startswith(str(ROOT) + "/"):
+        return filename[len(str(ROOT)) + 1 :].split("/")[0].removesuffix(".py")
+    if filename.startswith(STDLIB + "/"):
+        return "stdlib." + filename[len(STDLIB) + 1 :].split("/")[0].removesuffix(".py")
+    return filename
+
+
+def by_package(client: Any, call: Call, n: int) -> str:
+    """Calls and own CPU (cProfile's tottime, which adds up to the whole) per request, grouped
+    by the package of the function that spent them."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(n):
+        call(client, i)
+    profiler.disable()
+    calls: dict[str, int] = defaultdict(int)
+    own: dict[str, float] = defaultdict(float)
+    for (filename, _line, _func), (_cc, ncalls, tottime, _cum, _callers) in pstats.Stats(  # type: ignore[attr-defined]
+        profiler
+    ).stats.items():
+        package = package_of(filename)
+        calls[package] += ncalls
+        own[package] += tottime
+    total_calls, total_own = sum(calls.values()), sum(own.values())
+    out = io.StringIO()
+    out.write(f"  {'package':28} {'calls/req':>9} {'share':>6} {'own µs/req':>10} {'share':>6}\n")
+    for package in sorted(calls, key=lambda p: (-calls[p], p)):
+        out.write(
+            f"  {package:28} {calls[package] / n:9.0f} {calls[package] / total_calls:6.1%}"
+            f" {own[package] / n * 1e6:10.0f} {own[package] / total_own:6.1%}\n"
+        )
+    out.write(f"  {'total':28} {total_calls / n:9.0f} {'':6} {total_own / n * 1e6:10.0f}\n")
+    return out.getvalue()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="per endpoint (2000)")
     parser.add_argument("--rounds", type=int, default=3, help="best of N rounds (3)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument(
+        "--by-package", action="store_true", help="calls and own CPU per top-level package"
+    )
     parser.add_argument("--only", default="", help="endpoints whose name contains this")
     args = parser.parse_args(argv)
 
@@ -197,6 +253,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 if args.profile:
                     print(profile(svc, call, args.requests, args.top))
+                if args.by_package:
+                    print(by_package(svc, call, min(args.requests, 500)), flush=True)
     finally:
         drop_database(db_name)
     return 0

@@ -18,7 +18,14 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.pagination import PaginationMetadataSchema
 from webargs.flaskparser import FlaskParser
 
+from requests_service.api.dumping import compile_dump
+
 _PAGINATION_METADATA = PaginationMetadataSchema()
+# Every page's X-Pagination header, dumped through a compiled plan (``api/dumping.py``; the
+# schema's own dump where the plan does not apply).
+_DUMP_PAGINATION = compile_dump(_PAGINATION_METADATA) or (
+    lambda metadata, _many: _PAGINATION_METADATA.dump(metadata)
+)
 
 
 class SchemaInstanceParser(FlaskParser):
@@ -48,7 +55,7 @@ class Blueprint(SmorestBlueprint):  # type: ignore[misc]  # flask-smorest ships 
         metadata: dict[str, int] = {"total": item_count}
         if item_count == 0:
             metadata["total_pages"] = 0
-            return _PAGINATION_METADATA.dump(metadata)
+            return _DUMP_PAGINATION(metadata, False)
         last_page = (item_count - 1) // page_size + 1
         metadata.update(total_pages=last_page, first_page=1, last_page=last_page)
         if page <= last_page:
@@ -57,4 +64,4 @@ class Blueprint(SmorestBlueprint):  # type: ignore[misc]  # flask-smorest ships 
                 metadata["previous_page"] = page - 1
             if page < last_page:
                 metadata["next_page"] = page + 1
-        return _PAGINATION_METADATA.dump(metadata)
+        return _DUMP_PAGINATION(metadata, False)

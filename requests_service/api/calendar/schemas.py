@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from requests_service.api.dumping import CompiledDump
 from requests_service.api.schemas_base import BaseSchema
 
 
@@ -89,7 +90,7 @@ class DeadlineInputSchema(BaseSchema):
     note = fields.String(validate=validate.Length(max=500))
 
 
-class DeadlineResultSchema(BaseSchema):
+class DeadlineResultSchema(CompiledDump, BaseSchema):
     """Dates are ISO strings; which keys appear depends on the input (clock or query)."""
 
     channel = fields.String()

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
+from requests_service.api.dumping import CompiledDump
 from requests_service.api.schemas_base import (
     CLOSED,
     TEXT_REFUSED,
@@ -225,7 +226,7 @@ class NegativeListRefSchema(BaseSchema):
     legal_basis = fields.String()
 
 
-class CaseSummarySchema(BaseSchema):
+class CaseSummarySchema(CompiledDump, BaseSchema):
     id = fields.Integer()
     case_number = fields.String(allow_none=True)
     agency_id = fields.Integer()

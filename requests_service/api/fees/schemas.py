@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from requests_service.api.dumping import CompiledDump
 from requests_service.api.schemas_base import BaseSchema, enum_field, money
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.fees import FeeMethod
@@ -40,7 +41,7 @@ class FeeLineSchema(BaseSchema):
     explanation = fields.String()
 
 
-class FeeQuoteSchema(BaseSchema):
+class FeeQuoteSchema(CompiledDump, BaseSchema):
     method = fields.String()
     method_label = fields.String()
     yuan = fields.Raw(metadata={"description": "金额（元），数值；整数元时为整数"})

@@ -10,6 +10,7 @@ from requests_service.api.cases.schemas import (
     ApplicantInSchema,
     MaskedApplicantSchema,
 )
+from requests_service.api.dumping import CompiledDump
 from requests_service.api.schemas_base import BaseSchema, enum_field, label_of
 from requests_service.domain.channels import Channel
 from requests_service.domain.lifecycle import CaseState
@@ -129,7 +130,7 @@ class ApplicantUploadArgsSchema(BaseSchema):
     kind = fields.String(load_default="application", validate=validate.OneOf(APPLICANT_KINDS))
 
 
-class TrackingSchema(BaseSchema):
+class TrackingSchema(CompiledDump, BaseSchema):
     tracking_code = fields.String()
     case_number = fields.String(allow_none=True)
     agency_name = fields.String()
