@@ -820,7 +820,9 @@ class Features:
 _KIND_RE = _alternation(DOCUMENT_KINDS)
 _LEVEL_RE = _alternation(LEVELS)
 _FACET_RE = _alternation(FACETS)
-_OBJECT_RE = _alternation(OBJECTS)
+_OBJECT_REVERSED_RE = _alternation(w[::-1] for w in OBJECTS)
+_OBJECT_OF_REVERSED: Final = {w[::-1]: frozenset({o}) for w, o in OBJECTS.items()}
+_NO_OBJECT: Final[frozenset[str]] = frozenset()
 _ENTITY_RE = _alternation(ENTITY_SUFFIXES)
 _TRADE_RE = _alternation(TRADE_WORDS)
 _NUMBER_RE = re.compile(
@@ -1155,11 +1157,10 @@ def _clause_slots(clause: str, story: bool) -> ClauseSlots:
 
 
 def _object(clause: str) -> frozenset[str]:
-    """The object (:data:`OBJECTS`) a request clause is about: the rightmost one it names."""
-    last = None
-    for last in _OBJECT_RE.finditer(clause):  # noqa: B007 - the last match is wanted
-        pass
-    return frozenset() if last is None else frozenset({OBJECTS[last.group()]})
+    """The object (:data:`OBJECTS`) a request clause is about: the rightmost one it names
+    (the first match in the reversed clause)."""
+    m = _OBJECT_REVERSED_RE.search(clause[::-1])
+    return _NO_OBJECT if m is None else _OBJECT_OF_REVERSED[m.group()]
 
 
 # 重点工程计划, 改造工程计划表: a plan of projects lists them (项目 is spelled 工程 by then).
@@ -1335,7 +1336,8 @@ def features_from_slots(
             head = text[-HEAD_CHARS:]
         kinds |= k
         facets |= fa
-        (story_objects if story else objects).update(ob)
+        if ob:
+            (story_objects if story else objects).update(ob)
         years |= y
         months |= mo
         (story_serials if story else serials).update(se)
@@ -1362,7 +1364,8 @@ def features_from_slots(
     serials.update((mark + u, n) for u, n in story_serials if u not in asked_units)
     if not places and not entities:
         places.update(story_places)
-    if not objects:  # "家里小轿车一年交多少钱，请公开税额标准": the story says what about
+    # "家里小轿车一年交多少钱，请公开税额标准": the story says what the request is about.
+    if story_objects and not objects:
         objects.update(STORY_MARK + o for o in story_objects)
     asked_kinds = {kind for kind, _ in entities}
     entities.update((mark + k, n) for k, n in story_entities if k not in asked_kinds)

@@ -226,7 +226,9 @@ def veto(fa: Features, fb: Features, *, mentions: bool = True) -> str | None:
         not mentions or _place_conflict_unmentioned(fa, fb)
     ):
         return "place"
-    return _what_conflict(fa, fb)
+    if (fa.entities or fa.objects) and (fb.entities or fb.objects):
+        return _what_conflict(fa, fb)
+    return None
 
 
 def _what_conflict(fa: Features, fb: Features) -> str | None:
