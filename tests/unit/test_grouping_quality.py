@@ -147,14 +147,16 @@ FRESH7_NEAR_MISS_MAX = 0
 # by their numbers): eighteenth P 0.822 / R 0.804 / F1 0.813, 8/36 (left: a qualified subject
 # against the bare one — 农业气候公报 vs 气候公报, 婚姻登记档案 vs 档案, 灵活就业人员 缴存基数 —,
 # 人工增雨 作业点 vs 作业公告); seventeenth 0.820 -> 0.890 (6/42); sixteenth 0.832 -> 0.868
-# (0/26); the other own sets unchanged.
+# (0/26); the other own sets unchanged. Shared (held out, measured once after the round's last
+# change, texts never read): P 0.958 / R 0.768 / F1 0.852, 4/63 merged (was 0.951 / 0.762 /
+# 0.846, 4/63): F1 rose and near misses did not, so its F1 floor rises.
 FRESH8_F1_FLOOR = 0.86
 FRESH8_NEAR_MISS_MAX = 0
 FRESH9_F1_FLOOR = 0.88
 FRESH9_NEAR_MISS_MAX = 6
 FRESH10_F1_FLOOR = 0.81
 FRESH10_NEAR_MISS_MAX = 8
-SHARED_F1_FLOOR = 0.84
+SHARED_F1_FLOOR = 0.85
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
 
