@@ -28,6 +28,7 @@ from requests_service.domain.similarity.scoring import score_and_veto  # noqa: E
 _SLOT_FIELDS = {
     "kind": "kinds",
     "facet": "facets",
+    "object": "objects",
     "year": "years",
     "month": "months",
     "serial": "serials",

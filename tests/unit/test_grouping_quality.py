@@ -33,6 +33,7 @@ FRESH6 = ROOT / "tests" / "data" / "grouping_own_fresh6.jsonl"
 FRESH7 = ROOT / "tests" / "data" / "grouping_own_fresh7.jsonl"
 FRESH8 = ROOT / "tests" / "data" / "grouping_own_fresh8.jsonl"
 FRESH9 = ROOT / "tests" / "data" / "grouping_own_fresh9.jsonl"
+FRESH10 = ROOT / "tests" / "data" / "grouping_own_fresh10.jsonl"
 SHARED = next(
     (
         p
@@ -135,11 +136,27 @@ FRESH7_NEAR_MISS_MAX = 0
 # 0.832 (6/26); fifteenth 0.912 -> 0.944 (0/44); seventh 0.971 -> 1.000 (0/15); the other
 # own sets unchanged. Shared (held out, measured once after the round's last change, texts
 # never read): P 0.951 / R 0.762 / F1 0.846, 4/63 merged — unchanged, so its floors stay.
-FRESH8_F1_FLOOR = 0.83
-FRESH8_NEAR_MISS_MAX = 6
-FRESH9_F1_FLOOR = 0.81
-FRESH9_NEAR_MISS_MAX = 11
-SHARED_F1_FLOOR = 0.84
+# Issue 13, round i13u: an eighteenth set (eight agencies of kinds not used before — housing
+# provident fund, meteorology, tax, archives, fire rescue, government offices, grain reserves,
+# postal; 111 texts, 36 near-miss texts: the category qualifying a subject, codes written
+# differently, low-overlap paraphrases), written and committed before any change, first
+# scored P 0.500 / R 0.576 / F1 0.535, 25/36. After the round (an object slot — the rightmost
+# category a request clause names, 电动自行车 vs 头盔, 小麦 vs 稻谷, 停车场 vs 充电桩 —; buildings
+# named with their suffix, 锦华大厦 vs 锦华广场; numbered plants, 第一 vs 第二棉纺织厂; what to
+# bring is the service guide; a price asked is a standard; 公告/通告/通报 one kind; plot codes
+# by their numbers): eighteenth P 0.822 / R 0.804 / F1 0.813, 8/36 (left: a qualified subject
+# against the bare one — 农业气候公报 vs 气候公报, 婚姻登记档案 vs 档案, 灵活就业人员 缴存基数 —,
+# 人工增雨 作业点 vs 作业公告); seventeenth 0.820 -> 0.890 (6/42); sixteenth 0.832 -> 0.868
+# (0/26); the other own sets unchanged. Shared (held out, measured once after the round's last
+# change, texts never read): P 0.958 / R 0.768 / F1 0.852, 4/63 merged (was 0.951 / 0.762 /
+# 0.846, 4/63): F1 rose and near misses did not, so its F1 floor rises.
+FRESH8_F1_FLOOR = 0.86
+FRESH8_NEAR_MISS_MAX = 0
+FRESH9_F1_FLOOR = 0.88
+FRESH9_NEAR_MISS_MAX = 6
+FRESH10_F1_FLOOR = 0.81
+FRESH10_NEAR_MISS_MAX = 8
+SHARED_F1_FLOOR = 0.85
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
 
@@ -198,6 +215,7 @@ def test_short_and_long_texts_quality() -> None:
         (FRESH7, FRESH7_F1_FLOOR, FRESH7_NEAR_MISS_MAX),
         (FRESH8, FRESH8_F1_FLOOR, FRESH8_NEAR_MISS_MAX),
         (FRESH9, FRESH9_F1_FLOOR, FRESH9_NEAR_MISS_MAX),
+        (FRESH10, FRESH10_F1_FLOOR, FRESH10_NEAR_MISS_MAX),
     ],
     ids=[
         "fifth",
@@ -213,6 +231,7 @@ def test_short_and_long_texts_quality() -> None:
         "fifteenth",
         "sixteenth",
         "seventeenth",
+        "eighteenth",
     ],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
@@ -336,6 +355,14 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("宏盛电子科技有限公司技改项目备案", "宏晟电子科技有限公司技改项目备案", "entity"),
         ("市城投集团负责人薪酬", "市交通投资集团有限公司负责人薪酬", "entity"),
         ("2025年外贸专项资金申报指南", "2025年外贸专项资金拟支持项目名单", "kind"),
+        # the object the information is about: the rightmost category a request names, also
+        # when only the story names it; buildings by name and suffix; numbered plants
+        ("2025年家电以旧换新补贴实施细则", "2025年汽车以旧换新补贴实施细则", "object"),
+        ("市级储备粮轮换计划", "市级储备油轮换计划", "object"),
+        ("电动自行车乘员头盔抽查结果", "电动自行车产品抽查结果", "object"),
+        ("家里小轿车一年车船税交多少钱，请公开税额标准", "摩托车车船税税额标准", "object"),
+        ("锦华大厦火灾事故调查报告", "锦华广场火灾事故调查报告", "entity"),
+        ("第一棉纺织厂改制职工安置方案", "第二棉纺织厂改制职工安置方案", "serial"),
     ],
 )
 def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:
@@ -441,6 +468,12 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ),
         ("五经普主要数据公报", "第五次全国经济普查主要数据公报"),
         ("市城投集团2024年负责人薪酬", "城市建设投资集团有限公司2024年度负责人薪酬情况"),
+        # what to bring is the service guide; a price asked is the standard; announcements and
+        # circulars; a plot code with or without its letters
+        ("请公开档案馆查阅档案办事指南", "查阅档案需要提交的材料清单"),
+        ("请公开防雷装置检测收费标准", "做一次防雷检测要交多少钱"),
+        ("2024年第四季度快递申诉情况通告", "2024年四季度快递申诉通报"),
+        ("LW2025-07号地块挂牌出让成交结果", "2025-07号地块出让成交结果"),
     ],
 )
 def test_paraphrases_are_same_topic(a: str, b: str) -> None:
@@ -458,6 +491,18 @@ def test_explanation_names_the_shared_elements() -> None:
     assert text.startswith("共同要素：")
     assert "滨河片区" in text
     assert "2025年" in text
+
+
+def test_explanation_names_a_different_object() -> None:
+    text = sim.explain("2025年家电消费券发放方案", "2025年汽车消费券发放方案")
+    assert text.startswith("不属同一信息：所涉对象不同")
+
+
+def test_objects_round_trip_through_stored_slots() -> None:
+    f = sim.features_of("请公开市民中心停车场充电桩收费标准")
+    assert f.objects == frozenset({"充电桩"})
+    assert sim.slots_from_json(sim.slots_to_json(f)).objects == f.objects
+    assert sim.slots_from_json({"kinds": ["标准"]}).objects == frozenset()
 
 
 def test_slot_profile_round_trips_and_vetoes_a_chain() -> None:
@@ -553,6 +598,7 @@ def _intake_like(texts: list[str]) -> list[int]:
         FRESH7,
         FRESH8,
         FRESH9,
+        FRESH10,
     ],
     ids=[
         "own",
@@ -566,6 +612,7 @@ def _intake_like(texts: list[str]) -> list[int]:
         "fresh7",
         "fresh8",
         "fresh9",
+        "fresh10",
     ],
 )
 def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:

@@ -11,7 +11,7 @@ Seams, in pipeline order:
   document-type synonyms; clauses, with the applicant's story marked;
 * :mod:`.lsh` — MinHash signatures and band keys (candidate search, shared through the DB);
 * :mod:`.features` — identifying slots (document kind, year, ordinal, level, place, named
-  entity) and weighted content grams;
+  entity, facet, object) and weighted content grams;
 * :mod:`.scoring` — vetoes on disagreeing slots, cosine of content, explanations;
 * :mod:`.clustering` — the intake rule (:func:`assign`) and :func:`cluster`, the same in batch;
 * :mod:`.surge` — volume signals (Art. 44 surges, Art. 35 excessive volume);

@@ -7,8 +7,9 @@ From the clauses of a normalised text (:func:`~.normalise.clauses`) :func:`featu
   第N次, N期, N号 …), levels (小学/初中/高中/中职, 高级/中级/初级), administrative places (朝阳区,
   永乐村), named entities (companies, roads, estates, rivers, hospitals …) and facets — which
   information about the subject (:data:`FACETS`: a list or outcome, money, a plan, a standard,
-  data, a catchment).  Two texts whose slots of one kind disagree ask for different
-  information (:mod:`.scoring` vetoes them).
+  data, a catchment) and objects — the category the information is about (:data:`OBJECTS`:
+  电动自行车 or 头盔, 小麦 or 稻谷, 停车场 or 充电桩).  Two texts whose slots of one kind
+  disagree ask for different information (:mod:`.scoring` vetoes them).
   A number or named thing told only in the applicant's story is marked
   (:data:`STORY_MARK`): it disagrees with what another request asks about, never with
   another applicant's story;
@@ -381,6 +382,108 @@ while requests naming one facet in different words agree (名单 / 一览表 / �
 mapped to "" (计划生育, 高标准农田) names no facet."""
 
 
+OBJECTS: Final[Mapping[str, str]] = {
+    # vehicles and what goes with them
+    "新能源汽车": "汽车",
+    "乘用车": "汽车",
+    "小轿车": "汽车",
+    "小汽车": "汽车",
+    "轿车": "汽车",
+    "私家车": "汽车",
+    "汽车": "汽车",
+    "摩托车": "摩托车",
+    "电动自行车": "电动自行车",
+    "电动车": "电动自行车",
+    "电瓶车": "电动自行车",
+    "头盔": "头盔",
+    "货车": "货车",
+    "卡车": "货车",
+    "渣土车": "渣土车",
+    "校车": "校车",
+    "公共汽车": "公交",
+    "公交车": "公交",
+    "公交": "公交",
+    "出租汽车": "出租车",
+    "出租车": "出租车",
+    "网约车": "网约车",
+    "共享单车": "共享单车",
+    "停车场": "停车场",
+    "停车位": "停车场",
+    "停车": "停车场",
+    "充电桩": "充电桩",
+    "充电站": "充电桩",
+    "充电设施": "充电桩",
+    # goods a consumption voucher or a trade-in scheme is for
+    "家电": "家电",
+    "家用电器": "家电",
+    "手机": "数码",
+    "数码产品": "数码",
+    "家具": "家居",
+    "家居": "家居",
+    # grain and oil in store or bought at a support price
+    "小麦": "小麦",
+    "稻谷": "稻谷",
+    "中晚稻": "稻谷",
+    "早籼稻": "稻谷",
+    "早稻": "稻谷",
+    "水稻": "稻谷",
+    "玉米": "玉米",
+    "大豆": "大豆",
+    "油菜籽": "油料",
+    "储备粮": "粮食",
+    "原粮": "粮食",
+    "食用油": "食用油",
+    "储备油": "食用油",
+    "植物油": "食用油",
+    # providers a list names
+    "定点医疗机构": "医疗机构",
+    "医疗机构": "医疗机构",
+    "医院": "医疗机构",
+    "零售药店": "药店",
+    "药店": "药店",
+    "药房": "药店",
+    "律师事务所": "律所",
+    "律所": "律所",
+    "律师": "律师",
+    "公证处": "公证机构",
+    "公证机构": "公证机构",
+    "公证员": "公证员",
+    "司法鉴定机构": "鉴定机构",
+    "鉴定机构": "鉴定机构",
+    "鉴定人": "鉴定人",
+    "快递柜": "快递柜",
+    "智能快件箱": "快递柜",
+    "快递驿站": "快递驿站",
+    "驿站": "快递驿站",
+    # alarms: where the sirens stand is not when they are sounded
+    "警报器": "警报器",
+    "试鸣": "试鸣",
+    # what a housing-fund withdrawal pays for
+    "租房": "租房",
+    "租赁住房": "租房",
+    "购房": "购房",
+    "买房": "购房",
+    "购买自住住房": "购房",
+    "二手房": "购房",
+    # taxpayers a tax list names
+    "欠税": "欠税",
+    "欠缴税款": "欠税",
+    "纳税信用": "纳税信用",
+    "失信": "失信",
+    # fire-safety lists: units with a major hazard, units of special concern
+    "火灾隐患": "火灾隐患",
+    "消防安全重点单位": "重点单位",
+    "重点单位": "重点单位",
+}
+"""Categories of the subject a request is about — the object the information concerns
+(电动自行车 or its 头盔, 汽车 or 家电 消费券, 公交 or 出租车 补贴, 定点医疗机构 or 药店, 律师事务所
+or 律师, 小麦 or 稻谷 收购库点, 储备粮 or 储备油).  Each request clause's **object** is the
+rightmost category it names: the head of its noun phrase ("电动自行车乘员头盔抽查结果" is about
+头盔, "新能源汽车充电桩收费标准" about 充电桩).  Two requests naming objects and no common one
+ask about different things (:mod:`.scoring` vetoes them: "所涉对象不同"); one that names none
+agrees with any."""
+
+
 ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "有限责任公司": "company",
     "股份有限公司": "company",
@@ -423,6 +526,10 @@ ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "园区": "area",
     "段": "section",
     "水库": "reservoir",
+    # buildings: 锦华大厦 and 锦华广场 are two buildings of one name (the suffix is kept)
+    "大厦": "building",
+    "大楼": "building",
+    "广场": "building",
 }
 """Suffixes of named things; the (up to) two characters before the suffix name it
 ("宏达化工有限公司" → 宏达 after the trade words are dropped, "建设北路" → 设北).  Two texts
@@ -631,6 +738,8 @@ _NOT_PLACES: Final = frozenset(
         "港区",
         "护区",
         "发区",
+        # 托市收购 (purchase at a support price) is no city
+        "托市",
         "范区",
         "能区",
         "验区",
@@ -705,11 +814,15 @@ class Features:
     slots_key: tuple[frozenset[Any], ...] = ()  # all slot values together
     tail: str = ""  # the request's last two characters (an index key)
     facets: frozenset[str] = frozenset()  # which information about the subject (FACETS)
+    objects: frozenset[str] = frozenset()  # what the information is about (OBJECTS)
 
 
 _KIND_RE = _alternation(DOCUMENT_KINDS)
 _LEVEL_RE = _alternation(LEVELS)
 _FACET_RE = _alternation(FACETS)
+_OBJECT_REVERSED_RE = _alternation(w[::-1] for w in OBJECTS)
+_OBJECT_OF_REVERSED: Final = {w[::-1]: frozenset({o}) for w, o in OBJECTS.items()}
+_NO_OBJECT: Final[frozenset[str]] = frozenset()
 _ENTITY_RE = _alternation(ENTITY_SUFFIXES)
 _TRADE_RE = _alternation(TRADE_WORDS)
 _NUMBER_RE = re.compile(
@@ -892,14 +1005,14 @@ def _entities(norm: str) -> set[tuple[str, str]]:
             continue  # 厂房, 厂区, 厂家, 出厂水 are not plants' names
         name = _entity_name(norm, m.start(), kind, m.group())
         if name is not None:
-            out.add((kind, name))
+            out.add((kind, name + m.group() if kind == "building" else name))
     return out
 
 
 def _with_slots(
     norm: str, content: Mapping[str, float], content_norm: float, *slots: frozenset[Any]
 ) -> Features:
-    kinds, years, months, serials, levels, places, entities, facets = slots
+    kinds, years, months, serials, levels, places, entities, facets, objects = slots
     return Features(
         norm,
         content,
@@ -914,6 +1027,7 @@ def _with_slots(
         content_norm,
         slots,
         facets=facets,
+        objects=objects,
     )
 
 
@@ -932,6 +1046,7 @@ def merge_slots(a: Features, b: Features) -> Features:
         a.places | b.places,
         a.entities | b.entities,
         a.facets | b.facets,
+        a.objects | b.objects,
     )
 
 
@@ -954,11 +1069,27 @@ def slot_keys(f: Features) -> list[str]:
 
 
 _CODE_RE = re.compile(r"(?<![a-z0-9])[a-z]{1,3}\d{2,}(?:/\d+)*")
+# a plot's code without its letters: 2025-07号地块 (2025/07 by then)
+_BARE_PLOT_CODE_RE = re.compile(r"(?<![a-z0-9/])\d{4}/\d{1,3}(?=号?(?:地块|宗地))")
+
+
+def _code_key(code: str) -> str:
+    """A plot or road code by its numbers: LW2025-07, LW-2025-07 and 2025-07号地块 are one
+    plot (2025/7); the letters name the city, which the agency already fixes.  A code of one
+    number (s208, g15) keeps its letters."""
+    numbers = re.findall(r"\d+", code)
+    if len(numbers) < 2:
+        return code
+    return "/".join(str(int(n)) for n in numbers)
+
+
 # 第一人民医院, 市二医院, 江州一中, 实验二小: an institution's number ("统一中心" is not).
 _NUMBERED_RE = re.compile(
     r"(?:第|(?<=[\u4e00-\u9fff]))(\d{1,3}|[一二三四五六七八九十]{1,3})"
     r"(?=人民医院|中医院|医院|中学|小学|中(?![心央间国文期华型等])|小(?![区组时学型])|院)"
 )
+# 第二棉纺织厂, 第一建筑公司: a works or a firm numbered in its name.
+_NUMBERED_PLANT_RE = re.compile("[\u4e00-\u9fff]{0,5}?(?:厂|公司)")
 _CN_SMALL: Final = {c: i for i, c in enumerate("零一二三四五六七八九", start=0)}
 
 
@@ -995,9 +1126,10 @@ ClauseSlots = tuple[
     frozenset[tuple[str, str]],
     frozenset[tuple[str, str]],
     frozenset[str],
+    frozenset[str],
 ]
 """Per clause: the content left once slots are cut out, then kinds, years, months, serials,
-levels, places, entities and facets (:func:`_clause_slots`)."""
+levels, places, entities, facets and objects (:func:`_clause_slots`)."""
 
 
 @lru_cache(maxsize=4096)
@@ -1020,18 +1152,30 @@ def _clause_slots(clause: str, story: bool) -> ClauseSlots:
         frozenset((name, level) for _, _, name, level in spans),
         frozenset(_entities(clause)),
         _facets(clause) if not story else frozenset(),
+        _object(clause),
     )
+
+
+def _object(clause: str) -> frozenset[str]:
+    """The object (:data:`OBJECTS`) a request clause is about: the rightmost one it names
+    (the first match in the reversed clause)."""
+    m = _OBJECT_REVERSED_RE.search(clause[::-1])
+    return _NO_OBJECT if m is None else _OBJECT_OF_REVERSED[m.group()]
 
 
 # 重点工程计划, 改造工程计划表: a plan of projects lists them (项目 is spelled 工程 by then).
 _LISTING_PLAN_RE = re.compile("工程[\u4e00-\u9fff]{0,4}计划")
 # 每亩补贴金额, 每种机具能补多少钱: an amount per unit is a standard, not a payment.
 _PER_UNIT_RE = re.compile("每[\u4e00-\u9fff]{1,6}?(?:金额|多少钱|补多少|发多少)")
+# 要交多少钱, 怎么收费: the price asked is the charging standard, not a sum paid (交了多少).
+_PRICE_RE = re.compile("(?:交|缴|付|收)多少钱?|(?:怎么|如何|怎样)收费")
 
 
 def _facets(clause: str) -> frozenset[str]:
     """The facets (:data:`FACETS`) a request clause names."""
     per_unit = _PER_UNIT_RE.search(clause)
+    if per_unit is None and ("多少" in clause or "收费" in clause):
+        per_unit = _PRICE_RE.search(clause)
     if per_unit is not None:
         clause = clause[: per_unit.start()] + "标准" + clause[per_unit.end() :]
     found = {f for m in _FACET_RE.finditer(clause) if (f := FACETS[m.group()])}
@@ -1094,8 +1238,13 @@ def _dated_and_numbered(
             cuts.append(m.span())
         elif ordinal:
             cuts.append(m.span())  # 第N of something else (第3份申请): not an identifying slot
-    for m in _CODE_RE.finditer(clause):  # plot and road codes: g2024/18, s208
-        serials.add(("编号", m.group()))
+            if _NUMBERED_PLANT_RE.match(clause, m.end()):  # 第二棉纺织厂: the plant's number
+                serials.add(("院校", str(int(digits))))
+    codes = list(_CODE_RE.finditer(clause))  # plot and road codes: g2024/18, s208
+    if "/" in clause and ("地块" in clause or "宗地" in clause):
+        codes += _BARE_PLOT_CODE_RE.finditer(clause)
+    for m in codes:
+        serials.add(("编号", _code_key(m.group())))
         cuts.append(m.span())
     for m in _NUMBERED_RE.finditer(clause):  # 第一人民医院, 市二医院, 二中: an institution's number
         serials.add(("院校", _small_number(m.group(1))))
@@ -1175,16 +1324,20 @@ def features_from_slots(
     places: set[tuple[str, str]] = set()
     entities: set[tuple[str, str]] = set()
     facets: set[str] = set()
+    objects: set[str] = set()
+    story_objects: set[str] = set()
     head = ""
     story_texts: list[str] = []
     request_texts: list[str] = []
     for (clause, story), slots_here in zip(parts, slots_of, strict=True):
         norm_parts.append(clause)
-        text, k, y, mo, se, lv, pl, en, fa = slots_here
+        text, k, y, mo, se, lv, pl, en, fa, ob = slots_here
         if not story and len(text) >= 2:
             head = text[-HEAD_CHARS:]
         kinds |= k
         facets |= fa
+        if ob:
+            (story_objects if story else objects).update(ob)
         years |= y
         months |= mo
         (story_serials if story else serials).update(se)
@@ -1211,6 +1364,9 @@ def features_from_slots(
     serials.update((mark + u, n) for u, n in story_serials if u not in asked_units)
     if not places and not entities:
         places.update(story_places)
+    # "家里小轿车一年交多少钱，请公开税额标准": the story says what the request is about.
+    if story_objects and not objects:
+        objects.update(STORY_MARK + o for o in story_objects)
     asked_kinds = {kind for kind, _ in entities}
     entities.update((mark + k, n) for k, n in story_entities if k not in asked_kinds)
     # Story grams first, so that a gram also in a request clause ends with the higher weight.
@@ -1231,6 +1387,7 @@ def features_from_slots(
         frozenset(places),
         frozenset(entities),
         frozenset(facets),
+        frozenset(objects),
     )
     return Features(
         "".join(norm_parts),
@@ -1241,6 +1398,7 @@ def features_from_slots(
         slots,
         head[-2:] if len(head) >= 2 else "",
         slots[7],
+        slots[8],
     )
 
 
@@ -1255,6 +1413,7 @@ def slots_to_json(f: Features) -> dict[str, list[list[str]] | list[str]]:
         "places": sorted([list(x) for x in f.places]),
         "entities": sorted([list(x) for x in f.entities]),
         "facets": sorted(f.facets),
+        "objects": sorted(f.objects),
     }
 
 
@@ -1286,4 +1445,5 @@ def slots_from_json(data: Mapping[str, object] | None) -> Features:
         pairs("places"),
         pairs("entities"),
         flat("facets"),
+        flat("objects"),
     )

@@ -4,7 +4,8 @@ A pair is **vetoed** (score 0) when both texts name, for one slot, different val
 common one: another document kind (征收补偿方案 vs 征收决定; 环评报告 vs 环评批复), another
 facet of one subject (改造名单 vs 改造资金分配表; 岗位计划 vs 选岗结果), year,
 month, ordinal (第二批 vs 第三批, 一季度 vs 二季度), level (小学 vs 初中), administrative place or
-named entity of one kind (宏达 vs 宏远化工有限公司).  Otherwise the score is the cosine of the
+named entity of one kind (宏达 vs 宏远化工有限公司), or another object (电动自行车 vs 其头盔, 储备粮
+vs 储备油).  Otherwise the score is the cosine of the
 two texts' weighted content grams (character unigrams and bigrams; story clauses weigh
 :data:`~.features.STORY_WEIGHT`).  :func:`explain` lists what two texts share, for officers.
 """
@@ -36,6 +37,7 @@ VETO_LABELS: Final[Mapping[str, str]] = {
     "level": "层级或类别不同",
     "place": "地域不同",
     "entity": "具体对象（单位、道路、村居等）不同",
+    "object": "所涉对象不同（如车辆与头盔、医院与药店、律所与律师）",
 }
 
 
@@ -63,8 +65,15 @@ def _same_name(a: str, b: str) -> bool:
 _PUBLISHED_BY_CIRCULAR: Final = frozenset({"处理", "考核", "监测"})
 
 
+# Announcements and circulars are published one for another (申诉情况通告 / 申诉通报, 欠税公告 /
+# 欠税通告): the same information whichever of these an applicant names.
+_ANNOUNCEMENTS: Final = frozenset({"公告", "通告", "通报"})
+
+
 def _kind_compatible(a: str, b: str) -> bool:
     if a == b or a.startswith(b + "/") or b.startswith(a + "/"):
+        return True
+    if a in _ANNOUNCEMENTS and b in _ANNOUNCEMENTS:
         return True
     return (a == "通报" and b in _PUBLISHED_BY_CIRCULAR) or (
         b == "通报" and a in _PUBLISHED_BY_CIRCULAR
@@ -160,6 +169,17 @@ def _entity_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]
     return False
 
 
+def _object_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Disjoint objects disagree unless one side's are told only in its story and match the
+    other's, or both sides' are only told in stories (two applicants' own circumstances)."""
+    if not any(o[:1] == STORY_MARK for o in a) and not any(o[:1] == STORY_MARK for o in b):
+        return True
+    ua = {o.removeprefix(STORY_MARK) for o in a}
+    ub = {o.removeprefix(STORY_MARK) for o in b}
+    asked = any(o[:1] != STORY_MARK for o in a) or any(o[:1] != STORY_MARK for o in b)
+    return asked and ua.isdisjoint(ub)
+
+
 def _place_conflict(a: frozenset[tuple[str, str]], b: frozenset[tuple[str, str]]) -> bool:
     """Both name places and neither's places include the other's: {杭州市} and {余杭区}
     conflict (a city-wide and a district request), {杭州市, 余杭区} and {余杭区} agree."""
@@ -206,8 +226,18 @@ def veto(fa: Features, fb: Features, *, mentions: bool = True) -> str | None:
         not mentions or _place_conflict_unmentioned(fa, fb)
     ):
         return "place"
+    if (fa.entities or fa.objects) and (fb.entities or fb.objects):
+        return _what_conflict(fa, fb)
+    return None
+
+
+def _what_conflict(fa: Features, fb: Features) -> str | None:
+    """The last vetoes: another named thing of one kind, or another object."""
     if fa.entities and fb.entities and _entity_conflict(fa.entities, fb.entities):
         return "entity"
+    a, b = fa.objects, fb.objects
+    if a and b and a.isdisjoint(b) and _object_conflict(a, b):
+        return "object"
     return None
 
 
