@@ -34,6 +34,7 @@ FRESH7 = ROOT / "tests" / "data" / "grouping_own_fresh7.jsonl"
 FRESH8 = ROOT / "tests" / "data" / "grouping_own_fresh8.jsonl"
 FRESH9 = ROOT / "tests" / "data" / "grouping_own_fresh9.jsonl"
 FRESH10 = ROOT / "tests" / "data" / "grouping_own_fresh10.jsonl"
+FRESH11 = ROOT / "tests" / "data" / "grouping_own_fresh11.jsonl"
 SHARED = next(
     (
         p
@@ -150,12 +151,23 @@ FRESH7_NEAR_MISS_MAX = 0
 # (0/26); the other own sets unchanged. Shared (held out, measured once after the round's last
 # change, texts never read): P 0.958 / R 0.768 / F1 0.852, 4/63 merged (was 0.951 / 0.762 /
 # 0.846, 4/63): F1 rose and near misses did not, so its F1 floor rises.
+# Issue 13, round i13v: a nineteenth set (ten agencies of kinds not used before — earthquake,
+# maritime safety, tobacco, drug administration, ethnic and religious affairs, disease
+# control, ocean and fisheries, government data, intellectual property, rural revitalisation;
+# 138 texts, 45 near-miss texts: a qualified subject against the bare one, 公示 against a
+# guide, where against an announcement), written and committed before any change, first
+# scored P 0.588 / R 0.631 / F1 0.609, 22/45. The round's rules lifted it to F1 0.840 (6/45)
+# and the eighteenth to 0.892 (0/36), but measured once on the held-out set F1 fell 0.852 ->
+# 0.846 (recall 0.768 -> 0.756, near misses 4/63 unchanged), so they were not merged. Kept as
+# it scores, an unseen set for the next round.
 FRESH8_F1_FLOOR = 0.86
 FRESH8_NEAR_MISS_MAX = 0
 FRESH9_F1_FLOOR = 0.88
 FRESH9_NEAR_MISS_MAX = 6
 FRESH10_F1_FLOOR = 0.81
 FRESH10_NEAR_MISS_MAX = 8
+FRESH11_F1_FLOOR = 0.60
+FRESH11_NEAR_MISS_MAX = 22
 SHARED_F1_FLOOR = 0.85
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -216,6 +228,7 @@ def test_short_and_long_texts_quality() -> None:
         (FRESH8, FRESH8_F1_FLOOR, FRESH8_NEAR_MISS_MAX),
         (FRESH9, FRESH9_F1_FLOOR, FRESH9_NEAR_MISS_MAX),
         (FRESH10, FRESH10_F1_FLOOR, FRESH10_NEAR_MISS_MAX),
+        (FRESH11, FRESH11_F1_FLOOR, FRESH11_NEAR_MISS_MAX),
     ],
     ids=[
         "fifth",
@@ -232,6 +245,7 @@ def test_short_and_long_texts_quality() -> None:
         "sixteenth",
         "seventeenth",
         "eighteenth",
+        "nineteenth",
     ],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
@@ -599,6 +613,7 @@ def _intake_like(texts: list[str]) -> list[int]:
         FRESH8,
         FRESH9,
         FRESH10,
+        FRESH11,
     ],
     ids=[
         "own",
@@ -613,6 +628,7 @@ def _intake_like(texts: list[str]) -> list[int]:
         "fresh8",
         "fresh9",
         "fresh10",
+        "fresh11",
     ],
 )
 def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:
