@@ -443,6 +443,30 @@ def test_read_only_views_run_outside_a_transaction_on_postgresql(
     assert writes and all(level is None for _, level in writes), writes
 
 
+@pytest.mark.commits
+def test_deadline_calculator_on_the_cached_calendar_takes_no_connection(
+    app: Any, client: Any, monotonic: SteppedMonotonic
+) -> None:
+    """No statement, so no connection checked out of the pool; once the interval has passed,
+    one (for the version read)."""
+    checkouts: list[Any] = []
+
+    def _checkout(*args: Any) -> None:
+        checkouts.append(args)
+
+    engine = app.extensions["db_engine"]
+    assert reply_due(client) == "2026-03-30"  # warm
+    event.listen(engine.pool, "checkout", _checkout)
+    try:
+        assert reply_due(client) == "2026-03-30"
+        assert checkouts == []
+        monotonic.now += 2.0
+        assert reply_due(client) == "2026-03-30"
+        assert len(checkouts) == 1
+    finally:
+        event.remove(engine.pool, "checkout", _checkout)
+
+
 def test_list_rows_loaded_by_their_columns_equal_the_full_rows_dumped(
     app: Any, client: Any, world: World
 ) -> None:
