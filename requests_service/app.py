@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Let werkzeug refuse absurd bodies before reading them; the exact limit is checked per file.
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     db_session.init_app(app)
+    _configure_calendar_cache(app)
     _refuse_default_secret(app)
     limits.init_app(app)  # before the guard: refused callers are limited before anything else
     guards.init_app(app)  # before the routes: the bounded int converter must be in place
@@ -56,6 +57,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     missing_fonts()  # logs an error at start-up when the letter fonts are not installed
     return app
+
+
+def _configure_calendar_cache(app: Flask) -> None:
+    """How often this process re-reads the calendar's version for the app's database."""
+    from requests_service.services.clock import calendar_cache
+
+    seconds = float(app.config["CALENDAR_VERSION_CHECK_SECONDS"])
+    calendar_cache(app.extensions["db_engine"]).check_seconds = seconds
 
 
 class _CookieSessionInterface(SecureCookieSessionInterface):

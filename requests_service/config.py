@@ -18,6 +18,19 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:  # also refuses NaN
+        raise ValueError(f"{name} must be a number of seconds >= 0, not {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Config:
     DATABASE_URL: str = f"sqlite:///{DEFAULT_INSTANCE / 'requests.sqlite'}"
@@ -41,6 +54,11 @@ class Config:
     # database restart the first request on a dead connection gets 503 and SQLAlchemy discards
     # the whole pool. Turn it on where idle connections are cut unpredictably.
     DB_POOL_PRE_PING: bool = False
+    # Each worker keeps the built working-day calendar and re-reads its version (one indexed
+    # SELECT) at most this often; a calendar change by another worker or host is used by every
+    # call starting this many seconds after its commit (the worker that made it: at once).
+    # 0: read the version on every call that uses the calendar.
+    CALENDAR_VERSION_CHECK_SECONDS: float = 2.0
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     # "rq": letters are rendered by an RQ worker (`rq worker letters`); "inline": in the request.
     LETTER_QUEUE: str = "rq"
@@ -148,6 +166,9 @@ class Config:
             DB_POOL_TIMEOUT=_int("DB_POOL_TIMEOUT", defaults.DB_POOL_TIMEOUT),
             DB_POOL_RECYCLE=_int("DB_POOL_RECYCLE", defaults.DB_POOL_RECYCLE),
             DB_POOL_PRE_PING=os.environ.get("DB_POOL_PRE_PING", "") not in ("", "0", "false"),
+            CALENDAR_VERSION_CHECK_SECONDS=_seconds(
+                "CALENDAR_VERSION_CHECK_SECONDS", defaults.CALENDAR_VERSION_CHECK_SECONDS
+            ),
             REDIS_URL=os.environ.get("REDIS_URL", defaults.REDIS_URL),
             LETTER_QUEUE=os.environ.get("LETTER_QUEUE", defaults.LETTER_QUEUE),
             MAX_UPLOAD_BYTES=_int("MAX_UPLOAD_BYTES", defaults.MAX_UPLOAD_BYTES),

@@ -28,7 +28,7 @@ from requests_service.domain.lifecycle import OPEN_STATES
 from requests_service.services.access import Actor
 from requests_service.services.audit import seal_calendar_change
 from requests_service.services.clock import (
-    build_calendar,
+    calendar_changed,
     clock_events_from,
     legal_today,
     load_calendar,
@@ -151,11 +151,11 @@ def save_year(session: Session, actor: Actor, year: int, command: SaveYear) -> C
         row.updated_at = utcnow()
         row.updated_by_user_id = actor.user_id
         session.flush()
-        # Built from the flushed year: the cached calendar's version moves only with the
-        # change recorded below.
-        recomputed, changed = recompute_due_dates(
-            session, affected_year=year, calendar=build_calendar(session)
-        )
+        # From here this transaction computes on its own new calendar (the due dates below,
+        # and any clock a composing use case writes); when it ends, this process's cached
+        # calendar is invalidated at once, other processes follow within their check interval.
+        calendar_changed(session)
+        recomputed, changed = recompute_due_dates(session, affected_year=year)
         change = CalendarChange(
             year=year,
             actor_user_id=actor.user_id,

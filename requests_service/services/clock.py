@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, Select, event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from requests_service.db.models import CalendarChange, CalendarYear, Case
 from requests_service.domain.calendar import (
@@ -21,8 +22,12 @@ from requests_service.timekeeping import LEGAL_ZONE as SHANGHAI
 from requests_service.timekeeping import legal_date, legal_today
 
 __all__ = [
+    "DEFAULT_VERSION_CHECK_SECONDS",
     "SHANGHAI",
+    "CalendarCache",
     "build_calendar",
+    "calendar_cache",
+    "calendar_changed",
     "calendar_version",
     "case_clock",
     "clock_events_from",
@@ -50,12 +55,9 @@ def stored_arrangements(session: Session) -> list[YearArrangement]:
     ]
 
 
-# One built calendar per engine (per database) in this process, with the version it was built
-# from. Keyed weakly, so an app's engine that goes away takes its calendar with it.
-_CALENDARS: weakref.WeakKeyDictionary[Engine, tuple[tuple[int, str] | None, WorkingCalendar]] = (
-    weakref.WeakKeyDictionary()
-)
-
+# Seconds between two reads of the calendar's version in a process that did not change the
+# calendar itself (``Config.CALENDAR_VERSION_CHECK_SECONDS``; 0: read it on every call).
+DEFAULT_VERSION_CHECK_SECONDS = 2.0
 
 _CHANGES = CalendarChange.__table__.c
 # Built once: a statement built per call costs more CPU than its round trip (the hot paths are
@@ -79,26 +81,134 @@ def calendar_version(session: Session) -> tuple[int, str] | None:
     return (int(row.seq), str(row.hash)) if row else None
 
 
+Version = tuple[int, str] | None
+
+
+class CalendarCache:
+    """One process's built calendar for one database, and when its version was last read.
+
+    Building a calendar takes ~40 ms, so it is kept and rebuilt only when the stored version
+    (the head of the calendar-change chain) moved. The version is read again only when
+    ``check_seconds`` have passed on the monotonic clock since the last read began; in between
+    no statement is sent.
+
+    Why a calendar may be up to ``check_seconds`` (2 s by default) old in *another* process:
+    calendar changes are rare administrative acts (loading the year's arrangement after the
+    State Council's yearly notice, or correcting one). A deadline computed within 2 s of an
+    administrator publishing a new year's holidays is the answer the user would have got by
+    clicking 2 s earlier, before the change existed: it is not a wrong answer under the
+    Regulations (Art. 33 counts working days on the calendar in force), only one taken a moment
+    sooner. The bound is strict: a change committed at T is used by every call that starts
+    after T + ``check_seconds`` in every worker and host, because the last read the cache
+    relies on began at most ``check_seconds`` before the call, and so after T (a read sees what
+    was committed when it began: a statement snapshot under PostgreSQL's READ COMMITTED; SQLite
+    transactions begin IMMEDIATE, one at a time).
+
+    The process that makes a change does not wait: ``calendar_changed`` makes the transaction
+    that changes the calendar use its own new calendar at once (case clocks written in the
+    same use case), and its end (commit or rollback) sends this process's next call back to
+    the database. ``check_seconds <= 0`` reads the version on every call.
+    """
+
+    def __init__(
+        self,
+        check_seconds: float = DEFAULT_VERSION_CHECK_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.check_seconds = check_seconds
+        self.monotonic = monotonic  # injectable: tests move time without sleeping
+        # (version, calendar, monotonic time its version read began; None: read it next call)
+        self._entry: tuple[Version, WorkingCalendar, float | None] | None = None
+        # Moves with every invalidation, so a read that began before one cannot store an
+        # answer as fresh (a worker thread racing the commit of a change in this process).
+        self._generation = 0
+
+    def calendar(self, session: Session) -> WorkingCalendar:
+        entry = self._entry
+        started = self.monotonic()
+        if entry is not None and entry[2] is not None and started - entry[2] < self.check_seconds:
+            return entry[1]
+        generation = self._generation
+        version = calendar_version(session)
+        if entry is not None and entry[0] == version:
+            calendar = entry[1]
+        else:
+            calendar = build_calendar(session)
+        # Only one tuple assignment: threads read a whole entry or the one before it.
+        self._entry = (version, calendar, started if generation == self._generation else None)
+        return calendar
+
+    def invalidate(self) -> None:
+        """The next call reads the version again (the calendar is rebuilt only if it moved)."""
+        self._generation += 1
+        entry = self._entry
+        if entry is not None:
+            self._entry = (entry[0], entry[1], None)
+
+
+# One cache per engine (per database) in this process. Keyed weakly, so an app's engine that
+# goes away takes its calendar with it.
+_CACHES: weakref.WeakKeyDictionary[Engine, CalendarCache] = weakref.WeakKeyDictionary()
+
+
+def calendar_cache(engine: Engine) -> CalendarCache:
+    """This process's calendar cache for ``engine``'s database (made on first use; the app
+    factory sets its ``check_seconds`` from the configuration)."""
+    cache = _CACHES.get(engine)
+    if cache is None:
+        cache = _CACHES.setdefault(engine, CalendarCache())
+    return cache
+
+
+# Marks a session whose transaction changed the calendar; holds that transaction's own calendar
+# (None until built).
+_CHANGED_IN_SESSION = "calendar_changed_in_transaction"
+_LISTENING = "calendar_change_listener"
+
+
 def load_calendar(session: Session) -> WorkingCalendar:
     """The working-day calendar: bundled official years, overridden by years stored in the DB.
 
-    Building one takes ~40 ms, so it is kept per process and database and rebuilt only when
-    the stored version moved: each call costs one cheap statement, and a change made through
-    any worker or host is seen by every other one on its next call.
+    Kept per process and database (``CalendarCache``): no statement inside the version-check
+    interval, one index lookup after it, a rebuild only when the version moved. A transaction
+    that has changed the calendar (``calendar_changed``) gets the calendar it sees itself,
+    never the process's, so clocks written in the same use case use the new calendar.
     """
+    info = session.info
+    if _CHANGED_IN_SESSION in info:
+        own: WorkingCalendar | None = info[_CHANGED_IN_SESSION]
+        if own is None:
+            own = info[_CHANGED_IN_SESSION] = build_calendar(session)
+        return own
+    return calendar_cache(session.get_bind().engine).calendar(session)
+
+
+def calendar_changed(session: Session) -> None:
+    """Record that ``session``'s transaction has changed a stored calendar year (flushed).
+
+    Until that transaction ends, ``load_calendar`` in the session builds from what the session
+    sees (its own change included). When it ends — committed or rolled back — this process's
+    cache for the database is invalidated, so this process's next call uses the committed
+    calendar at once; other processes follow within their version-check interval.
+    """
+    info = session.info
+    info[_CHANGED_IN_SESSION] = None  # built on first use (again, after a further change)
+    if _LISTENING in info:
+        return
+    info[_LISTENING] = True
     engine = session.get_bind().engine
-    version = calendar_version(session)
-    cached = _CALENDARS.get(engine)
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    calendar = build_calendar(session)
-    _CALENDARS[engine] = (version, calendar)
-    return calendar
+
+    def _ended(ended: Session, transaction: SessionTransaction) -> None:
+        # The session's whole transaction, not a savepoint inside it.
+        if transaction.parent is None and _CHANGED_IN_SESSION in ended.info:
+            del ended.info[_CHANGED_IN_SESSION]
+            calendar_cache(engine).invalidate()
+
+    event.listen(session, "after_transaction_end", _ended)
 
 
 def build_calendar(session: Session) -> WorkingCalendar:
-    """The calendar from what this session sees now, uncached: for a transaction that has just
-    changed a year and not yet recorded the change (so the version has not moved yet)."""
+    """The calendar from what this session sees now, uncached (``load_calendar`` caches it)."""
     arrangements = {a.year: a for a in load_bundled_arrangements()}
     for arrangement in stored_arrangements(session):
         arrangements[arrangement.year] = arrangement

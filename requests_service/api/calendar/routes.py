@@ -17,7 +17,7 @@ from requests_service.api.calendar.schemas import (
     YearArrangementInSchema,
     YearArrangementSchema,
 )
-from requests_service.db.session import current_session, reads_only
+from requests_service.db.session import current_session
 from requests_service.domain.lifecycle import Role
 from requests_service.services import calendar_admin
 
@@ -67,7 +67,10 @@ class CalendarChanges(MethodView):
 
 @blp.route("/deadline-calculator")
 class DeadlineCalculator(MethodView):
-    @reads_only
+    # Not ``reads_only``: that checks a connection out of the pool up front (to put it in
+    # AUTOCOMMIT), and on the process's cached calendar this view sends no statement at all.
+    # Its session connects only when the calendar's version is due for a read (every
+    # CALENDAR_VERSION_CHECK_SECONDS per worker): that SELECT then runs in a transaction.
     @blp.doc(security=[])
     @blp.arguments(DeadlineInputSchema())  # an instance: not one per request
     @blp.response(200, DeadlineResultSchema)
