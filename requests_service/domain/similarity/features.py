@@ -864,6 +864,14 @@ _APPROVED_RE = re.compile(
 )
 
 
+CALL_NOTICE: Final = "通知/申报"
+"""A notice that calls for applications (申报通知, 关于申报…的通知, 报名通知): a 通知 like any
+other, and, when both texts name one (:mod:`.scoring`), the same information as the
+application guide (申报指南) — it is published with its conditions."""
+_CALL_RE = re.compile("申报|报名")
+_CALL_SPAN: Final = 16
+
+
 def _approval_kind(norm: str, start: int) -> str:
     m = _APPROVED_RE.search(norm, max(0, start - 6), start)
     return "批复/" + m.group(1) if m else "批复"
@@ -895,7 +903,11 @@ def _kinds(norm: str) -> set[str]:
         ):
             continue  # 可研报告批复: the 报告 is what the 批复 approves
         kind = DOCUMENT_KINDS[m.group()]
-        out.add(_approval_kind(norm, m.start()) if kind == "批复" else kind)
+        if kind == "批复":
+            kind = _approval_kind(norm, m.start())
+        elif kind == "通知" and _CALL_RE.search(norm, max(0, m.start() - _CALL_SPAN), m.start()):
+            kind = CALL_NOTICE
+        out.add(kind)
     return out
 
 
