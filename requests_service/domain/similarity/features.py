@@ -893,7 +893,7 @@ CALL_NOTICE: Final = "通知/申报"
 other, and, when both texts name one (:mod:`.scoring`), the same information as the
 application guide (申报指南) — it is published with its conditions."""
 _CALL_RE = re.compile("申报|报名")
-_CALL_SPAN: Final = 16
+_CALL_SPAN: Final = 24
 
 
 def _approval_kind(norm: str, start: int) -> str:
