@@ -165,6 +165,8 @@ FRESH7_NEAR_MISS_MAX = 0
 # both texts name the differing element (park industries, tobacco and medical product classes,
 # posts offered vs those passed or to be appointed). Nineteenth set 0.609 -> 0.777 (R 0.631 ->
 # 0.847, 22 -> 15/45), eighteenth 0.813 -> 0.839 (R 0.804 -> 0.848, 8/36); others unchanged.
+# Shared (held out, measured once after the round's last change, texts never read): P 0.959 /
+# R 0.779 / F1 0.859, 4/63 merged (was 0.958 / 0.768 / 0.852, 4/63): its F1 floor rises.
 FRESH8_F1_FLOOR = 0.86
 FRESH8_NEAR_MISS_MAX = 0
 FRESH9_F1_FLOOR = 0.88
@@ -173,7 +175,7 @@ FRESH10_F1_FLOOR = 0.83
 FRESH10_NEAR_MISS_MAX = 8
 FRESH11_F1_FLOOR = 0.77
 FRESH11_NEAR_MISS_MAX = 15
-SHARED_F1_FLOOR = 0.85
+SHARED_F1_FLOOR = 0.855
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
 
