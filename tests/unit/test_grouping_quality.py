@@ -160,15 +160,22 @@ FRESH7_NEAR_MISS_MAX = 0
 # and the eighteenth to 0.892 (0/36), but measured once on the held-out set F1 fell 0.852 ->
 # 0.846 (recall 0.768 -> 0.756, near misses 4/63 unchanged), so they were not merged. Kept as
 # it scores, an unseen set for the next round.
+# Round i13w, under the rule that no own set may lose a correct pair: quoted titles asked for
+# keep their words, 申报通知 agrees with 申报指南, a few short names (recall); vetoes only where
+# both texts name the differing element (park industries, tobacco and medical product classes,
+# posts offered vs those passed or to be appointed). Nineteenth set 0.609 -> 0.777 (R 0.631 ->
+# 0.847, 22 -> 15/45), eighteenth 0.813 -> 0.839 (R 0.804 -> 0.848, 8/36); others unchanged.
+# Shared (held out, measured once after the round's last change, texts never read): P 0.959 /
+# R 0.779 / F1 0.859, 4/63 merged (was 0.958 / 0.768 / 0.852, 4/63): its F1 floor rises.
 FRESH8_F1_FLOOR = 0.86
 FRESH8_NEAR_MISS_MAX = 0
 FRESH9_F1_FLOOR = 0.88
 FRESH9_NEAR_MISS_MAX = 6
-FRESH10_F1_FLOOR = 0.81
+FRESH10_F1_FLOOR = 0.83
 FRESH10_NEAR_MISS_MAX = 8
-FRESH11_F1_FLOOR = 0.60
-FRESH11_NEAR_MISS_MAX = 22
-SHARED_F1_FLOOR = 0.85
+FRESH11_F1_FLOOR = 0.77
+FRESH11_NEAR_MISS_MAX = 15
+SHARED_F1_FLOOR = 0.855
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
 
@@ -377,6 +384,12 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("家里小轿车一年车船税交多少钱，请公开税额标准", "摩托车车船税税额标准", "object"),
         ("锦华大厦火灾事故调查报告", "锦华广场火灾事故调查报告", "entity"),
         ("第一棉纺织厂改制职工安置方案", "第二棉纺织厂改制职工安置方案", "serial"),
+        # categories both texts name: parks by industry, tobacco products, medical products;
+        # a recruitment's posts against those to be appointed
+        ("临港化工园区地震安全性评价报告", "临港物流园区地震安全性评价报告", "level"),
+        ("本市卷烟零售点合理布局规定", "本市电子烟零售点合理布局规定", "level"),
+        ("持有药品经营许可证的零售药店名单", "获准经营第二类精神药品的零售药店名单", "level"),
+        ("2025年窗口工作人员招聘简章", "2025年窗口工作人员拟录用人员公示", "facet"),
     ],
 )
 def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:
@@ -488,6 +501,13 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("请公开防雷装置检测收费标准", "做一次防雷检测要交多少钱"),
         ("2024年第四季度快递申诉情况通告", "2024年四季度快递申诉通报"),
         ("LW2025-07号地块挂牌出让成交结果", "2025-07号地块出让成交结果"),
+        # a quoted title asked for is the information; a call for applications is the guide;
+        # short names
+        ("申请获取《烟草制品零售点合理布局管理规定》全文", "请公开烟草制品零售点合理布局规定"),
+        ("请公开2025年度专利资助项目申报通知", "请公开2025年专利资助申报指南"),
+        ("关于申报2025年少数民族发展资金项目的通知", "2025年少数民族发展资金项目申报指南"),
+        ("全市登记的寺庙教堂名单", "本市依法登记的宗教活动场所名录"),
+        ("一棉厂1998年改制职工安置方案", "第一棉纺织厂1998年改制职工安置方案"),
     ],
 )
 def test_paraphrases_are_same_topic(a: str, b: str) -> None:

@@ -289,6 +289,21 @@ LEVELS: Final[Mapping[str, tuple[str, str]]] = {
     "初审": ("review", "初审"),
     "复审": ("review", "复审"),
     "终审": ("review", "终审"),
+    # tobacco products sold under separate rules: cigarettes (卷烟, 烟草制品) and e-cigarettes.
+    # Like every scale here it vetoes only when both texts name one: 零售点布局规定 alone
+    # agrees with either
+    "卷烟": ("tobacco", "卷烟"),
+    "烟草制品": ("tobacco", "卷烟"),
+    "电子烟": ("tobacco", "电子烟"),
+    # classes of medical products under separate rules: a request naming one class (中药饮片
+    # 抽检, 精神药品零售) and one naming medicines at large (药品抽检) ask for different lists
+    # only when both name their class; a request naming no class agrees with either
+    "药品": ("medical", "药品"),
+    "中药饮片": ("medical", "中药饮片"),
+    "精神药品": ("medical", "精神药品"),
+    "麻醉药品": ("medical", "麻醉药品"),
+    "医疗器械": ("medical", "医疗器械"),
+    "化妆品": ("medical", "化妆品"),
 }
 """Levels of one scale (school stage, professional grade, half year, season) and sibling
 categories (environmental medium, social insurance, insured group and payer, case type, social
@@ -308,6 +323,9 @@ FACETS: Final[Mapping[str, str]] = {
     "打分": "名单",
     # an exam's scores rank those who sat it: an outcome, not the posts offered
     "成绩": "名单",
+    # those who passed (合格人员公示) or are to be appointed (拟录用人员公示): a list of them
+    "合格人员": "名单",
+    "拟录用": "名单",
     # the posts a recruitment offers are not the people it hired (岗位一览表 vs 拟聘用人员一览表)
     "岗位表": "岗位",
     "岗位一览表": "岗位",
@@ -316,6 +334,12 @@ FACETS: Final[Mapping[str, str]] = {
     "职位表": "岗位",
     "职位一览表": "岗位",
     "职位计划": "岗位",
+    # a recruitment's announcement (招聘简章, 招聘公告) offers its posts; it is not the list of
+    # those hired
+    "招聘简章": "岗位",
+    "招聘公告": "岗位",
+    "招考简章": "岗位",
+    "招考公告": "岗位",
     # those a programme pays or serves (补助对象, 发放对象): a list of them
     "对象": "名单",
     # money: how much, to whom, paid or allocated (a list of payments, 补贴发放名单, is both
@@ -864,6 +888,14 @@ _APPROVED_RE = re.compile(
 )
 
 
+CALL_NOTICE: Final = "通知/申报"
+"""A notice that calls for applications (申报通知, 关于申报…的通知, 报名通知): a 通知 like any
+other, and, when both texts name one (:mod:`.scoring`), the same information as the
+application guide (申报指南) — it is published with its conditions."""
+_CALL_RE = re.compile("申报|报名")
+_CALL_SPAN: Final = 24
+
+
 def _approval_kind(norm: str, start: int) -> str:
     m = _APPROVED_RE.search(norm, max(0, start - 6), start)
     return "批复/" + m.group(1) if m else "批复"
@@ -895,7 +927,11 @@ def _kinds(norm: str) -> set[str]:
         ):
             continue  # 可研报告批复: the 报告 is what the 批复 approves
         kind = DOCUMENT_KINDS[m.group()]
-        out.add(_approval_kind(norm, m.start()) if kind == "批复" else kind)
+        if kind == "批复":
+            kind = _approval_kind(norm, m.start())
+        elif kind == "通知" and _CALL_RE.search(norm, max(0, m.start() - _CALL_SPAN), m.start()):
+            kind = CALL_NOTICE
+        out.add(kind)
     return out
 
 
@@ -920,6 +956,19 @@ _ROAD_END_RE = re.compile("(?:大道|大街|路|街|巷)$")
 _PARK_INDUSTRY_RE = _alternation(
     (*TRADE_WORDS, "工业", "产业", "高新", "高新技术", "经济技术", "创业", "创新", "物流")
 )
+
+
+# 临港化工园区 and 临港物流园区: one place, two parks.  A park keeps its name without its
+# industry (蓝湾化工园区 is 蓝湾园区), but two industries are two parks: the industry is a level
+# of the "park" scale, which vetoes only when both texts name one.
+_PARK_INDUSTRY_LEVEL_RE = re.compile(
+    "(化工|石化|食品|医药|电子|新材料|机械|装备制造|物流|纺织|冶金|光伏|新能源|电商|软件"
+    "|文化创意|航空|汽车)(?:产业)?园区"
+)
+
+
+def _park_industries(clause: str) -> set[tuple[str, str]]:
+    return {("park", m.group(1)) for m in _PARK_INDUSTRY_LEVEL_RE.finditer(clause)}
 
 
 def _without_trade(head: str, *, company: bool) -> str:
@@ -1138,6 +1187,8 @@ def _clause_slots(clause: str, story: bool) -> ClauseSlots:
     cuts = [(a, b) for a, b, _, _ in spans]
     years, months, serials = _dated_and_numbered(clause, cuts)
     levels = {LEVELS[m.group()] for m in _LEVEL_RE.finditer(clause)}
+    if "园区" in clause:
+        levels |= _park_industries(clause)
     _month_ranges(clause, months, serials, levels)
     content = _without_spans(clause, cuts)
     if story:  # the dates in a story are when things happened, not what is asked for

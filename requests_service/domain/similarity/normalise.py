@@ -179,6 +179,20 @@ SYNONYMS: Final[Mapping[str, str]] = {
     "黑名单": "失信名单",
     # common short names of official terms
     "人工影响天气": "人影",
+    "成品油价格补贴": "油补",
+    "市长热线": "12345热线",
+    "市民热线": "12345热线",
+    "便民热线": "热线",
+    "地震安全性评价": "地震安评",
+    "防止返贫": "防返贫",
+    # the places of worship in common speech (寺庙教堂) are the registered 宗教活动场所
+    "寺庙教堂": "宗教活动场所",
+    "寺观教堂": "宗教活动场所",
+    # 法定报告传染病 is the class of notifiable diseases, not a report (报告)
+    "法定报告传染病": "法定传染病",
+    # a numbered cotton mill by its short name (第一棉纺织厂 → 一棉厂)
+    "棉纺织厂": "棉厂",
+    "棉纺厂": "棉厂",
     "末端服务网点": "快递驿站",
     "末端网点": "快递驿站",
     "公车": "公务用车",
@@ -194,6 +208,10 @@ SYNONYMS: Final[Mapping[str, str]] = {
     "城乡居民最低生活保障": "低保",
     "城乡最低生活保障": "低保",
     "最低生活保障": "低保",
+    "食品药品监督管理局": "食药监局",
+    "药品监督管理局": "药监局",
+    "药品监督管理部门": "药监部门",
+    "药品监管": "药监",
     "卫生健康委员会": "卫健委",
     "卫生健康委": "卫健委",
     "市场监督管理局": "市场监管局",
@@ -497,10 +515,21 @@ _BOILERPLATE_OR_KEPT_RE = _alternation((*BOILERPLATE, *NOT_BOILERPLATE))
 _KEPT_RE = _alternation(NOT_BOILERPLATE)
 _KEEP: Final = frozenset(NOT_BOILERPLATE)
 _SYNONYM_RE = _alternation(SYNONYMS)
-# Citations (《…条例》第二十七条) say nothing about the information asked for.
+# Citations (根据《…条例》第二十七条) say nothing about the information asked for; a quoted
+# title that is asked for (申请获取《…管理规定》全文, 公开《地震应急预案》) is the information
+# itself and keeps its words.  A title is a citation when it is introduced as the basis
+# (根据, 依据 …), followed by an article, or is the Regulations on disclosure themselves.
 _CITATION_RE = re.compile(
-    r"(?:根据|依据|按照|依照)?《[^》]{0,40}》(?:第[〇零一二三四五六七八九十百\d]+条)?(?:的?规定)?"
+    r"(根据|依据|按照|依照|依)?《([^》]{0,40})》(第[〇零一二三四五六七八九十百\d]+条)?(?:之?的?规定)?"
 )
+
+
+def _citation(m: re.Match[str]) -> str:
+    if m.group(1) or m.group(3) or "信息公开" in m.group(2):
+        return "，"
+    return m.group(2) + m.string[m.end(2) + 1 : m.end()]  # the title, then what followed 》
+
+
 _CLAUSE_SPLIT_RE = re.compile(r"[，。；！？,;!?\n\r：:]+")
 
 
@@ -508,7 +537,7 @@ def _prepare(text: object) -> str:
     if not isinstance(text, str) or not text:
         return ""
     s = unicodedata.normalize("NFKC", text[:_RAW_CAP]).lower()
-    return _CITATION_RE.sub("，", s) if "《" in s else s
+    return _CITATION_RE.sub(_citation, s) if "《" in s else s
 
 
 def _canonical(s: str) -> str:

@@ -17,7 +17,12 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Final
 
-from requests_service.domain.similarity.features import STORY_MARK, Features, features_of
+from requests_service.domain.similarity.features import (
+    CALL_NOTICE,
+    STORY_MARK,
+    Features,
+    features_of,
+)
 
 SAME_TOPIC_THRESHOLD: Final = 0.30
 """Two requests are about the same information when :func:`similarity` reaches this.
@@ -70,10 +75,17 @@ _PUBLISHED_BY_CIRCULAR: Final = frozenset({"处理", "考核", "监测"})
 _ANNOUNCEMENTS: Final = frozenset({"公告", "通告", "通报"})
 
 
+# A call for applications (申报通知) and the application guide (申报指南) are one document
+# under two names; a 通知 that calls for nothing is not a guide.
+_CALL_AND_GUIDE: Final = frozenset({CALL_NOTICE, "指南"})
+
+
 def _kind_compatible(a: str, b: str) -> bool:
     if a == b or a.startswith(b + "/") or b.startswith(a + "/"):
         return True
     if a in _ANNOUNCEMENTS and b in _ANNOUNCEMENTS:
+        return True
+    if {a, b} == _CALL_AND_GUIDE:
         return True
     return (a == "通报" and b in _PUBLISHED_BY_CIRCULAR) or (
         b == "通报" and a in _PUBLISHED_BY_CIRCULAR
