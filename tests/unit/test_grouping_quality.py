@@ -35,6 +35,7 @@ FRESH8 = ROOT / "tests" / "data" / "grouping_own_fresh8.jsonl"
 FRESH9 = ROOT / "tests" / "data" / "grouping_own_fresh9.jsonl"
 FRESH10 = ROOT / "tests" / "data" / "grouping_own_fresh10.jsonl"
 FRESH11 = ROOT / "tests" / "data" / "grouping_own_fresh11.jsonl"
+FRESH12 = ROOT / "tests" / "data" / "grouping_own_fresh12.jsonl"
 SHARED = next(
     (
         p
@@ -171,10 +172,20 @@ FRESH8_F1_FLOOR = 0.86
 FRESH8_NEAR_MISS_MAX = 0
 FRESH9_F1_FLOOR = 0.88
 FRESH9_NEAR_MISS_MAX = 6
-FRESH10_F1_FLOOR = 0.83
-FRESH10_NEAR_MISS_MAX = 8
-FRESH11_F1_FLOOR = 0.77
-FRESH11_NEAR_MISS_MAX = 15
+# Round i13x: a twentieth set (fresh12, eight agencies of new kinds) scored unseen P 0.505 /
+# R 0.893 / F1 0.646, 25/26 near misses merged: a narrower kind named against the bare
+# category (5G基站 vs 基站, 网上信访 vs 信访). The category's narrower kinds are now levels of a
+# scale (features.NARROWER_KINDS); a text naming the head and no kind nor a hint of one is the
+# category at large. Twentieth 0.646 -> 0.929 (0/26), nineteenth 0.777 -> 0.862 (15 -> 7/45),
+# eighteenth 0.839 -> 0.867 (8 -> 6/36); no own set lost a correct pair. Shared (held out,
+# measured once after the round's last change, texts never read): P 0.959 / R 0.779 / F1
+# 0.859, 4/63 merged — unchanged, so its floors stay.
+FRESH10_F1_FLOOR = 0.86
+FRESH10_NEAR_MISS_MAX = 6
+FRESH11_F1_FLOOR = 0.86
+FRESH11_NEAR_MISS_MAX = 7
+FRESH12_F1_FLOOR = 0.92
+FRESH12_NEAR_MISS_MAX = 0
 SHARED_F1_FLOOR = 0.855
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -236,6 +247,7 @@ def test_short_and_long_texts_quality() -> None:
         (FRESH9, FRESH9_F1_FLOOR, FRESH9_NEAR_MISS_MAX),
         (FRESH10, FRESH10_F1_FLOOR, FRESH10_NEAR_MISS_MAX),
         (FRESH11, FRESH11_F1_FLOOR, FRESH11_NEAR_MISS_MAX),
+        (FRESH12, FRESH12_F1_FLOOR, FRESH12_NEAR_MISS_MAX),
     ],
     ids=[
         "fifth",
@@ -253,6 +265,7 @@ def test_short_and_long_texts_quality() -> None:
         "seventeenth",
         "eighteenth",
         "nineteenth",
+        "twentieth",
     ],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
@@ -390,6 +403,13 @@ def test_shared_held_out_set_does_not_fall() -> None:
         ("本市卷烟零售点合理布局规定", "本市电子烟零售点合理布局规定", "level"),
         ("持有药品经营许可证的零售药店名单", "获准经营第二类精神药品的零售药店名单", "level"),
         ("2025年窗口工作人员招聘简章", "2025年窗口工作人员拟录用人员公示", "facet"),
+        # a narrower kind against its category named bare (NARROWER_KINDS)
+        ("2024年外观设计专利侵权纠纷行政裁决情况", "2024年专利侵权纠纷行政裁决情况", "level"),
+        ("请公开本市佛教活动场所名录", "请公开本市依法登记的宗教活动场所名录", "level"),
+        ("2025年休渔期海蜇专项捕捞通告", "二〇二五年伏季休渔管理通告", "level"),
+        ("2024年全市中小学校传染病发病情况通报", "2024年全市传染病发病情况通报", "level"),
+        ("2024年农业气候公报", "2024年气候公报", "level"),
+        ("2024年农村居民人均可支配收入", "2024年居民人均可支配收入", "level"),
     ],
 )
 def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -> None:
@@ -452,6 +472,12 @@ def test_near_misses_are_vetoed_with_the_slot_named(a: str, b: str, slot: str) -
         ("丰泽区互联网租赁自行车停放点设置规划", "请公开丰泽区共享单车停放点位规划"),
         ("海宁市2025年中考录取分数线", "申请公开海宁市2025年高中阶段学校招生录取最低分数线"),
         ("丰泽区2025年垃圾分类考评结果", "丰泽区2025年垃圾分类考核结果"),
+        # a category named bare agrees with its narrower kind when the text hints at one
+        # (寺庙, 肢体残疾 in the story) or names no kind at all; a grade the official short
+        # name leaves out (重度) is no kind
+        ("请公开本市佛教活动场所名录", "本市登记的佛教寺院名单"),
+        ("请公开2025年重度残疾人护理补贴发放标准", "2025年残疾人护理补贴标准"),
+        ("2024年农村居民人均可支配收入", "2024年我们这儿农民人均可支配收入是多少"),
         # two stories alone never disagree: where each applicant lives or works
         (
             "本人住址：建设路12号3栋。请公开滨河片区征收补偿方案",
@@ -634,6 +660,7 @@ def _intake_like(texts: list[str]) -> list[int]:
         FRESH9,
         FRESH10,
         FRESH11,
+        FRESH12,
     ],
     ids=[
         "own",
@@ -649,6 +676,7 @@ def _intake_like(texts: list[str]) -> list[int]:
         "fresh9",
         "fresh10",
         "fresh11",
+        "fresh12",
     ],
 )
 def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:

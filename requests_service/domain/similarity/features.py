@@ -508,6 +508,93 @@ ask about different things (:mod:`.scoring` vetoes them: "所涉对象不同"); 
 agrees with any."""
 
 
+NARROWER_KINDS: Final[Mapping[str, tuple[str, Mapping[str, str], str]]] = {
+    # scale: (its category head, {qualifier: the narrower kind it names}, words that hint at
+    # a narrower kind without naming it).  Only classifications that split the category
+    # into sibling kinds are listed, never grades an official short name leaves out
+    # (残疾人护理补贴 is 重度残疾人护理补贴's own short name).
+    "patent": ("专利", {"发明": "发明", "实用新型": "实用新型", "外观设计": "外观设计"}, ""),
+    "religion": (
+        "宗教活动场所|宗教场所|活动场所|寺院|寺庙|教堂",
+        {
+            "佛教": "佛教",
+            "道教": "道教",
+            "伊斯兰教": "伊斯兰教",
+            "天主教": "天主教",
+            "基督教": "基督教",
+        },
+        "寺|庙|道观|教堂|清真",
+    ),
+    "fishing_ban": ("休渔", {"专项捕捞": "专项捕捞", "特许捕捞": "专项捕捞"}, "专项|特许"),
+    "climate": (
+        "气候(?:评价)?公报",
+        {"农业气候": "农业", "生态气候": "生态", "城市气候": "城市"},
+        "农",
+    ),
+    "school_cases": (
+        "传染病|疫情|流感|发病",
+        {
+            "学校": "学校",
+            "校园": "学校",
+            "中小学": "学校",
+            "托幼": "学校",
+            "幼儿园": "学校",
+            "学生": "学校",
+            "在校": "学校",
+            "高校": "学校",
+        },
+        "校|学生|托|幼|儿童",
+    ),
+    "base_station": ("基站", {"5g": "5g", "五g": "5g", "4g": "4g", "四g": "4g"}, ""),
+    "petition": (
+        "信访",
+        {
+            "网上信访": "网上",
+            "网络信访": "网上",
+            "网上投诉": "网上",
+            "来信": "来信",
+            "来访": "来访",
+        },
+        "网上|网络",
+    ),
+    "copyright": ("著作权|版权|软著", {"软件": "软件", "软著": "软件"}, ""),
+    "water_level": ("水位", {"地下水": "地下水"}, "井"),
+    "income": (
+        "可支配收入|人均收入|居民收入",
+        {"农村": "农村", "农民": "农村", "城镇": "城镇", "城市居民": "城镇"},
+        "农|村",
+    ),
+    "heritage_tier": (
+        "文物保护单位|文保单位",
+        {"全国重点": "国", "国家级": "国", "省级": "省", "市级": "市", "县级": "县", "区级": "县"},
+        "",
+    ),
+    "food": ("食品", {"冷链": "冷链"}, "冷|冻"),
+    "disability": (
+        "残疾",
+        {
+            "视力残疾": "视力",
+            "听力残疾": "听力",
+            "言语残疾": "言语",
+            "肢体残疾": "肢体",
+            "智力残疾": "智力",
+            "精神残疾": "精神",
+            "多重残疾": "多重",
+        },
+        "",
+    ),
+}
+"""Categories whose narrower kinds are asked for apart (外观设计专利 vs 专利, 佛教活动场所 vs
+宗教活动场所, 地下水水位 vs 水位, 农村居民 vs 居民 人均可支配收入).  A request naming a
+narrower kind in its request takes that kind as a level of the category's scale; one naming
+the category head in its request, and no narrower kind nor a hint of one anywhere in its text
+(story included), takes :data:`BARE_KIND` — the category at large.  Two requests disagree only
+when both carry the scale, so a request naming neither the head nor a kind agrees with
+either, and a narrower kind told only in a story is no level."""
+
+BARE_KIND: Final = "全部"
+
+
 ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "有限责任公司": "company",
     "股份有限公司": "company",
@@ -1324,6 +1411,32 @@ def _grams(text: str) -> list[str]:
     return [*text, *map(str.__add__, text, text[1:])]
 
 
+_NARROWER: Final = tuple(
+    (scale, re.compile(head), _alternation(kinds), kinds, re.compile(hint) if hint else None)
+    for scale, (head, kinds, hint) in NARROWER_KINDS.items()
+)
+
+
+def _narrower_levels(parts: list[tuple[str, bool]]) -> set[tuple[str, str]]:
+    """The :data:`NARROWER_KINDS` levels of a text (once per text, not per pair)."""
+    whole = "".join(clause for clause, _ in parts)
+    request = "".join(clause for clause, story in parts if not story)
+    found: set[tuple[str, str]] = set()
+    for scale, head, kind_re, kinds, hint in _NARROWER:
+        if head.search(whole) is None:
+            continue
+        named = {kinds[m.group()] for m in kind_re.finditer(request)}
+        if named:
+            found.update((scale, kind) for kind in named)
+        elif (
+            head.search(request) is not None
+            and kind_re.search(whole) is None
+            and (hint is None or hint.search(whole) is None)
+        ):
+            found.add((scale, BARE_KIND))
+    return found
+
+
 def unweighted_features(parts: Iterable[tuple[str, bool]]) -> Features:
     """:func:`features_of_clauses` with every content gram at its clause's weight (what
     ``bench/build_gram_weights.py`` counts)."""
@@ -1401,6 +1514,7 @@ def features_from_slots(
     # "我是初中学生家长，请公开划片范围" the story's level is all the request has.
     asked_scales = {scale for scale, _ in levels}
     levels.update(lv for lv in story_levels if lv[0] not in asked_scales)
+    levels |= _narrower_levels(parts)
     # So do the story's numbers and named things, marked as the story's (STORY_MARK):
     # "我是锦华路5号的邻居，申请公开…拆除决定书" asks about 5号, but "本人住阳光小区，请公开
     # 星河湾…许可证" about 星河湾 only.  Two stories alone never disagree (:mod:`.scoring`):

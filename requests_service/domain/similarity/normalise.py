@@ -188,6 +188,9 @@ SYNONYMS: Final[Mapping[str, str]] = {
     # the places of worship in common speech (寺庙教堂) are the registered 宗教活动场所
     "寺庙教堂": "宗教活动场所",
     "寺观教堂": "宗教活动场所",
+    # and one religion's places of worship (佛教寺院) are that religion's 活动场所
+    "佛教寺院": "佛教活动场所",
+    "佛教寺庙": "佛教活动场所",
     # 法定报告传染病 is the class of notifiable diseases, not a report (报告)
     "法定报告传染病": "法定传染病",
     # a numbered cotton mill by its short name (第一棉纺织厂 → 一棉厂)
