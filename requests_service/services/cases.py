@@ -612,7 +612,7 @@ def _on_request_correction(
     _require(correction_items=command.correction_items)
     period = command.correction_period_working_days or (case.agency.correction_period_working_days)
     case.correction_requested = True
-    case.correction_due_on = correction_period_due(load_calendar(session), on, period)
+    case.correction_due_on = correction_period_due(load_calendar(session, fresh=True), on, period)
     changed.update(
         correction_items=list(command.correction_items),
         correction_period_working_days=period,
@@ -710,7 +710,7 @@ def _on_issue_fee_notice(
             fields={"notice_received_on": ["早于发出日期。"]},
         )
     # Payment is due 20 working days from the day after the applicant receives the notice.
-    case.fee_payment_due_on = fee_payment_due(load_calendar(session), received_on)
+    case.fee_payment_due_on = fee_payment_due(load_calendar(session, fresh=True), received_on)
     changed.update(
         fee_services.on_notice_issued(
             session, actor, case, on=on, received_on=received_on, due_on=case.fee_payment_due_on
@@ -772,7 +772,7 @@ def _on_request_reasons(
     changed: dict[str, Any] = {}
     _require(volume_summary=command.volume_summary)
     period = command.reasons_period_working_days or (case.agency.reasons_period_working_days)
-    case.reasons_due_on = load_calendar(session).add_working_days(on, period)
+    case.reasons_due_on = load_calendar(session, fresh=True).add_working_days(on, period)
     changed.update(
         volume_summary=command.volume_summary,
         reasons_period_working_days=period,
@@ -801,7 +801,7 @@ def _on_extend(
 ) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     _require(reason=command.reason, extra_working_days=command.extra_working_days)
-    calendar = load_calendar(session)
+    calendar = load_calendar(session, fresh=True)
     clock = case_clock(session, case, calendar=calendar, today=on)
     if clock is None:
         raise RuleViolation("案件尚未登记，不能延期。")

@@ -123,10 +123,17 @@ class CalendarCache:
         # answer as fresh (a worker thread racing the commit of a change in this process).
         self._generation = 0
 
-    def calendar(self, session: Session) -> WorkingCalendar:
+    def calendar(self, session: Session, *, fresh: bool = False) -> WorkingCalendar:
+        """The calendar; ``fresh`` reads the version now whatever the interval (one index
+        lookup; the calendar is rebuilt only if the version moved)."""
         entry = self._entry
         started = self.monotonic()
-        if entry is not None and entry[2] is not None and started - entry[2] < self.check_seconds:
+        if (
+            not fresh
+            and entry is not None
+            and entry[2] is not None
+            and started - entry[2] < self.check_seconds
+        ):
             return entry[1]
         generation = self._generation
         version = calendar_version(session)
@@ -166,13 +173,21 @@ _CHANGED_IN_SESSION = "calendar_changed_in_transaction"
 _LISTENING = "calendar_change_listener"
 
 
-def load_calendar(session: Session) -> WorkingCalendar:
+def load_calendar(session: Session, *, fresh: bool = False) -> WorkingCalendar:
     """The working-day calendar: bundled official years, overridden by years stored in the DB.
 
     Kept per process and database (``CalendarCache``): no statement inside the version-check
     interval, one index lookup after it, a rebuild only when the version moved. A transaction
     that has changed the calendar (``calendar_changed``) gets the calendar it sees itself,
     never the process's, so clocks written in the same use case use the new calendar.
+
+    ``fresh=True`` is for use cases that *store* a date worked out on the calendar (a case's
+    due date, a correction, fee or reasons period, a date printed in a letter): they read the
+    version in their own transaction. The interval is only safe for answers that are shown and
+    recomputed on the next read: a calendar change's own recompute corrects the cases that
+    existed when it ran, so a date stored by another worker just after the commit on a calendar
+    up to 2 s old would stay wrong (a case registered one second after 2026-03-16 became a day
+    off kept 2026-03-30 instead of 2026-03-31).
     """
     info = session.info
     if _CHANGED_IN_SESSION in info:
@@ -180,7 +195,7 @@ def load_calendar(session: Session) -> WorkingCalendar:
         if own is None:
             own = info[_CHANGED_IN_SESSION] = build_calendar(session)
         return own
-    return calendar_cache(session.get_bind().engine).calendar(session)
+    return calendar_cache(session.get_bind().engine).calendar(session, fresh=fresh)
 
 
 def calendar_changed(session: Session) -> None:
@@ -252,7 +267,7 @@ def refresh_due_date(
     session: Session, case: Case, *, calendar: WorkingCalendar | None = None
 ) -> Clock | None:
     """Recompute and store the due date after an event; lists read the stored column."""
-    clock = case_clock(session, case, calendar=calendar)
+    clock = case_clock(session, case, calendar=calendar or load_calendar(session, fresh=True))
     if clock is None:
         case.due_on = None
         case.due_provisional = False

@@ -242,7 +242,7 @@ def _consultation(session: Session, case: Case, context: dict[str, Any], _clock:
         "information": case.requested_information,
         "reason": "申请公开的信息可能涉及贵方合法权益（《政府信息公开条例》第三十二条）。",
         # 15 working days from receipt; the letter assumes receipt on the day it is sent.
-        "reply_due": load_calendar(session).add_working_days(sent_on, 15),
+        "reply_due": load_calendar(session, fresh=True).add_working_days(sent_on, 15),
     }
 
 
@@ -306,7 +306,9 @@ def _fee(session: Session, case: Case, context: dict[str, Any], _clock: Any) -> 
     if assessment is None:
         raise RuleViolation("该案件没有收费建议或收费通知，不能制作收费通知书。")
     breakdown = assessment.breakdown or {}
-    due = assessment.payment_due_on or load_calendar(session).add_working_days(legal_today(), 20)
+    due = assessment.payment_due_on or load_calendar(session, fresh=True).add_working_days(
+        legal_today(), 20
+    )
     context["fee"] = {
         "method_label": assessment.method.label,
         "amount": str(assessment.amount_due),
