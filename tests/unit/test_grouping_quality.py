@@ -36,6 +36,7 @@ FRESH9 = ROOT / "tests" / "data" / "grouping_own_fresh9.jsonl"
 FRESH10 = ROOT / "tests" / "data" / "grouping_own_fresh10.jsonl"
 FRESH11 = ROOT / "tests" / "data" / "grouping_own_fresh11.jsonl"
 FRESH12 = ROOT / "tests" / "data" / "grouping_own_fresh12.jsonl"
+FRESH13 = ROOT / "tests" / "data" / "grouping_own_fresh13.jsonl"
 SHARED = next(
     (
         p
@@ -186,6 +187,17 @@ FRESH11_F1_FLOOR = 0.86
 FRESH11_NEAR_MISS_MAX = 7
 FRESH12_F1_FLOOR = 0.92
 FRESH12_NEAR_MISS_MAX = 0
+# Round i13y: a twenty-first set (fresh13, eight agencies of new kinds: sports, supply and
+# marketing cooperatives, land reclamation, civil aviation, radio/TV, an irrigation district,
+# special equipment, financial regulation) scored unseen P 0.581 / R 0.725 / F1 0.645, 13/23
+# near misses merged: another state farm (红星 vs 红旗农场), canal (东 vs 西干渠), ride, bank
+# kind or financial sector, a penalty against the figures, a performance evaluation or the
+# money's takings and spending against its allocation or rate, and abbreviations (供销社,
+# 农商行, 准点率). Now 0.878, 0/23; no other own set changed a pair. Shared (held out, measured
+# once after the round's last change, texts never read): P 0.959 / R 0.779 / F1 0.859, 4/63
+# merged — unchanged, so its floors stay.
+FRESH13_F1_FLOOR = 0.87
+FRESH13_NEAR_MISS_MAX = 0
 SHARED_F1_FLOOR = 0.855
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -248,6 +260,7 @@ def test_short_and_long_texts_quality() -> None:
         (FRESH10, FRESH10_F1_FLOOR, FRESH10_NEAR_MISS_MAX),
         (FRESH11, FRESH11_F1_FLOOR, FRESH11_NEAR_MISS_MAX),
         (FRESH12, FRESH12_F1_FLOOR, FRESH12_NEAR_MISS_MAX),
+        (FRESH13, FRESH13_F1_FLOOR, FRESH13_NEAR_MISS_MAX),
     ],
     ids=[
         "fifth",
@@ -266,6 +279,7 @@ def test_short_and_long_texts_quality() -> None:
         "eighteenth",
         "nineteenth",
         "twentieth",
+        "twenty-first",
     ],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
@@ -661,6 +675,7 @@ def _intake_like(texts: list[str]) -> list[int]:
         FRESH10,
         FRESH11,
         FRESH12,
+        FRESH13,
     ],
     ids=[
         "own",
@@ -677,6 +692,7 @@ def _intake_like(texts: list[str]) -> list[int]:
         "fresh10",
         "fresh11",
         "fresh12",
+        "fresh13",
     ],
 )
 def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:

@@ -563,3 +563,33 @@ def test_excessive_ignores_future_dates_and_window_edges() -> None:
 def test_excessive_rejects_bad_thresholds() -> None:
     with pytest.raises(RuleViolation):
         excessive([], date(2025, 1, 1), per_30_days=0)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "slot"),
+    [
+        # another state farm of one kind of name (红星 vs 红旗)
+        ("红星农场2025年土地承包费标准", "红旗农场2025年土地承包费标准", "entity"),
+        # another main canal of one irrigation district
+        ("青龙灌区东干渠改造工程占地补偿标准", "青龙灌区西干渠改造工程占地补偿标准", "object"),
+        # another ride of one park
+        ("欢乐谷过山车的定期检验结论", "欢乐谷摩天轮的定期检验结论", "object"),
+        # another financial sector
+        ("2024年辖区银行业消费投诉情况通报", "2024年辖区保险业消费投诉情况通报", "level"),
+        # a penalty against the figures it was based on; money's use against its allocation
+        ("2024年机场航班正常率统计数据", "2024年机场航班正常率考核中的处罚决定书", "facet"),
+        ("2025年场馆开放补助资金分配明细", "2025年场馆开放补助资金绩效评价报告", "facet"),
+        ("2025年灌区水费收支明细", "2025年灌区水费收费标准", "facet"),
+    ],
+)
+def test_new_kinds_of_near_miss_are_vetoed(a: str, b: str, slot: str) -> None:
+    from requests_service.domain.similarity import scoring
+
+    assert scoring.veto(sim.features_of(a), sim.features_of(b)) == slot
+
+
+def test_abbreviations_and_stage_words_do_not_split_a_topic() -> None:
+    # 供销社 / 农商行 are their full names; 小学阶段 names no road section
+    assert normalise("原供销社改制职工安置方案") == normalise("原供销合作社改制职工安置方案")
+    assert normalise("农商行2025年行政处罚") == normalise("农村商业银行2025年行政处罚")
+    assert not sim.features_of("2025年义务教育小学阶段招生片区划分").entities

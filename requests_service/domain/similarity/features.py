@@ -181,6 +181,12 @@ disagree with each other.  A kind directly followed by an approval of it ("可�
 
 LEVELS: Final[Mapping[str, tuple[str, str]]] = {
     "幼儿园": ("stage", "幼儿园"),
+    # which financial sector a regulator's figures cover
+    "银行业": ("sector", "银行"),
+    "保险业": ("sector", "保险"),
+    "证券业": ("sector", "证券"),
+    "保险公司": ("sector", "保险"),
+    "银行": ("sector", "银行"),
     "小学": ("stage", "小学"),
     "初中": ("stage", "初中"),
     "高中": ("stage", "高中"),
@@ -360,6 +366,17 @@ FACETS: Final[Mapping[str, str]] = {
     "分配方案": "资金",
     "资金安排": "资金",
     "经费安排": "资金",
+    # a penalty imposed (处罚决定书, 行政处罚信息): not the figures or list it was based on
+    "行政处罚": "处罚",
+    "处罚": "处罚",
+    # how well money was spent (资金绩效评价报告, 绩效自评): not how it was allocated
+    "资金绩效": "绩效",
+    "绩效评价": "绩效",
+    "绩效自评": "绩效",
+    # money taken in and spent (水费收支明细, 水资源费征收使用情况): not the rate it is charged at
+    "收支": "资金",
+    "征收和使用": "资金",
+    "征收使用": "资金",
     # what is planned: plans, programmes, arrangements of work
     "计划": "计划",
     "方案": "计划",
@@ -407,6 +424,20 @@ mapped to "" (计划生育, 高标准农田) names no facet."""
 
 
 OBJECTS: Final[Mapping[str, str]] = {
+    # the main canals of one irrigation district (东干渠 vs 西干渠)
+    "总干渠": "总干渠",
+    "东干渠": "东干渠",
+    "西干渠": "西干渠",
+    "南干渠": "南干渠",
+    "北干渠": "北干渠",
+    # kinds of bank: a village bank is not a rural commercial bank
+    "村镇银行": "村镇银行",
+    "农村商业银行": "农村商业银行",
+    # amusement rides of one park: each is inspected on its own
+    "过山车": "过山车",
+    "摩天轮": "摩天轮",
+    "大摆锤": "大摆锤",
+    "旋转木马": "旋转木马",
     # vehicles and what goes with them
     "新能源汽车": "汽车",
     "乘用车": "汽车",
@@ -637,6 +668,10 @@ ENTITY_SUFFIXES: Final[Mapping[str, str]] = {
     "园区": "area",
     "段": "section",
     "水库": "reservoir",
+    # state farms: 红星农场 vs 红旗农场
+    "农场": "farm",
+    "林场": "farm",
+    "牧场": "farm",
     # buildings: 锦华大厦 and 锦华广场 are two buildings of one name (the suffix is kept)
     "大厦": "building",
     "大楼": "building",
@@ -718,7 +753,11 @@ _POSITION_RE = re.compile(
     "(?:以东|以西|以南|以北|东侧|西侧|南侧|北侧|周边|附近|沿线|一带|两侧|对面)$"
 )
 _NOT_ENTITIES: Final = frozenset(
-    ["政府", "学府", "首府", "长江", "黄河", "运河", "内河", "界河", "护城河", "港湾", "海湾"]
+    [
+        *("政府", "学府", "首府", "长江", "黄河", "运河", "内河", "界河", "护城河", "港湾", "海湾"),
+        # 小学阶段, 高峰时段: a stage or a time of day is no section of a road
+        *("阶段", "时段", "手段", "片段"),
+    ]
 )
 _NOT_ROAD_BEFORE: Final = frozenset("铁公道马线网水路")
 _GENERIC_NAMES: Final = frozenset(

@@ -138,6 +138,12 @@ boilerplate and kept."""
 
 SYNONYMS: Final[Mapping[str, str]] = {
     # subjects: abbreviations and their full names, one spelling
+    "供销社": "供销合作社",
+    "农商银行": "农村商业银行",
+    "农商行": "农村商业银行",
+    "航班准点率": "航班正常率",
+    "准点率": "正常率",
+    "收视维护费": "收视费",
     "环境影响评价报告书": "环评报告",
     "环境影响评价报告表": "环评报告",
     "环境影响评价报告": "环评报告",
