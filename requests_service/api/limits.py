@@ -24,7 +24,8 @@ Limits are resolved once per endpoint (:class:`OncePerEndpointLimitManager`): fl
 otherwise rebuilds every applicable limit on every request (reads its string, parses it with
 ``limits.parse_many``, builds ``RuntimeLimit`` objects, works out exemptions from the view's
 qualified name and blueprint) — about 115 Python calls on a calculator and 300 on tracking,
-where the only thing that can change between two requests is the configured limit strings.
+where what can change between two requests of one endpoint is the configured limit strings and
+the method (a limit declared for some methods only decides whether the defaults apply).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import weakref
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter._limits import Limit, MetaLimit, RuntimeLimit
 from flask_limiter._manager import LimitManager
@@ -53,8 +54,9 @@ class ConfigLimit:
     def __init__(self, key: str) -> None:
         self.key = key
 
-    def __call__(self) -> str:
-        return str(current_app.config[self.key])
+    def __call__(self) -> Any:
+        # The setting as it is: None (no limit) must reach flask-limiter as None, not "None".
+        return current_app.config[self.key]
 
     def __repr__(self) -> str:
         return f"ConfigLimit({self.key!r})"
@@ -185,7 +187,10 @@ class OncePerEndpointLimitManager(LimitManager):
         marked_for_limiting: bool = False,
     ) -> tuple[list[RuntimeLimit], ...]:
         memo = self._memo(app)
-        key = (endpoint, blueprint, callable_name, in_middleware, marked_for_limiting)
+        # The method too: flask-limiter decides whether the defaults apply beside a limit
+        # declared for some methods only (``method_exempt``) from the request's method.
+        method = request.method if has_request_context() else None
+        key = (endpoint, blueprint, callable_name, in_middleware, marked_for_limiting, method)
         found = None if memo is None else memo.limits.get(key)
         if found is None:
             self.resolutions += 1

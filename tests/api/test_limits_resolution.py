@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from flask import Blueprint, Flask
+from flask_limiter import Limiter
 
 from requests_service.api.limits import (
     ConfigLimit,
@@ -110,7 +111,6 @@ def test_a_changed_limit_setting_is_seen_by_the_next_request(
 
 def _bare_app() -> tuple[Flask, Any]:
     """A minimal app with a limiter of its own, using the same manager."""
-    from flask_limiter import Limiter
 
     app = Flask(__name__)
     app.config.update(
@@ -204,3 +204,35 @@ def test_a_limit_string_from_an_unknown_callable_is_never_cached() -> None:
     before = own.limit_manager.resolutions
     client.get("/dynamic")
     assert own.limit_manager.resolutions > before
+
+
+def _method_limited_app(*, cached: bool) -> Flask:
+    """Defaults of 1/minute beside a limit declared for POST only, on a GET+POST view."""
+    limiter = Limiter(key_func=lambda: "k", default_limits=["1/minute"], storage_uri="memory://")
+    if cached:
+        limiter = resolve_once_per_endpoint(limiter)
+    app = Flask(__name__)
+
+    @app.route("/x", methods=["GET", "POST"])
+    @limiter.limit("100/minute", methods=["POST"])
+    def x() -> str:
+        return "ok"
+
+    limiter.init_app(app)
+    return app
+
+
+@pytest.mark.parametrize(
+    ("methods", "expected"),
+    [
+        (["POST", "GET", "GET"], [200, 200, 429]),  # GET falls under the default
+        (["GET", "POST", "POST"], [200, 200, 200]),  # POST does not
+    ],
+)
+def test_resolution_once_per_endpoint_and_method(methods: list[str], expected: list[int]) -> None:
+    """Resolved once per endpoint *and method*: the first method's answer is not reused for
+    another, as flask-limiter's own resolution (compared here) would not."""
+    for cached in (False, True):
+        client = _method_limited_app(cached=cached).test_client()
+        codes = [client.open("/x", method=m).status_code for m in methods]
+        assert codes == expected, (cached, codes)
