@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 from typing import cast as cast_type
 
-from sqlalchemy import Table, Text, bindparam, cast, or_, select, text, update
+from sqlalchemy import Select, Table, Text, bindparam, cast, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -22,7 +22,7 @@ from requests_service.domain.calendar import (
     validate_arrangement,
 )
 from requests_service.domain.deadline_calculator import evaluate_deadline_vector
-from requests_service.domain.deadlines import compute_clock
+from requests_service.domain.deadlines import ClockState, compute_clock
 from requests_service.domain.errors import Forbidden, NotFound, RuleViolation
 from requests_service.domain.lifecycle import OPEN_STATES
 from requests_service.services.access import Actor
@@ -182,22 +182,36 @@ def recompute_due_dates(
 
     ``progress(computed, changed)`` is called after every batch (the CLI prints it).
 
-    Reads only the case rows (receipt date and the projected clock inputs) through Core, in
-    batches. Many cases share the same receipt date and events, so each distinct pair is
-    computed once per run. Only rows whose due date, provisional flag or clock state moved are
-    written, one set-based UPDATE per batch on PostgreSQL. The caller commits.
+    Reads only the case rows (receipt date, the projected clock inputs and the row's version)
+    through Core, in batches. Many cases share the same receipt date and events, so each
+    distinct pair is computed once per run. Only rows whose due date, provisional flag or clock
+    state moved are written, one set-based UPDATE per batch on PostgreSQL. The caller commits.
+
+    Concurrent transitions (optimistic, not locking): the rows are read without a lock, so under
+    PostgreSQL's READ COMMITTED a transition (an extension, a correction notice stopping the
+    clock, the correction restarting it) may commit between a batch's read and its UPDATE. The
+    UPDATE therefore writes a row only if its ``version`` is still the one read (every ORM write
+    to a case bumps it: ``version_id_col``), and the rows it skipped are read again and
+    recomputed from what was committed, until none is skipped; otherwise a due date worked out
+    from the old clock inputs would overwrite the transition's (a lost update of a legal
+    deadline). A transition holding the case's lock makes the UPDATE wait for its commit, then
+    skip the row (PostgreSQL re-checks the condition on the committed row), so its date —
+    possibly on the calendar before this change, read before the change committed — is
+    recomputed on the new one. Not covered: a transition on a case this run has already passed
+    without writing it (its clock had not moved), or a case registered after the run's read
+    began, that reads the calendar before the change commits keeps a date on the old calendar
+    (a window of the run's length, see ``clock.load_calendar``). Chosen over ``SELECT … FOR
+    UPDATE`` per batch (locks thousands of rows per batch, waits behind every open transition,
+    and deadlocks with use cases that lock two cases) and over an advisory lock (transitions
+    lock the case before they read the calendar: waiting for the calendar while holding the case
+    deadlocks with this UPDATE). The cost is one more integer column read and compared, and a
+    re-read only for rows that really changed under it. The written rows' ``version`` is bumped
+    as before, so an ETag taken before a recompute that moved the due date is stale (If-Match
+    answers 412).
     """
-    calendar = calendar or load_calendar(session)
-    today = today or legal_today()
-    inputs_text = cast(Case.clock_inputs, Text)
-    query = select(
-        Case.id,
-        Case.receipt_date,
-        inputs_text,
-        Case.due_on,
-        Case.due_provisional,
-        Case.clock_state,
-    ).where(Case.state.in_(OPEN_STATES), Case.receipt_date.is_not(None))
+    moved = _mover(calendar or load_calendar(session), today or legal_today())
+    rows_of_open_cases = _clock_rows()
+    query = rows_of_open_cases
     if affected_year is not None:
         # A year's calendar can only move due dates of cases received before its end whose
         # clock is still running into it (or was provisional because of it).
@@ -209,57 +223,108 @@ def recompute_due_dates(
                 Case.due_provisional.is_(True),
             ),
         )
-    memo: dict[tuple[date, str], tuple[date | None, bool, str]] = {}
     write = _batch_writer(session)
+    connection = session.connection()
     computed = changed = 0
-    result = session.connection().execute(query.execution_options(yield_per=BATCH))
+    result = connection.execute(query.execution_options(yield_per=BATCH))
     for rows in result.partitions(BATCH):
-        updates = []
-        for case_id, receipt, inputs, due_on, provisional, state in rows:
-            if receipt is None:  # the query selects registered cases only
-                continue
-            key = (receipt, inputs or "[]")
-            outcome = memo.get(key)
-            if outcome is None:
-                clock = compute_clock(
-                    calendar, receipt, clock_events_from(json.loads(key[1])), today=today
-                )
-                outcome = (clock.reply_due, clock.provisional, clock.state.value)
-                memo[key] = outcome
-            computed += 1
-            if outcome != (due_on, provisional, state):
-                updates.append((case_id, *outcome))
-        if updates:
-            changed += len(updates)
-            write(updates)
+        computed += len(rows)
+        updates = moved(rows)
+        while updates:
+            written, skipped = write(updates)
+            changed += written
+            if not skipped:
+                break
+            # Changed since read: read what was committed and compute again.
+            again = connection.execute(rows_of_open_cases.where(Case.id.in_(skipped))).all()
+            updates = moved(again)
         if progress is not None:
             progress(computed, changed)
     return computed, changed
 
 
-def _batch_writer(session: Session) -> Callable[[list[tuple[Any, ...]]], None]:
+ClockRows = Select[int, date | None, str, date | None, bool, ClockState | None, int]
+
+
+def _clock_rows() -> ClockRows:
+    """Open registered cases' clock rows: (id, receipt date, clock inputs as text, due date,
+    provisional flag, clock state, version)."""
+    return select(
+        Case.id,
+        Case.receipt_date,
+        cast(Case.clock_inputs, Text),
+        Case.due_on,
+        Case.due_provisional,
+        Case.clock_state,
+        Case.version,
+    ).where(Case.state.in_(OPEN_STATES), Case.receipt_date.is_not(None))
+
+
+def _mover(
+    calendar: WorkingCalendar, today: date
+) -> Callable[[Sequence[Any]], list[tuple[Any, ...]]]:
+    """Picks the clock rows whose stored clock moved: (id, version read, due, provisional,
+    state). Each distinct (receipt date, clock inputs) is computed once per run."""
+    memo: dict[tuple[date, str], tuple[date | None, bool, str]] = {}
+
+    def moved(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
+        updates = []
+        for case_id, receipt, inputs, due_on, provisional, state, version in rows:
+            key = (receipt, inputs or "[]")
+            outcome = memo.get(key)  # inline: one call per row costs more than the lookup
+            if outcome is None:
+                clock = compute_clock(
+                    calendar, receipt, clock_events_from(json.loads(key[1])), today=today
+                )
+                outcome = memo[key] = (clock.reply_due, clock.provisional, clock.state.value)
+            if outcome != (due_on, provisional, state):
+                updates.append((case_id, version, *outcome))
+        return updates
+
+    return moved
+
+
+Writer = Callable[[list[tuple[Any, ...]]], tuple[int, list[Any]]]
+
+
+def _batch_writer(session: Session) -> Writer:
+    """Writes (id, version read, due, provisional, state) rows whose version is still the one
+    read; returns (rows written, ids to read again)."""
     connection = session.connection()
     table = cast_type(Table, Case.__table__)
     if connection.dialect.name == "postgresql":
         statement = text(
             "UPDATE cases AS c SET due_on = u.due, due_provisional = u.provisional, "
             "clock_state = u.state, version = c.version + 1 "
-            "FROM unnest(CAST(:ids AS integer[]), CAST(:dues AS date[]), "
-            "CAST(:provisionals AS boolean[]), CAST(:states AS varchar[])) "
-            "AS u(id, due, provisional, state) WHERE c.id = u.id"
+            "FROM unnest(CAST(:ids AS integer[]), CAST(:versions AS integer[]), "
+            "CAST(:dues AS date[]), CAST(:provisionals AS boolean[]), "
+            "CAST(:states AS varchar[])) "
+            "AS u(id, version, due, provisional, state) "
+            "WHERE c.id = u.id AND c.version = u.version RETURNING c.id"
         )
 
-        def write_pg(updates: list[tuple[Any, ...]]) -> None:
-            ids, dues, provisionals, states = (list(col) for col in zip(*updates, strict=True))
-            connection.execute(
-                statement,
-                {"ids": ids, "dues": dues, "provisionals": provisionals, "states": states},
+        def write_pg(updates: list[tuple[Any, ...]]) -> tuple[int, list[Any]]:
+            ids, versions, dues, provisionals, states = (
+                list(col) for col in zip(*updates, strict=True)
             )
+            written = set(
+                connection.execute(
+                    statement,
+                    {
+                        "ids": ids,
+                        "versions": versions,
+                        "dues": dues,
+                        "provisionals": provisionals,
+                        "states": states,
+                    },
+                ).scalars()
+            )
+            return len(written), [i for i in ids if i not in written]
 
         return write_pg
     statement_core = (
         update(table)
-        .where(table.c.id == bindparam("case_id"))
+        .where(table.c.id == bindparam("case_id"), table.c.version == bindparam("read_version"))
         .values(
             due_on=bindparam("new_due"),
             due_provisional=bindparam("new_provisional"),
@@ -268,13 +333,23 @@ def _batch_writer(session: Session) -> Callable[[list[tuple[Any, ...]]], None]:
         )
     )
 
-    def write_rows(updates: list[tuple[Any, ...]]) -> None:
-        connection.execute(
+    def write_rows(updates: list[tuple[Any, ...]]) -> tuple[int, list[Any]]:
+        written = connection.execute(
             statement_core,
             [
-                {"case_id": i, "new_due": d, "new_provisional": p, "new_state": st}
-                for i, d, p, st in updates
+                {
+                    "case_id": i,
+                    "read_version": v,
+                    "new_due": d,
+                    "new_provisional": p,
+                    "new_state": st,
+                }
+                for i, v, d, p, st in updates
             ],
-        )
+        ).rowcount
+        # SQLite runs one writer at a time (transactions begin IMMEDIATE), so nothing changes
+        # under the recompute; should a row have been skipped all the batch is read again: the
+        # rows written compare equal and are left alone.
+        return written, [] if written == len(updates) else [u[0] for u in updates]
 
     return write_rows
