@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 from typing import cast as cast_type
 
 from sqlalchemy import Select, Table, Text, bindparam, cast, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from requests_service import timekeeping
 from requests_service.db.base import utcnow
 from requests_service.db.models import Agency, CalendarChange, CalendarYear, Case
 from requests_service.domain.calendar import (
@@ -37,6 +38,9 @@ from requests_service.services.clock import (
 from requests_service.services.unit_of_work import UnitOfWork
 
 BATCH = 5000
+# How far the service clocks of two hosts may disagree (see ``save_year``'s follow-up pass):
+# the follow-up re-reads the open cases written since the recompute began, less this much.
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
 
 
 def calendar_overview(session: Session, today: date | None = None) -> dict[str, Any]:
@@ -130,6 +134,8 @@ def save_year(session: Session, actor: Actor, year: int, command: SaveYear) -> C
         }
     )
     validate_arrangement(arrangement)
+    # Before the recompute reads anything; on the service clock that stamps ``updated_at``.
+    began = timekeeping.utcnow()
     with UnitOfWork(session) as uow:
         row = session.get(CalendarYear, year)
         before = (
@@ -167,7 +173,51 @@ def save_year(session: Session, actor: Actor, year: int, command: SaveYear) -> C
         seal_calendar_change(session, change)
         session.add(change)
         uow.commit()
-        return CalendarUpdate(year=year, cases_recomputed=recomputed, cases_changed=changed)
+    changed += recompute_written_since(session, began, affected_year=year)
+    return CalendarUpdate(year=year, cases_recomputed=recomputed, cases_changed=changed)
+
+
+def recompute_written_since(
+    session: Session, began: datetime, *, affected_year: int | None = None
+) -> int:
+    """The follow-up pass after a calendar change has committed; returns the cases it changed.
+
+    Its own transaction, on the calendar as committed (read fresh). It re-computes the open
+    cases written (``updated_at``, which registration also sets) at or after ``began`` — when
+    the change's recompute started — less ``CLOCK_SKEW_ALLOWANCE``, with the same
+    version-checked write as the recompute. Those are the only cases a writer can have stored
+    on the old calendar behind the recompute's back: a transition or registration that read the
+    old calendar before the change committed, and wrote a case the recompute had already passed
+    (or could not see yet). One pass suffices: from the change's commit on, every use case that
+    stores a calendar-derived date reads the calendar's version in its own transaction
+    (``load_calendar(session, fresh=True)``), so no writer starting after the commit uses the
+    old calendar, and the writers that started before it and have committed by now carry an
+    ``updated_at`` after ``began``. A writer that read the old calendar before the commit and
+    commits only after this pass has read its case is not covered (its own transaction's
+    length, milliseconds, against the recompute's seconds before).
+
+    Why the service clock and an allowance: ``updated_at`` is stamped by each writer's service
+    clock (``timekeeping``), not by the database, so the mark must be on the same clock — the
+    database's ``now()`` would compare another host's clock, and would miss every write under a
+    fixed clock (tests, replays); versions are per case and cannot order writes across cases.
+    The allowance absorbs skew between hosts; taking more rows costs only their reading: rows
+    already right compute equal and are not written, so the pass is idempotent and a change
+    with no racing writer writes nothing (on PostgreSQL the recompute's own writes leave
+    ``updated_at`` alone, so the pass reads only what others wrote; on SQLite, which has no
+    concurrent writer, the Core UPDATE stamps it and those rows are read again and left alone).
+    Audited as the recompute is: its writes
+    belong to the calendar change already recorded (``CalendarChange``); they are counted in
+    the answer's ``cases_changed``.
+    """
+    with UnitOfWork(session) as uow:
+        _, changed = recompute_due_dates(
+            session,
+            affected_year=affected_year,
+            calendar=load_calendar(session, fresh=True),
+            changed_since=began - CLOCK_SKEW_ALLOWANCE,
+        )
+        uow.commit()
+    return changed
 
 
 def recompute_due_dates(
@@ -177,10 +227,13 @@ def recompute_due_dates(
     calendar: WorkingCalendar | None = None,
     today: date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    changed_since: datetime | None = None,
 ) -> tuple[int, int]:
     """Re-compute the stored due dates of open cases; returns (cases computed, cases changed).
 
     ``progress(computed, changed)`` is called after every batch (the CLI prints it).
+    ``changed_since`` limits the run to cases written at or after it (``save_year``'s
+    follow-up pass, ``recompute_written_since``).
 
     Reads only the case rows (receipt date, the projected clock inputs and the row's version)
     through Core, in batches. Many cases share the same receipt date and events, so each
@@ -197,10 +250,11 @@ def recompute_due_dates(
     deadline). A transition holding the case's lock makes the UPDATE wait for its commit, then
     skip the row (PostgreSQL re-checks the condition on the committed row), so its date —
     possibly on the calendar before this change, read before the change committed — is
-    recomputed on the new one. Not covered: a transition on a case this run has already passed
-    without writing it (its clock had not moved), or a case registered after the run's read
-    began, that reads the calendar before the change commits keeps a date on the old calendar
-    (a window of the run's length, see ``clock.load_calendar``). Chosen over ``SELECT … FOR
+    recomputed on the new one. A transition on a case this run has already passed without
+    writing it (its clock had not moved), or a case registered after the run's read began, may
+    still store a date on the calendar before the change: ``save_year`` runs a follow-up pass
+    over the cases written since the run began, after the change commits
+    (``recompute_written_since``). Chosen over ``SELECT … FOR
     UPDATE`` per batch (locks thousands of rows per batch, waits behind every open transition,
     and deadlocks with use cases that lock two cases) and over an advisory lock (transitions
     lock the case before they read the calendar: waiting for the calendar while holding the case
@@ -223,6 +277,8 @@ def recompute_due_dates(
                 Case.due_provisional.is_(True),
             ),
         )
+    if changed_since is not None:
+        query = query.where(Case.updated_at >= changed_since)
     write = _batch_writer(session)
     connection = session.connection()
     computed = changed = 0

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
+from requests_service import timekeeping
 from requests_service.db.models import Case
 from requests_service.db.session import current_session
 from requests_service.domain.calendar import WorkingCalendar, YearArrangement
@@ -148,3 +149,114 @@ def test_rows_changed_between_the_read_and_the_write_are_read_again(
     # Each write bumps the version (ETags taken before are stale), as ORM writes do.
     assert rows[untouched["id"]].version == versions[untouched["id"]] + 1
     assert rows[changed_case["id"]].version == versions[changed_case["id"]] + 2
+
+
+def _spy_passes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, tuple[int, int]]]:
+    """Records each recompute pass of a calendar change: (changed_since, (computed, changed))."""
+    real = calendar_admin.recompute_due_dates
+    passes: list[tuple[Any, tuple[int, int]]] = []
+
+    def spy(session: Any, **kwargs: Any) -> tuple[int, int]:
+        result = real(session, **kwargs)
+        passes.append((kwargs.get("changed_since"), result))
+        return result
+
+    monkeypatch.setattr(calendar_admin, "recompute_due_dates", spy)
+    return passes
+
+
+@pytest.mark.commits
+def test_a_date_stored_on_the_old_calendar_behind_the_recompute_is_corrected_after_the_commit(
+    app: Any, client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both backends: a transition that read the calendar before the change committed writes a
+    case the recompute has already passed, with the due date of the old calendar (and a new
+    version and ``updated_at``, as the ORM does). The follow-up pass after the commit, on the
+    committed calendar, corrects it with the same version-checked write."""
+    case = in_handling(client, world, submitted_at="2026-03-02T10:00:00+08:00")
+    assert case["due_on"] == "2026-03-30"
+    root = national_admin(app, world)
+    real_writer = calendar_admin._batch_writer
+    raced: list[int] = []
+
+    def interleaving_writer(session: Any) -> Callable[..., Any]:
+        write = real_writer(session)
+
+        def write_then_a_stale_transition(updates: Any) -> Any:
+            result = write(updates)
+            if not raced:  # the recompute has written the case; a racing writer follows
+                raced.append(case["id"])
+                table = Case.__table__
+                session.connection().execute(
+                    update(table)
+                    .where(table.c.id == case["id"])
+                    .values(
+                        due_on=date(2026, 3, 30),  # worked out on the old calendar
+                        version=table.c.version + 1,
+                        updated_at=timekeeping.utcnow(),
+                    )
+                )
+            return result
+
+        return write_then_a_stale_transition
+
+    monkeypatch.setattr(calendar_admin, "_batch_writer", interleaving_writer)
+    passes = _spy_passes(monkeypatch)
+    changed = client.put("/calendar/years/2026", json=CORRECTED_2026, headers=root)
+    assert changed.status_code == 200, changed.json
+    assert raced == [case["id"]]
+    assert [since is None for since, _ in passes] == [True, False]
+    assert passes[1][1][1] == 1  # the follow-up wrote the raced case
+    assert changed.json["cases_changed"] == 2  # the recompute's write and the correction
+    detail = ok(client.get(f"/cases/{case['id']}", headers=world.auth("handler")))
+    assert detail["due_on"] == detail["clock"]["reply_due"] == "2026-03-31"
+
+
+@pytest.mark.commits
+def test_a_calendar_change_without_racing_writers_writes_nothing_more_after_its_commit(
+    app: Any, client: Any, world: World, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = in_handling(client, world, submitted_at="2026-03-02T10:00:00+08:00")
+    old = in_handling(client, world, submitted_at="2026-03-02T10:00:00+08:00")
+    with app.app_context():
+        # Written long before the change (beyond the clock skew allowance).
+        session = current_session()
+        session.execute(
+            update(Case)
+            .where(Case.id == old["id"])
+            .values(updated_at=timekeeping.utcnow() - timedelta(days=1))
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    root = national_admin(app, world)
+    real_writer = calendar_admin._batch_writer
+    writes: list[int] = []
+
+    def counting_writer(session: Any) -> Callable[..., Any]:
+        write = real_writer(session)
+
+        def counted(updates: Any) -> Any:
+            writes.append(len(updates))
+            return write(updates)
+
+        return counted
+
+    monkeypatch.setattr(calendar_admin, "_batch_writer", counting_writer)
+    passes = _spy_passes(monkeypatch)
+    changed = client.put("/calendar/years/2026", json=CORRECTED_2026, headers=root)
+    assert changed.status_code == 200, changed.json
+    assert changed.json["cases_changed"] == 2
+    assert writes == [2]  # the recompute's one batch; the follow-up found nothing to write
+    (first_since, first), (since, follow_up) = passes
+    assert first_since is None and first == (2, 2)
+    assert since is not None and follow_up[1] == 0
+    # Only cases written since the recompute began are read again: on PostgreSQL the case
+    # registered just now (the recompute's own writes leave ``updated_at`` alone); on SQLite
+    # the recompute's Core UPDATE stamps ``updated_at``, so both, which compute equal.
+    assert follow_up[0] == (1 if database_url.startswith("postgresql") else 2)
+    # Idempotent: running the follow-up again changes nothing either.
+    with app.app_context():
+        assert calendar_admin.recompute_written_since(current_session(), since) == 0
+    for each in (case, old):
+        detail = ok(client.get(f"/cases/{each['id']}", headers=world.auth("handler")))
+        assert detail["due_on"] == "2026-03-31"
