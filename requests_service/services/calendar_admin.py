@@ -202,9 +202,8 @@ def recompute_written_since(
     fixed clock (tests, replays); versions are per case and cannot order writes across cases.
     The allowance absorbs skew between hosts; taking more rows costs only their reading: rows
     already right compute equal and are not written, so the pass is idempotent and a change
-    with no racing writer writes nothing (on PostgreSQL the recompute's own writes leave
-    ``updated_at`` alone, so the pass reads only what others wrote; on SQLite, which has no
-    concurrent writer, the Core UPDATE stamps it and those rows are read again and left alone).
+    with no racing writer writes nothing (the recompute's own writes stamp ``updated_at`` like
+    every write, so the pass reads them again and leaves them alone).
     Audited as the recompute is: its writes
     belong to the calendar change already recorded (``CalendarChange``); they are counted in
     the answer's ``cases_changed``.
@@ -351,7 +350,7 @@ def _batch_writer(session: Session) -> Writer:
     if connection.dialect.name == "postgresql":
         statement = text(
             "UPDATE cases AS c SET due_on = u.due, due_provisional = u.provisional, "
-            "clock_state = u.state, version = c.version + 1 "
+            "clock_state = u.state, version = c.version + 1, updated_at = :now "
             "FROM unnest(CAST(:ids AS integer[]), CAST(:versions AS integer[]), "
             "CAST(:dues AS date[]), CAST(:provisionals AS boolean[]), "
             "CAST(:states AS varchar[])) "
@@ -372,6 +371,8 @@ def _batch_writer(session: Session) -> Writer:
                         "dues": dues,
                         "provisionals": provisionals,
                         "states": states,
+                        # As the ORM's ``onupdate`` stamps it on SQLite (and every other write).
+                        "now": utcnow(),
                     },
                 ).scalars()
             )
