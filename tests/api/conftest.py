@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from requests_service.api.limits import limiter
 from tests.factories import World, build_world
 
 
@@ -14,3 +16,23 @@ def world(app: Any) -> World:
         return build_world(session)
     finally:
         session.close()
+
+
+@pytest.fixture
+def limited(app: Any) -> Iterator[Any]:
+    """The abuse limits switched on with small windows (the test config turns them off); every
+    RATELIMIT_* setting and the counters are restored afterwards."""
+    saved = {k: app.config[k] for k in app.config if k.startswith("RATELIMIT_")}
+    app.config.update(
+        RATELIMIT_ACTIVE=True,
+        RATELIMIT_SUBMIT="3/minute",
+        RATELIMIT_TRACKING="5/minute",
+        RATELIMIT_TRACKING_FAILURES="3/minute",
+        RATELIMIT_FORM_PDF="2/minute",
+    )
+    limiter.reset()
+    try:
+        yield app
+    finally:
+        limiter.reset()
+        app.config.update(saved)

@@ -3,7 +3,6 @@ built-in SECRET_KEY is refused outside demo mode."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,24 +11,6 @@ from requests_service.api.limits import limiter
 from requests_service.app import create_app
 from tests.api.test_guards import assert_error
 from tests.factories import World, person
-
-
-@pytest.fixture
-def limited(app: Any) -> Iterator[Any]:
-    saved = {k: app.config[k] for k in app.config if k.startswith("RATELIMIT_")}
-    app.config.update(
-        RATELIMIT_ACTIVE=True,
-        RATELIMIT_SUBMIT="3/minute",
-        RATELIMIT_TRACKING="5/minute",
-        RATELIMIT_TRACKING_FAILURES="3/minute",
-        RATELIMIT_FORM_PDF="2/minute",
-    )
-    limiter.reset()
-    try:
-        yield app
-    finally:
-        limiter.reset()
-        app.config.update(saved)
 
 
 def assert_limited(response: Any) -> None:

@@ -5,7 +5,6 @@ as before, and that resolution happens once per endpoint, not once per request."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,23 +19,6 @@ from requests_service.api.limits import (
 )
 from tests.api.test_guards import assert_error
 from tests.factories import World, person
-
-
-@pytest.fixture
-def limited(app: Any) -> Iterator[Any]:
-    saved = {k: app.config[k] for k in app.config if k.startswith("RATELIMIT_")}
-    app.config.update(
-        RATELIMIT_ACTIVE=True,
-        RATELIMIT_SUBMIT="3/minute",
-        RATELIMIT_TRACKING="5/minute",
-        RATELIMIT_TRACKING_FAILURES="3/minute",
-    )
-    limiter.reset()
-    try:
-        yield app
-    finally:
-        limiter.reset()
-        app.config.update(saved)
 
 
 def _manager() -> OncePerEndpointLimitManager:
