@@ -593,3 +593,13 @@ def test_abbreviations_and_stage_words_do_not_split_a_topic() -> None:
     assert normalise("原供销社改制职工安置方案") == normalise("原供销合作社改制职工安置方案")
     assert normalise("农商行2025年行政处罚") == normalise("农村商业银行2025年行政处罚")
     assert not sim.features_of("2025年义务教育小学阶段招生片区划分").entities
+
+
+def test_names_with_characters_pinyin_cannot_read_compare_without_error() -> None:
+    """A name with a Latin letter or digit (B区, 3号) reads that character only as itself: equal
+    characters match, different ones do not, and a homophone slip elsewhere is still one."""
+    from requests_service.domain.similarity.scoring import _same_name
+
+    assert _same_name("A区越秀", "A区樾秀")
+    assert not _same_name("A区越秀", "B区越秀")
+    assert not _same_name("3号楼", "4号楼")

@@ -50,7 +50,10 @@ VETO_LABELS: Final[Mapping[str, str]] = {
 def _readings(ch: str) -> frozenset[str]:
     from pypinyin import Style, pinyin  # deferred: its dictionary loads in ~0.2 s
 
-    return frozenset(pinyin(ch, style=Style.TONE3, heteronym=True, errors="ignore")[0] or [ch])
+    # A character pypinyin cannot read (a Latin letter, a digit) yields no reading at all: it
+    # then reads only as itself.
+    found = pinyin(ch, style=Style.TONE3, heteronym=True, errors="ignore")
+    return frozenset(found[0] if found and found[0] else [ch])
 
 
 def _same_name(a: str, b: str) -> bool:
