@@ -37,6 +37,8 @@ FRESH10 = ROOT / "tests" / "data" / "grouping_own_fresh10.jsonl"
 FRESH11 = ROOT / "tests" / "data" / "grouping_own_fresh11.jsonl"
 FRESH12 = ROOT / "tests" / "data" / "grouping_own_fresh12.jsonl"
 FRESH13 = ROOT / "tests" / "data" / "grouping_own_fresh13.jsonl"
+FRESH14 = ROOT / "tests" / "data" / "grouping_own_fresh14.jsonl"
+FRESH15 = ROOT / "tests" / "data" / "grouping_own_fresh15.jsonl"
 SHARED = next(
     (
         p
@@ -198,6 +200,18 @@ FRESH12_NEAR_MISS_MAX = 0
 # merged — unchanged, so its floors stay.
 FRESH13_F1_FLOOR = 0.87
 FRESH13_NEAR_MISS_MAX = 0
+# Session 27: two sets written by a helper that never read the grouping code (fresh14: foreign
+# affairs, funeral services, ports and waterways, highways, local chronicles, investment
+# promotion, establishment office, radio regulation; fresh15: overseas Chinese, Taiwan affairs,
+# ports of entry, exhibitions, a nature reserve, public-works agent construction, rail
+# regulation, urban renewal), scored once unseen: P 0.667 / R 0.644 / F1 0.655, 11/33 and
+# P 0.557 / R 0.538 / F1 0.547, 15/31. No rule was written for them: they stay unseen sets, kept
+# here so that a later change cannot lower them unnoticed; two generic experiments
+# (bench/hooks/substitution_veto.py, cilin_veto.py) lowered both (README).
+FRESH14_F1_FLOOR = 0.65
+FRESH14_NEAR_MISS_MAX = 11
+FRESH15_F1_FLOOR = 0.54
+FRESH15_NEAR_MISS_MAX = 15
 SHARED_F1_FLOOR = 0.855
 SHARED_PRECISION_FLOOR = 0.95
 SHARED_NEAR_MISS_MAX = 4
@@ -261,6 +275,8 @@ def test_short_and_long_texts_quality() -> None:
         (FRESH11, FRESH11_F1_FLOOR, FRESH11_NEAR_MISS_MAX),
         (FRESH12, FRESH12_F1_FLOOR, FRESH12_NEAR_MISS_MAX),
         (FRESH13, FRESH13_F1_FLOOR, FRESH13_NEAR_MISS_MAX),
+        (FRESH14, FRESH14_F1_FLOOR, FRESH14_NEAR_MISS_MAX),
+        (FRESH15, FRESH15_F1_FLOOR, FRESH15_NEAR_MISS_MAX),
     ],
     ids=[
         "fifth",
@@ -280,6 +296,8 @@ def test_short_and_long_texts_quality() -> None:
         "nineteenth",
         "twentieth",
         "twenty-first",
+        "twenty-second",
+        "twenty-third",
     ],
 )
 def test_later_own_sets_quality(path: Path, floor: float, near_miss_max: int) -> None:
@@ -676,6 +694,8 @@ def _intake_like(texts: list[str]) -> list[int]:
         FRESH11,
         FRESH12,
         FRESH13,
+        FRESH14,
+        FRESH15,
     ],
     ids=[
         "own",
@@ -693,6 +713,8 @@ def _intake_like(texts: list[str]) -> list[int]:
         "fresh11",
         "fresh12",
         "fresh13",
+        "fresh14",
+        "fresh15",
     ],
 )
 def test_cluster_gives_the_same_topics_as_intake(path: Path) -> None:
