@@ -139,6 +139,7 @@ class Learner:
     same_min: int = 2  # an equivalence's shorter side has at least this many characters
     equate: bool = True
     lessons: list[Lesson] = field(default_factory=list)
+    repeats: int = 0
 
     def _fits(self, x: str, y: str) -> bool:
         longest = max(len(x), len(y))
@@ -177,6 +178,8 @@ class Learner:
     def _add(self, lesson: Lesson) -> None:
         # The latest judgement about a pair of spans wins (as a stored constraint's does).
         key = {lesson.a, lesson.b}
+        if any({old.a, old.b} == key and old.kind == lesson.kind for old in self.lessons):
+            self.repeats += 1  # taught before: this correction met a lesson again
         self.lessons = [
             old for old in self.lessons if {old.a, old.b} != key or old.kind == lesson.kind
         ]
@@ -221,6 +224,7 @@ class Run:
 
     topic_of: list[int] = field(default_factory=list)
     corrections: list[int] = field(default_factory=list)  # arrival positions corrected
+    repeated: list[int] = field(default_factory=list)  # corrections re-teaching a lesson
     # (arrival, member, why, right): a lesson kept the arrival out of the topic it would have
     # joined; right when that topic's majority gold topic is not the arrival's
     vetoes: list[tuple[int, int, Lesson, bool]] = field(default_factory=list)
@@ -348,6 +352,7 @@ def _officer(
     run.corrections.append(j)
     members[placed].remove(j)
     learner = run.learner
+    known = learner.repeats if learner is not None else 0
     if targets:
         target = max(targets, key=lambda t: (len(members[t]), -t))
         first = members[target][0]
@@ -364,6 +369,8 @@ def _officer(
         learner.cannot_link(
             texts[j], [texts[m] for m in others], f"申请{j + 1}与申请{left + 1}所在主题不属同一信息"
         )
+    if learner is not None and learner.repeats > known:
+        run.repeated.append(j)
 
 
 # --- scoring --------------------------------------------------------------------------------
@@ -396,7 +403,7 @@ class Totals:
     )
     vetoes: dict[str, int] = field(default_factory=lambda: {"right": 0, "wrong": 0})
     taught: dict[str, int] = field(  # lessons when the officer corrects every arrival
-        default_factory=lambda: {"distinct": 0, "same": 0}
+        default_factory=lambda: {"distinct": 0, "same": 0, "repeated": 0}
     )
 
 
@@ -410,6 +417,7 @@ def _measure_agency(
         totals.fixes[mode][1] += sum(1 for j in run.corrections if j >= half)
         for lesson in run.learner.lessons if run.learner is not None else ():
             totals.taught[lesson.kind] += 1
+        totals.taught["repeated"] += len(run.repeated)
     for mode in MODES:
         until = 0 if mode == "none" else half
         run = simulate(texts, gold, mode, correct_until=until, settings=settings)
@@ -464,7 +472,8 @@ def _print(name: str, where: str, res: dict[str, Any]) -> None:
     t = res["taught"]
     print(
         f"  lessons (every arrival corrected): {t['distinct']} distinctions, {t['same']} "
-        f"equivalences; vetoes of later arrivals: {v['right']} right, {v['wrong']} wrong"
+        f"equivalences; corrections that met a lesson taught before: {t['repeated']}; "
+        f"vetoes of later arrivals: {v['right']} right, {v['wrong']} wrong"
     )
 
 
