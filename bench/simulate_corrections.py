@@ -13,16 +13,21 @@ topic left.  Two ways of using the corrections are compared:
 * ``pairwise`` — as the service does today: the constraints bind the corrected applications
   only (a new arrival has none), so a correction helps later arrivals only through the
   corrected topics it leaves behind;
-* ``learned`` — a per-agency learner (:class:`Learner`) reads each stored constraint as a
-  lesson about the two texts' *differing spans*: the request clauses' content (places, dates
-  and numbers cut out, as ``features.clause_slots`` leaves it) of the two texts aligned as
-  ``bench/hooks/substitution_veto.py`` aligns them.  A cannot-link teaches *distinctions*: each
-  swapped pair of spans (储备粮 / 储备油) and each span only one text has (冷链食品 / 食品: 冷链),
-  up to ``--max-span`` characters; a later arrival does not join a topic whose compared
-  member shows a taught distinction against it (one text holds a side the other lacks).  A
-  must-link teaches *equivalences*: each swapped pair of spans (快递柜 / 智能快件箱) is rewritten
-  to one spelling in the agency's texts before features are computed.  Every decision a lesson
-  makes carries its reason (which officer correction taught it).
+* ``learned`` — a per-agency learner (:class:`Learner`) reads each correction as lessons
+  about the texts' *differing spans*: the request clauses' content (places, dates and numbers
+  cut out, as ``features.clause_slots`` leaves it) aligned as
+  ``bench/hooks/substitution_veto.py`` aligns it.  A correction out of a topic teaches
+  *distinctions*: each swapped pair of spans (储备粮 / 储备油) between the moved text and each
+  member of the topic it left, the longer side 1–6 characters; a later arrival does not join
+  the topic it would join when it holds one side of a taught distinction and every compared
+  member of that topic holds the other.  A move into a topic teaches *equivalences*: each
+  swapped pair of spans (快递柜 / 智能快件箱; both sides 2–6 characters) with the target's first
+  member, rewritten to the target's spelling in the agency's texts before features are
+  computed.  Every decision a lesson makes carries its reason (which correction taught it).
+  Those are the defaults, chosen on fresh9–fresh13 as first met; ``--learner JSON`` sets
+  :class:`Learner`'s fields for the variants tried (``"form": "marker"``: a span only one text
+  holds, 冷链食品 / 食品: 冷链; ``"scope": "pair"``: checked against one member; ``rare``,
+  ``max_span`` …).
 
 Figures per set (``--first-met``: each set with the code from before the commit that added it,
 as ``bench/first_scores.py`` runs it; otherwise the code checked out here):
