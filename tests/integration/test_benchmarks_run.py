@@ -36,6 +36,12 @@ BENCHES = [
     ),
     ("eval_grouping.py", [], False, False),
     ("first_scores.py", ["tests/data/grouping_own_fresh13.jsonl"], False, False),
+    (
+        "simulate_corrections.py",
+        ["--first-met", "tests/data/grouping_own_fresh13.jsonl"],
+        False,
+        False,
+    ),
     ("bench_submit.py", ["--requests", "20", "--concurrency", "2"], True, False),
     ("bench_events.py", ["--events", "20"], False, True),
     (
