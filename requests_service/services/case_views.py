@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload, load_only
 
 from requests_service.db.models import Agency, Applicant, Attachment, Case, Note, User
@@ -21,7 +21,7 @@ from requests_service.services.fees import assessments_of
 from requests_service.services.history import record_event
 from requests_service.services.queries import CaseFilters, case_list_query, page_with_total
 from requests_service.services.unit_of_work import UnitOfWork
-from requests_service.services.views import Annotated
+from requests_service.services.views import Annotated, Record, record
 
 __all__ = [
     "AttachmentFileMissing",
@@ -34,6 +34,7 @@ __all__ = [
     "case_notes",
     "list_cases",
     "next_actions",
+    "read_case_for",
 ]
 
 
@@ -41,7 +42,7 @@ class AttachmentFileMissing(Exception):
     """The attachment's row exists but its file is gone from the upload directory."""
 
 
-def next_actions(case: Case, roles: frozenset[Role]) -> list[dict[str, str]]:
+def next_actions(case: Case | Record, roles: frozenset[Role]) -> list[dict[str, str]]:
     """The lifecycle actions any of the actor's roles may take now, with their labels."""
     facts = CaseFacts(
         correction_requested_before=case.correction_requested, extended_before=case.extended
@@ -54,8 +55,8 @@ def next_actions(case: Case, roles: frozenset[Role]) -> list[dict[str, str]]:
 
 
 def case_detail(
-    session: Session, case: Case, roles: frozenset[Role], **extra: Any
-) -> Annotated[Case]:
+    session: Session, case: Case | Record, roles: frozenset[Role], **extra: Any
+) -> Annotated[Case | Record]:
     """The stored case plus next actions, the live clock, the agency's own correction-notice
     deadline (7 working days from receipt, Art. 30) and the fee assessments."""
     calendar = load_calendar(session)
@@ -69,6 +70,108 @@ def case_detail(
         fees=assessments_of(session, case.id),
         **extra,
     )
+
+
+# What the officer's case detail reads (``CaseDetailSchema``, its ETag, the clock and the next
+# actions), as one Core SELECT of these columns instead of the case's 44, the agency's 30, the
+# applicant's 16 and the assignee's 7 built into four ORM entities (issue 16).
+_DETAIL_CASE = (
+    "id",
+    "version",
+    "case_number",
+    "agency_id",
+    "state",
+    "channel",
+    "requested_information",
+    "receipt_date",
+    "due_on",
+    "due_provisional",
+    "clock_state",
+    "clock_inputs",
+    "extended",
+    "assignee_id",
+    "outcome",
+    "updated_at",
+    "tracking_code",
+    "description_hint",
+    "delivery_form",
+    "delivery_method",
+    "submitted_at",
+    "signed_for_at",
+    "letter_arrived_at",
+    "confirmed_at",
+    "registered_at",
+    "correction_requested",
+    "correction_due_on",
+    "reply_reasons",
+    "reply_legal_basis",
+    "reply_details",
+    "negative_list_entry_id",
+    "replied_on",
+    "delivered_on",
+    "closed_on",
+    "created_at",
+    "pieces",
+    "fee_payment_due_on",
+    "reasons_due_on",
+)
+_DETAIL_APPLICANT = (
+    "id",
+    "applicant_type",
+    "organisation_type",
+    "name",
+    "id_type",
+    "id_number",
+    "contact_person",
+    "phone",
+    "email",
+    "address",
+    "postcode",
+    "notification_channel",
+    "notifications_opt_out",
+)
+
+
+def _detail_select() -> Select[Any]:
+    cases, agencies = Case.__table__, Agency.__table__
+    applicants, users = Applicant.__table__, User.__table__
+    return (
+        select(
+            *(cases.c[name] for name in _DETAIL_CASE),
+            agencies.c.name,
+            *(applicants.c[name] for name in _DETAIL_APPLICANT),
+            users.c.display_name,
+        )
+        .select_from(
+            cases.join(agencies, agencies.c.id == cases.c.agency_id)
+            .join(applicants, applicants.c.id == cases.c.applicant_id)
+            .outerjoin(users, users.c.id == cases.c.assignee_id)
+        )
+        .where(cases.c.id == bindparam("case_id"))
+    )
+
+
+_DETAIL = _detail_select()
+_AGENCY_AT = len(_DETAIL_CASE)
+_APPLICANT_AT = _AGENCY_AT + 1
+_ASSIGNEE_AT = _APPLICANT_AT + len(_DETAIL_APPLICANT)
+
+
+def read_case_for(session: Session, actor: Actor, case_id: int) -> Record:
+    """What the case detail shows of a case the officer may see, as a :class:`Record` (with
+    ``agency.name``, ``applicant`` and ``assignee.display_name``, ``assignee`` None when
+    unassigned, as the entity has them); another agency's case answers 404, as if absent —
+    the rule of ``cases.get_case_for``, which use cases that change the case load through."""
+    row = session.execute(_DETAIL, {"case_id": case_id}).one_or_none()
+    if row is None:
+        raise NotFound("案件不存在。", case_id=case_id)
+    case = record(_DETAIL_CASE, row[:_AGENCY_AT])
+    if not actor.can_see_agency(case.agency_id):
+        raise NotFound("案件不存在。", case_id=case_id)
+    case.agency = Record(name=row[_AGENCY_AT])
+    case.applicant = record(_DETAIL_APPLICANT, row[_APPLICANT_AT:_ASSIGNEE_AT])
+    case.assignee = None if case.assignee_id is None else Record(display_name=row[_ASSIGNEE_AT])
+    return case
 
 
 # What a row of the officer's list shows (the API's case summary), and nothing else: the list
