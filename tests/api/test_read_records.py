@@ -3,7 +3,8 @@ answer must not change by a byte.
 
 Each test sends the request through the app and compares the body's text and the ETag with
 what the ORM entities give through the same view function, schema and JSON provider (the
-path before the change, which the write endpoints still take): cases fresh, assigned, paused
+path before the change, which the write endpoints still take; fee assessments as entities):
+cases fresh, assigned, paused
 with a fee and an extension, submitted online, of a company; who may see them is unchanged.
 """
 
@@ -13,10 +14,14 @@ from typing import Any
 
 import pytest
 from flask_smorest.etag import EtagMixin
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from requests_service.api.auth import current_actor
 from requests_service.api.cases.schemas import CaseDetailSchema
 from requests_service.api.etags import case_etag_data
+from requests_service.api.fees.schemas import FeeAssessmentSchema
+from requests_service.db.models import FeeAssessment
 from requests_service.db.session import current_session
 from requests_service.services import case_views
 from requests_service.services import cases as case_service
@@ -48,6 +53,11 @@ def _cases(client: Any, world: World) -> list[int]:
     return [fresh["id"], assigned["id"], involved["id"], submitted.json["case_id"]]
 
 
+def _fee_entities(session: Session, case_id: int) -> list[FeeAssessment]:
+    query = select(FeeAssessment).where(FeeAssessment.case_id == case_id)
+    return list(session.scalars(query.order_by(FeeAssessment.id)))
+
+
 def _entity_detail(app: Any, case_id: int, headers: dict[str, str]) -> tuple[str, str]:
     """The detail's JSON text and ETag built from the ORM entities, as before issue 16."""
     with app.test_request_context(f"/cases/{case_id}", headers=headers):
@@ -55,6 +65,7 @@ def _entity_detail(app: Any, case_id: int, headers: dict[str, str]) -> tuple[str
         session = current_session()
         case = case_service.get_case_for(session, actor, case_id)
         view = case_views.case_detail(session, case, actor.role_set)
+        view.fees = _fee_entities(session, case_id)
         text = app.json.response(CaseDetailSchema().dump(view)).get_data(as_text=True)
         etag: str = EtagMixin._generate_etag(case_etag_data(case))
         return text, etag
@@ -84,3 +95,17 @@ def test_the_case_detail_still_hides_other_agencies_cases(client: Any, world: Wo
     missing = client.get("/cases/999999", headers=world.auth("handler"))
     assert missing.status_code == 404
     assert missing.json["message"] == "案件不存在。"
+
+
+def test_the_fee_assessments_answer_what_the_entities_gave(
+    app: Any, client: Any, world: World
+) -> None:
+    headers = world.auth("handler")
+    for case_id in _cases(client, world):
+        response = client.get(f"/cases/{case_id}/fees", headers=headers)
+        assert response.status_code == 200, response.json
+        with app.test_request_context(f"/cases/{case_id}/fees", headers=headers):
+            entities = _fee_entities(current_session(), case_id)
+            dumped = FeeAssessmentSchema(many=True).dump(entities)
+            text = app.json.response(dumped).get_data(as_text=True)
+        assert response.get_data(as_text=True) == text
