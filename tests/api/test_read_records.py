@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 import pytest
 from flask_smorest.etag import EtagMixin
 from sqlalchemy import select
@@ -21,13 +22,24 @@ from requests_service.api.auth import current_actor
 from requests_service.api.cases.schemas import CaseDetailSchema
 from requests_service.api.etags import case_etag_data
 from requests_service.api.fees.schemas import FeeAssessmentSchema
+from requests_service.api.public.routes import _link
+from requests_service.api.public.schemas import TrackingSchema
 from requests_service.db.models import FeeAssessment
 from requests_service.db.session import current_session
+from requests_service.domain.fee_status import FeeStatus
+from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.services import case_views
 from requests_service.services import cases as case_service
+from requests_service.services.applicant_uploads import applicant_files
+from requests_service.services.clock import case_clock
+from requests_service.services.history import case_events
+from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, letters_of
+from requests_service.services.public_view import _detail, _label
 from tests.api.test_compiled_dump import _paused_with_fee_and_extension
+from tests.api.test_letters_api import REPLY, new_letter
+from tests.api.test_public_uploads import upload
 from tests.factories import World, company
-from tests.helpers import ok, register
+from tests.helpers import act, ok, register
 
 
 def _cases(client: Any, world: World) -> list[int]:
@@ -109,3 +121,155 @@ def test_the_fee_assessments_answer_what_the_entities_gave(
             dumped = FeeAssessmentSchema(many=True).dump(entities)
             text = app.json.response(dumped).get_data(as_text=True)
         assert response.get_data(as_text=True) == text
+
+
+def _replied_with_letter(client: Any, world: World) -> dict[str, Any]:
+    case = register(client, world, submitted_at=None)
+    ok(act(client, world, "handler", case["id"], "draft_reply", **REPLY))
+    letter = new_letter(client, world, case["id"]).json
+    base = f"/cases/{case['id']}/letters/{letter['id']}"
+    assert client.post(f"{base}/approval", headers=world.auth("approver")).status_code == 200
+    issued = client.post(f"{base}/issue", headers=world.auth("handler"))
+    assert issued.json["status"] == "issued", issued.json
+    return case
+
+
+def _entity_tracking_view(session: Session, case: Any) -> dict[str, Any]:
+    """``public_view.tracking_view`` as it was before issue 16: ORM entities throughout."""
+    events = case_events(session, case.id, public_only=True)
+    correction_items: list[str] = []
+    for e in events:
+        if e.action == Action.REQUEST_CORRECTION.value:
+            correction_items = list((e.data or {}).get("correction_items", []))
+    clock = case_clock(session, case)
+    shown = case.replied_on or not case.state.is_open
+    return {
+        "tracking_code": case.tracking_code,
+        "case_number": case.case_number,
+        "agency_name": case.agency.name,
+        "state": case.state,
+        "state_label": case.state.label,
+        "channel": case.channel,
+        "applicant": case.applicant,
+        "requested_information": case.requested_information,
+        "receipt_date": case.receipt_date,
+        "due_on": case.due_on if case.state.is_open else None,
+        "due_provisional": case.due_provisional,
+        "paused": bool(clock and clock.pause_reason),
+        "pause_reason": clock.pause_reason if clock else None,
+        "correction_due_on": (
+            case.correction_due_on if case.state is CaseState.AWAITING_CORRECTION else None
+        ),
+        "correction_items": correction_items,
+        "outcome": case.outcome if shown else None,
+        "outcome_label": case.outcome.label if case.outcome and shown else None,
+        "timeline": [
+            {
+                "effective_on": e.effective_on,
+                "occurred_at": e.occurred_at,
+                "action": e.action,
+                "label": _label(e.action),
+                "state": e.to_state.value if e.to_state else None,
+                "state_label": e.to_state.label if e.to_state else None,
+                "detail": _detail(e.action, e.data or {}),
+            }
+            for e in events
+        ],
+        "fees": [
+            {
+                "status": a.status,
+                "status_label": FeeStatus(a.status).label,
+                "method_label": a.method.label,
+                "amount_due": str(a.amount_due),
+                "notice_issued_on": a.notice_issued_on,
+                "payment_due_on": a.payment_due_on,
+                "paid_on": a.paid_on,
+                "explanation": (a.breakdown or {}).get("explanation", []),
+            }
+            for a in _fee_entities(session, case.id)
+            if a.status not in ("proposed", "declined")
+        ],
+        "letters": [
+            {
+                "id": letter.id,
+                "kind": letter.kind,
+                "title": LETTER_TITLES.get(letter.kind, letter.kind),
+                "document_number": letter.document_number,
+                "issue_date": letter.issue_date,
+                "download": f"/public/tracking/{case.tracking_code}/letters/{letter.id}",
+                "download_url": _link(letter.id),
+            }
+            for letter in letters_of(session, case.id)
+            if letter.status == "issued" and letter.kind in APPLICANT_KINDS
+        ],
+        "files": applicant_files(session, case),
+    }
+
+
+def test_tracking_answers_what_the_entities_gave(
+    app: Any, client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "LETTER_QUEUE", "inline")
+    fresh = register(client, world)
+    involved = _paused_with_fee_and_extension(client, world)
+    replied = _replied_with_letter(client, world)
+    submitted = client.post(
+        "/public/applications",
+        json={
+            "agency_id": world.agencies["A"],
+            "applicant": company(2),
+            "requested_information": "请公开2025年本市重点建设项目计划",
+        },
+    ).json
+    for tracked in (fresh, submitted):
+        code, secret = tracked["tracking_code"], tracked["tracking_secret"]
+        assert upload(client, code, secret).status_code == 201
+    # The signed links carry their expiry in seconds: both answers are made within one.
+    monkeypatch.setattr("requests_service.api.public.routes.time.time", lambda: 1_800_000_000.0)
+    for tracked in (fresh, involved, replied, submitted):
+        code, secret = tracked["tracking_code"], tracked["tracking_secret"]
+        headers = {"X-Tracking-Secret": secret}
+        response = client.get(f"/public/tracking/{code}", headers=headers)
+        assert response.status_code == 200, response.json
+        with app.test_request_context(f"/public/tracking/{code}", headers=headers):
+            session = current_session()
+            key = app.config["SECRET_KEY"]
+            case = case_service.get_case_by_tracking(session, code, secret, key)
+            view = _entity_tracking_view(session, case)
+            dumped = ma.Schema.dump(TrackingSchema(), view)
+            text = app.json.response(dumped).get_data(as_text=True)
+        assert response.get_data(as_text=True) == text
+    body = client.get(
+        f"/public/tracking/{replied['tracking_code']}",
+        headers={"X-Tracking-Secret": replied["tracking_secret"]},
+    ).json
+    assert body["letters"] and body["timeline"] and body["outcome"], body
+    files = client.get(
+        f"/public/tracking/{submitted['tracking_code']}",
+        headers={"X-Tracking-Secret": submitted["tracking_secret"]},
+    ).json["files"]
+    assert files, files
+    involved_body = client.get(
+        f"/public/tracking/{involved['tracking_code']}",
+        headers={"X-Tracking-Secret": involved["tracking_secret"]},
+    ).json
+    assert involved_body["fees"] and involved_body["correction_items"], involved_body
+
+
+def test_tracking_still_answers_one_404_for_a_wrong_code_or_secret(
+    client: Any, world: World
+) -> None:
+    case = register(client, world)
+    code, secret = case["tracking_code"], case["tracking_secret"]
+    answers = [
+        client.get(f"/public/tracking/{c}", headers={"X-Tracking-Secret": s})
+        for c, s in ((code, "WRONG"), ("NOSUCHCODE", secret), (code, ""))
+    ]
+    assert {a.status_code for a in answers} == {404}
+    assert {a.json["message"] for a in answers} == {"查询码或查询密码不正确。"}
+    assert (
+        client.get(
+            f"/public/tracking/{code.lower()}", headers={"X-Tracking-Secret": secret.lower()}
+        ).status_code
+        == 200
+    )
