@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, func, not_, or_, select
+from sqlalchemy import FromClause, Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,11 +23,16 @@ from requests_service.services.tracking import normalise_code
 
 PAUSED_STATES = tuple(s for s in CaseState if s.clock_paused)
 
+# Table columns, not ORM attributes: the same SQL, and a list that selects columns (the case
+# summary) stays a Core statement, which the session runs without the ORM's compile and
+# loading steps (issue 16). An entity SELECT takes them just as well.
+_CASES, _APPLICANTS = Case.__table__.c, Applicant.__table__.c
+
 SORT_COLUMNS = {
-    "id": Case.id,
-    "due_on": Case.due_on,
-    "receipt_date": Case.receipt_date,
-    "updated_at": Case.updated_at,
+    "id": _CASES.id,
+    "due_on": _CASES.due_on,
+    "receipt_date": _CASES.receipt_date,
+    "updated_at": _CASES.updated_at,
 }
 
 
@@ -36,12 +41,16 @@ Conditions = list[ColumnElement[bool]]
 
 def _running_and_due(limit: date) -> ColumnElement[bool]:
     """Open, clock running, and due on or before ``limit`` (paused cases are not late)."""
-    return and_(Case.state.in_(OPEN_STATES), Case.state.not_in(PAUSED_STATES), Case.due_on <= limit)
+    return and_(
+        _CASES.state.in_(OPEN_STATES), _CASES.state.not_in(PAUSED_STATES), _CASES.due_on <= limit
+    )
 
 
 def _overdue(flag: bool, _calendar: WorkingCalendar | None) -> Conditions:
     overdue = and_(
-        Case.state.in_(OPEN_STATES), Case.state.not_in(PAUSED_STATES), Case.due_on < legal_today()
+        _CASES.state.in_(OPEN_STATES),
+        _CASES.state.not_in(PAUSED_STATES),
+        _CASES.due_on < legal_today(),
     )
     return [overdue if flag else not_(overdue)]
 
@@ -56,28 +65,28 @@ def _text(q: str, _calendar: WorkingCalendar | None) -> Conditions:
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return [
         or_(
-            Case.requested_information.ilike(pattern, escape="\\"),
-            Case.case_number.ilike(pattern, escape="\\"),
+            _CASES.requested_information.ilike(pattern, escape="\\"),
+            _CASES.case_number.ilike(pattern, escape="\\"),
             # A registrar finds an online submission by the tracking code on its receipt.
-            Case.tracking_code == normalise_code(q),
+            _CASES.tracking_code == normalise_code(q),
         )
     ]
 
 
 # One entry per query argument; an argument that is absent, None or empty adds nothing.
 CASE_FILTERS: Mapping[str, Callable[[Any, WorkingCalendar | None], Conditions]] = {
-    "agency_id": lambda v, _: [Case.agency_id == v],
-    "state": lambda v, _: [Case.state.in_(v)],
-    "open": lambda v, _: [Case.state.in_(OPEN_STATES) if v else Case.state.not_in(OPEN_STATES)],
-    "assignee_id": lambda v, _: [Case.assignee_id == v],
-    "unassigned": lambda v, _: [Case.assignee_id.is_(None)] if v else [],
-    "channel": lambda v, _: [Case.channel == v],
-    "outcome": lambda v, _: [Case.outcome == v],
-    "applicant_type": lambda v, _: [Applicant.applicant_type == v],
-    "organisation_type": lambda v, _: [Applicant.organisation_type == v],
-    "received_from": lambda v, _: [Case.receipt_date >= v],
-    "received_to": lambda v, _: [Case.receipt_date <= v],
-    "due_before": lambda v, _: [Case.due_on <= v],
+    "agency_id": lambda v, _: [_CASES.agency_id == v],
+    "state": lambda v, _: [_CASES.state.in_(v)],
+    "open": lambda v, _: [_CASES.state.in_(OPEN_STATES) if v else _CASES.state.not_in(OPEN_STATES)],
+    "assignee_id": lambda v, _: [_CASES.assignee_id == v],
+    "unassigned": lambda v, _: [_CASES.assignee_id.is_(None)] if v else [],
+    "channel": lambda v, _: [_CASES.channel == v],
+    "outcome": lambda v, _: [_CASES.outcome == v],
+    "applicant_type": lambda v, _: [_APPLICANTS.applicant_type == v],
+    "organisation_type": lambda v, _: [_APPLICANTS.organisation_type == v],
+    "received_from": lambda v, _: [_CASES.receipt_date >= v],
+    "received_to": lambda v, _: [_CASES.receipt_date <= v],
+    "due_before": lambda v, _: [_CASES.due_on <= v],
     "overdue": _overdue,
     "due_within": _due_within,
     "q": _text,
@@ -113,27 +122,47 @@ class CaseFilters:
     sort: str = "-id"
 
 
-def case_list_query(
+@dataclass(frozen=True)
+class ListCriteria:
+    """The case list's WHERE and ORDER BY for an actor and filters; ``by_applicant`` when a
+    condition names the applicant's columns (the SELECT must join ``applicants``)."""
+
+    where: Conditions
+    order_by: tuple[ColumnElement[Any], ...]
+    by_applicant: bool
+
+
+def case_list_criteria(
     actor: Actor, filters: CaseFilters, *, calendar: WorkingCalendar | None = None
-) -> Select[Case]:
-    """The cases the actor may see, narrowed by the list's filters and sorted."""
-    query = select(Case).where(Case.agency_id.in_(actor.visible_agency_ids))
-    if any(_given(getattr(filters, name)) for name in APPLICANT_FILTERS):
-        query = query.join(Applicant, Applicant.id == Case.applicant_id)
+) -> ListCriteria:
+    """The cases the actor may see, narrowed by the list's filters, and their order."""
+    where: Conditions = [_CASES.agency_id.in_(actor.visible_agency_ids)]
     for name, conditions in CASE_FILTERS.items():
         value = getattr(filters, name)
         if _given(value):
-            query = query.where(*conditions(value, calendar))
+            where.extend(conditions(value, calendar))
+    by_applicant = any(_given(getattr(filters, name)) for name in APPLICANT_FILTERS)
     sort = filters.sort or "-id"
     column = SORT_COLUMNS[sort.lstrip("-")]
     descending = sort.startswith("-")
-    tie_break = Case.id.desc() if descending else Case.id.asc()
-    if column is Case.id:
+    tie_break = _CASES.id.desc() if descending else _CASES.id.asc()
+    if column is _CASES.id:
         # The id is never NULL: a plain ORDER BY walks the (agency_id, id) index backwards and
         # stops after one page, where "NULLS LAST" would sort every visible case first.
-        return query.order_by(tie_break)
+        return ListCriteria(where, (tie_break,), by_applicant)
     ordered = column.desc().nulls_last() if descending else column.asc().nulls_last()
-    return query.order_by(ordered, tie_break)
+    return ListCriteria(where, (ordered, tie_break), by_applicant)
+
+
+def case_list_query(
+    actor: Actor, filters: CaseFilters, *, calendar: WorkingCalendar | None = None
+) -> Select[Case]:
+    """The cases the actor may see (entities), narrowed by the list's filters and sorted."""
+    criteria = case_list_criteria(actor, filters, calendar=calendar)
+    query = select(Case)
+    if criteria.by_applicant:
+        query = query.join(Applicant, Applicant.id == Case.applicant_id)
+    return query.where(*criteria.where).order_by(*criteria.order_by)
 
 
 # Lists count exactly up to this many matching cases; beyond it ``total`` is this lower bound
@@ -143,33 +172,43 @@ EXACT_TOTAL_UP_TO = 10_000
 
 def page_with_total(
     session: Session,
-    query: Select[Any],
+    criteria: ListCriteria,
+    columns: Sequence[Any],
+    joined: FromClause,
     *,
     page: int,
     page_size: int,
     exact_total: bool = False,
-) -> tuple[list[Case], int]:
-    """One page of cases and their total in one statement (the count is a scalar subquery).
+) -> tuple[Sequence[Any], int]:
+    """One page of ``columns`` from ``joined`` (``cases``, joined with ``applicants`` when
+    ``criteria.by_applicant``, and whatever to-one rows the page shows) and the total of
+    matching cases, in one statement (the count is a scalar subquery, of ``cases`` alone).
+    Each row ends with the total.
 
     The count stops at ``max(EXACT_TOTAL_UP_TO, the rows up to the next page)`` unless
     ``exact_total``: the total is exact below that, a lower bound at it, and the next page is
     always known to exist. An empty page (past the end) costs a second statement for the total.
     """
-    counted = query.order_by(None).with_only_columns(Case.id, maintain_column_froms=True)
+    cases = Case.__table__
+    counted_from = (
+        cases.join(Applicant.__table__, _APPLICANTS.id == _CASES.applicant_id)
+        if criteria.by_applicant
+        else cases
+    )
+    counted = select(_CASES.id).select_from(counted_from).where(*criteria.where)
     if not exact_total:
         counted = counted.limit(max(EXACT_TOTAL_UP_TO, page * page_size + 1))
     total_of = select(func.count()).select_from(counted.subquery())
-    rows = (
-        session.execute(
-            query.add_columns(total_of.scalar_subquery().label("total"))
-            .limit(page_size)
-            .offset((page - 1) * page_size)
-        )
-        .unique()
-        .all()
-    )
+    rows = session.execute(
+        select(*columns, total_of.scalar_subquery().label("total"))
+        .select_from(joined)
+        .where(*criteria.where)
+        .order_by(*criteria.order_by)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
     if rows:
-        return [row[0] for row in rows], int(rows[0][1])
+        return rows, int(rows[0][-1])
     return [], int(session.scalar(total_of) or 0)
 
 

@@ -10,6 +10,7 @@ with a fee and an extension, submitted online, of a company; who may see them is
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import marshmallow as ma
@@ -19,7 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from requests_service.api.auth import current_actor
-from requests_service.api.cases.schemas import CaseDetailSchema
+from requests_service.api.cases.schemas import (
+    CaseDetailSchema,
+    CaseQueryArgsSchema,
+    CaseSummarySchema,
+)
 from requests_service.api.etags import case_etag_data
 from requests_service.api.fees.schemas import FeeAssessmentSchema
 from requests_service.api.public.routes import _link
@@ -35,6 +40,7 @@ from requests_service.services.clock import case_clock
 from requests_service.services.history import case_events
 from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, letters_of
 from requests_service.services.public_view import _detail, _label
+from requests_service.services.queries import CaseFilters, case_list_query
 from tests.api.test_compiled_dump import _paused_with_fee_and_extension
 from tests.api.test_letters_api import REPLY, new_letter
 from tests.api.test_public_uploads import upload
@@ -273,3 +279,69 @@ def test_tracking_still_answers_one_404_for_a_wrong_code_or_secret(
         ).status_code
         == 200
     )
+
+
+LIST_QUERIES = (
+    "",
+    "?page=1",
+    "?page=2&page_size=2",
+    "?page=50",
+    "?sort=due_on",
+    "?sort=-updated_at",
+    "?sort=receipt_date&open=true",
+    "?applicant_type=legal_person",
+    "?organisation_type=commercial_enterprise&sort=-id",
+    "?unassigned=true",
+    "?q=%E9%87%8D%E7%82%B9",
+    "?state=received&state=registered",
+    "?exact_total=true&page_size=3",
+)
+
+
+def _entity_list(app: Any, query: str, headers: dict[str, str]) -> tuple[str, int]:
+    """The list page's JSON text and total built from ORM entities, as before issue 16."""
+    with app.test_request_context(f"/cases{query}", headers=headers):
+        from flask import request
+
+        actor = current_actor()
+        session = current_session()
+        sent: dict[str, Any] = {
+            key: request.args.getlist(key) if key == "state" else request.args[key]
+            for key in request.args
+            if key not in ("page", "page_size")
+        }
+        args = CaseQueryArgsSchema().load(sent)
+        args.pop("exact_total", None)
+        page = int(request.args.get("page", 1))
+        page_size = int(request.args.get("page_size", 10))
+        entities = case_list_query(actor, CaseFilters(**args))
+        everything = list(session.scalars(entities))
+        shown = everything[(page - 1) * page_size : page * page_size]
+        text = app.json.response(CaseSummarySchema(many=True).dump(shown)).get_data(as_text=True)
+        return text, len(everything)
+
+
+@pytest.mark.parametrize("who", ["handler", "oversight"])
+def test_the_case_list_answers_what_the_entities_gave(
+    app: Any, client: Any, world: World, who: str
+) -> None:
+    _cases(client, world)
+    register(client, world, submitted_at="2026-03-03T10:00:00+08:00")
+    other = client.post(
+        "/cases",
+        json={
+            "channel": "in_person",
+            "applicant": company(5),
+            "requested_information": "B机关的重点项目",
+            "submitted_at": "2026-03-02T10:00:00+08:00",
+        },
+        headers=world.auth("handler_b"),
+    )
+    assert other.status_code in (201, 403), other.json
+    headers = world.auth(who)
+    for query in LIST_QUERIES:
+        response = client.get(f"/cases{query}", headers=headers)
+        assert response.status_code == 200, (query, response.json)
+        text, total = _entity_list(app, query, headers)
+        assert response.get_data(as_text=True) == text, query
+        assert json.loads(response.headers["X-Pagination"])["total"] == total, query

@@ -470,7 +470,7 @@ def test_deadline_calculator_on_the_cached_calendar_takes_no_connection(
 def test_list_rows_loaded_by_their_columns_equal_the_full_rows_dumped(
     app: Any, client: Any, world: World
 ) -> None:
-    """The list loads only the columns its summary shows (``case_views.SUMMARY_COLUMNS``);
+    """The list reads only the columns its summary shows (``case_views._SUMMARY_COLUMNS``);
     each row must equal the same summary dumped from the fully loaded case, assignee and
     applicant included."""
     from requests_service.api.cases.schemas import CaseSummarySchema
