@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import (
@@ -17,6 +17,7 @@ from requests_service.db.models import (
     FeeAssessment,
     Letter,
 )
+from requests_service.db.reads import Part, split_parts, tagged_union
 from requests_service.domain.errors import NotFound
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState
@@ -165,43 +166,49 @@ def read_tracked_case(session: Session, code: str, secret: str, key: str) -> Rec
 
 _EVENTS, _FEES = CaseEvent.__table__.c, FeeAssessment.__table__.c
 _LETTERS, _FILES = Letter.__table__.c, Attachment.__table__.c
-# The public timeline, in the order of history.case_events(public_only=True).
-_PUBLIC_EVENTS = (
-    select(
-        _EVENTS.effective_on, _EVENTS.occurred_at, _EVENTS.action, _EVENTS.to_state, _EVENTS.data
-    )
-    .where(_EVENTS.case_id == bindparam("case_id"), _EVENTS.public.is_(True))
-    .order_by(_EVENTS.occurred_at, _EVENTS.id)
-)
-# Fee assessments, in the order of fees.assessments_of.
-_PUBLIC_FEES = (
-    select(
-        _FEES.status,
-        _FEES.method,
-        _FEES.amount_due,
-        _FEES.notice_issued_on,
-        _FEES.payment_due_on,
-        _FEES.paid_on,
-        _FEES.breakdown,
-    )
-    .where(_FEES.case_id == bindparam("case_id"))
-    .order_by(_FEES.id)
-)
-# Letters, in the order of letters.letters_of.
-_PUBLIC_LETTERS = (
-    select(
-        _LETTERS.id, _LETTERS.kind, _LETTERS.status, _LETTERS.document_number, _LETTERS.issue_date
-    )
-    .where(_LETTERS.case_id == bindparam("case_id"))
-    .order_by(_LETTERS.id)
-)
-# The applicant's files, as applicant_uploads.applicant_files selects them (ApplicantFileSchema).
+_CASE_ID: BindParameter[int] = bindparam("case_id")
 _FILE_COLUMNS = ("id", "filename", "content_type", "size_bytes", "kind", "uploaded_at")
-_APPLICANT_FILES = (
-    select(*(_FILES[name] for name in _FILE_COLUMNS))
-    .where(_FILES.case_id == bindparam("case_id"), _FILES.uploaded_by_applicant.is_(True))
-    .order_by(_FILES.id)
+# What the tracking view shows besides the case, read in one statement (db/reads.py): the
+# public timeline in the order of history.case_events(public_only=True); fee assessments,
+# letters and the applicant's files in the order of fees.assessments_of, letters.letters_of and
+# applicant_uploads.applicant_files (the columns ApplicantFileSchema dumps).
+_PARTS = (
+    Part(
+        (_EVENTS.effective_on, _EVENTS.occurred_at, _EVENTS.action, _EVENTS.to_state, _EVENTS.data),
+        (_EVENTS.case_id == _CASE_ID, _EVENTS.public.is_(True)),
+        (_EVENTS.occurred_at, _EVENTS.id),
+    ),
+    Part(
+        (
+            _FEES.status,
+            _FEES.method,
+            _FEES.amount_due,
+            _FEES.notice_issued_on,
+            _FEES.payment_due_on,
+            _FEES.paid_on,
+            _FEES.breakdown,
+        ),
+        (_FEES.case_id == _CASE_ID,),
+        (_FEES.id,),
+    ),
+    Part(
+        (
+            _LETTERS.id,
+            _LETTERS.kind,
+            _LETTERS.status,
+            _LETTERS.document_number,
+            _LETTERS.issue_date,
+        ),
+        (_LETTERS.case_id == _CASE_ID,),
+        (_LETTERS.id,),
+    ),
+    Part(
+        tuple(_FILES[name] for name in _FILE_COLUMNS),
+        (_FILES.case_id == _CASE_ID, _FILES.uploaded_by_applicant.is_(True)),
+        (_FILES.id,),
+    ),
 )
+_TRACKING_ROWS = tagged_union(_PARTS)
 
 
 def tracking_view(
@@ -211,8 +218,9 @@ def tracking_view(
 
     Its rows are read with Core statements, which do not autoflush: ``case`` is a record read
     for the view, or a case whose use case has committed."""
-    by_case = {"case_id": case.id}
-    events = session.execute(_PUBLIC_EVENTS, by_case).all()
+    events, fees, letters, files = split_parts(
+        _PARTS, session.execute(_TRACKING_ROWS, {"case_id": case.id})
+    )
     timeline = [
         {
             "effective_on": effective_on,
@@ -274,7 +282,7 @@ def tracking_view(
                 payment_due_on,
                 paid_on,
                 breakdown,
-            ) in session.execute(_PUBLIC_FEES, by_case)
+            ) in fees
             if status not in ("proposed", "declined")
         ],
         "letters": [
@@ -287,12 +295,10 @@ def tracking_view(
                 "download": f"/public/tracking/{case.tracking_code}/letters/{letter_id}",
                 "download_url": link(letter_id) if link else None,
             }
-            for letter_id, kind, status, document_number, issue_date in session.execute(
-                _PUBLIC_LETTERS, by_case
-            )
+            for letter_id, kind, status, document_number, issue_date in letters
             if status == "issued" and kind in APPLICANT_KINDS
         ],
-        "files": [record(_FILE_COLUMNS, row) for row in session.execute(_APPLICANT_FILES, by_case)],
+        "files": [record(_FILE_COLUMNS, row) for row in files],
     }
 
 
