@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
+    FromClause,
     Integer,
     cast,
     func,
@@ -30,11 +31,13 @@ from sqlalchemy import (
 
 @dataclass(frozen=True)
 class Part:
-    """One read of the union: its columns, its conditions and the order of its rows."""
+    """One read of the union: its columns, its conditions and the order of its rows, and the
+    FROM it reads (joins; by default, the columns' tables)."""
 
     columns: Sequence[ColumnElement[Any]]
     where: Sequence[ColumnElement[bool]]
     order_by: Sequence[ColumnElement[Any]]
+    from_: FromClause | None = None
 
 
 def tagged_union(parts: Sequence[Part]) -> CompoundSelect[Any]:
@@ -47,13 +50,14 @@ def tagged_union(parts: Sequence[Part]) -> CompoundSelect[Any]:
         own = range(start, start + widths[number])
         columns = [slots[i] if i in own else cast(null(), slots[i].type) for i in range(len(slots))]
         rank = func.row_number().over(order_by=list(part.order_by))
-        branches.append(
-            select(
-                literal_column(str(number), Integer).label("part"),
-                rank.label("rank"),
-                *(column.label(f"c{i}") for i, column in enumerate(columns)),
-            ).where(*part.where)
+        branch = select(
+            literal_column(str(number), Integer).label("part"),
+            rank.label("rank"),
+            *(column.label(f"c{i}") for i, column in enumerate(columns)),
         )
+        if part.from_ is not None:
+            branch = branch.select_from(part.from_)
+        branches.append(branch.where(*part.where))
         start += widths[number]
     union = union_all(*branches)
     return union.order_by(union.selected_columns.part, union.selected_columns.rank)

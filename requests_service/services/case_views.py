@@ -6,10 +6,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import Session
 
-from requests_service.db.models import Agency, Applicant, Attachment, Case, Note, User
+from requests_service.db.models import (
+    Agency,
+    Applicant,
+    Attachment,
+    Case,
+    FeeAssessment,
+    Note,
+    User,
+)
+from requests_service.db.reads import Part, split_parts, tagged_union
 from requests_service.domain.deadlines import correction_notice_due
 from requests_service.domain.errors import Conflict, NotFound
 from requests_service.domain.lifecycle import CaseFacts, Role, allowed_actions
@@ -67,7 +76,8 @@ def case_detail(
         correction_notice_due_on=(
             correction_notice_due(calendar, case.receipt_date) if case.receipt_date else None
         ),
-        fees=assessments_of(session, case.id),
+        # A record read for the view has its fees (read in the same statement).
+        fees=case.fees if isinstance(case, Record) else assessments_of(session, case.id),
         **extra,
     )
 
@@ -132,26 +142,35 @@ _DETAIL_APPLICANT = (
 )
 
 
-def _detail_select() -> Select[Any]:
+_CASE_ID: BindParameter[int] = bindparam("case_id")
+_FEES = FeeAssessment.__table__.c
+_FEE_COLUMNS = tuple(column.key for column in _FEES)
+
+
+def _detail_parts() -> tuple[Part, Part]:
+    """The case with its agency, applicant and assignee; its fee assessments, every column in
+    the order of ``fees.assessments_of``: one statement (``db/reads.py``)."""
     cases, agencies = Case.__table__, Agency.__table__
     applicants, users = Applicant.__table__, User.__table__
-    return (
-        select(
+    case = Part(
+        (
             *(cases.c[name] for name in _DETAIL_CASE),
             agencies.c.name,
             *(applicants.c[name] for name in _DETAIL_APPLICANT),
             users.c.display_name,
-        )
-        .select_from(
-            cases.join(agencies, agencies.c.id == cases.c.agency_id)
-            .join(applicants, applicants.c.id == cases.c.applicant_id)
-            .outerjoin(users, users.c.id == cases.c.assignee_id)
-        )
-        .where(cases.c.id == bindparam("case_id"))
+        ),
+        (cases.c.id == _CASE_ID,),
+        (cases.c.id,),
+        from_=cases.join(agencies, agencies.c.id == cases.c.agency_id)
+        .join(applicants, applicants.c.id == cases.c.applicant_id)
+        .outerjoin(users, users.c.id == cases.c.assignee_id),
     )
+    fees = Part(tuple(_FEES), (_FEES.case_id == _CASE_ID,), (_FEES.id,))
+    return case, fees
 
 
-_DETAIL = _detail_select()
+_DETAIL_PARTS = _detail_parts()
+_DETAIL = tagged_union(_DETAIL_PARTS)
 _AGENCY_AT = len(_DETAIL_CASE)
 _APPLICANT_AT = _AGENCY_AT + 1
 _ASSIGNEE_AT = _APPLICANT_AT + len(_DETAIL_APPLICANT)
@@ -160,17 +179,20 @@ _ASSIGNEE_AT = _APPLICANT_AT + len(_DETAIL_APPLICANT)
 def read_case_for(session: Session, actor: Actor, case_id: int) -> Record:
     """What the case detail shows of a case the officer may see, as a :class:`Record` (with
     ``agency.name``, ``applicant`` and ``assignee.display_name``, ``assignee`` None when
-    unassigned, as the entity has them); another agency's case answers 404, as if absent —
-    the rule of ``cases.get_case_for``, which use cases that change the case load through."""
-    row = session.execute(_DETAIL, {"case_id": case_id}).one_or_none()
-    if row is None:
+    unassigned, as the entity has them, and its ``fees``); another agency's case answers 404,
+    as if absent — the rule of ``cases.get_case_for``, which use cases that change the case
+    load through."""
+    found, fees = split_parts(_DETAIL_PARTS, session.execute(_DETAIL, {"case_id": case_id}))
+    if not found:
         raise NotFound("案件不存在。", case_id=case_id)
+    row = found[0]
     case = record(_DETAIL_CASE, row[:_AGENCY_AT])
     if not actor.can_see_agency(case.agency_id):
         raise NotFound("案件不存在。", case_id=case_id)
     case.agency = Record(name=row[_AGENCY_AT])
     case.applicant = record(_DETAIL_APPLICANT, row[_APPLICANT_AT:_ASSIGNEE_AT])
     case.assignee = None if case.assignee_id is None else Record(display_name=row[_ASSIGNEE_AT])
+    case.fees = [record(_FEE_COLUMNS, fee) for fee in fees]
     return case
 
 

@@ -99,8 +99,8 @@ def submitted(client: Any, world: World) -> dict[str, Any]:
 EXPECTED = {
     # The actor (token, user and roles in one statement); the page with its bounded total.
     "case list": 2,
-    # The actor; the case with agency, applicant and assignee; fees.
-    "case detail": 3,
+    # The actor; the case with agency, applicant and assignee, and its fees, in one UNION ALL.
+    "case detail": 2,
     # The case by code; its public events, fees, letters and files in one UNION ALL (no clock
     # before registration).
     "tracking": 2,
