@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import FromClause, Select, and_, func, not_, or_, select
+from sqlalchemy import FromClause, Integer, Select, and_, bindparam, func, not_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -122,36 +122,54 @@ class CaseFilters:
     sort: str = "-id"
 
 
-@dataclass(frozen=True)
-class ListCriteria:
-    """The case list's WHERE and ORDER BY for an actor and filters; ``by_applicant`` when a
-    condition names the applicant's columns (the SELECT must join ``applicants``)."""
-
-    where: Conditions
-    order_by: tuple[ColumnElement[Any], ...]
-    by_applicant: bool
+# The visibility condition of every list: the agencies the actor may see, bound at execution.
+_VISIBLE = _CASES.agency_id.in_(bindparam("visible_agency_ids", expanding=True))
 
 
-def case_list_criteria(
-    actor: Actor, filters: CaseFilters, *, calendar: WorkingCalendar | None = None
-) -> ListCriteria:
-    """The cases the actor may see, narrowed by the list's filters, and their order."""
-    where: Conditions = [_CASES.agency_id.in_(actor.visible_agency_ids)]
-    for name, conditions in CASE_FILTERS.items():
-        value = getattr(filters, name)
-        if _given(value):
-            where.extend(conditions(value, calendar))
-    by_applicant = any(_given(getattr(filters, name)) for name in APPLICANT_FILTERS)
-    sort = filters.sort or "-id"
+def _order_by(sort: str) -> tuple[ColumnElement[Any], ...]:
     column = SORT_COLUMNS[sort.lstrip("-")]
     descending = sort.startswith("-")
     tie_break = _CASES.id.desc() if descending else _CASES.id.asc()
     if column is _CASES.id:
         # The id is never NULL: a plain ORDER BY walks the (agency_id, id) index backwards and
         # stops after one page, where "NULLS LAST" would sort every visible case first.
-        return ListCriteria(where, (tie_break,), by_applicant)
+        return (tie_break,)
     ordered = column.desc().nulls_last() if descending else column.asc().nulls_last()
-    return ListCriteria(where, (ordered, tie_break), by_applicant)
+    return (ordered, tie_break)
+
+
+# Built once per sort (every list request orders by one of these).
+ORDER_BY = {sort: _order_by(sort) for name in SORT_COLUMNS for sort in (name, "-" + name)}
+
+
+@dataclass(frozen=True)
+class ListCriteria:
+    """The case list's conditions for an actor and filters: the agencies the actor may see,
+    the filters' conditions (``narrowing``), the sort (a key of ``ORDER_BY``), and
+    ``by_applicant`` when a condition names the applicant's columns (the SELECT must join
+    ``applicants``)."""
+
+    visible: frozenset[int]
+    narrowing: Conditions
+    sort: str
+    by_applicant: bool
+
+    @property
+    def order_by(self) -> tuple[ColumnElement[Any], ...]:
+        return ORDER_BY[self.sort]
+
+
+def case_list_criteria(
+    actor: Actor, filters: CaseFilters, *, calendar: WorkingCalendar | None = None
+) -> ListCriteria:
+    """The cases the actor may see, narrowed by the list's filters, and their order."""
+    narrowing: Conditions = []
+    for name, conditions in CASE_FILTERS.items():
+        value = getattr(filters, name)
+        if _given(value):
+            narrowing.extend(conditions(value, calendar))
+    by_applicant = any(_given(getattr(filters, name)) for name in APPLICANT_FILTERS)
+    return ListCriteria(actor.visible_agency_ids, narrowing, filters.sort or "-id", by_applicant)
 
 
 def case_list_query(
@@ -162,12 +180,50 @@ def case_list_query(
     query = select(Case)
     if criteria.by_applicant:
         query = query.join(Applicant, Applicant.id == Case.applicant_id)
-    return query.where(*criteria.where).order_by(*criteria.order_by)
+    visible = _CASES.agency_id.in_(criteria.visible)
+    return query.where(visible, *criteria.narrowing).order_by(*criteria.order_by)
 
 
 # Lists count exactly up to this many matching cases; beyond it ``total`` is this lower bound
 # unless the caller asks for an exact count (a million-case count costs more than the page).
 EXACT_TOTAL_UP_TO = 10_000
+
+_COUNT_LIMIT = bindparam("count_limit", type_=Integer)
+_PAGE_LIMIT = bindparam("page_limit", type_=Integer)
+_PAGE_OFFSET = bindparam("page_offset", type_=Integer)
+
+
+def _page_statements(
+    criteria: ListCriteria, columns: Sequence[Any], joined: FromClause, exact_total: bool
+) -> tuple[Select[Any], Select[Any]]:
+    """The page (each row with the total) and the total alone; the agencies, the count's bound
+    and the page's limit and offset are parameters."""
+    where = (_VISIBLE, *criteria.narrowing)
+    cases = Case.__table__
+    counted_from = (
+        cases.join(Applicant.__table__, _APPLICANTS.id == _CASES.applicant_id)
+        if criteria.by_applicant
+        else cases
+    )
+    counted = select(_CASES.id).select_from(counted_from).where(*where)
+    if not exact_total:
+        counted = counted.limit(_COUNT_LIMIT)
+    total_of = select(func.count()).select_from(counted.subquery())
+    page = (
+        select(*columns, total_of.scalar_subquery().label("total"))
+        .select_from(joined)
+        .where(*where)
+        .order_by(*criteria.order_by)
+        .limit(_PAGE_LIMIT)
+        .offset(_PAGE_OFFSET)
+    )
+    return page, total_of
+
+
+# An unfiltered list's statements, built once per columns, FROM, sort and total mode (issue 16:
+# building the statement and its cache key cost more than a sixth of a list request). A
+# filtered list builds its own (its conditions carry the filters' values).
+_UNFILTERED: dict[tuple[int, int, str, bool], tuple[Any, Any, Select[Any], Select[Any]]] = {}
 
 
 def page_with_total(
@@ -189,27 +245,26 @@ def page_with_total(
     ``exact_total``: the total is exact below that, a lower bound at it, and the next page is
     always known to exist. An empty page (past the end) costs a second statement for the total.
     """
-    cases = Case.__table__
-    counted_from = (
-        cases.join(Applicant.__table__, _APPLICANTS.id == _CASES.applicant_id)
-        if criteria.by_applicant
-        else cases
-    )
-    counted = select(_CASES.id).select_from(counted_from).where(*criteria.where)
-    if not exact_total:
-        counted = counted.limit(max(EXACT_TOTAL_UP_TO, page * page_size + 1))
-    total_of = select(func.count()).select_from(counted.subquery())
-    rows = session.execute(
-        select(*columns, total_of.scalar_subquery().label("total"))
-        .select_from(joined)
-        .where(*criteria.where)
-        .order_by(*criteria.order_by)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
+    if criteria.narrowing:
+        statements = _page_statements(criteria, columns, joined, exact_total)
+    else:
+        key = (id(columns), id(joined), criteria.sort, exact_total)
+        known = _UNFILTERED.get(key)
+        if known is None or known[0] is not columns or known[1] is not joined:
+            known = (columns, joined, *_page_statements(criteria, columns, joined, exact_total))
+            _UNFILTERED[key] = known
+        statements = known[2], known[3]
+    page_of, total_of = statements
+    params = {
+        "visible_agency_ids": sorted(criteria.visible),
+        "count_limit": max(EXACT_TOTAL_UP_TO, page * page_size + 1),
+        "page_limit": page_size,
+        "page_offset": (page - 1) * page_size,
+    }
+    rows = session.execute(page_of, params).all()
     if rows:
         return rows, int(rows[0][-1])
-    return [], int(session.scalar(total_of) or 0)
+    return [], int(session.scalar(total_of, params) or 0)
 
 
 def paginate(
