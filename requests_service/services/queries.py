@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import FromClause, Integer, Select, and_, bindparam, func, not_, or_, select
+from sqlalchemy import BigInteger, FromClause, Select, and_, bindparam, func, not_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -188,9 +188,10 @@ def case_list_query(
 # unless the caller asks for an exact count (a million-case count costs more than the page).
 EXACT_TOTAL_UP_TO = 10_000
 
-_COUNT_LIMIT = bindparam("count_limit", type_=Integer)
-_PAGE_LIMIT = bindparam("page_limit", type_=Integer)
-_PAGE_OFFSET = bindparam("page_offset", type_=Integer)
+# BIGINT, as LIMIT and OFFSET take: a far page (page 2147483646 of 10) passes 32 bits.
+_COUNT_LIMIT = bindparam("count_limit", type_=BigInteger)
+_PAGE_LIMIT = bindparam("page_limit", type_=BigInteger)
+_PAGE_OFFSET = bindparam("page_offset", type_=BigInteger)
 
 
 def _page_statements(
