@@ -18,6 +18,7 @@ from requests_service.domain.calendar import (
     load_bundled_arrangements,
 )
 from requests_service.domain.deadlines import Clock, ClockEvent, ClockEventType, compute_clock
+from requests_service.services.views import Record
 from requests_service.timekeeping import LEGAL_ZONE as SHANGHAI
 from requests_service.timekeeping import legal_date, legal_today
 
@@ -248,7 +249,7 @@ def clock_events_from(inputs: Iterable[Mapping[str, Any]]) -> list[ClockEvent]:
 
 def case_clock(
     session: Session,
-    case: Case,
+    case: Case | Record,
     *,
     calendar: WorkingCalendar | None = None,
     today: date | None = None,

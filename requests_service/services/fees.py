@@ -30,6 +30,7 @@ from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
 from requests_service.services.access import Actor
 from requests_service.services.history import record_event
 from requests_service.services.unit_of_work import UnitOfWork
+from requests_service.services.views import Record, record
 
 # Art. 42 / Fee Measures: per volume only where the applicant asked for paper copies, e-mail
 # or copies of electronic data — not for on-site inspection or a portal download.
@@ -50,16 +51,19 @@ def active_assessment(session: Session, case: Case) -> FeeAssessment | None:
     ).first()
 
 
-# Built once (read on every case detail and tracking view; issue 16).
-_ASSESSMENTS_OF = (
-    select(FeeAssessment)
-    .where(FeeAssessment.case_id == bindparam("case_id"))
-    .order_by(FeeAssessment.id)
-)
+# Built once (read on every case detail and tracking view; issue 16): a Core SELECT of every
+# column into records, not entities (the ORM's loading cost more than the statement).
+_FEES = FeeAssessment.__table__.c
+_ASSESSMENTS_OF = select(*_FEES).where(_FEES.case_id == bindparam("case_id")).order_by(_FEES.id)
+_ASSESSMENT_COLUMNS = tuple(column.key for column in _FEES)
 
 
-def assessments_of(session: Session, case_id: int) -> list[FeeAssessment]:
-    return list(session.scalars(_ASSESSMENTS_OF, {"case_id": case_id}))
+def assessments_of(session: Session, case_id: int) -> list[Record]:
+    """A case's fee assessments, oldest first, as read-only records with every column (what
+    the views show). A Core read does not autoflush: callers read after their use case's
+    flush or commit, as every view does."""
+    rows = session.execute(_ASSESSMENTS_OF, {"case_id": case_id})
+    return [record(_ASSESSMENT_COLUMNS, row) for row in rows]
 
 
 def _month_bounds(day: date) -> tuple[date, date]:

@@ -5,19 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from requests_service.db.models import Agency, Case, Letter
+from requests_service.db.models import (
+    Agency,
+    Applicant,
+    Attachment,
+    Case,
+    CaseEvent,
+    FeeAssessment,
+    Letter,
+)
+from requests_service.db.reads import Part, split_parts, tagged_union
 from requests_service.domain.errors import NotFound
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState
-from requests_service.services.applicant_uploads import applicant_files
 from requests_service.services.clock import case_clock
-from requests_service.services.fees import assessments_of
-from requests_service.services.history import case_events, event_label
-from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, get_letter, letters_of
+from requests_service.services.history import event_label
+from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, get_letter
 from requests_service.services.queries import paginate
+from requests_service.services.tracking import normalise_code, secret_matches
+from requests_service.services.views import Record, record
 
 # What each public event means for the applicant, in plain words (the officers' action labels,
 # e.g. "发出补正告知", are written for the agency).
@@ -89,27 +98,145 @@ def submission_receipt(case: Case, secret: str) -> dict[str, Any]:
     }
 
 
+# The tracking view reads Core rows of the columns it shows (issue 16: the case's 44 columns,
+# its agency's 30 and applicant's 16, and every column of its events, fees, letters and files
+# built into ORM entities, cost more than the five statements). Built once.
+_TRACKED_CASE = (
+    "id",
+    "tracking_code",
+    "tracking_secret_hash",
+    "case_number",
+    "state",
+    "channel",
+    "requested_information",
+    "receipt_date",
+    "due_on",
+    "due_provisional",
+    "clock_inputs",
+    "correction_due_on",
+    "outcome",
+    "replied_on",
+)
+# What MaskedApplicantSchema reads.
+_TRACKED_APPLICANT = (
+    "applicant_type",
+    "organisation_type",
+    "name",
+    "id_type",
+    "id_number",
+    "phone",
+    "address",
+)
+
+
+def _tracked_case_select() -> Select[Any]:
+    cases, agencies, applicants = Case.__table__, Agency.__table__, Applicant.__table__
+    return (
+        select(
+            *(cases.c[name] for name in _TRACKED_CASE),
+            agencies.c.name,
+            *(applicants.c[name] for name in _TRACKED_APPLICANT),
+        )
+        .select_from(
+            cases.join(agencies, agencies.c.id == cases.c.agency_id).join(
+                applicants, applicants.c.id == cases.c.applicant_id
+            )
+        )
+        .where(cases.c.tracking_code == bindparam("code"))
+    )
+
+
+_BY_TRACKING_CODE = _tracked_case_select()
+_AGENCY_AT = len(_TRACKED_CASE)
+
+
+def read_tracked_case(session: Session, code: str, secret: str, key: str) -> Record:
+    """What the tracking view shows of the case with this code and secret, as a record (with
+    ``agency.name`` and the applicant's masked fields' sources); the same 404 for a wrong code
+    and a wrong secret, so codes cannot be probed (``cases.get_case_by_tracking``'s rule,
+    through which the applicant's writes load the case)."""
+    row = session.execute(_BY_TRACKING_CODE, {"code": normalise_code(code)}).one_or_none()
+    if row is None or not secret_matches(secret or "", row.tracking_secret_hash, key):
+        raise NotFound("查询码或查询密码不正确。")
+    case = record(_TRACKED_CASE, row[:_AGENCY_AT])
+    case.agency = Record(name=row[_AGENCY_AT])
+    case.applicant = record(_TRACKED_APPLICANT, row[_AGENCY_AT + 1 :])
+    return case
+
+
+_EVENTS, _FEES = CaseEvent.__table__.c, FeeAssessment.__table__.c
+_LETTERS, _FILES = Letter.__table__.c, Attachment.__table__.c
+_CASE_ID: BindParameter[int] = bindparam("case_id")
+_FILE_COLUMNS = ("id", "filename", "content_type", "size_bytes", "kind", "uploaded_at")
+# What the tracking view shows besides the case, read in one statement (db/reads.py): the
+# public timeline in the order of history.case_events(public_only=True); fee assessments,
+# letters and the applicant's files in the order of fees.assessments_of, letters.letters_of and
+# applicant_uploads.applicant_files (the columns ApplicantFileSchema dumps).
+_PARTS = (
+    Part(
+        (_EVENTS.effective_on, _EVENTS.occurred_at, _EVENTS.action, _EVENTS.to_state, _EVENTS.data),
+        (_EVENTS.case_id == _CASE_ID, _EVENTS.public.is_(True)),
+        (_EVENTS.occurred_at, _EVENTS.id),
+    ),
+    Part(
+        (
+            _FEES.status,
+            _FEES.method,
+            _FEES.amount_due,
+            _FEES.notice_issued_on,
+            _FEES.payment_due_on,
+            _FEES.paid_on,
+            _FEES.breakdown,
+        ),
+        (_FEES.case_id == _CASE_ID,),
+        (_FEES.id,),
+    ),
+    Part(
+        (
+            _LETTERS.id,
+            _LETTERS.kind,
+            _LETTERS.status,
+            _LETTERS.document_number,
+            _LETTERS.issue_date,
+        ),
+        (_LETTERS.case_id == _CASE_ID,),
+        (_LETTERS.id,),
+    ),
+    Part(
+        tuple(_FILES[name] for name in _FILE_COLUMNS),
+        (_FILES.case_id == _CASE_ID, _FILES.uploaded_by_applicant.is_(True)),
+        (_FILES.id,),
+    ),
+)
+_TRACKING_ROWS = tagged_union(_PARTS)
+
+
 def tracking_view(
-    session: Session, case: Case, link: Callable[[int], str] | None = None
+    session: Session, case: Case | Record, link: Callable[[int], str] | None = None
 ) -> dict[str, Any]:
-    """``link(letter_id)`` makes a signed, short-lived download link for each issued letter."""
-    events = case_events(session, case.id, public_only=True)
+    """``link(letter_id)`` makes a signed, short-lived download link for each issued letter.
+
+    Its rows are read with Core statements, which do not autoflush: ``case`` is a record read
+    for the view, or a case whose use case has committed."""
+    events, fees, letters, files = split_parts(
+        _PARTS, session.execute(_TRACKING_ROWS, {"case_id": case.id})
+    )
     timeline = [
         {
-            "effective_on": e.effective_on,
-            "occurred_at": e.occurred_at,
-            "action": e.action,
-            "label": _label(e.action),
-            "state": e.to_state.value if e.to_state else None,
-            "state_label": e.to_state.label if e.to_state else None,
-            "detail": _detail(e.action, e.data or {}),
+            "effective_on": effective_on,
+            "occurred_at": occurred_at,
+            "action": action,
+            "label": _label(action),
+            "state": to_state.value if to_state else None,
+            "state_label": to_state.label if to_state else None,
+            "detail": _detail(action, data or {}),
         }
-        for e in events
+        for effective_on, occurred_at, action, to_state, data in events
     ]
     correction_items: list[str] = []
-    for e in events:
-        if e.action == Action.REQUEST_CORRECTION.value:
-            correction_items = list((e.data or {}).get("correction_items", []))
+    for _on, _at, action, _to, data in events:
+        if action == Action.REQUEST_CORRECTION.value:
+            correction_items = list((data or {}).get("correction_items", []))
     clock = case_clock(session, case)
     return {
         "tracking_code": case.tracking_code,
@@ -138,32 +265,40 @@ def tracking_view(
         "timeline": timeline,
         "fees": [
             {
-                "status": a.status,
-                "status_label": FeeStatus(a.status).label,
-                "method_label": a.method.label,
-                "amount_due": str(a.amount_due),
-                "notice_issued_on": a.notice_issued_on,
-                "payment_due_on": a.payment_due_on,
-                "paid_on": a.paid_on,
-                "explanation": (a.breakdown or {}).get("explanation", []),
+                "status": status,
+                "status_label": FeeStatus(status).label,
+                "method_label": method.label,
+                "amount_due": str(amount_due),
+                "notice_issued_on": notice_issued_on,
+                "payment_due_on": payment_due_on,
+                "paid_on": paid_on,
+                "explanation": (breakdown or {}).get("explanation", []),
             }
-            for a in assessments_of(session, case.id)
-            if a.status not in ("proposed", "declined")
+            for (
+                status,
+                method,
+                amount_due,
+                notice_issued_on,
+                payment_due_on,
+                paid_on,
+                breakdown,
+            ) in fees
+            if status not in ("proposed", "declined")
         ],
         "letters": [
             {
-                "id": letter.id,
-                "kind": letter.kind,
-                "title": LETTER_TITLES.get(letter.kind, letter.kind),
-                "document_number": letter.document_number,
-                "issue_date": letter.issue_date,
-                "download": f"/public/tracking/{case.tracking_code}/letters/{letter.id}",
-                "download_url": link(letter.id) if link else None,
+                "id": letter_id,
+                "kind": kind,
+                "title": LETTER_TITLES.get(kind, kind),
+                "document_number": document_number,
+                "issue_date": issue_date,
+                "download": f"/public/tracking/{case.tracking_code}/letters/{letter_id}",
+                "download_url": link(letter_id) if link else None,
             }
-            for letter in letters_of(session, case.id)
-            if letter.status == "issued" and letter.kind in APPLICANT_KINDS
+            for letter_id, kind, status, document_number, issue_date in letters
+            if status == "issued" and kind in APPLICANT_KINDS
         ],
-        "files": applicant_files(session, case),
+        "files": [record(_FILE_COLUMNS, row) for row in files],
     }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, func, not_, or_, select
+from sqlalchemy import BigInteger, FromClause, Select, and_, bindparam, func, not_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,11 +23,16 @@ from requests_service.services.tracking import normalise_code
 
 PAUSED_STATES = tuple(s for s in CaseState if s.clock_paused)
 
+# Table columns, not ORM attributes: the same SQL, and a list that selects columns (the case
+# summary) stays a Core statement, which the session runs without the ORM's compile and
+# loading steps (issue 16). An entity SELECT takes them just as well.
+_CASES, _APPLICANTS = Case.__table__.c, Applicant.__table__.c
+
 SORT_COLUMNS = {
-    "id": Case.id,
-    "due_on": Case.due_on,
-    "receipt_date": Case.receipt_date,
-    "updated_at": Case.updated_at,
+    "id": _CASES.id,
+    "due_on": _CASES.due_on,
+    "receipt_date": _CASES.receipt_date,
+    "updated_at": _CASES.updated_at,
 }
 
 
@@ -36,12 +41,16 @@ Conditions = list[ColumnElement[bool]]
 
 def _running_and_due(limit: date) -> ColumnElement[bool]:
     """Open, clock running, and due on or before ``limit`` (paused cases are not late)."""
-    return and_(Case.state.in_(OPEN_STATES), Case.state.not_in(PAUSED_STATES), Case.due_on <= limit)
+    return and_(
+        _CASES.state.in_(OPEN_STATES), _CASES.state.not_in(PAUSED_STATES), _CASES.due_on <= limit
+    )
 
 
 def _overdue(flag: bool, _calendar: WorkingCalendar | None) -> Conditions:
     overdue = and_(
-        Case.state.in_(OPEN_STATES), Case.state.not_in(PAUSED_STATES), Case.due_on < legal_today()
+        _CASES.state.in_(OPEN_STATES),
+        _CASES.state.not_in(PAUSED_STATES),
+        _CASES.due_on < legal_today(),
     )
     return [overdue if flag else not_(overdue)]
 
@@ -56,28 +65,28 @@ def _text(q: str, _calendar: WorkingCalendar | None) -> Conditions:
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return [
         or_(
-            Case.requested_information.ilike(pattern, escape="\\"),
-            Case.case_number.ilike(pattern, escape="\\"),
+            _CASES.requested_information.ilike(pattern, escape="\\"),
+            _CASES.case_number.ilike(pattern, escape="\\"),
             # A registrar finds an online submission by the tracking code on its receipt.
-            Case.tracking_code == normalise_code(q),
+            _CASES.tracking_code == normalise_code(q),
         )
     ]
 
 
 # One entry per query argument; an argument that is absent, None or empty adds nothing.
 CASE_FILTERS: Mapping[str, Callable[[Any, WorkingCalendar | None], Conditions]] = {
-    "agency_id": lambda v, _: [Case.agency_id == v],
-    "state": lambda v, _: [Case.state.in_(v)],
-    "open": lambda v, _: [Case.state.in_(OPEN_STATES) if v else Case.state.not_in(OPEN_STATES)],
-    "assignee_id": lambda v, _: [Case.assignee_id == v],
-    "unassigned": lambda v, _: [Case.assignee_id.is_(None)] if v else [],
-    "channel": lambda v, _: [Case.channel == v],
-    "outcome": lambda v, _: [Case.outcome == v],
-    "applicant_type": lambda v, _: [Applicant.applicant_type == v],
-    "organisation_type": lambda v, _: [Applicant.organisation_type == v],
-    "received_from": lambda v, _: [Case.receipt_date >= v],
-    "received_to": lambda v, _: [Case.receipt_date <= v],
-    "due_before": lambda v, _: [Case.due_on <= v],
+    "agency_id": lambda v, _: [_CASES.agency_id == v],
+    "state": lambda v, _: [_CASES.state.in_(v)],
+    "open": lambda v, _: [_CASES.state.in_(OPEN_STATES) if v else _CASES.state.not_in(OPEN_STATES)],
+    "assignee_id": lambda v, _: [_CASES.assignee_id == v],
+    "unassigned": lambda v, _: [_CASES.assignee_id.is_(None)] if v else [],
+    "channel": lambda v, _: [_CASES.channel == v],
+    "outcome": lambda v, _: [_CASES.outcome == v],
+    "applicant_type": lambda v, _: [_APPLICANTS.applicant_type == v],
+    "organisation_type": lambda v, _: [_APPLICANTS.organisation_type == v],
+    "received_from": lambda v, _: [_CASES.receipt_date >= v],
+    "received_to": lambda v, _: [_CASES.receipt_date <= v],
+    "due_before": lambda v, _: [_CASES.due_on <= v],
     "overdue": _overdue,
     "due_within": _due_within,
     "q": _text,
@@ -113,64 +122,150 @@ class CaseFilters:
     sort: str = "-id"
 
 
-def case_list_query(
+# The visibility condition of every list: the agencies the actor may see, bound at execution.
+_VISIBLE = _CASES.agency_id.in_(bindparam("visible_agency_ids", expanding=True))
+
+
+def _order_by(sort: str) -> tuple[ColumnElement[Any], ...]:
+    column = SORT_COLUMNS[sort.lstrip("-")]
+    descending = sort.startswith("-")
+    tie_break = _CASES.id.desc() if descending else _CASES.id.asc()
+    if column is _CASES.id:
+        # The id is never NULL: a plain ORDER BY walks the (agency_id, id) index backwards and
+        # stops after one page, where "NULLS LAST" would sort every visible case first.
+        return (tie_break,)
+    ordered = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    return (ordered, tie_break)
+
+
+# Built once per sort (every list request orders by one of these).
+ORDER_BY = {sort: _order_by(sort) for name in SORT_COLUMNS for sort in (name, "-" + name)}
+
+
+@dataclass(frozen=True)
+class ListCriteria:
+    """The case list's conditions for an actor and filters: the agencies the actor may see,
+    the filters' conditions (``narrowing``), the sort (a key of ``ORDER_BY``), and
+    ``by_applicant`` when a condition names the applicant's columns (the SELECT must join
+    ``applicants``)."""
+
+    visible: frozenset[int]
+    narrowing: Conditions
+    sort: str
+    by_applicant: bool
+
+    @property
+    def order_by(self) -> tuple[ColumnElement[Any], ...]:
+        return ORDER_BY[self.sort]
+
+
+def case_list_criteria(
     actor: Actor, filters: CaseFilters, *, calendar: WorkingCalendar | None = None
-) -> Select[Case]:
-    """The cases the actor may see, narrowed by the list's filters and sorted."""
-    query = select(Case).where(Case.agency_id.in_(actor.visible_agency_ids))
-    if any(_given(getattr(filters, name)) for name in APPLICANT_FILTERS):
-        query = query.join(Applicant, Applicant.id == Case.applicant_id)
+) -> ListCriteria:
+    """The cases the actor may see, narrowed by the list's filters, and their order."""
+    narrowing: Conditions = []
     for name, conditions in CASE_FILTERS.items():
         value = getattr(filters, name)
         if _given(value):
-            query = query.where(*conditions(value, calendar))
-    sort = filters.sort or "-id"
-    column = SORT_COLUMNS[sort.lstrip("-")]
-    descending = sort.startswith("-")
-    tie_break = Case.id.desc() if descending else Case.id.asc()
-    if column is Case.id:
-        # The id is never NULL: a plain ORDER BY walks the (agency_id, id) index backwards and
-        # stops after one page, where "NULLS LAST" would sort every visible case first.
-        return query.order_by(tie_break)
-    ordered = column.desc().nulls_last() if descending else column.asc().nulls_last()
-    return query.order_by(ordered, tie_break)
+            narrowing.extend(conditions(value, calendar))
+    by_applicant = any(_given(getattr(filters, name)) for name in APPLICANT_FILTERS)
+    return ListCriteria(actor.visible_agency_ids, narrowing, filters.sort or "-id", by_applicant)
+
+
+def case_list_query(
+    actor: Actor, filters: CaseFilters, *, calendar: WorkingCalendar | None = None
+) -> Select[Case]:
+    """The cases the actor may see (entities), narrowed by the list's filters and sorted."""
+    criteria = case_list_criteria(actor, filters, calendar=calendar)
+    query = select(Case)
+    if criteria.by_applicant:
+        query = query.join(Applicant, Applicant.id == Case.applicant_id)
+    visible = _CASES.agency_id.in_(criteria.visible)
+    return query.where(visible, *criteria.narrowing).order_by(*criteria.order_by)
 
 
 # Lists count exactly up to this many matching cases; beyond it ``total`` is this lower bound
 # unless the caller asks for an exact count (a million-case count costs more than the page).
 EXACT_TOTAL_UP_TO = 10_000
 
+# BIGINT, as LIMIT and OFFSET take: a far page (page 2147483646 of 10) passes 32 bits.
+_COUNT_LIMIT = bindparam("count_limit", type_=BigInteger)
+_PAGE_LIMIT = bindparam("page_limit", type_=BigInteger)
+_PAGE_OFFSET = bindparam("page_offset", type_=BigInteger)
+
+
+def _page_statements(
+    criteria: ListCriteria, columns: Sequence[Any], joined: FromClause, exact_total: bool
+) -> tuple[Select[Any], Select[Any]]:
+    """The page (each row with the total) and the total alone; the agencies, the count's bound
+    and the page's limit and offset are parameters."""
+    where = (_VISIBLE, *criteria.narrowing)
+    cases = Case.__table__
+    counted_from = (
+        cases.join(Applicant.__table__, _APPLICANTS.id == _CASES.applicant_id)
+        if criteria.by_applicant
+        else cases
+    )
+    counted = select(_CASES.id).select_from(counted_from).where(*where)
+    if not exact_total:
+        counted = counted.limit(_COUNT_LIMIT)
+    total_of = select(func.count()).select_from(counted.subquery())
+    page = (
+        select(*columns, total_of.scalar_subquery().label("total"))
+        .select_from(joined)
+        .where(*where)
+        .order_by(*criteria.order_by)
+        .limit(_PAGE_LIMIT)
+        .offset(_PAGE_OFFSET)
+    )
+    return page, total_of
+
+
+# An unfiltered list's statements, built once per columns, FROM, sort and total mode (issue 16:
+# building the statement and its cache key cost more than a sixth of a list request). A
+# filtered list builds its own (its conditions carry the filters' values).
+_UNFILTERED: dict[tuple[int, int, str, bool], tuple[Any, Any, Select[Any], Select[Any]]] = {}
+
 
 def page_with_total(
     session: Session,
-    query: Select[Any],
+    criteria: ListCriteria,
+    columns: Sequence[Any],
+    joined: FromClause,
     *,
     page: int,
     page_size: int,
     exact_total: bool = False,
-) -> tuple[list[Case], int]:
-    """One page of cases and their total in one statement (the count is a scalar subquery).
+) -> tuple[Sequence[Any], int]:
+    """One page of ``columns`` from ``joined`` (``cases``, joined with ``applicants`` when
+    ``criteria.by_applicant``, and whatever to-one rows the page shows) and the total of
+    matching cases, in one statement (the count is a scalar subquery, of ``cases`` alone).
+    Each row ends with the total.
 
     The count stops at ``max(EXACT_TOTAL_UP_TO, the rows up to the next page)`` unless
     ``exact_total``: the total is exact below that, a lower bound at it, and the next page is
     always known to exist. An empty page (past the end) costs a second statement for the total.
     """
-    counted = query.order_by(None).with_only_columns(Case.id, maintain_column_froms=True)
-    if not exact_total:
-        counted = counted.limit(max(EXACT_TOTAL_UP_TO, page * page_size + 1))
-    total_of = select(func.count()).select_from(counted.subquery())
-    rows = (
-        session.execute(
-            query.add_columns(total_of.scalar_subquery().label("total"))
-            .limit(page_size)
-            .offset((page - 1) * page_size)
-        )
-        .unique()
-        .all()
-    )
+    if criteria.narrowing:
+        statements = _page_statements(criteria, columns, joined, exact_total)
+    else:
+        key = (id(columns), id(joined), criteria.sort, exact_total)
+        known = _UNFILTERED.get(key)
+        if known is None or known[0] is not columns or known[1] is not joined:
+            known = (columns, joined, *_page_statements(criteria, columns, joined, exact_total))
+            _UNFILTERED[key] = known
+        statements = known[2], known[3]
+    page_of, total_of = statements
+    params = {
+        "visible_agency_ids": sorted(criteria.visible),
+        "count_limit": max(EXACT_TOTAL_UP_TO, page * page_size + 1),
+        "page_limit": page_size,
+        "page_offset": (page - 1) * page_size,
+    }
+    rows = session.execute(page_of, params).all()
     if rows:
-        return [row[0] for row in rows], int(rows[0][1])
-    return [], int(session.scalar(total_of) or 0)
+        return rows, int(rows[0][-1])
+    return [], int(session.scalar(total_of, params) or 0)
 
 
 def paginate(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -21,3 +23,15 @@ class Annotated(Generic[T]):
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.record, name)
+
+
+class Record(SimpleNamespace):
+    """A row read for display (a Core ``select`` of the columns a view shows, not an ORM
+    entity): its columns as attributes, related rows as nested records. Nothing is loaded on
+    access, nothing is tracked or flushed (issue 16: building entities, their identity map
+    entries and instance state cost more than the statement on the read hot paths)."""
+
+
+def record(names: Sequence[str], values: Sequence[Any]) -> Record:
+    """A record of ``names`` to ``values`` (a row's slice, in the select's column order)."""
+    return Record(**dict(zip(names, values, strict=True)))

@@ -99,12 +99,13 @@ def submitted(client: Any, world: World) -> dict[str, Any]:
 EXPECTED = {
     # The actor (token, user and roles in one statement); the page with its bounded total.
     "case list": 2,
-    # The actor; the case with agency, applicant and assignee; fees.
-    "case detail": 3,
-    # The case by code; its public events; fees; letters; files (no clock before registration).
-    "tracking": 5,
+    # The actor; the case with agency, applicant and assignee, and its fees, in one UNION ALL.
+    "case detail": 2,
+    # The case by code; its public events, fees, letters and files in one UNION ALL (no clock
+    # before registration).
+    "tracking": 2,
     # The same (the clock's calendar is this process's).
-    "tracking, registered": 5,
+    "tracking, registered": 2,
     # Nothing: the calendar is this process's.
     "deadline calculator": 0,
     "fee calculator": 0,
@@ -470,7 +471,7 @@ def test_deadline_calculator_on_the_cached_calendar_takes_no_connection(
 def test_list_rows_loaded_by_their_columns_equal_the_full_rows_dumped(
     app: Any, client: Any, world: World
 ) -> None:
-    """The list loads only the columns its summary shows (``case_views.SUMMARY_COLUMNS``);
+    """The list reads only the columns its summary shows (``case_views._SUMMARY_COLUMNS``);
     each row must equal the same summary dumped from the fully loaded case, assignee and
     applicant included."""
     from requests_service.api.cases.schemas import CaseSummarySchema

@@ -40,6 +40,7 @@ from requests_service.services import cases as case_service
 from requests_service.services.audit import verify_case_chain
 from requests_service.services.dashboard import dashboard
 from requests_service.services.history import case_events
+from requests_service.services.views import Record
 
 blp = Blueprint("cases", __name__, url_prefix="/cases", description="案件办理（工作人员）")
 
@@ -47,7 +48,7 @@ OFFICER_ROLES = (Role.REGISTRAR, Role.HANDLER, Role.APPROVER, Role.AGENCY_ADMIN,
 WORKING_ROLES = (Role.REGISTRAR, Role.HANDLER, Role.APPROVER)
 
 
-def _detail(case: case_views.Case, actor_roles: frozenset[Role], **extra: Any) -> Any:
+def _detail(case: case_views.Case | Record, actor_roles: frozenset[Role], **extra: Any) -> Any:
     return case_views.case_detail(current_session(), case, actor_roles, **extra)
 
 
@@ -139,7 +140,7 @@ class CaseDetail(MethodView):
     def get(self, case_id: int) -> Any:
         """Case detail, with the actions you may take next and the deadline clock"""
         actor = current_actor(*OFFICER_ROLES)
-        case = case_service.get_case_for(current_session(), actor, case_id)
+        case = case_views.read_case_for(current_session(), actor, case_id)
         blp.set_etag(case_etag_data(case))
         return _detail(case, actor.role_set)
 

@@ -139,8 +139,11 @@ class PublicTracking(MethodView):
     @blp.response(200, TrackingSchema)
     def get(self, code: str) -> Any:
         """Track a case: state in Chinese, public timeline, due date, why the clock is paused"""
-        case = _tracked_case(code)
-        return public_view.tracking_view(current_session(), case, _link)
+        session, secret = current_session(), request.headers.get(SECRET_HEADER, "")
+        case = public_view.read_tracked_case(
+            session, code, secret, current_app.config["SECRET_KEY"]
+        )
+        return public_view.tracking_view(session, case, _link)
 
 
 @blp.route("/tracking/<string:code>/correction")
