@@ -24,7 +24,6 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
-    String,
     Subquery,
     Text,
     Update,
@@ -39,7 +38,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import case as sql_case
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -54,7 +52,7 @@ from requests_service.db.models import (
     TopicEvent,
 )
 from requests_service.db.session import dialect_insert
-from requests_service.db.statements import column_params, prepared_insert
+from requests_service.db.statements import StringArray, column_params, prepared_insert
 from requests_service.domain.errors import Conflict, NotFound, RuleViolation
 from requests_service.domain.events import EventType
 from requests_service.domain.similarity import (
@@ -284,7 +282,7 @@ def _insert_keys(session: Session, case: Case, placement: Placement) -> None:
 
 @lru_cache(maxsize=1)
 def _keys_insert_from_array() -> Insert:
-    key = func.unnest(bindparam("keys", type_=ARRAY(String))).table_valued("band_key")
+    key = func.unnest(bindparam("keys", type_=StringArray())).table_valued("band_key")
     rows = select(
         bindparam("case_id", type_=Integer),
         key.render_derived("key").c.band_key,
@@ -526,7 +524,7 @@ def _with_cases_and_topics(hits: Subquery) -> Select[Any]:
 @lru_cache(maxsize=1)
 def _lookup_by_lateral() -> Select[Any]:
     # PostgreSQL: one index probe per key through LATERAL — one subquery to plan, not 42.
-    keys = func.unnest(bindparam("keys", type_=ARRAY(String)))
+    keys = func.unnest(bindparam("keys", type_=StringArray()))
     key = keys.table_valued("band_key").render_derived("key")
     latest = _latest_per_key(key.c.band_key).lateral("latest")
     hits = select(latest.c.case_id).select_from(key).join(latest, true()).subquery("hits")
