@@ -49,7 +49,7 @@ PHASES: dict[str, list[tuple[str, str]]] = {
         ("services/cases.py", "_applicant_from"),
         ("services/cases.py", "_applicant_row"),
     ],
-    "  applicant INSERT (Core)": [("services/cases.py", "_insert_applicant")],
+    "  applicant + case INSERT (Core)": [("services/cases.py", "_insert_applicant_and_case")],
     "  tracking code/secret/hash": [
         ("services/tracking.py", "new_tracking_code"),
         ("services/tracking.py", "new_tracking_secret"),

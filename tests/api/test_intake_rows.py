@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from requests_service.db.models import Case
+from requests_service.db.models import Applicant, Case
 from requests_service.domain.channels import Channel
 from requests_service.domain.lifecycle import CaseState
 from tests.factories import World, person
@@ -61,3 +61,37 @@ def test_submitted_case_row_equals_the_orm_row(app: Any, client: Any, world: Wor
     assert {n: a for n, (a, b) in differing.items() if a != b} == {}
     assert stored["version"] == 1 and stored["created_at"] <= stored["updated_at"]
     assert stored["topic_id"] is not None and stored["clock_inputs"] == []
+
+
+def test_submitted_applicants_rows(app: Any, client: Any, world: World) -> None:
+    """The applicant's INSERT (on PostgreSQL a CTE of the case's): its defaults written, the
+    case pointing at it, and a second record of the same ID linked to the first person."""
+    ids = []
+    for text in ("请公开2025年示范区拆迁补偿标准", "请公开2024年示范区财政预算"):
+        response = client.post(
+            "/public/applications",
+            json={
+                "agency_id": world.agencies["A"],
+                "applicant": person(7),
+                "requested_information": text,
+            },
+        )
+        assert response.status_code == 201, response.json
+        ids.append(response.json["case_id"])
+    applicants = Applicant.metadata.tables[Applicant.__tablename__]
+    cases = Case.metadata.tables[Case.__tablename__]
+    session = app.extensions["db_session_factory"]()
+    try:
+        rows = session.execute(
+            select(applicants)
+            .join(cases, cases.c.applicant_id == applicants.c.id)
+            .where(cases.c.id.in_(ids))
+            .order_by(cases.c.id)
+        ).all()
+    finally:
+        session.close()
+    assert len(rows) == 2 and rows[0].id != rows[1].id
+    assert (rows[0].person_id, rows[1].person_id) == (None, rows[0].id)
+    for row in rows:
+        assert row.created_at is not None and row.notifications_opt_out is False
+        assert row.id_fingerprint and row.name == person(7)["name"]

@@ -85,8 +85,8 @@ def _topic(client: Any, world: World, case_id: int) -> dict[str, Any]:
 
 def test_statements_per_submission(app: Any, client: Any, world: World) -> None:
     """Agency; candidate lookup; the new topic's INSERT or, at the end, one UPDATE of the joined
-    topic; applicant and case INSERTs; the Idempotency-Key; audit event and outbox row; the
-    index keys.  Nothing grows with the topic's size."""
+    topic; applicant and case INSERTs (one statement on PostgreSQL); the Idempotency-Key; audit
+    event and outbox row; the index keys.  Nothing grows with the topic's size."""
     counts: dict[str, int] = {}
     with statements(app) as first:
         _submit(client, world, PARAPHRASES[0], 1, "k-1")
@@ -101,13 +101,16 @@ def test_statements_per_submission(app: Any, client: Any, world: World) -> None:
     counts["makes it a candidate"] = _count(app, client, world, PARAPHRASES[3], 3, "k-4")
     # The fifth arrival of the day: also the surge alert's upsert.
     counts["joins a candidate topic, surge"] = _count(app, client, world, PARAPHRASES[4], 4, "k-5")
+    # PostgreSQL writes the applicant and the case in one statement (a data-modifying CTE);
+    # SQLite has none, so two.  A replay wrote them too before it found the key taken.
+    cte = 1 if app.extensions["db_engine"].dialect.name == "postgresql" else 0
     assert counts == {
-        "new topic": 9,
-        "joins an open topic": 9,
-        "joins, without a key": 8,
-        "retry, replayed": 6,
-        "makes it a candidate": 15,
-        "joins a candidate topic, surge": 10,
+        "new topic": 9 - cte,
+        "joins an open topic": 9 - cte,
+        "joins, without a key": 8 - cte,
+        "retry, replayed": 6 - cte,
+        "makes it a candidate": 15 - cte,
+        "joins a candidate topic, surge": 10 - cte,
     }, "\n".join([*first, "— retry —", *retry])
     topic = _topic(client, world, again["case_id"])
     assert (topic["case_count"], topic["applicant_count"], topic["status"]) == (5, 4, "candidate")
