@@ -10,7 +10,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnDefault, Insert, bindparam, func, insert, select
+from sqlalchemy import ColumnDefault, Insert, Select, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
@@ -82,7 +82,13 @@ from requests_service.services.commands import UNSET, Unset
 from requests_service.services.duties import check_four_eyes, reply_drafter_id
 from requests_service.services.history import record_event
 from requests_service.services.numbering import format_case_number, next_number
-from requests_service.services.topics import place_request, record_placement
+from requests_service.services.topics import (
+    Placement,
+    key_params,
+    keys_insert_after,
+    place_request,
+    record_placement,
+)
 from requests_service.services.tracking import (
     hash_secret,
     new_tracking_code,
@@ -236,23 +242,28 @@ def _same_person(fingerprint: Any) -> Any:
 
 
 def _insert_applicant_and_case(
-    session: Session, applicant_row: dict[str, Any], case_row: dict[str, Any]
-) -> int:
+    session: Session, applicant_row: dict[str, Any], case_row: dict[str, Any], placement: Placement
+) -> tuple[int, bool]:
     """An online submission's applicant (``_applicant_row``) and case (``_new_case_row``, its
     ``applicant_id`` set here): prepared Core INSERTs (issue 16: the ORM's flush cost more CPU
-    than the statements).  On PostgreSQL one statement, the applicant's INSERT a data-modifying
-    CTE of the case's; SQLite has no such CTE, so two.  Returns the case's id."""
+    than the statements).  On PostgreSQL one statement that also writes the case's index keys
+    (the applicant's, the case's and the keys' INSERTs data-modifying CTEs); SQLite has no such
+    CTE, so two, and the keys are left to ``record_placement``.  Returns the case's id and
+    whether its keys were written."""
     if session.get_bind().dialect.name == "postgresql":
         params = {f"case_{name}": value for name, value in case_row.items()}
         params.update(applicant_row)
-        applicant_id, case_id = session.execute(_applicant_and_case_insert(), params).one()
+        params.update(key_params(placement))
+        applicant_id, case_id = session.execute(_applicant_case_and_keys(), params).one()
+        keys_inserted = True
     else:
         applicant_id = session.execute(_applicant_insert(), applicant_row).scalar_one()
         case_id = session.execute(
             _case_insert(), {**case_row, "applicant_id": applicant_id}
         ).scalar_one()
+        keys_inserted = False
     case_row["applicant_id"] = applicant_id
-    return int(case_id)
+    return int(case_id), keys_inserted
 
 
 @lru_cache(maxsize=1)
@@ -414,7 +425,7 @@ def _submit_once(
         # The row as stored, not an object of the session: what the receipt, the audit event,
         # its outbox row and the topic's figures read of the case (its agency set; its
         # applicant, a Core INSERT above, is not loaded).
-        case_id = _insert_applicant_and_case(session, applicant_row, row)
+        case_id, keys_inserted = _insert_applicant_and_case(session, applicant_row, row, placement)
         case = Case(id=case_id, agency=agency, **row)
         body = render(case, secret)
         # Claimed before the rest of the work, so that a retry stops here.
@@ -432,7 +443,7 @@ def _submit_once(
             data={"channel": Channel.ONLINE.value},
             new_case=True,
         )
-        record_placement(session, case, placement, agency)
+        record_placement(session, case, placement, agency, keys_inserted=keys_inserted)
         uow.commit()
         return body
 
@@ -487,22 +498,25 @@ def _case_insert() -> Insert:
 
 
 @lru_cache(maxsize=1)
-def _applicant_and_case_insert() -> Insert:
-    """PostgreSQL: ``WITH new_applicant AS (INSERT INTO applicants … RETURNING id) INSERT INTO
-    cases (…, applicant_id) VALUES (…, (SELECT id FROM new_applicant)) RETURNING
-    applicant_id, id``; the case's parameters are its columns' names prefixed ``case_`` (the
-    two tables share some: the applicant's defaults are named after its columns)."""
+def _applicant_case_and_keys() -> Select[Any]:
+    """PostgreSQL: ``WITH new_applicant AS (INSERT INTO applicants … RETURNING id), new_case AS
+    (INSERT INTO cases (…, applicant_id) VALUES (…, (SELECT id FROM new_applicant)) RETURNING
+    id, applicant_id, agency_id), new_keys AS (INSERT INTO request_band_keys SELECT … FROM
+    new_case, unnest(keys)) SELECT applicant_id, id FROM new_case``.  The case's parameters are
+    its columns' names prefixed ``case_`` (the two tables share some: the applicant's defaults
+    are named after its columns)."""
     applicant = _applicant_insert().cte("new_applicant")
     values: dict[str, Any] = {
         name: bindparam(f"case_{name}", type_=_CASES.c[name].type) for name in _CASE_INSERT_COLUMNS
     }
     values["applicant_id"] = select(applicant.c.id).scalar_subquery()
-    return (
+    new_case = (
         insert(_CASES)
         .values(values)
-        .add_cte(applicant)
-        .returning(_CASES.c.applicant_id, _CASES.c.id)
+        .returning(_CASES.c.id, _CASES.c.applicant_id, _CASES.c.agency_id)
+        .cte("new_case")
     )
+    return select(new_case.c.applicant_id, new_case.c.id).add_cte(keys_insert_after(new_case))
 
 
 def _assign_number(session: Session, case: Case, agency: Agency) -> None:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import (
+    CTE,
     Date,
     Insert,
     Integer,
@@ -232,11 +233,19 @@ def _new_topic_insert() -> Insert:
     )
 
 
-def record_placement(session: Session, case: Case, placement: Placement, agency: Agency) -> Indexed:
-    """After the case INSERT: its index keys (one INSERT), the topic's counters, slots and
+def record_placement(
+    session: Session,
+    case: Case,
+    placement: Placement,
+    agency: Agency,
+    *,
+    keys_inserted: bool = False,
+) -> Indexed:
+    """After the case INSERT: its index keys (one INSERT, unless the case's INSERT carried them
+    already: ``keys_inserted``, :func:`keys_insert_after`), the topic's counters, slots and
     arrivals (one UPDATE; a new topic has them already), then Art. 44 candidacy and a surge
     alert when due."""
-    if placement.keys:
+    if placement.keys and not keys_inserted:
         _insert_keys(session, case, placement)
     if placement.created:
         indexed = Indexed(placement.topic_id, TopicStatus.OPEN, 1, 1)
@@ -293,6 +302,34 @@ def _keys_insert_from_array() -> Insert:
     return insert(RequestBandKey.metadata.tables[RequestBandKey.__tablename__]).from_select(
         ["case_id", "band_key", "agency_id", "received_on"], rows
     )
+
+
+def keys_insert_after(new_case: CTE) -> CTE:
+    """PostgreSQL: the index keys' INSERT as a data-modifying CTE of the statement that inserts
+    the case (``new_case`` returns its ``id`` and ``agency_id``), so that statement writes them
+    too (issue 16: one statement fewer).  Parameters: :func:`key_params`."""
+    key = func.unnest(bindparam("keys", type_=StringArray())).table_valued("band_key")
+    key = key.render_derived("key")
+    rows = (
+        select(
+            new_case.c.id,
+            key.c.band_key,
+            new_case.c.agency_id,
+            bindparam("keys_received_on", type_=Date),
+        )
+        .select_from(new_case)
+        .join(key, true())
+    )
+    return (
+        insert(_BAND_KEYS)
+        .from_select(["case_id", "band_key", "agency_id", "received_on"], rows)
+        .cte("new_keys")
+    )
+
+
+def key_params(placement: Placement) -> dict[str, Any]:
+    """The parameters of :func:`keys_insert_after` for this placement's keys."""
+    return {"keys": placement.keys, "keys_received_on": placement.received}
 
 
 def _count_in_topic(
