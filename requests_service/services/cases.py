@@ -10,8 +10,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, func, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import ColumnDefault, Insert, Select, bindparam, func, insert, select
+from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
 from requests_service.db.models import (
@@ -82,7 +82,13 @@ from requests_service.services.commands import UNSET, Unset
 from requests_service.services.duties import check_four_eyes, reply_drafter_id
 from requests_service.services.history import record_event
 from requests_service.services.numbering import format_case_number, next_number
-from requests_service.services.topics import place_request, record_placement
+from requests_service.services.topics import (
+    Placement,
+    key_params,
+    keys_insert_after,
+    place_request,
+    record_placement,
+)
 from requests_service.services.tracking import (
     hash_secret,
     new_tracking_code,
@@ -126,26 +132,38 @@ class SubmissionResult:
 # ---------------------------------------------------------------- loading
 
 
-def get_agency(session: Session, agency_id: int, *, for_intake: bool = False) -> Agency:
-    """``for_intake``: only the columns an online submission reads (``_INTAKE_AGENCY``), not
-    the agency's forty (issue 16: building the full row cost more CPU than the SELECT); any
-    other column is loaded on first access, as with any deferred column."""
-    agency = session.get(Agency, agency_id, options=_INTAKE_AGENCY if for_intake else None)
+def get_agency(session: Session, agency_id: int) -> Agency:
+    agency = session.get(Agency, agency_id)
     if agency is None or not agency.active:
         raise NotFound("机关不存在或已停用。", agency_id=agency_id)
     return agency
 
 
-# Submission (services/public_view.submission_receipt, services/topics.record_placement).
-_INTAKE_AGENCY = (
-    load_only(
-        Agency.active,
-        Agency.is_oversight_office,
-        Agency.name,
-        Agency.topic_min_applicants,
-        Agency.topic_window_days,
-    ),
-)
+def _intake_agency(session: Session, agency_id: int) -> Agency:
+    """The agency of an online submission: only the columns intake reads, by one Core SELECT
+    built once, as a detached ``Agency`` (issue 16: the ORM's ``Session.get`` cost ~0.3 ms of
+    CPU more than the statement).  It is not in the session: any other column reads ``None``
+    (the receipt reads its name, placement its id and topic settings)."""
+    row = session.connection().execute(_INTAKE_AGENCY, {"agency_id": agency_id}).first()
+    if row is None or not row.active:
+        raise NotFound("机关不存在或已停用。", agency_id=agency_id)
+    return Agency(**row._asdict())
+
+
+_AGENCIES = Agency.metadata.tables[Agency.__tablename__]
+_INTAKE_AGENCY = select(
+    *(
+        _AGENCIES.c[name]
+        for name in (
+            "id",
+            "active",
+            "is_oversight_office",
+            "name",
+            "topic_min_applicants",
+            "topic_window_days",
+        )
+    )
+).where(_AGENCIES.c.id == bindparam("agency_id", type_=_AGENCIES.c.id.type))
 
 
 def get_case_for(session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
@@ -223,12 +241,29 @@ def _same_person(fingerprint: Any) -> Any:
     )
 
 
-def _insert_applicant(session: Session, row: dict[str, Any]) -> int:
-    """An online submission's applicant (``_applicant_row``): one Core INSERT built once, its
-    id returned (issue 16: the ORM object cost a flush's bookkeeping, and its person subquery
-    was built for every submission)."""
-    applicant_id: int = session.execute(_applicant_insert(), row).scalar_one()
-    return applicant_id
+def _insert_applicant_and_case(
+    session: Session, applicant_row: dict[str, Any], case_row: dict[str, Any], placement: Placement
+) -> tuple[int, bool]:
+    """An online submission's applicant (``_applicant_row``) and case (``_new_case_row``, its
+    ``applicant_id`` set here): prepared Core INSERTs (issue 16: the ORM's flush cost more CPU
+    than the statements).  On PostgreSQL one statement that also writes the case's index keys
+    (the applicant's, the case's and the keys' INSERTs data-modifying CTEs); SQLite has no such
+    CTE, so two, and the keys are left to ``record_placement``.  Returns the case's id and
+    whether its keys were written."""
+    if session.get_bind().dialect.name == "postgresql":
+        params = {f"case_{name}": value for name, value in case_row.items()}
+        params.update(applicant_row)
+        params.update(key_params(placement))
+        applicant_id, case_id = session.execute(_applicant_case_and_keys(), params).one()
+        keys_inserted = True
+    else:
+        applicant_id = session.execute(_applicant_insert(), applicant_row).scalar_one()
+        case_id = session.execute(
+            _case_insert(), {**case_row, "applicant_id": applicant_id}
+        ).scalar_one()
+        keys_inserted = False
+    case_row["applicant_id"] = applicant_id
+    return int(case_id), keys_inserted
 
 
 @lru_cache(maxsize=1)
@@ -352,10 +387,11 @@ def _submit_once(
     idempotency_key: str | None,
     render: Callable[[Case, str], dict[str, Any]],
 ) -> dict[str, Any]:
-    """The topic chosen first so the case INSERT carries it; the applicant, the audit event and
-    the outbox row are Core INSERTs, the case the one ORM flush."""
+    """The topic chosen first so the case INSERT carries it; the applicant, the case, the audit
+    event and the outbox row are Core INSERTs (issue 16: the case's ORM flush cost ~1 ms of
+    CPU, more than the statement)."""
     with UnitOfWork(session) as uow:
-        agency = get_agency(session, submission.agency_id, for_intake=True)
+        agency = _intake_agency(session, submission.agency_id)
         if agency.is_oversight_office:
             raise RuleViolation(
                 "该机构为监督机构，不受理政府信息公开申请，请向掌握信息的行政机关提出。",
@@ -372,9 +408,8 @@ def _submit_once(
             received=legal_date(submitted_at),
             arrived_on=legal_date(submitted_at),
         )
-        case = Case(
-            agency=agency,
-            applicant_id=_insert_applicant(session, applicant_row),
+        row = _new_case_row(
+            agency_id=agency.id,
             state=CaseState.RECEIVED,
             channel=Channel.ONLINE,
             tracking_code=new_tracking_code(),
@@ -384,12 +419,14 @@ def _submit_once(
             delivery_form=given(submission.delivery_form) or "electronic",
             delivery_method=given(submission.delivery_method) or "email",
             submitted_at=submitted_at,
-            reply_details={},
             topic_id=placement.topic_id,
             topic_explanation=placement.explanation,
         )
-        session.add(case)
-        session.flush()
+        # The row as stored, not an object of the session: what the receipt, the audit event,
+        # its outbox row and the topic's figures read of the case (its agency set; its
+        # applicant, a Core INSERT above, is not loaded).
+        case_id, keys_inserted = _insert_applicant_and_case(session, applicant_row, row, placement)
+        case = Case(id=case_id, agency=agency, **row)
         body = render(case, secret)
         # Claimed before the rest of the work, so that a retry stops here.
         _claim_key(session, idempotency_key, fingerprint, case, body, secret_key)
@@ -406,9 +443,80 @@ def _submit_once(
             data={"channel": Channel.ONLINE.value},
             new_case=True,
         )
-        record_placement(session, case, placement, agency)
+        record_placement(session, case, placement, agency, keys_inserted=keys_inserted)
         uow.commit()
         return body
+
+
+_CASES = Case.metadata.tables[Case.__tablename__]
+# The case columns with a default, and the default (a value, or a function of no arguments, as
+# SQLAlchemy wraps it: ``arg(context)``): an INSERT built once lists them all, as the ORM's did.
+_CASE_DEFAULTS = tuple(
+    (column.name, column.default)
+    for column in _CASES.columns
+    if isinstance(column.default, ColumnDefault)
+)
+_NEW_CASE_COLUMNS = (
+    "agency_id",
+    "applicant_id",
+    "state",
+    "channel",
+    "tracking_code",
+    "tracking_secret_hash",
+    "requested_information",
+    "description_hint",
+    "delivery_form",
+    "delivery_method",
+    "submitted_at",
+    "topic_id",
+    "topic_explanation",
+)
+
+
+def _new_case_row(**values: Any) -> dict[str, Any]:
+    """An online submission's case row: ``values`` (``_NEW_CASE_COLUMNS``), every other column
+    with a default at its default (each callable called once, as the ORM's flush did), and the
+    first version (the mapper's version counter); the rest are NULL."""
+    row: dict[str, Any] = {"version": 1}
+    for name, default in _CASE_DEFAULTS:
+        if name not in values:
+            row[name] = default.arg(None) if default.is_callable else default.arg
+    row.update(values)
+    return row
+
+
+_CASE_INSERT_COLUMNS = tuple(
+    dict.fromkeys(
+        ("version", *(name for name, _ in _CASE_DEFAULTS), *_NEW_CASE_COLUMNS, "applicant_id")
+    )
+)
+
+
+@lru_cache(maxsize=1)
+def _case_insert() -> Insert:
+    return prepared_insert(_CASES, _CASE_INSERT_COLUMNS, returning=_CASES.c.id)
+
+
+@lru_cache(maxsize=1)
+def _applicant_case_and_keys() -> Select[Any]:
+    """PostgreSQL: ``WITH new_applicant AS (INSERT INTO applicants … RETURNING id), new_case AS
+    (INSERT INTO cases (…, applicant_id) VALUES (…, (SELECT id FROM new_applicant)) RETURNING
+    id, applicant_id, agency_id), new_keys AS (INSERT INTO request_band_keys SELECT … FROM
+    new_case, unnest(keys)) SELECT applicant_id, id FROM new_case``.  The case's parameters are
+    its columns' names prefixed ``case_`` (the two tables share some: the applicant's defaults
+    are named after its columns)."""
+    applicant = _applicant_insert().cte("new_applicant")
+    values: dict[str, Any] = {
+        name: bindparam(f"case_{name}", type_=_CASES.c[name].type) for name in _CASE_INSERT_COLUMNS
+    }
+    values["applicant_id"] = select(applicant.c.id).scalar_subquery()
+    new_case = (
+        insert(_CASES)
+        .values(values)
+        .returning(_CASES.c.id, _CASES.c.applicant_id, _CASES.c.agency_id)
+        .cte("new_case")
+    )
+    return select(new_case.c.applicant_id, new_case.c.id).add_cte(keys_insert_after(new_case))
 
 
 def _assign_number(session: Session, case: Case, agency: Agency) -> None:

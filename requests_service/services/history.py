@@ -4,13 +4,14 @@ ones the outside cares about also an outbox event in the same transaction."""
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Insert, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
-from requests_service.db.models import Case, CaseEvent
+from requests_service.db.models import Case, CaseEvent, OutboxEvent
 from requests_service.db.statements import prepared_insert
 from requests_service.domain.lifecycle import CaseState, Role
 from requests_service.services import outbox
@@ -85,9 +86,10 @@ def record_event(
 ) -> None:
     """``new_case``: the case was inserted in this transaction and this is its first event.
 
-    A new case's first event is written at once, audit row and outbox row each one Core INSERT
-    (issue 16: as ORM objects, the unit of work's bookkeeping cost more than the INSERTs).
-    Later events stay ORM objects: a use case writing several flushes them together."""
+    A new case's first event is written at once with Core, audit row and outbox row one
+    statement on PostgreSQL, two on SQLite (issue 16: as ORM objects, the unit of work's
+    bookkeeping cost more than the INSERTs).  Later events stay ORM objects: a use case writing
+    several flushes them together."""
     occurred_at = utcnow()
     row: dict[str, Any] = {
         "case_id": case.id,
@@ -104,20 +106,50 @@ def record_event(
     }
     if new_case:
         row.update(seal_first_case_event(row))
-        session.execute(_INSERT_EVENT, row)
-    else:
-        event = CaseEvent(**row)
-        seal_case_event(session, event)
-        session.add(event)
+        _insert_first_event(session, case, row)
+        return
+    event = CaseEvent(**row)
+    seal_case_event(session, event)
+    session.add(event)
     # The outbox row rides on the same transaction as the audit row: both or neither.
-    outbox.publish_case_action(
-        session, case, action, data, occurred_at, public=public, immediate=new_case
+    outbox.publish_case_action(session, case, action, data, occurred_at, public=public)
+
+
+def _insert_first_event(session: Session, case: Case, row: dict[str, Any]) -> None:
+    """A new case's first audit row (sealed) and its outbox row, if the action is published."""
+    published = outbox.case_action_row(
+        case, row["action"], row["data"], row["occurred_at"], public=row["public"]
     )
+    if published is None:
+        session.execute(_INSERT_EVENT, row)
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement: the audit row's INSERT a data-modifying CTE of the outbox row's.
+        params = {f"outbox_{name}": value for name, value in published.items()}
+        params.update(row)
+        session.execute(_event_with_outbox_insert(), params)
+    else:
+        session.execute(_INSERT_EVENT, row)
+        session.execute(_OUTBOX_INSERT, published)
+    outbox.written(session, published, case)
 
 
 _EVENTS = CaseEvent.metadata.tables[CaseEvent.__tablename__]
-# Built once (a new case's first event, sealed without reads).
+_OUTBOX = OutboxEvent.metadata.tables[OutboxEvent.__tablename__]
+# Built once (a new case's first event, sealed without reads, and its outbox row).
 _INSERT_EVENT = prepared_insert(_EVENTS, (*CASE_EVENT_CONTENT, "prev_hash", "hash"))
+_OUTBOX_INSERT = prepared_insert(_OUTBOX, outbox.ROW_COLUMNS)
+
+
+@lru_cache(maxsize=1)
+def _event_with_outbox_insert() -> Insert:
+    """PostgreSQL: ``WITH new_event AS (INSERT INTO case_events …) INSERT INTO outbox_events
+    …`` (issue 16: one statement fewer a submission).  The outbox row's parameters are its
+    columns' names prefixed ``outbox_`` (both tables have ``case_id`` and ``occurred_at``)."""
+    values = {
+        name: bindparam(f"outbox_{name}", type_=_OUTBOX.c[name].type) for name in outbox.ROW_COLUMNS
+    }
+    return insert(_OUTBOX).values(values).add_cte(_INSERT_EVENT.cte("new_event"))
 
 
 _EVENTS_OF = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id"))

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from requests_service.db.base import utcnow
 from requests_service.db.models import Case, OutboxEvent, Topic
-from requests_service.db.statements import prepared_insert
 from requests_service.domain.events import PUBLISHED_DATA_KEYS, EventType, event_type_for_action
 
 PENDING_KEY = "outbox_pending"
@@ -73,14 +72,38 @@ def publish(
     data: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
     occurred_at: datetime | None = None,
-    immediate: bool = False,
 ) -> None:
     """Add an event to the outbox (not committed here: it rides on the caller's transaction).
 
-    ``immediate``: INSERT the row now, one Core statement, instead of adding an ORM object for
-    the next flush (issue 16: the unit of work's bookkeeping cost more than the INSERT).  For
-    a use case that publishes one event in its transaction; several ORM events flush together.
+    An ORM object, flushed with the use case's other writes.  A use case that INSERTs the row
+    itself with Core (a new case's first event, issue 16) builds it with :func:`event_row` or
+    :func:`case_action_row` and reports it with :func:`written`.
     """
+    row = event_row(
+        event_type,
+        agency_id=agency_id,
+        case=case,
+        topic=topic,
+        data=data,
+        dedupe_key=dedupe_key,
+        occurred_at=occurred_at,
+    )
+    event = OutboxEvent(**row)
+    session.add(event)
+    session.info.setdefault(PENDING_KEY, []).append((event, case))
+
+
+def event_row(
+    event_type: EventType,
+    *,
+    agency_id: int,
+    case: Case | None = None,
+    topic: Topic | None = None,
+    data: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+    occurred_at: datetime | None = None,
+) -> dict[str, Any]:
+    """An outbox row's column values (``INSERT`` or ``OutboxEvent(**row)``)."""
     event_id = str(uuid.uuid4())
     occurred_at = occurred_at or utcnow()
     payload: dict[str, Any] = {
@@ -100,7 +123,7 @@ def publish(
             "case_count": topic.case_count,
             "applicant_count": topic.applicant_count,
         }
-    row = {
+    return {
         "event_id": event_id,
         "event_type": event_type.value,
         "agency_id": agency_id,
@@ -109,21 +132,25 @@ def publish(
         "payload": payload,
         "occurred_at": occurred_at,
     }
-    event: OutboxEvent | Written
-    if immediate:
-        session.execute(_INSERT, row)
-        event = Written(event_id, payload)
-    else:
-        event = OutboxEvent(**row)
-        session.add(event)
-    session.info.setdefault(PENDING_KEY, []).append((event, case))
+
+
+def written(session: Session, row: dict[str, Any], case: Case | None) -> None:
+    """An outbox row (``event_row``) the caller has just INSERTed with a Core statement: kept
+    for the commit-time refresh of its case snapshot, and the wake-up after the commit."""
+    session.info.setdefault(PENDING_KEY, []).append(
+        (Written(row["event_id"], row["payload"]), case)
+    )
 
 
 _TABLE = OutboxEvent.metadata.tables[OutboxEvent.__tablename__]
-# Built once (an event published ``immediate``: a new case's first).
-_INSERT = prepared_insert(
-    _TABLE,
-    ("event_id", "event_type", "agency_id", "case_id", "dedupe_key", "payload", "occurred_at"),
+ROW_COLUMNS = (
+    "event_id",
+    "event_type",
+    "agency_id",
+    "case_id",
+    "dedupe_key",
+    "payload",
+    "occurred_at",
 )
 _REFRESH = (
     update(_TABLE)
@@ -140,25 +167,44 @@ def publish_case_action(
     occurred_at: datetime,
     *,
     public: bool = False,
-    immediate: bool = False,
 ) -> None:
     """Called by the audit trail for every case event: publishes those the outside cares about."""
     event_type = event_type_for_action(action)
     if event_type is None:
         return
-    published = {k: v for k, v in (data or {}).items() if k in PUBLISHED_DATA_KEYS}
-    published["action"] = action
-    # On the applicant's public timeline: the applicant is told of it (notifications).
-    published["public"] = public
     publish(
         session,
         event_type,
         agency_id=case.agency_id,
         case=case,
-        data=published,
+        data=_published(action, data, public),
         occurred_at=occurred_at,
-        immediate=immediate,
     )
+
+
+def case_action_row(
+    case: Case, action: str, data: dict[str, Any] | None, occurred_at: datetime, *, public: bool
+) -> dict[str, Any] | None:
+    """The outbox row :func:`publish_case_action` would write, or None for an action the outside
+    is not told of; for a caller that INSERTs it itself (then :func:`written`)."""
+    event_type = event_type_for_action(action)
+    if event_type is None:
+        return None
+    return event_row(
+        event_type,
+        agency_id=case.agency_id,
+        case=case,
+        data=_published(action, data, public),
+        occurred_at=occurred_at,
+    )
+
+
+def _published(action: str, data: dict[str, Any] | None, public: bool) -> dict[str, Any]:
+    published = {k: v for k, v in (data or {}).items() if k in PUBLISHED_DATA_KEYS}
+    published["action"] = action
+    # On the applicant's public timeline: the applicant is told of it (notifications).
+    published["public"] = public
+    return published
 
 
 def before_commit(session: Session) -> bool:

@@ -86,7 +86,7 @@ def _topic(client: Any, world: World, case_id: int) -> dict[str, Any]:
 def test_statements_per_submission(app: Any, client: Any, world: World) -> None:
     """Agency; candidate lookup; the new topic's INSERT or, at the end, one UPDATE of the joined
     topic; applicant and case INSERTs; the Idempotency-Key; audit event and outbox row; the
-    index keys.  Nothing grows with the topic's size."""
+    index keys (on PostgreSQL with the case).  Nothing grows with the topic's size."""
     counts: dict[str, int] = {}
     with statements(app) as first:
         _submit(client, world, PARAPHRASES[0], 1, "k-1")
@@ -101,13 +101,19 @@ def test_statements_per_submission(app: Any, client: Any, world: World) -> None:
     counts["makes it a candidate"] = _count(app, client, world, PARAPHRASES[3], 3, "k-4")
     # The fifth arrival of the day: also the surge alert's upsert.
     counts["joins a candidate topic, surge"] = _count(app, client, world, PARAPHRASES[4], 4, "k-5")
+    # PostgreSQL writes the applicant, the case and its index keys in one statement (two
+    # fewer), and the audit event and its outbox row in another (one fewer): data-modifying
+    # CTEs, which SQLite has not.  A replay wrote applicant and case (two statements before,
+    # now one, the keys riding along) and found the key taken: no keys or event of its own.
+    pg = app.extensions["db_engine"].dialect.name == "postgresql"
+    fewer, fewer_replayed = (3, 1) if pg else (0, 0)
     assert counts == {
-        "new topic": 9,
-        "joins an open topic": 9,
-        "joins, without a key": 8,
-        "retry, replayed": 6,
-        "makes it a candidate": 15,
-        "joins a candidate topic, surge": 10,
+        "new topic": 9 - fewer,
+        "joins an open topic": 9 - fewer,
+        "joins, without a key": 8 - fewer,
+        "retry, replayed": 6 - fewer_replayed,
+        "makes it a candidate": 15 - fewer,
+        "joins a candidate topic, surge": 10 - fewer,
     }, "\n".join([*first, "— retry —", *retry])
     topic = _topic(client, world, again["case_id"])
     assert (topic["case_count"], topic["applicant_count"], topic["status"]) == (5, 4, "candidate")
@@ -143,8 +149,10 @@ def test_statements_per_registration(app: Any, world: World) -> None:
             counts.append(len([s for s in seen if not _calendar_read(s)]))
     finally:
         session.close()
-    # agency, lookup, new topic | topic UPDATE, number, applicant, case, event, outbox, keys
-    assert counts == [9, 9]
+    # agency, lookup, new topic | topic UPDATE, number, applicant, case, event, outbox, keys;
+    # on PostgreSQL event and outbox row are one statement (a data-modifying CTE).
+    cte = 1 if app.extensions["db_engine"].dialect.name == "postgresql" else 0
+    assert counts == [9 - cte, 9 - cte]
 
 
 def test_topic_changed_between_lookup_and_update_is_counted_exactly(

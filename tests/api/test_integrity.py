@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from requests_service.db.models import Agency
 from tests.factories import World, person
 from tests.helpers import act, register
 
@@ -158,6 +159,21 @@ def test_unknown_agency_is_404(client: Any, world: World) -> None:
     response = client.post("/public/applications", json=submission(world, agency_id=99999))
     assert response.status_code == 404
     assert "机关" in response.json["message"]
+    assert client.get("/cases", headers=world.auth("registrar")).json == []
+
+
+def test_inactive_agency_is_404(app: Any, client: Any, world: World) -> None:
+    session = app.extensions["db_session_factory"]()
+    try:
+        agency = session.get(Agency, world.agencies["A"])
+        assert agency is not None
+        agency.active = False
+        session.commit()
+    finally:
+        session.close()
+    response = client.post("/public/applications", json=submission(world))
+    assert response.status_code == 404
+    assert response.json["message"] == "机关不存在或已停用。"
     assert client.get("/cases", headers=world.auth("registrar")).json == []
 
 
