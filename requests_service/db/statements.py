@@ -41,11 +41,10 @@ class StringArray(TypeDecorator[list[str]]):
     impl = ARRAY(String)
     cache_ok = True
 
+    # The whole bind step (not process_bind_param, which would then hand the literal on to
+    # ARRAY's own processor): the driver receives the text.
     def bind_processor(self, dialect: Dialect) -> Any:
         return _array_literal
-
-    def process_bind_param(self, value: list[str] | None, dialect: Dialect) -> Any:
-        return None if value is None else _array_literal(value)
 
 
 def _array_literal(values: list[str] | None) -> str | None:

@@ -135,8 +135,13 @@ class SubmissionResult:
 def get_agency(session: Session, agency_id: int) -> Agency:
     agency = session.get(Agency, agency_id)
     if agency is None or not agency.active:
-        raise NotFound("机关不存在或已停用。", agency_id=agency_id)
+        raise _no_such_agency(agency_id)
     return agency
+
+
+def _no_such_agency(agency_id: int) -> NotFound:
+    """An unknown or deactivated agency receives nothing: one answer for both."""
+    return NotFound("机关不存在或已停用。", agency_id=agency_id)
 
 
 def _intake_agency(session: Session, agency_id: int) -> Agency:
@@ -146,7 +151,7 @@ def _intake_agency(session: Session, agency_id: int) -> Agency:
     (the receipt reads its name, placement its id and topic settings)."""
     row = session.connection().execute(_INTAKE_AGENCY, {"agency_id": agency_id}).first()
     if row is None or not row.active:
-        raise NotFound("机关不存在或已停用。", agency_id=agency_id)
+        raise _no_such_agency(agency_id)
     return Agency(**row._asdict())
 
 

@@ -95,3 +95,22 @@ def test_submitted_applicants_rows(app: Any, client: Any, world: World) -> None:
     for row in rows:
         assert row.created_at is not None and row.notifications_opt_out is False
         assert row.id_fingerprint and row.name == person(7)["name"]
+
+
+def test_case_defaults_are_ones_the_core_insert_can_apply() -> None:
+    """The Core INSERT applies the model's defaults itself (``cases._new_case_row``): a plain
+    value or a function of no arguments.  A SQL-expression default, a context-taking function
+    or a server default would be skipped or misapplied there without a word — this stops it
+    at the model instead."""
+    from sqlalchemy.sql.schema import ColumnDefault
+
+    from requests_service.services.cases import _CASE_DEFAULTS
+
+    table = Case.__table__
+    for column in table.columns:
+        assert column.server_default is None, column.name
+        assert column.default is None or isinstance(column.default, ColumnDefault), column.name
+    for name, default in _CASE_DEFAULTS:
+        assert not default.is_clause_element and not default.is_sequence, name
+        if default.is_callable:
+            default.arg(None)  # as the flush calls it: the wrapped function takes no argument
