@@ -267,3 +267,18 @@ def test_the_cache_is_bounded_least_recently_used_first() -> None:
     put("a")
     cache.put("a", None, started=clock(), generation=cache.generation, expires_in=None)
     assert cache.get("a") is None
+
+
+def test_case_work_leaves_the_cache_alone(app: Any, client: Any, world: World) -> None:
+    """Only writes of tokens, users, roles and agencies clear it: submitting, registering and
+    noting cases (the everyday writes) never do."""
+    cache = actor_cache(app.extensions["db_engine"])
+    assert client.get(LIST, headers=world.auth("handler")).status_code == 200
+    generation = cache.generation
+    case = register(client, world)
+    noted = client.post(
+        f"/cases/{case['id']}/notes", json={"body": "备注"}, headers=world.auth("handler")
+    )
+    assert noted.status_code == 201, noted.json
+    assert cache.generation == generation
+    assert hash_token(world.tokens["handler"]) in cache._entries
