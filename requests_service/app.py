@@ -34,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault("MAX_CONTENT_LENGTH", app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024)
     db_session.init_app(app)
     _configure_calendar_cache(app)
+    _configure_actor_cache(app)
     _refuse_default_secret(app)
     limits.init_app(app)  # before the guard: refused callers are limited before anything else
     guards.init_app(app)  # before the routes: the bounded int converter must be in place
@@ -65,6 +66,14 @@ def _configure_calendar_cache(app: Flask) -> None:
 
     seconds = float(app.config["CALENDAR_VERSION_CHECK_SECONDS"])
     calendar_cache(app.extensions["db_engine"]).check_seconds = seconds
+
+
+def _configure_actor_cache(app: Flask) -> None:
+    """How long this process may answer a safe request for a token it resolved earlier."""
+    from requests_service.services.access import actor_cache
+
+    seconds = float(app.config["ACTOR_CACHE_SECONDS"])
+    actor_cache(app.extensions["db_engine"]).seconds = seconds
 
 
 class _CookieSessionInterface(SecureCookieSessionInterface):

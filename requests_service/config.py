@@ -59,6 +59,13 @@ class Config:
     # call starting this many seconds after its commit (the worker that made it: at once).
     # 0: read the version on every call that uses the calendar.
     CALENDAR_VERSION_CHECK_SECONDS: float = 2.0
+    # Each worker may answer a GET/HEAD for a bearer token it resolved less than this many
+    # seconds ago (keyed by the token's hash, at most 1,024 tokens, never past the token's
+    # expiry). A token revoked, or a user deactivated or given other roles, by another worker
+    # or host can still read for up to this long; writes (POST/PUT/PATCH/DELETE) always
+    # resolve the token from the database, and the worker that made the change forgets its
+    # cached actors at once. 0: resolve the token on every request.
+    ACTOR_CACHE_SECONDS: float = 2.0
     REDIS_URL: str = "redis://127.0.0.1:6379/0"
     # "rq": letters are rendered by an RQ worker (`rq worker letters`); "inline": in the request.
     LETTER_QUEUE: str = "rq"
@@ -169,6 +176,7 @@ class Config:
             CALENDAR_VERSION_CHECK_SECONDS=_seconds(
                 "CALENDAR_VERSION_CHECK_SECONDS", defaults.CALENDAR_VERSION_CHECK_SECONDS
             ),
+            ACTOR_CACHE_SECONDS=_seconds("ACTOR_CACHE_SECONDS", defaults.ACTOR_CACHE_SECONDS),
             REDIS_URL=os.environ.get("REDIS_URL", defaults.REDIS_URL),
             LETTER_QUEUE=os.environ.get("LETTER_QUEUE", defaults.LETTER_QUEUE),
             MAX_UPLOAD_BYTES=_int("MAX_UPLOAD_BYTES", defaults.MAX_UPLOAD_BYTES),

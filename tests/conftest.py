@@ -23,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from requests_service.app import create_app
 from requests_service.db import migrate
 from requests_service.db.base import Base
+from requests_service.services.access import actor_cache
 from requests_service.services.clock import calendar_cache
 from requests_service.timekeeping import FixedClock, use_clock
 
@@ -175,9 +176,11 @@ def app(
         if outer.is_active:
             outer.rollback()
         connection.close()
-        # The rollback undid commits (a calendar change among them), which production never
-        # does: the next test's first calendar use reads the version again.
+        # The rollback undid commits (a calendar change, tokens and users among them), which
+        # production never does: the next test's first calendar use reads the version again,
+        # and its first request resolves its token again.
         calendar_cache(application.extensions["db_engine"]).invalidate()
+        actor_cache(application.extensions["db_engine"]).clear()
 
 
 @pytest.fixture

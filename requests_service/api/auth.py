@@ -14,6 +14,9 @@ from requests_service.domain.lifecycle import Role
 from requests_service.services.access import Actor, actor_for_token
 
 DEMO_TOKEN_PREFIX = "rs_demo_"
+# Requests that only read: they may be answered for an actor this process resolved a moment ago
+# (ACTOR_CACHE_SECONDS); every other method resolves the token from the database.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -37,7 +40,9 @@ def current_actor(*roles: Role) -> Actor:
                 message="演示令牌只在演示模式（DEMO=1，./scripts/serve）下有效。",
                 reason="demo_token_outside_demo",
             )
-        actor = actor_for_token(current_session(), token.strip())
+        actor = actor_for_token(
+            current_session(), token.strip(), safe=request.method in SAFE_METHODS
+        )
         if actor is None:
             _refuse(401, "令牌无效、已吊销或用户已停用。")
         g.actor = actor

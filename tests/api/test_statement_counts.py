@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import event
 
 from requests_service import create_app
+from requests_service.services.access import actor_cache
 from requests_service.services.clock import calendar_cache
 from tests.factories import World
 from tests.helpers import register
@@ -65,6 +66,18 @@ def monotonic(app: Any) -> Iterator[SteppedMonotonic]:
         cache.monotonic = saved
 
 
+@pytest.fixture
+def actor_clock(app: Any) -> Iterator[SteppedMonotonic]:
+    """The app's actor cache on a clock the test moves (its own: the calendar's moves apart)."""
+    cache = actor_cache(app.extensions["db_engine"])
+    saved = cache.monotonic
+    cache.monotonic = clock = SteppedMonotonic()
+    try:
+        yield clock
+    finally:
+        cache.monotonic = saved
+
+
 def statements_of(app: Any, call: Any) -> list[str]:
     call()  # warm: the calendar is built once per process and database
     with counting(app) as statements:
@@ -95,12 +108,14 @@ def submitted(client: Any, world: World) -> dict[str, Any]:
 
 # Each one: what the request must read, and nothing else — within the calendar's version-check
 # interval (CALENDAR_VERSION_CHECK_SECONDS) of the last read of its version, as nearly every
-# call is; a call after it reads the version once more (READS_CALENDAR_VERSION).
+# call is; a call after it reads the version once more (READS_CALENDAR_VERSION). Officers'
+# reads within ACTOR_CACHE_SECONDS of their token's last resolution in the process; one more
+# statement when it is resolved again (COLD).
 EXPECTED = {
-    # The actor (token, user and roles in one statement); the page with its bounded total.
-    "case list": 2,
-    # The actor; the case with agency, applicant and assignee, and its fees, in one UNION ALL.
-    "case detail": 2,
+    # The page with its bounded total (the actor is this process's).
+    "case list": 1,
+    # The case with agency, applicant and assignee, and its fees, in one UNION ALL.
+    "case detail": 1,
     # The case by code; its public events, fees, letters and files in one UNION ALL (no clock
     # before registration).
     "tracking": 2,
@@ -111,6 +126,9 @@ EXPECTED = {
     "fee calculator": 0,
 }
 READS_CALENDAR_VERSION = ("case detail", "tracking, registered", "deadline calculator")
+# The same with the token resolved again (token, user and roles in one statement): the first
+# request of a token in a process, after ACTOR_CACHE_SECONDS, and every write.
+COLD = {"case list": 2, "case detail": 2}
 
 
 def hot_path_calls(client: Any, world: World) -> dict[str, Any]:
@@ -141,7 +159,11 @@ def hot_path_calls(client: Any, world: World) -> dict[str, Any]:
 
 
 def test_hot_paths_statement_counts(
-    app: Any, client: Any, world: World, monotonic: SteppedMonotonic
+    app: Any,
+    client: Any,
+    world: World,
+    monotonic: SteppedMonotonic,
+    actor_clock: SteppedMonotonic,
 ) -> None:
     calls = hot_path_calls(client, world)
     counted = {name: statements_of(app, call) for name, call in calls.items()}
@@ -158,7 +180,12 @@ def is_calendar_version_read(statement: str) -> bool:
 
 @pytest.mark.parametrize("name", READS_CALENDAR_VERSION)
 def test_calendar_version_is_read_once_when_the_check_interval_has_elapsed(
-    app: Any, client: Any, world: World, monotonic: SteppedMonotonic, name: str
+    app: Any,
+    client: Any,
+    world: World,
+    monotonic: SteppedMonotonic,
+    actor_clock: SteppedMonotonic,
+    name: str,
 ) -> None:
     call = hot_path_calls(client, world)[name]
     interval = calendar_cache(app.extensions["db_engine"]).check_seconds
@@ -181,10 +208,57 @@ def test_calendar_version_is_read_once_when_the_check_interval_has_elapsed(
     assert len(counted()) == EXPECTED[name]  # the next interval starts at that read
 
 
-def test_oversight_actor_costs_one_more_statement(app: Any, client: Any, world: World) -> None:
+def is_actor_read(statement: str) -> bool:
+    return "api_tokens" in statement
+
+
+@pytest.mark.parametrize("name", sorted(COLD))
+def test_officer_reads_resolve_the_token_when_cold_and_after_the_actor_cache_lifetime(
+    app: Any,
+    client: Any,
+    world: World,
+    monotonic: SteppedMonotonic,
+    actor_clock: SteppedMonotonic,
+    name: str,
+) -> None:
+    call = hot_path_calls(client, world)[name]
+    lifetime = actor_cache(app.extensions["db_engine"]).seconds
+    assert lifetime == 2.0  # the default
+
+    def counted() -> list[str]:
+        with counting(app) as statements:
+            response = call()
+            assert response.status_code == 200, response.json
+        return statements
+
+    call()  # the calendar, if the path uses it, is this process's from now on
+    actor_cache(app.extensions["db_engine"]).clear()
+    cold = counted()  # the token resolved at actor clock 1000.0
+    assert len(cold) == COLD[name], cold
+    assert sum(map(is_actor_read, cold)) == 1
+    actor_clock.now += lifetime - 0.001
+    warm = counted()
+    assert len(warm) == EXPECTED[name] and not any(map(is_actor_read, warm)), warm
+    actor_clock.now += 0.001  # exactly the lifetime since the resolution began
+    again = counted()
+    assert len(again) == COLD[name] and sum(map(is_actor_read, again)) == 1, again
+    assert len(counted()) == EXPECTED[name]  # the next lifetime starts at that resolution
+
+
+def test_oversight_actor_costs_one_more_statement(
+    app: Any, client: Any, world: World, actor_clock: SteppedMonotonic
+) -> None:
     register(client, world)
-    found = statements_of(app, lambda: client.get("/cases?page=1", headers=world.auth("oversight")))
-    assert len(found) == EXPECTED["case list"] + 1  # the agencies under the office
+
+    def call() -> Any:
+        return client.get("/cases?page=1", headers=world.auth("oversight"))
+
+    actor_cache(app.extensions["db_engine"]).clear()
+    with counting(app) as cold:
+        assert call().status_code == 200
+    assert len(cold) == COLD["case list"] + 1  # the agencies under the office
+    # Cached with its agencies: the same single statement as any officer's list.
+    assert len(statements_of(app, call)) == EXPECTED["case list"]
 
 
 def test_revoked_or_deactivated_token_is_refused_on_the_next_call(
