@@ -24,7 +24,7 @@ from requests_service.domain.errors import Conflict, NotFound
 from requests_service.domain.lifecycle import CaseFacts, Role, allowed_actions
 from requests_service.services import attachments as attachment_service
 from requests_service.services.access import Actor
-from requests_service.services.cases import get_case_for
+from requests_service.services.cases import get_case_for, visible_or_404
 from requests_service.services.clock import case_clock, load_calendar
 from requests_service.services.fees import assessments_of
 from requests_service.services.history import record_event
@@ -180,15 +180,10 @@ def read_case_for(session: Session, actor: Actor, case_id: int) -> Record:
     """What the case detail shows of a case the officer may see, as a :class:`Record` (with
     ``agency.name``, ``applicant`` and ``assignee.display_name``, ``assignee`` None when
     unassigned, as the entity has them, and its ``fees``); another agency's case answers 404,
-    as if absent — the rule of ``cases.get_case_for``, which use cases that change the case
-    load through."""
+    as if absent (``cases.visible_or_404``, the rule ``cases.get_case_for`` applies too)."""
     found, fees = split_parts(_DETAIL_PARTS, session.execute(_DETAIL, {"case_id": case_id}))
-    if not found:
-        raise NotFound("案件不存在。", case_id=case_id)
-    row = found[0]
-    case = record(_DETAIL_CASE, row[:_AGENCY_AT])
-    if not actor.can_see_agency(case.agency_id):
-        raise NotFound("案件不存在。", case_id=case_id)
+    row = found[0] if found else ()
+    case = visible_or_404(actor, case_id, record(_DETAIL_CASE, row[:_AGENCY_AT]) if row else None)
     case.agency = Record(name=row[_AGENCY_AT])
     case.applicant = record(_DETAIL_APPLICANT, row[_APPLICANT_AT:_ASSIGNEE_AT])
     case.assignee = None if case.assignee_id is None else Record(display_name=row[_ASSIGNEE_AT])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import BindParameter, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import (
@@ -21,11 +21,11 @@ from requests_service.db.reads import Part, split_parts, tagged_union
 from requests_service.domain.errors import NotFound
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState
+from requests_service.services.cases import tracked_or_404
 from requests_service.services.clock import case_clock
 from requests_service.services.history import event_label
 from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, get_letter
 from requests_service.services.queries import paginate
-from requests_service.services.tracking import normalise_code, secret_matches
 from requests_service.services.views import Record, record
 
 # What each public event means for the applicant, in plain words (the officers' action labels,
@@ -153,11 +153,14 @@ _AGENCY_AT = len(_TRACKED_CASE)
 def read_tracked_case(session: Session, code: str, secret: str, key: str) -> Record:
     """What the tracking view shows of the case with this code and secret, as a record (with
     ``agency.name`` and the applicant's masked fields' sources); the same 404 for a wrong code
-    and a wrong secret, so codes cannot be probed (``cases.get_case_by_tracking``'s rule,
-    through which the applicant's writes load the case)."""
-    row = session.execute(_BY_TRACKING_CODE, {"code": normalise_code(code)}).one_or_none()
-    if row is None or not secret_matches(secret or "", row.tracking_secret_hash, key):
-        raise NotFound("查询码或查询密码不正确。")
+    and a wrong secret, so codes cannot be probed (``cases.tracked_or_404``, the rule
+    ``cases.get_case_by_tracking`` applies too, through which the applicant's writes load the
+    case)."""
+
+    def find(stored: str) -> Row[Any] | None:
+        return session.execute(_BY_TRACKING_CODE, {"code": stored}).one_or_none()
+
+    row = tracked_or_404(code, secret, key, find)
     case = record(_TRACKED_CASE, row[:_AGENCY_AT])
     case.agency = Record(name=row[_AGENCY_AT])
     case.applicant = record(_TRACKED_APPLICANT, row[_AGENCY_AT + 1 :])
