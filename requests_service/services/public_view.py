@@ -21,9 +21,10 @@ from requests_service.db.reads import Part, split_parts, tagged_union
 from requests_service.domain.errors import NotFound
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState
+from requests_service.services.applicant_uploads import APPLICANT_FILES_ORDER, APPLICANT_SENT
 from requests_service.services.cases import tracked_or_404
 from requests_service.services.clock import case_clock
-from requests_service.services.history import event_label
+from requests_service.services.history import PUBLIC_EVENTS, TIMELINE_ORDER, event_label
 from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, get_letter
 from requests_service.services.queries import paginate
 from requests_service.services.views import Record, record
@@ -172,14 +173,15 @@ _LETTERS, _FILES = Letter.__table__.c, Attachment.__table__.c
 _CASE_ID: BindParameter[int] = bindparam("case_id")
 _FILE_COLUMNS = ("id", "filename", "content_type", "size_bytes", "kind", "uploaded_at")
 # What the tracking view shows besides the case, read in one statement (db/reads.py): the
-# public timeline in the order of history.case_events(public_only=True); fee assessments,
-# letters and the applicant's files in the order of fees.assessments_of, letters.letters_of and
-# applicant_uploads.applicant_files (the columns ApplicantFileSchema dumps).
+# public timeline (history's PUBLIC_EVENTS, in its TIMELINE_ORDER); fee assessments and letters
+# in the order of fees.assessments_of and letters.letters_of; the files the applicant sent
+# (applicant_uploads' APPLICANT_SENT, in its APPLICANT_FILES_ORDER; the columns
+# ApplicantFileSchema dumps).
 _PARTS = (
     Part(
         (_EVENTS.effective_on, _EVENTS.occurred_at, _EVENTS.action, _EVENTS.to_state, _EVENTS.data),
-        (_EVENTS.case_id == _CASE_ID, _EVENTS.public.is_(True)),
-        (_EVENTS.occurred_at, _EVENTS.id),
+        (_EVENTS.case_id == _CASE_ID, PUBLIC_EVENTS),
+        TIMELINE_ORDER,
     ),
     Part(
         (
@@ -207,8 +209,8 @@ _PARTS = (
     ),
     Part(
         tuple(_FILES[name] for name in _FILE_COLUMNS),
-        (_FILES.case_id == _CASE_ID, _FILES.uploaded_by_applicant.is_(True)),
-        (_FILES.id,),
+        (_FILES.case_id == _CASE_ID, APPLICANT_SENT),
+        APPLICANT_FILES_ORDER,
     ),
 )
 _TRACKING_ROWS = tagged_union(_PARTS)
