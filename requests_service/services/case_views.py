@@ -33,6 +33,7 @@ from requests_service.services.unit_of_work import UnitOfWork
 from requests_service.services.views import Annotated, Record, record
 
 __all__ = [
+    "MASKED_APPLICANT",
     "AttachmentFileMissing",
     "Case",
     "CaseFilters",
@@ -211,8 +212,8 @@ _SUMMARY_CASE = (
     "version",
     "updated_at",
 )
-# What MaskedApplicantSchema reads.
-_SUMMARY_APPLICANT = (
+# What MaskedApplicantSchema reads (the list's rows and the applicant's tracking view).
+MASKED_APPLICANT = (
     "applicant_type",
     "organisation_type",
     "name",
@@ -226,7 +227,7 @@ _APPLICANTS, _USERS = Applicant.__table__, User.__table__
 _SUMMARY_COLUMNS = (
     *(_CASES.c[name] for name in _SUMMARY_CASE),
     _AGENCIES.c.name,
-    *(_APPLICANTS.c[name] for name in _SUMMARY_APPLICANT),
+    *(_APPLICANTS.c[name] for name in MASKED_APPLICANT),
     _USERS.c.display_name,
 )
 # To-one rows, joined as the ORM's eager loads joined them (the filters on the applicant's
@@ -237,13 +238,13 @@ _SUMMARY_FROM = (
     .outerjoin(_USERS, _USERS.c.id == _CASES.c.assignee_id)
 )
 _SUMMARY_AGENCY_AT = len(_SUMMARY_CASE)
-_SUMMARY_ASSIGNEE_AT = _SUMMARY_AGENCY_AT + 1 + len(_SUMMARY_APPLICANT)
+_SUMMARY_ASSIGNEE_AT = _SUMMARY_AGENCY_AT + 1 + len(MASKED_APPLICANT)
 
 
 def _summary(row: Any) -> Record:
     case = record(_SUMMARY_CASE, row[:_SUMMARY_AGENCY_AT])
     case.agency = Record(name=row[_SUMMARY_AGENCY_AT])
-    case.applicant = record(_SUMMARY_APPLICANT, row[_SUMMARY_AGENCY_AT + 1 : _SUMMARY_ASSIGNEE_AT])
+    case.applicant = record(MASKED_APPLICANT, row[_SUMMARY_AGENCY_AT + 1 : _SUMMARY_ASSIGNEE_AT])
     name = row[_SUMMARY_ASSIGNEE_AT]
     case.assignee = None if case.assignee_id is None else Record(display_name=name)
     return case

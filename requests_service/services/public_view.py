@@ -22,6 +22,7 @@ from requests_service.domain.errors import NotFound
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.services.applicant_uploads import APPLICANT_FILES_ORDER, APPLICANT_SENT
+from requests_service.services.case_views import MASKED_APPLICANT
 from requests_service.services.cases import tracked_or_404
 from requests_service.services.clock import case_clock
 from requests_service.services.history import PUBLIC_EVENTS, TIMELINE_ORDER, event_label
@@ -118,16 +119,6 @@ _TRACKED_CASE = (
     "outcome",
     "replied_on",
 )
-# What MaskedApplicantSchema reads.
-_TRACKED_APPLICANT = (
-    "applicant_type",
-    "organisation_type",
-    "name",
-    "id_type",
-    "id_number",
-    "phone",
-    "address",
-)
 
 
 def _tracked_case_select() -> Select[Any]:
@@ -136,7 +127,7 @@ def _tracked_case_select() -> Select[Any]:
         select(
             *(cases.c[name] for name in _TRACKED_CASE),
             agencies.c.name,
-            *(applicants.c[name] for name in _TRACKED_APPLICANT),
+            *(applicants.c[name] for name in MASKED_APPLICANT),
         )
         .select_from(
             cases.join(agencies, agencies.c.id == cases.c.agency_id).join(
@@ -164,7 +155,7 @@ def read_tracked_case(session: Session, code: str, secret: str, key: str) -> Rec
     row = tracked_or_404(code, secret, key, find)
     case = record(_TRACKED_CASE, row[:_AGENCY_AT])
     case.agency = Record(name=row[_AGENCY_AT])
-    case.applicant = record(_TRACKED_APPLICANT, row[_AGENCY_AT + 1 :])
+    case.applicant = record(MASKED_APPLICANT, row[_AGENCY_AT + 1 :])
     return case
 
 
