@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import Attachment, Case
@@ -25,6 +25,13 @@ from requests_service.services.attachments import CHUNK, MAGIC, store_attachment
 
 APPLICANT_KINDS = ("application", "correction")
 MAX_APPLICANT_FILES = 20
+
+_FILES = Attachment.__table__.c
+# The privacy rule of the applicant's files: only the files the applicant sent go back to them
+# (an officer's files never do), oldest first. The tracking view's own statement
+# (services/public_view.py) is built from it.
+APPLICANT_SENT = _FILES.uploaded_by_applicant.is_(True)
+APPLICANT_FILES_ORDER = (_FILES.id,)
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,7 @@ def upload_by_applicant(
         select(Attachment).where(
             Attachment.case_id == case.id,
             Attachment.sha256 == sha256,
-            Attachment.uploaded_by_applicant.is_(True),
+            APPLICANT_SENT,
         )
     ).first()
     if earlier is not None:
@@ -98,7 +105,7 @@ def upload_by_applicant(
     count = session.scalar(
         select(func.count())
         .select_from(Attachment)
-        .where(Attachment.case_id == case.id, Attachment.uploaded_by_applicant.is_(True))
+        .where(Attachment.case_id == case.id, APPLICANT_SENT)
     )
     if (count or 0) >= MAX_APPLICANT_FILES:
         raise Conflict(f"每件申请最多上传{MAX_APPLICANT_FILES}个文件。")
@@ -114,16 +121,3 @@ def upload_by_applicant(
         by_applicant=True,
     )
     return StoredUpload(attachment, replayed=False)
-
-
-# Built once (read on every tracking view; issue 16).
-_APPLICANT_FILES = (
-    select(Attachment)
-    .where(Attachment.case_id == bindparam("case_id"), Attachment.uploaded_by_applicant.is_(True))
-    .order_by(Attachment.id)
-)
-
-
-def applicant_files(session: Session, case: Case) -> list[Attachment]:
-    """The files the applicant sent, oldest first (names and sizes only go back to them)."""
-    return list(session.scalars(_APPLICANT_FILES, {"case_id": case.id}))

@@ -24,7 +24,7 @@ from requests_service.domain.errors import Conflict, NotFound
 from requests_service.domain.lifecycle import CaseFacts, Role, allowed_actions
 from requests_service.services import attachments as attachment_service
 from requests_service.services.access import Actor
-from requests_service.services.cases import get_case_for
+from requests_service.services.cases import get_case_for, visible_or_404
 from requests_service.services.clock import case_clock, load_calendar
 from requests_service.services.fees import assessments_of
 from requests_service.services.history import record_event
@@ -33,6 +33,7 @@ from requests_service.services.unit_of_work import UnitOfWork
 from requests_service.services.views import Annotated, Record, record
 
 __all__ = [
+    "MASKED_APPLICANT",
     "AttachmentFileMissing",
     "Case",
     "CaseFilters",
@@ -180,15 +181,10 @@ def read_case_for(session: Session, actor: Actor, case_id: int) -> Record:
     """What the case detail shows of a case the officer may see, as a :class:`Record` (with
     ``agency.name``, ``applicant`` and ``assignee.display_name``, ``assignee`` None when
     unassigned, as the entity has them, and its ``fees``); another agency's case answers 404,
-    as if absent — the rule of ``cases.get_case_for``, which use cases that change the case
-    load through."""
+    as if absent (``cases.visible_or_404``, the rule ``cases.get_case_for`` applies too)."""
     found, fees = split_parts(_DETAIL_PARTS, session.execute(_DETAIL, {"case_id": case_id}))
-    if not found:
-        raise NotFound("案件不存在。", case_id=case_id)
-    row = found[0]
-    case = record(_DETAIL_CASE, row[:_AGENCY_AT])
-    if not actor.can_see_agency(case.agency_id):
-        raise NotFound("案件不存在。", case_id=case_id)
+    row = found[0] if found else ()
+    case = visible_or_404(actor, case_id, record(_DETAIL_CASE, row[:_AGENCY_AT]) if row else None)
     case.agency = Record(name=row[_AGENCY_AT])
     case.applicant = record(_DETAIL_APPLICANT, row[_APPLICANT_AT:_ASSIGNEE_AT])
     case.assignee = None if case.assignee_id is None else Record(display_name=row[_ASSIGNEE_AT])
@@ -216,8 +212,8 @@ _SUMMARY_CASE = (
     "version",
     "updated_at",
 )
-# What MaskedApplicantSchema reads.
-_SUMMARY_APPLICANT = (
+# What MaskedApplicantSchema reads (the list's rows and the applicant's tracking view).
+MASKED_APPLICANT = (
     "applicant_type",
     "organisation_type",
     "name",
@@ -231,7 +227,7 @@ _APPLICANTS, _USERS = Applicant.__table__, User.__table__
 _SUMMARY_COLUMNS = (
     *(_CASES.c[name] for name in _SUMMARY_CASE),
     _AGENCIES.c.name,
-    *(_APPLICANTS.c[name] for name in _SUMMARY_APPLICANT),
+    *(_APPLICANTS.c[name] for name in MASKED_APPLICANT),
     _USERS.c.display_name,
 )
 # To-one rows, joined as the ORM's eager loads joined them (the filters on the applicant's
@@ -242,13 +238,13 @@ _SUMMARY_FROM = (
     .outerjoin(_USERS, _USERS.c.id == _CASES.c.assignee_id)
 )
 _SUMMARY_AGENCY_AT = len(_SUMMARY_CASE)
-_SUMMARY_ASSIGNEE_AT = _SUMMARY_AGENCY_AT + 1 + len(_SUMMARY_APPLICANT)
+_SUMMARY_ASSIGNEE_AT = _SUMMARY_AGENCY_AT + 1 + len(MASKED_APPLICANT)
 
 
 def _summary(row: Any) -> Record:
     case = record(_SUMMARY_CASE, row[:_SUMMARY_AGENCY_AT])
     case.agency = Record(name=row[_SUMMARY_AGENCY_AT])
-    case.applicant = record(_SUMMARY_APPLICANT, row[_SUMMARY_AGENCY_AT + 1 : _SUMMARY_ASSIGNEE_AT])
+    case.applicant = record(MASKED_APPLICANT, row[_SUMMARY_AGENCY_AT + 1 : _SUMMARY_ASSIGNEE_AT])
     name = row[_SUMMARY_ASSIGNEE_AT]
     case.assignee = None if case.assignee_id is None else Record(display_name=name)
     return case

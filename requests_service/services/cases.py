@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ColumnDefault, Insert, Select, bindparam, func, insert, select
 from sqlalchemy.orm import Session
@@ -171,27 +171,63 @@ _INTAKE_AGENCY = select(
 ).where(_AGENCIES.c.id == bindparam("agency_id", type_=_AGENCIES.c.id.type))
 
 
-def get_case_for(session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
-    """A case the officer may see; another agency's case answers 404, as if absent."""
-    query = select(Case).where(Case.id == case_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Case)
-    case = session.scalars(query).unique().one_or_none()
+class Placed(Protocol):
+    """What the officer's access rule reads of a case: its agency."""
+
+    @property
+    def agency_id(self) -> int: ...
+
+
+_P = TypeVar("_P", bound=Placed)
+
+
+def visible_or_404(actor: Actor, case_id: int, case: _P | None) -> _P:
+    """The officer's access rule for one case: a case of an agency the actor may not see
+    answers 404, as if absent (``case`` None: no such case). Both the entity read
+    (:func:`get_case_for`) and the detail's record read (``case_views.read_case_for``) apply it."""
     if case is None or not actor.can_see_agency(case.agency_id):
         raise NotFound("案件不存在。", case_id=case_id)
     return case
 
 
-def get_case_by_tracking(session: Session, code: str, secret: str, key: str) -> Case:
-    case = (
-        session.scalars(select(Case).where(Case.tracking_code == normalise_code(code)))
-        .unique()
-        .one_or_none()
-    )
-    # Same answer for a wrong code and a wrong secret, so codes cannot be probed.
-    if case is None or not secret_matches(secret or "", case.tracking_secret_hash, key):
+def get_case_for(session: Session, actor: Actor, case_id: int, *, for_update: bool = False) -> Case:
+    """A case the officer may see (:func:`visible_or_404`)."""
+    query = select(Case).where(Case.id == case_id)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Case)
+    return visible_or_404(actor, case_id, session.scalars(query).unique().one_or_none())
+
+
+class Tracked(Protocol):
+    """What the tracking rule reads of a case: its secret's stored hash."""
+
+    @property
+    def tracking_secret_hash(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=Tracked)
+
+
+def tracked_or_404(code: str, secret: str, key: str, find: Callable[[str], _T | None]) -> _T:
+    """The applicant's access rule: ``find`` looks the case up by the code as stored
+    (normalised from what the applicant typed), and the secret must match its stored hash; a
+    wrong code and a wrong secret answer the same 404, so codes cannot be probed. Both the
+    entity read (:func:`get_case_by_tracking`) and the tracking view's record read
+    (``public_view.read_tracked_case``) apply it."""
+    found = find(normalise_code(code))
+    if found is None or not secret_matches(secret or "", found.tracking_secret_hash, key):
         raise NotFound("查询码或查询密码不正确。")
-    return case
+    return found
+
+
+def get_case_by_tracking(session: Session, code: str, secret: str, key: str) -> Case:
+    """The case with this code and secret (:func:`tracked_or_404`), as an entity."""
+
+    def find(stored: str) -> Case | None:
+        query = select(Case).where(Case.tracking_code == stored)
+        return session.scalars(query).unique().one_or_none()
+
+    return tracked_or_404(code, secret, key, find)
 
 
 # ---------------------------------------------------------------- applicants

@@ -152,15 +152,23 @@ def _event_with_outbox_insert() -> Insert:
     return insert(_OUTBOX).values(values).add_cte(_INSERT_EVENT.cte("new_event"))
 
 
+# Which events the applicant sees (their public timeline) and the order of every timeline:
+# the rule this module owns, which the tracking view's own statement (services/public_view.py)
+# is built from too.
+PUBLIC_EVENTS = _EVENTS.c.public.is_(True)
+TIMELINE_ORDER = (_EVENTS.c.occurred_at, _EVENTS.c.id)
+
 _EVENTS_OF = select(CaseEvent).where(CaseEvent.case_id == bindparam("case_id"))
-# Built once (the public timeline is read on every tracking view; issue 16).
+# Built once.
 _CASE_EVENTS = {
-    public_only: (
-        _EVENTS_OF.where(CaseEvent.public.is_(True)) if public_only else _EVENTS_OF
-    ).order_by(CaseEvent.occurred_at, CaseEvent.id)
+    public_only: (_EVENTS_OF.where(PUBLIC_EVENTS) if public_only else _EVENTS_OF).order_by(
+        *TIMELINE_ORDER
+    )
     for public_only in (False, True)
 }
 
 
 def case_events(session: Session, case_id: int, *, public_only: bool = False) -> list[CaseEvent]:
+    """A case's events as entities, in timeline order; ``public_only``: those the applicant
+    sees (:data:`PUBLIC_EVENTS`)."""
     return list(session.scalars(_CASE_EVENTS[public_only], {"case_id": case_id}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import BindParameter, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import (
@@ -21,11 +21,13 @@ from requests_service.db.reads import Part, split_parts, tagged_union
 from requests_service.domain.errors import NotFound
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState
+from requests_service.services.applicant_uploads import APPLICANT_FILES_ORDER, APPLICANT_SENT
+from requests_service.services.case_views import MASKED_APPLICANT
+from requests_service.services.cases import tracked_or_404
 from requests_service.services.clock import case_clock
-from requests_service.services.history import event_label
+from requests_service.services.history import PUBLIC_EVENTS, TIMELINE_ORDER, event_label
 from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, get_letter
 from requests_service.services.queries import paginate
-from requests_service.services.tracking import normalise_code, secret_matches
 from requests_service.services.views import Record, record
 
 # What each public event means for the applicant, in plain words (the officers' action labels,
@@ -117,16 +119,6 @@ _TRACKED_CASE = (
     "outcome",
     "replied_on",
 )
-# What MaskedApplicantSchema reads.
-_TRACKED_APPLICANT = (
-    "applicant_type",
-    "organisation_type",
-    "name",
-    "id_type",
-    "id_number",
-    "phone",
-    "address",
-)
 
 
 def _tracked_case_select() -> Select[Any]:
@@ -135,7 +127,7 @@ def _tracked_case_select() -> Select[Any]:
         select(
             *(cases.c[name] for name in _TRACKED_CASE),
             agencies.c.name,
-            *(applicants.c[name] for name in _TRACKED_APPLICANT),
+            *(applicants.c[name] for name in MASKED_APPLICANT),
         )
         .select_from(
             cases.join(agencies, agencies.c.id == cases.c.agency_id).join(
@@ -153,14 +145,17 @@ _AGENCY_AT = len(_TRACKED_CASE)
 def read_tracked_case(session: Session, code: str, secret: str, key: str) -> Record:
     """What the tracking view shows of the case with this code and secret, as a record (with
     ``agency.name`` and the applicant's masked fields' sources); the same 404 for a wrong code
-    and a wrong secret, so codes cannot be probed (``cases.get_case_by_tracking``'s rule,
-    through which the applicant's writes load the case)."""
-    row = session.execute(_BY_TRACKING_CODE, {"code": normalise_code(code)}).one_or_none()
-    if row is None or not secret_matches(secret or "", row.tracking_secret_hash, key):
-        raise NotFound("查询码或查询密码不正确。")
+    and a wrong secret, so codes cannot be probed (``cases.tracked_or_404``, the rule
+    ``cases.get_case_by_tracking`` applies too, through which the applicant's writes load the
+    case)."""
+
+    def find(stored: str) -> Row[Any] | None:
+        return session.execute(_BY_TRACKING_CODE, {"code": stored}).one_or_none()
+
+    row = tracked_or_404(code, secret, key, find)
     case = record(_TRACKED_CASE, row[:_AGENCY_AT])
     case.agency = Record(name=row[_AGENCY_AT])
-    case.applicant = record(_TRACKED_APPLICANT, row[_AGENCY_AT + 1 :])
+    case.applicant = record(MASKED_APPLICANT, row[_AGENCY_AT + 1 :])
     return case
 
 
@@ -169,14 +164,15 @@ _LETTERS, _FILES = Letter.__table__.c, Attachment.__table__.c
 _CASE_ID: BindParameter[int] = bindparam("case_id")
 _FILE_COLUMNS = ("id", "filename", "content_type", "size_bytes", "kind", "uploaded_at")
 # What the tracking view shows besides the case, read in one statement (db/reads.py): the
-# public timeline in the order of history.case_events(public_only=True); fee assessments,
-# letters and the applicant's files in the order of fees.assessments_of, letters.letters_of and
-# applicant_uploads.applicant_files (the columns ApplicantFileSchema dumps).
+# public timeline (history's PUBLIC_EVENTS, in its TIMELINE_ORDER); fee assessments and letters
+# in the order of fees.assessments_of and letters.letters_of; the files the applicant sent
+# (applicant_uploads' APPLICANT_SENT, in its APPLICANT_FILES_ORDER; the columns
+# ApplicantFileSchema dumps).
 _PARTS = (
     Part(
         (_EVENTS.effective_on, _EVENTS.occurred_at, _EVENTS.action, _EVENTS.to_state, _EVENTS.data),
-        (_EVENTS.case_id == _CASE_ID, _EVENTS.public.is_(True)),
-        (_EVENTS.occurred_at, _EVENTS.id),
+        (_EVENTS.case_id == _CASE_ID, PUBLIC_EVENTS),
+        TIMELINE_ORDER,
     ),
     Part(
         (
@@ -204,8 +200,8 @@ _PARTS = (
     ),
     Part(
         tuple(_FILES[name] for name in _FILE_COLUMNS),
-        (_FILES.case_id == _CASE_ID, _FILES.uploaded_by_applicant.is_(True)),
-        (_FILES.id,),
+        (_FILES.case_id == _CASE_ID, APPLICANT_SENT),
+        APPLICANT_FILES_ORDER,
     ),
 )
 _TRACKING_ROWS = tagged_union(_PARTS)

@@ -131,3 +131,28 @@ def test_public_timeline_uses_plain_words(client: Any, world: World) -> None:
         "您在网上提交了申请",
         "机关确认收到并登记了您的申请",
     ]
+
+
+def test_an_officers_files_and_internal_events_never_reach_the_applicant(
+    client: Any, world: World
+) -> None:
+    """Privacy: tracking shows the files the applicant sent and the public events only."""
+    code, secret, case_id = submit(client, world)
+    assert upload(client, code, secret).status_code == 201
+    ok(act(client, world, "registrar", case_id, "register"))
+    officer_file = client.post(
+        f"/cases/{case_id}/attachments?kind=application",
+        data={"file": (io.BytesIO(PDF + b"officer"), "内部审批单.pdf", "application/pdf")},
+        headers=world.auth("registrar"),
+        content_type="multipart/form-data",
+    )
+    assert officer_file.status_code == 201, officer_file.json
+    note = client.post(
+        f"/cases/{case_id}/notes", json={"body": "内部意见"}, headers=world.auth("handler")
+    )
+    assert note.status_code == 201, note.json
+    tracked = client.get(f"/public/tracking/{code}", headers={"X-Tracking-Secret": secret}).json
+    assert [f["filename"] for f in tracked["files"]] == ["身份证.pdf"]
+    assert [t["action"] for t in tracked["timeline"]] == ["submit", "attachment", "register"]
+    officer = client.get(f"/cases/{case_id}/attachments", headers=world.auth("handler")).json
+    assert [a["filename"] for a in officer] == ["身份证.pdf", "内部审批单.pdf"]

@@ -29,13 +29,12 @@ from requests_service.api.etags import case_etag_data
 from requests_service.api.fees.schemas import FeeAssessmentSchema
 from requests_service.api.public.routes import _link
 from requests_service.api.public.schemas import TrackingSchema
-from requests_service.db.models import FeeAssessment
+from requests_service.db.models import Attachment, FeeAssessment
 from requests_service.db.session import current_session
 from requests_service.domain.fee_status import FeeStatus
 from requests_service.domain.lifecycle import Action, CaseState
 from requests_service.services import case_views
 from requests_service.services import cases as case_service
-from requests_service.services.applicant_uploads import applicant_files
 from requests_service.services.clock import case_clock
 from requests_service.services.history import case_events
 from requests_service.services.letters import APPLICANT_KINDS, LETTER_TITLES, letters_of
@@ -208,8 +207,17 @@ def _entity_tracking_view(session: Session, case: Any) -> dict[str, Any]:
             for letter in letters_of(session, case.id)
             if letter.status == "issued" and letter.kind in APPLICANT_KINDS
         ],
-        "files": applicant_files(session, case),
+        "files": _applicant_file_entities(session, case.id),
     }
+
+
+def _applicant_file_entities(session: Session, case_id: int) -> list[Attachment]:
+    """The files the applicant sent, oldest first, as entities (the rule stated here on its
+    own: only the applicant's files go back to them)."""
+    query = select(Attachment).where(
+        Attachment.case_id == case_id, Attachment.uploaded_by_applicant.is_(True)
+    )
+    return list(session.scalars(query.order_by(Attachment.id)))
 
 
 def test_tracking_answers_what_the_entities_gave(

@@ -114,11 +114,22 @@ def _link(letter_id: int) -> str:
     )
 
 
+def _credentials() -> tuple[str, str]:
+    """The tracking secret the applicant sent and the key its stored hash is made with."""
+    return request.headers.get(SECRET_HEADER, ""), current_app.config["SECRET_KEY"]
+
+
 def _tracked_case(code: str) -> Any:
-    secret = request.headers.get(SECRET_HEADER, "")
-    return case_service.get_case_by_tracking(
-        current_session(), code, secret, current_app.config["SECRET_KEY"]
-    )
+    """The tracked case as an entity, for the applicant's writes."""
+    return case_service.get_case_by_tracking(current_session(), code, *_credentials())
+
+
+def _tracking(code: str) -> dict[str, Any]:
+    """The tracking view of the tracked case, which is read for it as a record (not an entity:
+    nothing is written)."""
+    session = current_session()
+    case = public_view.read_tracked_case(session, code, *_credentials())
+    return public_view.tracking_view(session, case, _link)
 
 
 SECRET_PARAM = {
@@ -139,11 +150,7 @@ class PublicTracking(MethodView):
     @blp.response(200, TrackingSchema)
     def get(self, code: str) -> Any:
         """Track a case: state in Chinese, public timeline, due date, why the clock is paused"""
-        session, secret = current_session(), request.headers.get(SECRET_HEADER, "")
-        case = public_view.read_tracked_case(
-            session, code, secret, current_app.config["SECRET_KEY"]
-        )
-        return public_view.tracking_view(session, case, _link)
+        return _tracking(code)
 
 
 @blp.route("/tracking/<string:code>/correction")
