@@ -44,7 +44,8 @@ def _sibling_module(name: str) -> Any:
     return module
 
 
-_regions = _sibling_module("substitution_veto")._regions
+_substitution = _sibling_module("substitution_veto")
+_regions = _substitution._regions
 
 
 def load_codes(path: str | Path) -> dict[str, tuple[str, ...]]:
@@ -219,49 +220,19 @@ def _judge(
 
 def install(args: dict[str, Any]) -> None:
     """Patch the similarity package of the code on ``sys.path`` (any version since fresh9)."""
-    import numpy as np
+    from requests_service.domain.similarity import scoring
 
-    from requests_service.domain.similarity import clustering, scoring
-    from requests_service.domain.similarity import features as ft
-
-    request_of: dict[str, str] = {}
-    features_of_clauses = clustering.features_of_clauses
-    score_and_veto = scoring.score_and_veto
     swapped = _rule(args)
     veto_topic = args.get("mode", "topic") == "topic"
     threshold = scoring.SAME_TOPIC_THRESHOLD
     log = args.get("log")
     codes = load_codes(_tree_path(args)) if args.get("lift") else {}
 
-    def recording(parts: Any, **kw: Any) -> Any:
-        parts = list(parts)
-        f = features_of_clauses(parts, **kw)
-        marked, slots_of = ft.clause_slots(parts)
-        request_of[f.norm] = "".join(
-            s[0] for (_, story), s in zip(marked, slots_of, strict=True) if not story
-        )
-        return f
-
-    def patched(fa: Any, fb: Any, idf: Any = None) -> tuple[float, str | None]:
-        s, reason = score_and_veto(fa, fb, idf)
-        a, b = request_of.get(fa.norm, fa.norm), request_of.get(fb.norm, fb.norm)
-        if reason is not None or fa.norm == fb.norm or not a or not b:
-            return s, reason
+    def rule(fa: Any, fb: Any, a: str, b: str, s: float) -> tuple[float, str | None]:
         s, vetoed, row = _judge(a, b, s, threshold, swapped, codes, args)
         if row and log:
             with open(log, "a", encoding="utf-8") as out:
                 out.write(json.dumps([fa.norm, fb.norm, *row], ensure_ascii=False) + "\n")
         return s, ("thesaurus" if vetoed and veto_topic else None)
 
-    def scores_of_range(feats: Any, cand_of: Any, starts: Any, lo: int, hi: int) -> Any:
-        out = []
-        for j in range(lo, hi):
-            for c in cand_of[starts[j] : starts[j + 1]].tolist():
-                s, reason = patched(feats[j], feats[c])
-                out.append(clustering.VETOED if reason is not None else s)
-        return np.array(out, dtype=np.float64)
-
-    clustering.features_of_clauses = recording
-    scoring.score_and_veto = patched
-    clustering.score_and_veto = patched
-    clustering._scores_of_range = scores_of_range
+    _substitution.install_pair_rule(rule)

@@ -111,6 +111,27 @@ def _rule(args: dict[str, Any], df: dict[str, int]) -> Callable[[str, str], bool
 
 def install(args: dict[str, Any]) -> None:
     """Patch the similarity package of the code on ``sys.path`` (any version since fresh9)."""
+    from requests_service.domain.similarity import features as ft
+
+    substituted = _rule(args, dict(ft.GRAM_DF))
+    veto_topic = args.get("mode", "topic") == "topic"
+
+    def rule(fa: Any, fb: Any, a: str, b: str, s: float) -> tuple[float, str | None]:
+        if substituted(a, b):
+            return 0.0, "substitution" if veto_topic else None
+        return s, None
+
+    install_pair_rule(rule)
+
+
+PairRule = Callable[[Any, Any, str, str, float], tuple[float, str | None]]
+
+
+def install_pair_rule(rule: PairRule) -> None:
+    """Put ``rule`` behind the service's own score and vetoes, in intake and in ``cluster``:
+    it judges a pair the service would not veto, of distinct texts whose request clauses
+    (story clauses left out) are both non-empty, given their features, those clauses and the
+    service's score; it answers the score and a veto reason (``None``: no veto)."""
     import numpy as np
 
     from requests_service.domain.similarity import clustering, scoring
@@ -119,8 +140,6 @@ def install(args: dict[str, Any]) -> None:
     request_of: dict[str, str] = {}
     features_of_clauses = clustering.features_of_clauses
     score_and_veto = scoring.score_and_veto
-    substituted = _rule(args, dict(ft.GRAM_DF))
-    veto_topic = args.get("mode", "topic") == "topic"
 
     def recording(parts: Any, **kw: Any) -> Any:
         parts = list(parts)
@@ -133,12 +152,10 @@ def install(args: dict[str, Any]) -> None:
 
     def patched(fa: Any, fb: Any, idf: Any = None) -> tuple[float, str | None]:
         s, reason = score_and_veto(fa, fb, idf)
-        if reason is not None or fa.norm == fb.norm:
-            return s, reason
         a, b = request_of.get(fa.norm, fa.norm), request_of.get(fb.norm, fb.norm)
-        if a and b and substituted(a, b):
-            return 0.0, "substitution" if veto_topic else None
-        return s, reason
+        if reason is not None or fa.norm == fb.norm or not a or not b:
+            return s, reason
+        return rule(fa, fb, a, b, s)
 
     def scores_of_range(feats: Any, cand_of: Any, starts: Any, lo: int, hi: int) -> Any:
         out = []
