@@ -9,7 +9,7 @@ and COMMIT are not statements of the request's work).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -80,6 +80,11 @@ def actor_clock(app: Any) -> Iterator[SteppedMonotonic]:
 
 def statements_of(app: Any, call: Any) -> list[str]:
     call()  # warm: the calendar is built once per process and database
+    return statements_of_one_call(app, call)
+
+
+def statements_of_one_call(app: Any, call: Callable[[], Any]) -> list[str]:
+    """The statements one successful call of a hot path sends, as things stand."""
     with counting(app) as statements:
         response = call()
         assert response.status_code == 200, response.json
@@ -192,10 +197,7 @@ def test_calendar_version_is_read_once_when_the_check_interval_has_elapsed(
     assert interval == 2.0  # the default
 
     def counted() -> list[str]:
-        with counting(app) as statements:
-            response = call()
-            assert response.status_code == 200, response.json
-        return statements
+        return statements_of_one_call(app, call)
 
     call()  # warm: version read at monotonic 1000.0
     monotonic.now += interval - 0.001
@@ -226,10 +228,7 @@ def test_officer_reads_resolve_the_token_when_cold_and_after_the_actor_cache_lif
     assert lifetime == 2.0  # the default
 
     def counted() -> list[str]:
-        with counting(app) as statements:
-            response = call()
-            assert response.status_code == 200, response.json
-        return statements
+        return statements_of_one_call(app, call)
 
     call()  # the calendar, if the path uses it, is this process's from now on
     actor_cache(app.extensions["db_engine"]).clear()
