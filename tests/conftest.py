@@ -8,6 +8,7 @@ database and drops it at the end. Without PostgreSQL its tests are skipped — u
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from datetime import date
@@ -15,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import has_request_context, request
 from hypothesis import settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from requests_service.api.auth import SAFE_METHODS
 from requests_service.app import create_app
 from requests_service.db import migrate
 from requests_service.db.base import Base
@@ -115,7 +118,7 @@ def _shared_apps() -> Iterator[dict[str, Any]]:
 
 
 def _build_app(database_url: str, upload_dir: Path) -> Any:
-    return create_app(
+    application = create_app(
         {
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
@@ -132,6 +135,25 @@ def _build_app(database_url: str, upload_dir: Path) -> Any:
             "RATELIMIT_STORAGE_URI": "memory://",
         }
     )
+    _refuse_writes_in_safe_requests(application.extensions["db_engine"])
+    return application
+
+
+_WRITE = re.compile(
+    r"\s*(INSERT|UPDATE|DELETE|MERGE)\b|\s*WITH\b.*\b(INSERT|UPDATE|DELETE)\b", re.I | re.S
+)
+
+
+def _refuse_writes_in_safe_requests(engine: Any) -> None:
+    """A GET, HEAD or OPTIONS request may run on an actor cached for up to
+    ``ACTOR_CACHE_SECONDS`` (``services/access.py``): one that wrote could act for a revoked
+    token. Every request any API test makes is checked: a write statement in a safe request
+    fails the test."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def refuse(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if has_request_context() and request.method in SAFE_METHODS and _WRITE.match(statement):
+            raise AssertionError(f"{request.method} {request.path} wrote: {statement[:120]}")
 
 
 @pytest.fixture
