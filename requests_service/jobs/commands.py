@@ -324,7 +324,10 @@ def _seed_demo_cases(session, agency: Agency) -> None:  # type: ignore[no-untype
 def _demo_applicant(index: int) -> ApplicantDetails:
     from requests_service.domain.identity import ApplicantType, IdType, resident_id_check_char
 
-    body = f"11010119900307{index:03d}"
+    # Born on a date no test factory uses (tests/factories.py: 1990-03-07), so a test run
+    # against demo data never meets a demo applicant's earlier pieces (per-piece fees count
+    # the same person's pieces in the month).
+    body = f"11010119761108{index:03d}"
     return ApplicantDetails(
         applicant_type=ApplicantType.NATURAL_PERSON,
         name=("张三", "李四", "王五", "赵六", "孙七", "周八", "吴九", "郑十")[index],

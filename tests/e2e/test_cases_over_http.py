@@ -89,9 +89,9 @@ class Driver:
         body = self.m.ApplicationSubmit.from_dict(
             {
                 "agency_id": self.agency_id,
-                # Not a demo applicant: `seed-demo` registers people born 1990-03-07 up to six
-                # days back, and the per-piece fee counts the same person's earlier pieces in
-                # the month — from the 4th of a month the fee case found one and charged 600.
+                # Not a demo applicant (`seed-demo` registers people born 1976-11-08 up to six
+                # days back; it once used the factory's 1990-03-07): the per-piece fee counts the
+                # same person's earlier pieces in the month, so the fee case would charge 600.
                 "applicant": person(serial, id_number=resident_id(serial, birth="19850615")),
                 "requested_information": "请公开2025年XX区拆迁补偿标准文件",
                 "delivery_form": "electronic",
