@@ -332,6 +332,11 @@ def key_params(placement: Placement) -> dict[str, Any]:
     return {"keys": placement.keys, "keys_received_on": placement.received}
 
 
+# :func:`keys_insert_after`'s parameters for a case written unplaced (its placement deferred
+# to the queue): the same statement inserts no key.
+NO_KEYS: dict[str, Any] = {"keys": [], "keys_received_on": None}
+
+
 def _count_in_topic(
     session: Session, case: Case, placement: Placement, agency: Agency
 ) -> tuple[Indexed, dict[str, int]]:

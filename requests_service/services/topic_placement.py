@@ -1,0 +1,171 @@
+"""Similar-request placement deferred to the queue (``TOPIC_PLACEMENT=queue``, issue 16).
+
+In that mode intake writes the case without its topic and marks it ``topic_pending``; the
+placement job (``jobs/placement.py``: an RQ job kicked after the intake's commit, the scheduler's
+tick, ``flask place-topics``) then places each agency's pending cases in arrival (id) order with
+exactly intake's rule and effects — :func:`services.topics.place_request` and
+:func:`services.topics.record_placement`: the index keys, the topic's counters, slots and
+arrivals, the explanation, Art. 44 candidacy (its topic event and outbox row) and the surge
+alert — so the topics are those inline intake would have made of the same sequence.
+
+Exactly once: one transaction per batch takes the agency's placement lock (PostgreSQL: a
+transaction-scoped advisory lock; SQLite's ``BEGIN IMMEDIATE`` serialises writers anyway), then
+claims the batch in one ``UPDATE … SET topic_pending = false WHERE topic_pending … RETURNING``:
+a case is claimed by the one transaction that flips its flag, and that transaction places it or
+rolls back with the claim.  Two jobs at once wait for each other per agency, so arrival order
+holds as well.  A case without a topic that was never deferred (none is written today) is never
+picked.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Integer, Row, Update, bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from requests_service.db.models import Agency, Case
+from requests_service.domain.channels import Channel
+from requests_service.services.clock import legal_date
+from requests_service.services.topics import place_request, record_placement
+from requests_service.services.unit_of_work import UnitOfWork
+
+# Cases placed per transaction: one lock, claim and agency read for the batch, and the
+# transaction stays short enough not to hold the agency's lock for long.
+BATCH = 50
+# pg_advisory_xact_lock(classid, objid): this class and the agency's id.
+_LOCK_CLASS = 16_016
+
+_CASES = Case.metadata.tables[Case.__tablename__]
+
+
+def pending_count(session: Session, agency_id: int | None = None) -> int:
+    query = select(func.count()).select_from(_CASES).where(_CASES.c.topic_pending)
+    if agency_id is not None:
+        query = query.where(_CASES.c.agency_id == agency_id)
+    return int(session.execute(query).scalar_one())
+
+
+def place_pending(session: Session, *, agency_id: int | None = None, batch: int = BATCH) -> int:
+    """Place every pending case (of one agency, or of all), in arrival order; returns how many
+    this call placed (a concurrent job may have placed others)."""
+    if agency_id is not None:
+        agencies = [agency_id]
+    else:
+        agencies = list(
+            session.execute(
+                select(_CASES.c.agency_id).where(_CASES.c.topic_pending).distinct()
+            ).scalars()
+        )
+        session.rollback()  # the read's transaction; each batch is one of its own
+    placed = 0
+    for agency in agencies:
+        while True:
+            count, more = _place_batch(session, agency, batch)
+            placed += count
+            if not more:
+                break
+    return placed
+
+
+def _place_batch(session: Session, agency_id: int, batch: int) -> tuple[int, bool]:
+    """One transaction: lock the agency's placement, claim up to ``batch`` of its pending cases
+    (oldest first) and place them in that order.  Returns how many were placed and whether
+    more may be pending."""
+    with UnitOfWork(session) as uow:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, agency_id))).scalar_one()
+        claimed = sorted(
+            session.execute(_claim(), {"pending_agency_id": agency_id, "batch": batch}).all(),
+            key=lambda row: int(row.id),
+        )
+        placed = 0
+        if claimed:
+            agency = session.get(Agency, agency_id)
+            assert agency is not None
+            for row in claimed:
+                # Only a case still without a topic: a claimed case an officer already put
+                # in a topic (moving is refused while it is pending) is only unmarked.
+                if row.topic_id is None:
+                    _place(session, agency, row)
+                    placed += 1
+        uow.commit()
+        return placed, len(claimed) == batch
+
+
+def _place(session: Session, agency: Agency, row: Row[Any]) -> None:
+    """Intake's placement of one claimed case, as it would have run in its intake: an online
+    application counts from the day it was submitted (its receipt date comes later, Art. 31),
+    a registered one from its receipt date."""
+    arrived_on = legal_date(row.submitted_at)
+    received: date = (
+        arrived_on
+        if row.channel == Channel.ONLINE or row.receipt_date is None
+        else row.receipt_date
+    )
+    placement = place_request(
+        session,
+        agency_id=agency.id,
+        text=row.requested_information,
+        received=received,
+        arrived_on=arrived_on,
+    )
+    # Before the topic's figures: an open topic counts its applicants from its cases.
+    session.execute(
+        _set_topic(),
+        {
+            "placed_case_id": row.id,
+            "placed_topic_id": placement.topic_id,
+            "explanation": placement.explanation,
+        },
+    )
+    case = Case(id=row.id, agency_id=agency.id, applicant_id=row.applicant_id)
+    record_placement(session, case, placement, agency)
+
+
+@lru_cache(maxsize=1)
+def _claim() -> Update:
+    """``UPDATE cases SET topic_pending = false WHERE id IN (the agency's oldest pending, up to
+    :batch) AND topic_pending RETURNING …`` — the claim is the flag's flip."""
+    oldest = (
+        select(_CASES.c.id)
+        .where(
+            _CASES.c.agency_id == bindparam("pending_agency_id", type_=Integer),
+            _CASES.c.topic_pending,
+        )
+        .order_by(_CASES.c.id)
+        .limit(bindparam("batch", type_=Integer))
+    )
+    return (
+        update(_CASES)
+        .where(_CASES.c.id.in_(oldest.scalar_subquery()), _CASES.c.topic_pending)
+        # Not an edit of the case: its version (ETag) and updated_at stay as they were.
+        .values(topic_pending=False, updated_at=_CASES.c.updated_at)
+        .returning(
+            _CASES.c.id,
+            _CASES.c.applicant_id,
+            _CASES.c.channel,
+            _CASES.c.requested_information,
+            _CASES.c.submitted_at,
+            _CASES.c.receipt_date,
+            _CASES.c.topic_id,
+        )
+    )
+
+
+@lru_cache(maxsize=1)
+def _set_topic() -> Update:
+    return (
+        update(_CASES)
+        .where(
+            _CASES.c.id == bindparam("placed_case_id", type_=Integer),
+            _CASES.c.topic_id.is_(None),
+        )
+        .values(
+            topic_id=bindparam("placed_topic_id", type_=Integer),
+            topic_explanation=bindparam("explanation", type_=_CASES.c.topic_explanation.type),
+            updated_at=_CASES.c.updated_at,
+        )
+    )
