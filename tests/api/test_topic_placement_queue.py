@@ -369,3 +369,21 @@ def test_concurrent_jobs_place_each_case_once(queued: Any, client: Any, world: W
     finally:
         session.close()
     assert all(count == members for count, members in rows)
+
+
+def test_scheduler_and_daily_tick_place_what_a_lost_kick_left(
+    queued: Any, client: Any, world: World
+) -> None:
+    """Redis down: `flask run-scheduler --once` places the pending case (before the daily
+    jobs); so does the ten-minute tick ``rq cron`` runs (``daily_jobs_in``)."""
+    from requests_service.jobs.schedule import daily_jobs_in
+
+    first = _submit(client, world.agencies["A"], PARAPHRASES[0], 1)
+    result = _cli(queued, "run-scheduler", "--once")
+    assert result.exit_code == 0, result.output
+    assert _outcome(queued, [first])["pending"] == [False]
+    second = _submit(client, world.agencies["A"], PARAPHRASES[1], 2)
+    daily_jobs_in(queued)
+    outcome = _outcome(queued, [first, second])
+    assert outcome["pending"] == [False, False]
+    assert outcome["topics"][0][:3] == ((0, 1), 2, 2)
