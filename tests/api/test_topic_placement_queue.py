@@ -6,10 +6,13 @@ not need Redis, and the scheduler and ``flask place-topics`` place what a lost k
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -387,3 +390,52 @@ def test_scheduler_and_daily_tick_place_what_a_lost_kick_left(
     outcome = _outcome(queued, [first, second])
     assert outcome["pending"] == [False, False]
     assert outcome["topics"][0][:3] == ((0, 1), 2, 2)
+
+
+@pytest.mark.commits
+def test_an_rq_worker_process_places_the_kicked_cases(
+    queued: Any, client: Any, world: World, redis_url: str, database_url: str
+) -> None:
+    """As deployed: the submission kicks, an ``rq worker`` process (its app built from the
+    environment) runs ``place_topics_task`` and places every pending case."""
+    from redis import Redis
+    from rq import Queue
+
+    name = f"placement-test-{uuid.uuid4().hex[:8]}"
+    queued.config.update(REDIS_URL=redis_url, TOPIC_PLACEMENT_QUEUE=name)
+    connection = Redis.from_url(redis_url)
+    try:
+        ids = [_submit(client, world.agencies["A"], t, n) for n, t in enumerate(PARAPHRASES)]
+        assert Queue(name, connection=connection).count == 1
+        rq = str(Path(sys.executable).with_name("rq"))
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": queued.config["SECRET_KEY"],
+            "REDIS_URL": redis_url,
+            "TOPIC_PLACEMENT": "queue",
+            "TOPIC_PLACEMENT_QUEUE": name,
+            "EVENT_DELIVERY": "manual",
+        }
+        worker = subprocess.run(
+            [
+                rq,
+                "worker",
+                "--burst",
+                "--worker-class",
+                "rq.SimpleWorker",
+                "--url",
+                redis_url,
+                name,
+            ],
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
+        assert worker.returncode == 0, worker.stdout.decode(errors="replace")[-2000:]
+        outcome = _outcome(queued, ids)
+        assert outcome["pending"] == [False] * len(ids)
+        assert outcome["topics"][0][:4] == ((0, 1, 2, 3, 4), 5, 5, "candidate")
+    finally:
+        Queue(name, connection=connection).delete(delete_jobs=True)
+        connection.delete(placement_jobs.kick_flag(queued))
