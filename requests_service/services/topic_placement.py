@@ -14,16 +14,19 @@ claims the batch in one ``UPDATE … SET topic_pending = false WHERE topic_pendi
 a case is claimed by the one transaction that flips its flag, and that transaction places it or
 rolls back with the claim.  Two jobs at once wait for each other per agency, so arrival order
 holds as well.  A case without a topic that was never deferred (none is written today) is never
-picked.
+picked.  A case on which placement itself fails is isolated and unmarked without a topic
+(:func:`_give_up_oldest`), so one bad case never stops an agency's placements.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, Row, Update, bindparam, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import Agency, Case
@@ -40,6 +43,8 @@ BATCH = 10
 _LOCK_CLASS = 16_016
 
 _CASES = Case.metadata.tables[Case.__tablename__]
+
+log = logging.getLogger(__name__)
 
 
 def pending_count(session: Session, agency_id: int | None = None) -> int:
@@ -63,12 +68,37 @@ def place_pending(session: Session, *, agency_id: int | None = None, batch: int 
         session.rollback()  # the read's transaction; each batch is one of its own
     placed = 0
     for agency in agencies:
+        size = batch
         while True:
-            count, more = _place_batch(session, agency, batch)
+            try:
+                count, more = _place_batch(session, agency, size)
+            except SQLAlchemyError:
+                raise  # the database's trouble (connection, deadlock): the next run retries
+            except Exception:
+                if size > 1:
+                    size = 1  # find the case that fails: one a transaction from here
+                    continue
+                _give_up_oldest(session, agency)
+                count, more = 0, True
             placed += count
             if not more:
                 break
     return placed
+
+
+def _give_up_oldest(session: Session, agency_id: int) -> None:
+    """The agency's oldest pending case cannot be placed (placement itself fails on it, not the
+    database): it is unmarked without a topic, so that it does not hold back every later
+    application, and logged; an officer can still put it in a topic (``move_case``).  Inline
+    intake would have refused the submission instead."""
+    log.exception("topic placement failed for the oldest pending case of agency %s", agency_id)
+    with UnitOfWork(session) as uow:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, agency_id))).scalar_one()
+        row = session.execute(_claim(), {"pending_agency_id": agency_id, "batch": 1}).first()
+        uow.commit()
+    if row is not None:
+        log.error("case %s left without a topic (its placement failed)", row.id)
 
 
 def _place_batch(session: Session, agency_id: int, batch: int) -> tuple[int, bool]:

@@ -439,3 +439,40 @@ def test_an_rq_worker_process_places_the_kicked_cases(
     finally:
         Queue(name, connection=connection).delete(delete_jobs=True)
         connection.delete(placement_jobs.kick_flag(queued))
+
+
+def test_a_case_whose_placement_fails_does_not_hold_back_the_rest(
+    queued: Any, client: Any, world: World, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    """Placement itself failing on one case (not the database): that case is unmarked without
+    a topic and logged, the others are placed in order; nothing is placed twice."""
+    from requests_service.services import topic_placement
+
+    poison = "请公开某某街道2025年垃圾分类督查通报"
+    real = topic_placement.place_request
+
+    def failing(session: Any, **kwargs: Any) -> Any:
+        if kwargs["text"] == poison:
+            raise ValueError("placement failed")
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(topic_placement, "place_request", failing)
+    ids = [
+        _submit(client, world.agencies["A"], PARAPHRASES[0], 1),
+        _submit(client, world.agencies["A"], poison, 2),
+        _submit(client, world.agencies["A"], PARAPHRASES[1], 3),
+    ]
+    session = _session(queued)
+    try:
+        assert place_pending(session, batch=10) == 2
+        assert place_pending(session) == 0
+        cases = [session.get(Case, case_id) for case_id in ids]
+        assert [(c.topic_id is None, c.topic_pending) for c in cases if c] == [
+            (False, False),
+            (True, False),
+            (False, False),
+        ]
+        assert cases[0].topic_id == cases[2].topic_id  # type: ignore[union-attr]
+    finally:
+        session.close()
+    assert f"case {ids[1]} left without a topic" in caplog.text
