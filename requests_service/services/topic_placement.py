@@ -25,14 +25,19 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, Update, bindparam, func, select, update
+from sqlalchemy import Integer, Row, Select, Update, bindparam, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from requests_service.db.models import Agency, Case
 from requests_service.domain.channels import Channel
 from requests_service.services.clock import legal_date
-from requests_service.services.topics import place_request, record_placement
+from requests_service.services.topics import (
+    key_params,
+    keys_insert_after,
+    place_request,
+    record_placement,
+)
 from requests_service.services.unit_of_work import UnitOfWork
 
 # Cases placed per transaction: one lock, claim and agency read for the batch; a batch's
@@ -143,17 +148,20 @@ def _place(session: Session, agency: Agency, row: Row[Any]) -> None:
         received=received,
         arrived_on=arrived_on,
     )
-    # Before the topic's figures: an open topic counts its applicants from its cases.
-    session.execute(
-        _set_topic(),
-        {
-            "placed_case_id": row.id,
-            "placed_topic_id": placement.topic_id,
-            "explanation": placement.explanation,
-        },
-    )
+    # Before the topic's figures: an open topic counts its applicants from its cases.  On
+    # PostgreSQL the same statement writes the case's index keys (a data-modifying CTE).
+    params = {
+        "placed_case_id": row.id,
+        "placed_topic_id": placement.topic_id,
+        "explanation": placement.explanation,
+    }
+    keys_inserted = session.get_bind().dialect.name == "postgresql"
+    if keys_inserted:
+        session.execute(_set_topic_and_keys(), {**params, **key_params(placement)})
+    else:
+        session.execute(_set_topic(), params)
     case = Case(id=row.id, agency_id=agency.id, applicant_id=row.applicant_id)
-    record_placement(session, case, placement, agency)
+    record_placement(session, case, placement, agency, keys_inserted=keys_inserted)
 
 
 @lru_cache(maxsize=1)
@@ -184,6 +192,15 @@ def _claim() -> Update:
             _CASES.c.topic_id,
         )
     )
+
+
+@lru_cache(maxsize=1)
+def _set_topic_and_keys() -> Select[Any]:
+    """PostgreSQL: ``WITH placed AS (UPDATE cases SET topic_id … RETURNING id, agency_id),
+    new_keys AS (INSERT INTO request_band_keys SELECT … FROM placed, unnest(keys)) SELECT id
+    FROM placed`` — one statement instead of two, as intake's case INSERT writes the keys."""
+    placed = _set_topic().returning(_CASES.c.id, _CASES.c.agency_id).cte("placed")
+    return select(placed.c.id).add_cte(keys_insert_after(placed))
 
 
 @lru_cache(maxsize=1)

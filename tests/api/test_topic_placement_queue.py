@@ -476,3 +476,29 @@ def test_a_case_whose_placement_fails_does_not_hold_back_the_rest(
     finally:
         session.close()
     assert f"case {ids[1]} left without a topic" in caplog.text
+
+
+def test_statements_of_the_placement_job(queued: Any, client: Any, world: World) -> None:
+    """Per run: which agencies have pending cases.  Per batch: the agency's lock
+    (PostgreSQL), the claim, the agency.  Per case: the
+    candidate lookup, the new topic's INSERT or the joined topic's UPDATE, and the case's
+    topic with its index keys (one statement on PostgreSQL, two on SQLite) — intake's own
+    statements for placement, nothing per case besides."""
+    texts = [
+        "请公开某某街道2025年垃圾分类督查通报",
+        "请提供某某路口交通信号灯设置依据",
+        PARAPHRASES[0],
+        PARAPHRASES[1],  # joins the topic PARAPHRASES[0] started
+    ]
+    for serial, text in enumerate(texts, start=1):
+        _submit(client, world.agencies["A"], text, serial)
+    session = _session(queued)
+    try:
+        with statements(queued) as seen:
+            assert place_pending(session) == len(texts)
+    finally:
+        session.close()
+    pg = queued.extensions["db_engine"].dialect.name == "postgresql"
+    per_batch = 3 if pg else 2
+    per_case = 3 if pg else 4
+    assert len(seen) == 1 + per_batch + per_case * len(texts), "\n".join(seen)
