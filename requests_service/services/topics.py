@@ -859,6 +859,8 @@ def related_requests(session: Session, case: Case) -> dict[str, Any]:
     flag = excessive(dates, legal_today())
     return {
         "topic_id": case.topic_id,
+        # Not placed yet (TOPIC_PLACEMENT=queue): no earlier request is found until it is.
+        "topic_pending": case.topic_pending,
         "earlier_same_topic": [
             {
                 "id": c.id,

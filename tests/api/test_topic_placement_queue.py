@@ -170,11 +170,14 @@ def test_queued_submission_writes_no_topic_and_redis_down_loses_nothing(
     assert queued.extensions["placement_kick_paused_until"] > 0
     related = client.get(f"/cases/{case_id}/related", headers=world.auth("handler"))
     assert related.status_code == 200, related.json
+    assert (related.json["topic_id"], related.json["topic_pending"]) == (None, True)
     assert client.get(f"/cases/{case_id}", headers=world.auth("handler")).status_code == 200
     assert client.get("/cases", headers=world.auth("handler")).status_code == 200
     assert client.get("/topics", headers=world.auth("handler")).status_code == 200
     assert place_pending_topics(queued) == 1
     assert _outcome(queued, [case_id])["pending"] == [False]
+    related = client.get(f"/cases/{case_id}/related", headers=world.auth("handler"))
+    assert related.json["topic_id"] is not None and related.json["topic_pending"] is False
     assert place_pending_topics(queued) == 0
 
 
