@@ -245,14 +245,20 @@ def place_all(app: Any) -> None:
     from requests_service.jobs.placement import place
     from requests_service.services.topic_placement import BATCH
 
+    server = ServerCpu.of(app)
     started, wall = time.process_time(), time.perf_counter()
     placed = place(app)
     cpu = (time.process_time() - started) * 1000
     wall_ms = (time.perf_counter() - wall) * 1000
+    n = max(placed, 1)
     print(
-        f"placement job: {placed} cases placed, CPU ms per case {cpu / max(placed, 1):.2f} "
-        f"(wall {wall_ms / max(placed, 1):.2f} ms per case, batches of {BATCH})"
+        f"placement job: {placed} cases placed, CPU ms per case {cpu / n:.2f} "
+        f"(wall {wall_ms / n:.2f} ms per case, batches of {BATCH})"
     )
+    if server is not None:
+        print(
+            f"PostgreSQL server CPU ms per case placed (its backends): {server.spent_ms() / n:.2f}"
+        )
 
 
 def forget_queue(app: Any) -> None:
