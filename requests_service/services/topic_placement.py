@@ -9,13 +9,16 @@ arrivals, the explanation, Art. 44 candidacy (its topic event and outbox row) an
 alert — so the topics are those inline intake would have made of the same sequence.
 
 Exactly once: one transaction per batch takes the agency's placement lock (PostgreSQL: a
-transaction-scoped advisory lock; SQLite's ``BEGIN IMMEDIATE`` serialises writers anyway), then
-claims the batch in one ``UPDATE … SET topic_pending = false WHERE topic_pending … RETURNING``:
-a case is claimed by the one transaction that flips its flag, and that transaction places it or
-rolls back with the claim.  Two jobs at once wait for each other per agency, so arrival order
-holds as well.  A case without a topic that was never deferred (none is written today) is never
-picked.  A case on which placement itself fails is isolated and unmarked without a topic
-(:func:`_give_up_oldest`), so one bad case never stops an agency's placements.
+transaction-scoped advisory lock; SQLite's ``BEGIN IMMEDIATE`` serialises writers anyway), reads
+the agency's oldest pending cases and places each with one guarded ``UPDATE … SET topic_id = …,
+topic_pending = false WHERE id = … AND topic_pending AND topic_id IS NULL`` before its topic's
+figures are touched: a case is placed by the one transaction whose UPDATE flips its flag; should
+the guard ever find it changed (a job not holding the lock), the whole batch — a new topic
+included — rolls back and is read again.  Two jobs at once wait for each other per agency, so
+arrival order holds as well.  The case row is written once more than inline (its INSERT, then
+this UPDATE), not twice.  A case without a topic that was never deferred (none is written
+today) is never picked.  A case on which placement itself fails is isolated and unmarked
+without a topic (:func:`_give_up_oldest`), so one bad case never stops an agency's placements.
 """
 
 from __future__ import annotations
@@ -73,10 +76,15 @@ def place_pending(session: Session, *, agency_id: int | None = None, batch: int 
         session.rollback()  # the read's transaction; each batch is one of its own
     placed = 0
     for agency in agencies:
-        size = batch
+        size, lost = batch, 0
         while True:
             try:
                 count, more = _place_batch(session, agency, size)
+            except _Lost:
+                lost += 1
+                if lost > 3:
+                    raise
+                continue  # rolled back: read the pending cases again
             except SQLAlchemyError:
                 raise  # the database's trouble (connection, deadlock): the next run retries
             except Exception:
@@ -100,35 +108,42 @@ def _give_up_oldest(session: Session, agency_id: int) -> None:
     with UnitOfWork(session) as uow:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, agency_id))).scalar_one()
-        row = session.execute(_claim(), {"pending_agency_id": agency_id, "batch": 1}).first()
+        row = session.execute(_pending(), {"pending_agency_id": agency_id, "batch": 1}).first()
+        if row is not None:
+            session.execute(_unmark(), {"unmarked_case_id": row.id})
         uow.commit()
     if row is not None:
         log.error("case %s left without a topic (its placement failed)", row.id)
 
 
+class _Lost(Exception):
+    """A case's guarded UPDATE found it no longer pending: another job placed it."""
+
+
 def _place_batch(session: Session, agency_id: int, batch: int) -> tuple[int, bool]:
-    """One transaction: lock the agency's placement, claim up to ``batch`` of its pending cases
+    """One transaction: lock the agency's placement, read up to ``batch`` of its pending cases
     (oldest first) and place them in that order.  Returns how many were placed and whether
     more may be pending."""
     with UnitOfWork(session) as uow:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, agency_id))).scalar_one()
-        claimed = sorted(
-            session.execute(_claim(), {"pending_agency_id": agency_id, "batch": batch}).all(),
-            key=lambda row: int(row.id),
-        )
+        pending = session.execute(
+            _pending(), {"pending_agency_id": agency_id, "batch": batch}
+        ).all()
         placed = 0
-        if claimed:
+        if pending:
             agency = session.get(Agency, agency_id)
             assert agency is not None
-            for row in claimed:
-                # Only a case still without a topic: a claimed case an officer already put
-                # in a topic (moving is refused while it is pending) is only unmarked.
+            for row in pending:
                 if row.topic_id is None:
                     _place(session, agency, row)
                     placed += 1
+                else:
+                    # Put in a topic by other means (moving is refused while it is pending):
+                    # only unmarked.
+                    session.execute(_unmark(), {"unmarked_case_id": row.id})
         uow.commit()
-        return placed, len(claimed) == batch
+        return placed, len(pending) == batch
 
 
 def _place(session: Session, agency: Agency, row: Row[Any]) -> None:
@@ -157,32 +172,21 @@ def _place(session: Session, agency: Agency, row: Row[Any]) -> None:
     }
     keys_inserted = session.get_bind().dialect.name == "postgresql"
     if keys_inserted:
-        session.execute(_set_topic_and_keys(), {**params, **key_params(placement)})
-    else:
-        session.execute(_set_topic(), params)
+        done = session.execute(_set_topic_and_keys(), {**params, **key_params(placement)})
+        if done.first() is None:
+            raise _Lost
+    elif session.execute(_set_topic(), params).rowcount != 1:  # type: ignore[attr-defined]
+        raise _Lost
     case = Case(id=row.id, agency_id=agency.id, applicant_id=row.applicant_id)
     record_placement(session, case, placement, agency, keys_inserted=keys_inserted)
 
 
 @lru_cache(maxsize=1)
-def _claim() -> Update:
-    """``UPDATE cases SET topic_pending = false WHERE id IN (the agency's oldest pending, up to
-    :batch) AND topic_pending RETURNING …`` — the claim is the flag's flip."""
-    oldest = (
-        select(_CASES.c.id)
-        .where(
-            _CASES.c.agency_id == bindparam("pending_agency_id", type_=Integer),
-            _CASES.c.topic_pending,
-        )
-        .order_by(_CASES.c.id)
-        .limit(bindparam("batch", type_=Integer))
-    )
+def _pending() -> Select[Any]:
+    """The agency's oldest pending cases, with what placement reads of them (the partial index
+    ``ix_cases_topic_pending`` answers it)."""
     return (
-        update(_CASES)
-        .where(_CASES.c.id.in_(oldest.scalar_subquery()), _CASES.c.topic_pending)
-        # Not an edit of the case: its version (ETag) and updated_at stay as they were.
-        .values(topic_pending=False, updated_at=_CASES.c.updated_at)
-        .returning(
+        select(
             _CASES.c.id,
             _CASES.c.applicant_id,
             _CASES.c.channel,
@@ -191,6 +195,21 @@ def _claim() -> Update:
             _CASES.c.receipt_date,
             _CASES.c.topic_id,
         )
+        .where(
+            _CASES.c.agency_id == bindparam("pending_agency_id", type_=Integer),
+            _CASES.c.topic_pending,
+        )
+        .order_by(_CASES.c.id)
+        .limit(bindparam("batch", type_=Integer))
+    )
+
+
+@lru_cache(maxsize=1)
+def _unmark() -> Update:
+    return (
+        update(_CASES)
+        .where(_CASES.c.id == bindparam("unmarked_case_id", type_=Integer), _CASES.c.topic_pending)
+        .values(topic_pending=False, updated_at=_CASES.c.updated_at)
     )
 
 
@@ -209,9 +228,12 @@ def _set_topic() -> Update:
         update(_CASES)
         .where(
             _CASES.c.id == bindparam("placed_case_id", type_=Integer),
+            _CASES.c.topic_pending,
             _CASES.c.topic_id.is_(None),
         )
+        # Not an edit of the case: its version (ETag) and updated_at stay as they were.
         .values(
+            topic_pending=False,
             topic_id=bindparam("placed_topic_id", type_=Integer),
             topic_explanation=bindparam("explanation", type_=_CASES.c.topic_explanation.type),
             updated_at=_CASES.c.updated_at,

@@ -505,3 +505,45 @@ def test_statements_of_the_placement_job(queued: Any, client: Any, world: World)
     per_batch = 3 if pg else 2
     per_case = 3 if pg else 4
     assert len(seen) == 1 + per_batch + per_case * len(texts), "\n".join(seen)
+
+
+def test_a_case_placed_meanwhile_rolls_the_batch_back_and_it_is_read_again(
+    queued: Any, client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guarded UPDATE finds the case no longer pending (what a job not holding the lock
+    would cause): the batch rolls back — the new topic its lookup inserted too — and is read
+    again; each case ends in exactly one topic, no topic is left over."""
+    from sqlalchemy import update
+
+    from requests_service.services import topic_placement
+
+    real = topic_placement.place_request
+    calls: list[str] = []
+
+    def interleaved(session: Any, **kwargs: Any) -> Any:
+        placement = real(session, **kwargs)
+        if not calls:  # another writer flips the flag between our read and our UPDATE
+            session.execute(
+                update(Case)
+                .where(Case.requested_information == kwargs["text"])
+                .values(topic_pending=False)
+            )
+        calls.append(kwargs["text"])
+        return placement
+
+    monkeypatch.setattr(topic_placement, "place_request", interleaved)
+    ids = [
+        _submit(client, world.agencies["A"], "请公开某某街道2025年垃圾分类督查通报", 1),
+        _submit(client, world.agencies["A"], "请提供某某路口交通信号灯设置依据", 2),
+    ]
+    session = _session(queued)
+    try:
+        assert place_pending(session) == 2
+        topics = session.scalar(select(func.count()).select_from(Topic))
+    finally:
+        session.close()
+    assert len(calls) == 3  # the first case twice: before and after the rollback
+    assert topics == 2
+    outcome = _outcome(queued, ids)
+    assert outcome["pending"] == [False, False]
+    assert [t[:3] for t in outcome["topics"]] == [((0,), 1, 1), ((1,), 1, 1)]
