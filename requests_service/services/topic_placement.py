@@ -147,7 +147,7 @@ def _place_batch(session: Session, agency_id: int, batch: int) -> tuple[int, boo
 
 
 def _place(session: Session, agency: Agency, row: Row[Any]) -> None:
-    """Intake's placement of one claimed case, as it would have run in its intake: an online
+    """Intake's placement of one pending case, as it would have run in its intake: an online
     application counts from the day it was submitted (its receipt date comes later, Art. 31),
     a registered one from its receipt date."""
     arrived_on = legal_date(row.submitted_at)
