@@ -148,9 +148,12 @@ def forget_placement_queue(extra: dict[str, str]) -> None:
     from redis import Redis
     from rq import Queue
 
+    name = extra["TOPIC_PLACEMENT_QUEUE"]
     connection = Redis.from_url(extra["REDIS_URL"])
-    Queue(extra["TOPIC_PLACEMENT_QUEUE"], connection=connection).delete(delete_jobs=True)
-    connection.delete(f"requests-service:placement:kick:{extra['TOPIC_PLACEMENT_QUEUE']}")
+    Queue(name, connection=connection).delete(delete_jobs=True)
+    connection.delete(f"requests-service:placement:kick:{name}")
+    for key in connection.scan_iter(f"rq:*:{name}"):  # its job registries and worker set
+        connection.delete(key)
 
 
 # ---------------------------------------------------------------- load

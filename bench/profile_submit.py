@@ -270,6 +270,8 @@ def forget_queue(app: Any) -> None:
     connection = Redis.from_url(app.config["REDIS_URL"])
     Queue(placement.queue_name(app), connection=connection).delete(delete_jobs=True)
     connection.delete(placement.kick_flag(app))
+    for key in connection.scan_iter(f"rq:*:{placement.queue_name(app)}"):
+        connection.delete(key)
 
 
 def report(profiler: cProfile.Profile, done: int, args: argparse.Namespace) -> None:

@@ -334,6 +334,8 @@ def test_queued_submission_kicks_one_job(
     finally:
         queue.delete(delete_jobs=True)
         connection.delete(placement_jobs.kick_flag(queued))
+        for key in connection.scan_iter(f"rq:*:{name}"):
+            connection.delete(key)
 
 
 @pytest.mark.commits
@@ -442,6 +444,8 @@ def test_an_rq_worker_process_places_the_kicked_cases(
     finally:
         Queue(name, connection=connection).delete(delete_jobs=True)
         connection.delete(placement_jobs.kick_flag(queued))
+        for key in connection.scan_iter(f"rq:*:{name}"):
+            connection.delete(key)
 
 
 def test_a_case_whose_placement_fails_does_not_hold_back_the_rest(
