@@ -12,6 +12,8 @@ p99, statements per request and the ratio service/baseline (the median over repe
     python bench/bench_http.py --sustained 60        # + submissions at --rate 100/s for 60 s
     python bench/bench_http.py --list-cases 1000000  # + officer list p99 with that many cases
     python bench/bench_http.py --service-root ../old # measure another checkout of the service
+    python bench/bench_http.py --placement queue     # TOPIC_PLACEMENT=queue + one RQ worker;
+                                                     # --sustained then reports placement lag
 
 Every phase stops after ``--phase-seconds`` even if not all requests were sent, so a run is
 bounded in time as well as in count.
@@ -69,11 +71,9 @@ Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, h
 # ---------------------------------------------------------------- servers
 
 
-def start_server(
-    app_spec: str, workers: int, db_url: str, tmp: Path, service_root: Path, name: str
-) -> tuple[subprocess.Popen[bytes], int, Path]:
-    port = free_port()
-    log_path = tmp / f"{name}.log"
+def process_env(
+    db_url: str, tmp: Path, service_root: Path, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         service_env(db_url, tmp),
@@ -81,6 +81,22 @@ def start_server(
             p for p in (str(service_root), str(BENCH), env.get("PYTHONPATH", "")) if p
         ),
     )
+    env.update(extra or {})
+    return env
+
+
+def start_server(
+    app_spec: str,
+    workers: int,
+    db_url: str,
+    tmp: Path,
+    service_root: Path,
+    name: str,
+    extra: dict[str, str] | None = None,
+) -> tuple[subprocess.Popen[bytes], int, Path]:
+    port = free_port()
+    log_path = tmp / f"{name}.log"
+    env = process_env(db_url, tmp, service_root, extra)
     cmd = [
         gunicorn_binary(service_root),
         "--config",
@@ -100,6 +116,44 @@ def start_server(
             cmd, cwd=service_root, env=env, stdout=subprocess.DEVNULL, stderr=log
         )
     return proc, port, log_path
+
+
+def start_placement_worker(
+    db_url: str, tmp: Path, service_root: Path, extra: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """One RQ worker on the service's placement queue (``TOPIC_PLACEMENT=queue``), as
+    ``scripts/serve`` runs it: a ``SimpleWorker`` (jobs in the worker's process, so its app is
+    built once from the same environment, not once per forked job)."""
+    rq = Path(gunicorn_binary(service_root)).with_name("rq")
+    log_path = Path(os.environ.get("BENCH_PLACEMENT_LOG") or tmp / "placement-worker.log")
+    with log_path.open("wb") as log:
+        return subprocess.Popen(
+            [
+                str(rq),
+                "worker",
+                "--worker-class",
+                "rq.SimpleWorker",
+                extra["TOPIC_PLACEMENT_QUEUE"],
+                "--url",
+                extra["REDIS_URL"],
+            ],
+            cwd=service_root,
+            env=process_env(db_url, tmp, service_root, extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def forget_placement_queue(extra: dict[str, str]) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    name = extra["TOPIC_PLACEMENT_QUEUE"]
+    connection = Redis.from_url(extra["REDIS_URL"])
+    Queue(name, connection=connection).delete(delete_jobs=True)
+    connection.delete(f"requests-service:placement:kick:{name}")
+    for key in connection.scan_iter(f"rq:*:{name}"):  # its job registries and worker set
+        connection.delete(key)
 
 
 # ---------------------------------------------------------------- load
@@ -360,6 +414,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-table", action="store_true", help="only --sustained/--list-cases")
     parser.add_argument("--service-root", type=Path, default=ROOT)
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    parser.add_argument(
+        "--placement",
+        choices=("inline", "queue"),
+        default="inline",
+        help="TOPIC_PLACEMENT of the service; queue also starts one RQ placement worker",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="for --placement")
     args = parser.parse_args(argv)
     # A terminated run still stops its servers and drops its database (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -372,6 +433,13 @@ def main(argv: list[str] | None = None) -> int:
 
     db_name, db_url = create_database("rs_bench_http")
     procs: list[subprocess.Popen[bytes]] = []
+    extra: dict[str, str] = {}
+    if args.placement == "queue":
+        extra = {
+            "TOPIC_PLACEMENT": "queue",
+            "REDIS_URL": args.redis_url,
+            "TOPIC_PLACEMENT_QUEUE": f"placement-bench-{secrets.token_hex(4)}",
+        }
     try:
         with tempfile.TemporaryDirectory(prefix="rs_bench_http_") as tmp_name:
             tmp = Path(tmp_name)
@@ -382,15 +450,25 @@ def main(argv: list[str] | None = None) -> int:
             )
             procs.append(base)
             svc, svc_port, svc_log = start_server(
-                "bench_apps:service_app()", args.workers, db_url, tmp, service_root, "service"
+                "bench_apps:service_app()",
+                args.workers,
+                db_url,
+                tmp,
+                service_root,
+                "service",
+                extra,
             )
             procs.append(svc)
+            if extra:
+                procs.append(start_placement_worker(db_url, tmp, service_root, extra))
             wait_until_ready(base, base_port, base_log, "/echo")
             wait_until_ready(svc, svc_port, svc_log)
             return run(args, seeded, base_port, svc_port, db_url, svc_log)
     finally:
         for proc in procs:
             stop_server(proc)
+        if extra:
+            forget_placement_queue(extra)
         if not args.keep_db:
             drop_database(db_name)
         else:
@@ -497,7 +575,12 @@ def run(
     gather_statistics(db_url)
     failed = side_by_side(args, traffic, base_port, svc_port)
     if args.sustained > 0:
-        failed = sustained_submissions(args, traffic, svc_port) or failed
+        if args.placement == "queue":
+            with PlacementWatch(db_url) as watch:
+                failed = sustained_submissions(args, traffic, svc_port) or failed
+                failed = watch.report(wait_seconds=60.0) or failed
+        else:
+            failed = sustained_submissions(args, traffic, svc_port) or failed
     if args.list_cases > 0:
         failed = list_with_many_cases(args, traffic, svc_port, db_url) or failed
     if failed:
@@ -609,6 +692,104 @@ def sustained_submissions(args: argparse.Namespace, traffic: Traffic, svc_port: 
         f"errors {sum(outcome.bad.values())}"
     )
     return bool(outcome.bad)
+
+
+class PlacementWatch:
+    """The placement lag under ``--placement queue``: from the first new case on, polls every
+    ``interval`` seconds for cases that got their topic and notes when each was first seen so
+    (lag = seen − ``submitted_at``; resolution: the interval plus the poll's own time)."""
+
+    def __init__(self, db_url: str, interval: float = 0.1) -> None:
+        from sqlalchemy import create_engine
+
+        self.engine = create_engine(db_url)
+        self.interval = interval
+        self.seen: dict[int, float] = {}
+        self.submitted: dict[int, float] = {}
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.failures: list[str] = []
+
+    def __enter__(self) -> PlacementWatch:
+        from sqlalchemy import text
+
+        # The warm-up's submissions placed first: the lag measured is the steady state's.
+        deadline = time.monotonic() + 120
+        with self.engine.connect() as conn:
+            while time.monotonic() < deadline:
+                if not conn.execute(
+                    text("SELECT count(*) FROM cases WHERE topic_pending")
+                ).scalar():
+                    break
+                conn.rollback()
+                time.sleep(self.interval)
+        with self.engine.connect() as conn:
+            highest = conn.execute(text("SELECT coalesce(max(id), 0) FROM cases")).scalar_one()
+        self.start_id = int(highest)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.engine.dispose()
+
+    def _poll(self) -> None:
+        from sqlalchemy import text
+
+        query = text(
+            "SELECT id, extract(epoch FROM submitted_at) FROM cases "
+            "WHERE id > :low AND topic_id IS NOT NULL ORDER BY id"
+        )
+        low = self.start_id
+        while not self.stop.is_set():
+            try:
+                with self.engine.connect() as conn:
+                    rows = conn.execute(query, {"low": low}).all()
+                now = time.time()
+            except Exception as exc:
+                self.failures.append(type(exc).__name__)
+                time.sleep(self.interval)
+                continue
+            for case_id, submitted in rows:
+                if case_id not in self.seen:
+                    self.seen[case_id] = now
+                    self.submitted[case_id] = float(submitted)
+            if self.seen:
+                # Cases commit nearly in id order: a window well beyond the concurrency.
+                low = max(self.start_id, max(self.seen) - 500)
+            time.sleep(self.interval)
+
+    def report(self, wait_seconds: float) -> bool:
+        """Wait for the queue to empty (up to ``wait_seconds``), print the lag; True if any case
+        was left unplaced."""
+        from sqlalchemy import text
+
+        deadline = time.monotonic() + wait_seconds
+        count = text("SELECT count(*) FROM cases WHERE id > :low")
+        pending = text("SELECT count(*) FROM cases WHERE topic_pending OR topic_id IS NULL")
+        with self.engine.connect() as conn:
+            total = int(conn.execute(count, {"low": self.start_id}).scalar_one())
+            while time.monotonic() < deadline:
+                if len(self.seen) >= total and not conn.execute(pending).scalar_one():
+                    break
+                conn.rollback()
+                time.sleep(self.interval)
+            left = int(conn.execute(pending).scalar_one())
+        time.sleep(2 * self.interval)  # the poller's last round
+        lags = sorted(1000 * (self.seen[c] - self.submitted[c]) for c in self.seen)
+        if lags:
+            p50 = lags[len(lags) // 2]
+            p99 = lags[min(len(lags) - 1, int(len(lags) * 0.99))]
+            print(
+                f"placement lag (submission → topic set, polled every "
+                f"{self.interval * 1000:.0f} ms): {len(lags)} of {total} cases placed, "
+                f"p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {lags[-1]:.0f} ms; "
+                f"left unplaced: {left}"
+            )
+        else:
+            print(f"placement lag: no case placed of {total}; left unplaced: {left}")
+        return left > 0 or len(lags) < total
 
 
 def list_with_many_cases(

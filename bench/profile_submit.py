@@ -10,7 +10,13 @@ limit that never trips), as under gunicorn.  Prints this process's CPU ms per su
 guards, limiter, identity, placement/similarity, flush, audit, sealing, dumping, logging …)
 and the top functions.  Bounded by ``--requests`` and ``--seconds``.
 
+``--placement queue`` runs the service with ``TOPIC_PLACEMENT=queue`` (kicks go to the local
+Redis, on a throwaway queue nobody works, so each submission's kick is its one ``SET NX``), then
+places every pending case in this process as the RQ job would and prints the job's CPU ms per
+case placed, so intake + job can be compared with inline intake.
+
     .venv/bin/python bench/profile_submit.py [--requests 400] [--warmup 100] [--top 40]
+        [--placement inline|queue]
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ PHASES: dict[str, list[tuple[str, str]]] = {
     "    replay_body.seal": [("services/replay_body.py", "seal")],
     "  record_event (audit)": [("services/history.py", "record_event")],
     "  record_placement": [("services/topics.py", "record_placement")],
+    "  placement kick (Redis)": [("jobs/placement.py", "kick")],
     "  commit": [("services/unit_of_work.py", "commit")],
     "response dumping": [("flask_smorest/response.py", "wrapper")],
     "SQL execute (driver+compile)": [("sqlalchemy/engine/base.py", "_execute_context")],
@@ -81,6 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=180.0)
     parser.add_argument("--dump", help="write the pstats file here")
     parser.add_argument("--no-profile", action="store_true", help="CPU ms only, no cProfile")
+    parser.add_argument(
+        "--placement",
+        choices=("inline", "queue"),
+        default="inline",
+        help="TOPIC_PLACEMENT: queue defers topic placement to the job (timed after the run)",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument(
         "--labelled",
         action="store_true",
@@ -116,9 +130,18 @@ def main(argv: list[str] | None = None) -> int:
                     "RATELIMIT_SUBMIT": "1000000/minute",
                     "RATELIMIT_STORAGE_URI": "memory://",
                     "EVENT_DELIVERY": "manual",
+                    "TOPIC_PLACEMENT": args.placement,
+                    "REDIS_URL": args.redis_url,
+                    "TOPIC_PLACEMENT_QUEUE": f"placement-prof-{secrets.token_hex(4)}",
                 }
             )
-            run(app, agency_id, args)
+            try:
+                run(app, agency_id, args)
+                if args.placement == "queue":
+                    place_all(app)
+            finally:
+                if args.placement == "queue":
+                    forget_queue(app)
             app.extensions["db_engine"].dispose()
             return 0
         finally:
@@ -215,6 +238,40 @@ class ServerCpu:
 
     def spent_ms(self) -> float:
         return (self._ticks() - self.start) * 1000 / self.TICKS
+
+
+def place_all(app: Any) -> None:
+    """What the placement job does for every case these submissions left pending, timed."""
+    from requests_service.jobs.placement import place
+    from requests_service.services.topic_placement import BATCH
+
+    server = ServerCpu.of(app)
+    started, wall = time.process_time(), time.perf_counter()
+    placed = place(app)
+    cpu = (time.process_time() - started) * 1000
+    wall_ms = (time.perf_counter() - wall) * 1000
+    n = max(placed, 1)
+    print(
+        f"placement job: {placed} cases placed, CPU ms per case {cpu / n:.2f} "
+        f"(wall {wall_ms / n:.2f} ms per case, batches of {BATCH})"
+    )
+    if server is not None:
+        print(
+            f"PostgreSQL server CPU ms per case placed (its backends): {server.spent_ms() / n:.2f}"
+        )
+
+
+def forget_queue(app: Any) -> None:
+    from redis import Redis
+    from rq import Queue
+
+    from requests_service.jobs import placement
+
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    Queue(placement.queue_name(app), connection=connection).delete(delete_jobs=True)
+    connection.delete(placement.kick_flag(app))
+    for key in connection.scan_iter(f"rq:*:{placement.queue_name(app)}"):
+        connection.delete(key)
 
 
 def report(profiler: cProfile.Profile, done: int, args: argparse.Namespace) -> None:

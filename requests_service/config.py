@@ -31,6 +31,13 @@ def _seconds(name: str, default: float) -> float:
     return value
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = (os.environ.get(name) or "").strip() or default
+    if raw not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Config:
     DATABASE_URL: str = f"sqlite:///{DEFAULT_INSTANCE / 'requests.sqlite'}"
@@ -87,6 +94,13 @@ class Config:
     EVENT_DELIVERY: str = "rq"
     # The RQ queue for events and daily jobs; empty: "events-" + a fingerprint of DATABASE_URL.
     EVENTS_QUEUE: str = ""
+    # Similar-request topic placement of a new application: "inline" in the intake's own
+    # transaction; "queue": the case is written unplaced (``topic_pending``) and an RQ job on
+    # TOPIC_PLACEMENT_QUEUE places the agency's pending cases in arrival order after the
+    # commit; the scheduler's tick and `flask place-topics` place whatever a lost kick left.
+    TOPIC_PLACEMENT: str = "inline"
+    # The RQ queue of placement jobs; empty: "placement-" + a fingerprint of DATABASE_URL.
+    TOPIC_PLACEMENT_QUEUE: str = ""
     # Webhooks go only to these hosts ("host" = any port, or "host:port"); comma-separated.
     WEBHOOK_ALLOWED_HOSTS: tuple[str, ...] = ()
     WEBHOOK_MAX_ATTEMPTS: int = 8
@@ -190,6 +204,12 @@ class Config:
             DEMO=os.environ.get("DEMO", "") not in ("", "0", "false"),
             EVENT_DELIVERY=os.environ.get("EVENT_DELIVERY", defaults.EVENT_DELIVERY),
             EVENTS_QUEUE=os.environ.get("EVENTS_QUEUE", defaults.EVENTS_QUEUE),
+            TOPIC_PLACEMENT=_choice(
+                "TOPIC_PLACEMENT", defaults.TOPIC_PLACEMENT, ("inline", "queue")
+            ),
+            TOPIC_PLACEMENT_QUEUE=os.environ.get(
+                "TOPIC_PLACEMENT_QUEUE", defaults.TOPIC_PLACEMENT_QUEUE
+            ),
             WEBHOOK_ALLOWED_HOSTS=tuple(
                 h.strip()
                 for h in os.environ.get("WEBHOOK_ALLOWED_HOSTS", "").split(",")

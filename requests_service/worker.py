@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from requests_service.app import create_app
-from requests_service.jobs import events, schedule, tasks
+from requests_service.jobs import events, placement, schedule, tasks
 
 _apps: dict[str | None, Any] = {}
 
@@ -34,6 +34,10 @@ def issue_letter_task(letter_id: int, database: str | None = None) -> dict[str, 
 
 def drain_events_task() -> dict[str, int]:
     return events.drain_events_in(worker_app())
+
+
+def place_topics_task() -> dict[str, int]:
+    return placement.place_topics_in(worker_app())
 
 
 def scheduled_job_task(name: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -213,6 +214,15 @@ class Case(Base):
         Index("ix_cases_agency_id_id", "agency_id", "id"),
         # A topic's recent arrivals (surge check) without scanning a popular topic's history.
         Index("ix_cases_topic_submitted", "topic_id", "submitted_at"),
+        # The cases whose topic placement was deferred to the queue (TOPIC_PLACEMENT=queue),
+        # in arrival order per agency: a partial index, empty once the placement job is done.
+        Index(
+            "ix_cases_topic_pending",
+            "agency_id",
+            "id",
+            postgresql_where=text("topic_pending"),
+            sqlite_where=text("topic_pending"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -272,6 +282,11 @@ class Case(Base):
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id"))
     # Why this application is in its topic (共同要素：… with the member it matched), for officers.
     topic_explanation: Mapped[str | None] = mapped_column(Text)
+    # Written unplaced, its placement left to the queue (TOPIC_PLACEMENT=queue): the placement
+    # job takes exactly these (a case without a topic for another reason is never "placed").
+    # The migration gave existing rows false by a server default; the model has none (the
+    # intake's Core INSERT applies the model's defaults itself, tests/api/test_intake_rows.py).
+    topic_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     replied_on: Mapped[date | None] = mapped_column(Date)
     delivered_on: Mapped[date | None] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)

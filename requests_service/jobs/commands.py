@@ -36,6 +36,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(write_spec)
     app.cli.add_command(close_lapsed)
     app.cli.add_command(regroup_topics_command)
+    app.cli.add_command(place_topics_command)
     app.cli.add_command(recompute_deadlines)
     app.cli.add_command(letters_worker)
     app.cli.add_command(recover_letters)
@@ -385,6 +386,21 @@ def regroup_topics_command(agency_id: int) -> None:
         f"调整 {len(report.moved)} 件，新建主题 {len(report.created_topics)} 个，"
         f"候选状态变化 {len(report.status_changes)} 个"
     )
+
+
+@click.command("place-topics")
+@click.option("--agency", "agency_id", type=int, default=None, help="机关编号（默认：全部）")
+def place_topics_command(agency_id: int | None) -> None:
+    """Place the applications whose topic placement is pending (TOPIC_PLACEMENT=queue), in
+    arrival order, exactly as intake would have (idempotent: placed ones are not touched)."""
+    from requests_service.jobs.placement import place
+    from requests_service.services.topic_placement import pending_count
+
+    # Its sessions wake the event worker after committing a new candidacy's event.
+    placed = place(current_app._get_current_object(), agency_id=agency_id)  # type: ignore[attr-defined]
+    session = current_session()
+    left = pending_count(session, agency_id)
+    click.echo(f"已归入主题 {placed} 件申请；仍待归入 {left} 件")
 
 
 @click.command("recompute-deadlines")

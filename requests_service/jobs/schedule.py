@@ -6,6 +6,8 @@ worker events`` runs them. Each daily job runs once per legal day
 (``services.scheduled.run_once``), so the ten-minute tick only catches up after downtime or a
 failure, and two cron processes or workers do no harm.
 Without Redis: ``flask run-scheduler`` does the same in one process (several are safe too).
+Both first place the applications whose topic placement is still pending
+(``TOPIC_PLACEMENT=queue`` when a kick was lost).
 """
 
 from __future__ import annotations
@@ -125,20 +127,35 @@ def scheduled_job_in(app: Any, name: str) -> dict[str, Any]:
 
 def daily_jobs_in(app: Any) -> dict[str, Any]:
     """Every daily job not yet run today, in order (closures before due dates before deadline
-    events and digests); ``requests_service.worker`` calls this for ``rq cron``."""
+    events and digests); ``requests_service.worker`` calls this for ``rq cron``.  First, the
+    cases whose topic placement a lost kick left pending (``TOPIC_PLACEMENT=queue``)."""
     from requests_service.jobs.events import kick
 
+    place_pending_topics(app)
     runs = run_due_jobs(app)
     if runs:
         kick(app)  # deliver the deadline events and digests now
     return {run.job: run.status for run in runs}
 
 
+def place_pending_topics(app: Any) -> int:
+    """The scheduler's fallback for topic placement: whatever is still pending (nothing, unless
+    a kick was lost or no placement worker runs)."""
+    from requests_service.jobs.placement import place
+
+    placed = place(app)
+    if placed:
+        log.info("placed %d pending application(s) in their topics", placed)
+    return placed
+
+
 def run_scheduler(app: Any, *, interval: float = 60.0, once: bool = False) -> None:
-    """The scheduler without Redis: daily jobs when due, and the outbox drain, every tick."""
+    """The scheduler without Redis: pending topic placements, daily jobs when due, and the
+    outbox drain, every tick."""
     from requests_service.jobs.events import drain
 
     while True:
+        place_pending_topics(app)
         for run in run_due_jobs(app):
             log.info("ran %s: %s", run.job, run.status)
         report = drain(app)

@@ -83,6 +83,7 @@ from requests_service.services.duties import check_four_eyes, reply_drafter_id
 from requests_service.services.history import record_event
 from requests_service.services.numbering import format_case_number, next_number
 from requests_service.services.topics import (
+    NO_KEYS,
     Placement,
     key_params,
     keys_insert_after,
@@ -283,18 +284,22 @@ def _same_person(fingerprint: Any) -> Any:
 
 
 def _insert_applicant_and_case(
-    session: Session, applicant_row: dict[str, Any], case_row: dict[str, Any], placement: Placement
+    session: Session,
+    applicant_row: dict[str, Any],
+    case_row: dict[str, Any],
+    placement: Placement | None,
 ) -> tuple[int, bool]:
     """An online submission's applicant (``_applicant_row``) and case (``_new_case_row``, its
     ``applicant_id`` set here): prepared Core INSERTs (issue 16: the ORM's flush cost more CPU
     than the statements).  On PostgreSQL one statement that also writes the case's index keys
     (the applicant's, the case's and the keys' INSERTs data-modifying CTEs); SQLite has no such
     CTE, so two, and the keys are left to ``record_placement``.  Returns the case's id and
-    whether its keys were written."""
+    whether its keys were written.  Without a placement (deferred to the queue) the keys'
+    CTE gets no keys, and the placement job writes them."""
     if session.get_bind().dialect.name == "postgresql":
         params = {f"case_{name}": value for name, value in case_row.items()}
         params.update(applicant_row)
-        params.update(key_params(placement))
+        params.update(key_params(placement) if placement else NO_KEYS)
         applicant_id, case_id = session.execute(_applicant_case_and_keys(), params).one()
         keys_inserted = True
     else:
@@ -348,15 +353,20 @@ def submit_online(
     secret_key: str,
     idempotency_key: str | None,
     render: Callable[[Case, str], dict[str, Any]],
+    defer_placement: bool = False,
 ) -> tuple[dict[str, Any], bool]:
     """The online form's submission (Art. 29): a RECEIVED case awaiting confirmation (Art. 31).
 
     Returns the response body and whether it replays an earlier submission with the same
-    Idempotency-Key. The same key with a different body is a 409.
+    Idempotency-Key. The same key with a different body is a 409.  ``defer_placement``
+    (``TOPIC_PLACEMENT=queue``): the case is written without its topic, marked
+    ``topic_pending`` for the placement job (``services.topic_placement``).
     """
     fingerprint = _fingerprint_request(submission)
     try:
-        body = _submit_once(session, submission, fingerprint, secret_key, idempotency_key, render)
+        body = _submit_once(
+            session, submission, fingerprint, secret_key, idempotency_key, render, defer_placement
+        )
         return body, False
     except _KeyTaken:
         assert idempotency_key is not None
@@ -427,10 +437,11 @@ def _submit_once(
     secret_key: str,
     idempotency_key: str | None,
     render: Callable[[Case, str], dict[str, Any]],
+    defer_placement: bool = False,
 ) -> dict[str, Any]:
-    """The topic chosen first so the case INSERT carries it; the applicant, the case, the audit
-    event and the outbox row are Core INSERTs (issue 16: the case's ORM flush cost ~1 ms of
-    CPU, more than the statement)."""
+    """The topic chosen first so the case INSERT carries it (unless its placement is deferred to
+    the queue); the applicant, the case, the audit event and the outbox row are Core INSERTs
+    (issue 16: the case's ORM flush cost ~1 ms of CPU, more than the statement)."""
     with UnitOfWork(session) as uow:
         agency = _intake_agency(session, submission.agency_id)
         if agency.is_oversight_office:
@@ -442,12 +453,16 @@ def _submit_once(
         secret = new_tracking_secret()
         submitted_at = utcnow()
         text = submission.requested_information.strip()
-        placement = place_request(
-            session,
-            agency_id=agency.id,
-            text=text,
-            received=legal_date(submitted_at),
-            arrived_on=legal_date(submitted_at),
+        placement = (
+            None
+            if defer_placement
+            else place_request(
+                session,
+                agency_id=agency.id,
+                text=text,
+                received=legal_date(submitted_at),
+                arrived_on=legal_date(submitted_at),
+            )
         )
         row = _new_case_row(
             agency_id=agency.id,
@@ -460,8 +475,9 @@ def _submit_once(
             delivery_form=given(submission.delivery_form) or "electronic",
             delivery_method=given(submission.delivery_method) or "email",
             submitted_at=submitted_at,
-            topic_id=placement.topic_id,
-            topic_explanation=placement.explanation,
+            topic_id=placement.topic_id if placement else None,
+            topic_explanation=placement.explanation if placement else None,
+            topic_pending=placement is None,
         )
         # The row as stored, not an object of the session: what the receipt, the audit event,
         # its outbox row and the topic's figures read of the case (its agency set; its
@@ -484,7 +500,8 @@ def _submit_once(
             data={"channel": Channel.ONLINE.value},
             new_case=True,
         )
-        record_placement(session, case, placement, agency, keys_inserted=keys_inserted)
+        if placement is not None:
+            record_placement(session, case, placement, agency, keys_inserted=keys_inserted)
         uow.commit()
         return body
 
@@ -592,11 +609,16 @@ def _fix_receipt_date(
 
 
 def register_case(
-    session: Session, actor: Actor, registration: Registration, *, secret_key: str
+    session: Session,
+    actor: Actor,
+    registration: Registration,
+    *,
+    secret_key: str,
+    defer_placement: bool = False,
 ) -> tuple[Case, str]:
     """A clerk registers an application received in person, by post, fax or e-mail (登记)."""
     with UnitOfWork(session) as uow:
-        case, secret = _register(session, actor, registration, secret_key)
+        case, secret = _register(session, actor, registration, secret_key, defer_placement)
         uow.commit()
         return case, secret
 
@@ -609,6 +631,7 @@ def register_case_once(
     secret_key: str,
     idempotency_key: str,
     render: Callable[[Case, str], dict[str, Any]],
+    defer_placement: bool = False,
 ) -> tuple[dict[str, Any], bool]:
     """Registration with an Idempotency-Key: a retry after an ambiguous outcome (timeout, 503
     after the commit) answers with the first result instead of registering a second case.
@@ -619,7 +642,7 @@ def register_case_once(
     fingerprint = _fingerprint_request(registration)
     try:
         with UnitOfWork(session) as uow:
-            case, secret = _register(session, actor, registration, secret_key)
+            case, secret = _register(session, actor, registration, secret_key, defer_placement)
             body = render(case, secret)
             _claim_key(session, scoped, fingerprint, case, body, secret_key)
             uow.commit()
@@ -629,10 +652,17 @@ def register_case_once(
 
 
 def _register(
-    session: Session, actor: Actor, registration: Registration, secret_key: str
+    session: Session,
+    actor: Actor,
+    registration: Registration,
+    secret_key: str,
+    defer_placement: bool = False,
 ) -> tuple[Case, str]:
     """The registration itself, in the caller's transaction: topic, number and due date are
-    settled before the case is written, so its one INSERT carries them."""
+    settled before the case is written, so its one INSERT carries them.  With
+    ``defer_placement`` the topic is left to the placement job, as an online submission's is:
+    the job places in arrival order, so a registration placed at once would overtake the
+    online submissions still waiting and the topics would no longer be intake's."""
     agency_id: int = given(registration.agency_id) or actor.home_agency_id
     if agency_id != actor.agency_id:
         raise NotFound("机关不存在。", agency_id=agency_id)
@@ -663,15 +693,19 @@ def _register(
         confirmed_at=given(registration.confirmed_at),
     )
     assert case.receipt_date is not None
-    placement = place_request(
-        session,
-        agency_id=agency.id,
-        text=case.requested_information,
-        received=case.receipt_date,
-        arrived_on=legal_date(submitted_at),
-    )
-    case.topic_id = placement.topic_id
-    case.topic_explanation = placement.explanation
+    placement = None
+    if defer_placement:
+        case.topic_pending = True
+    else:
+        placement = place_request(
+            session,
+            agency_id=agency.id,
+            text=case.requested_information,
+            received=case.receipt_date,
+            arrived_on=legal_date(submitted_at),
+        )
+        case.topic_id = placement.topic_id
+        case.topic_explanation = placement.explanation
     _assign_number(session, case, agency)
     refresh_due_date(session, case)
     session.add(case)
@@ -693,7 +727,8 @@ def _register(
         },
         new_case=True,
     )
-    record_placement(session, case, placement, agency)
+    if placement is not None:
+        record_placement(session, case, placement, agency)
     return case, secret
 
 

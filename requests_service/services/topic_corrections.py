@@ -190,6 +190,9 @@ def move_case(
                 "只能移入本机关的主题。", fields={"topic_id": ["主题不属于该机关。"]}
             )
         _check_correctable(target)
+        if case.topic_pending:
+            # Its placement job would place it again (TOPIC_PLACEMENT=queue): seconds to wait.
+            raise Conflict("该申请尚在归入主题，请稍后再移动。")
         if case.topic_id == target.id:
             raise Conflict("该申请已在此主题中。")
         target_ids = [c.id for c in topic_members(session, target)]

@@ -332,6 +332,11 @@ def key_params(placement: Placement) -> dict[str, Any]:
     return {"keys": placement.keys, "keys_received_on": placement.received}
 
 
+# :func:`keys_insert_after`'s parameters for a case written unplaced (its placement deferred
+# to the queue): the same statement inserts no key.
+NO_KEYS: dict[str, Any] = {"keys": [], "keys_received_on": None}
+
+
 def _count_in_topic(
     session: Session, case: Case, placement: Placement, agency: Agency
 ) -> tuple[Indexed, dict[str, int]]:
@@ -854,6 +859,8 @@ def related_requests(session: Session, case: Case) -> dict[str, Any]:
     flag = excessive(dates, legal_today())
     return {
         "topic_id": case.topic_id,
+        # Not placed yet (TOPIC_PLACEMENT=queue): no earlier request is found until it is.
+        "topic_pending": case.topic_pending,
         "earlier_same_topic": [
             {
                 "id": c.id,

@@ -31,6 +31,7 @@ from requests_service.domain.errors import Conflict, DomainError, NotFound, Rule
 from requests_service.domain.identity import mask_id, mask_name
 from requests_service.domain.lifecycle import Action, Role, allowed_actions
 from requests_service.domain.reply_delivery import DeliveryForm, DeliveryMethod
+from requests_service.jobs import placement as placement_jobs
 from requests_service.services import applicant_uploads
 from requests_service.services import cases as case_service
 from requests_service.services import letters as letter_service
@@ -229,6 +230,7 @@ def apply_submit(agency_id: int) -> Any:
             secret_key=config["SECRET_KEY"],
             idempotency_key=key,
             render=submission_receipt,
+            defer_placement=placement_jobs.deferred(current_app),
         )
     except RuleViolation as error:
         fields_ = dict(error.details.get("fields") or {})
@@ -249,6 +251,8 @@ def apply_submit(agency_id: int) -> Any:
             notice="这份表单已经提交过一次，内容随后又有改动。如确需再提交一份新的申请，"
             "请核对后再次点击“提交申请”。",
         )
+    if placement_jobs.deferred(current_app):
+        placement_jobs.kick(current_app)
     uploaded: list[str] = []
     if files:
         case = case_service.get_case_by_tracking(

@@ -119,6 +119,25 @@ def test_statements_per_submission(app: Any, client: Any, world: World) -> None:
     assert (topic["case_count"], topic["applicant_count"], topic["status"]) == (5, 4, "candidate")
 
 
+def test_statements_per_queued_submission(app: Any, client: Any, world: World) -> None:
+    """TOPIC_PLACEMENT=queue (Redis unreachable here: the kick costs no statement): agency;
+    applicant and case INSERTs; the Idempotency-Key; audit event and outbox row.  No candidate
+    lookup, topic INSERT or UPDATE, or index keys (PostgreSQL: the case's statement carries an
+    empty key list)."""
+    app.config.update(TOPIC_PLACEMENT="queue", REDIS_URL="redis://127.0.0.1:1/0")
+    app.extensions.pop("events_redis", None)
+    try:
+        counts = [
+            _count(app, client, world, text, serial, f"q-{serial}")
+            for serial, text in enumerate(PARAPHRASES[:3], start=1)
+        ]
+    finally:
+        app.extensions.pop("events_redis", None)
+        app.extensions.pop("placement_kick_paused_until", None)
+    pg = app.extensions["db_engine"].dialect.name == "postgresql"
+    assert counts == [4, 4, 4] if pg else [6, 6, 6]
+
+
 def test_statements_per_registration(app: Any, world: World) -> None:
     """The clerk's registration through the same intake: number, due date and topic go into the
     case INSERT.  Calendar reads are the calendar's own business (cached elsewhere)."""
@@ -133,7 +152,7 @@ def test_statements_per_registration(app: Any, world: World) -> None:
     session = app.extensions["db_session_factory"]()
     try:
         counts = []
-        for text in PARAPHRASES[:2]:
+        for n, text in enumerate(PARAPHRASES[:4]):
             with statements(app) as seen:
                 case_service.register_case(
                     session,
@@ -145,6 +164,7 @@ def test_statements_per_registration(app: Any, world: World) -> None:
                         submitted_at=submitted_at,
                     ),
                     secret_key="test-secret",
+                    defer_placement=n >= 2,
                 )
             counts.append(len([s for s in seen if not _calendar_read(s)]))
     finally:
@@ -152,7 +172,9 @@ def test_statements_per_registration(app: Any, world: World) -> None:
     # agency, lookup, new topic | topic UPDATE, number, applicant, case, event, outbox, keys;
     # on PostgreSQL event and outbox row are one statement (a data-modifying CTE).
     cte = 1 if app.extensions["db_engine"].dialect.name == "postgresql" else 0
-    assert counts == [9 - cte, 9 - cte]
+    assert counts[:2] == [9 - cte, 9 - cte]
+    # TOPIC_PLACEMENT=queue: no lookup, topic INSERT/UPDATE or keys.
+    assert counts[2:] == [6 - cte, 6 - cte]
 
 
 def test_topic_changed_between_lookup_and_update_is_counted_exactly(

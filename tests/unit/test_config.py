@@ -52,3 +52,16 @@ def test_actor_cache_seconds_refuses_what_is_not_a_duration(
     monkeypatch.setenv("ACTOR_CACHE_SECONDS", raw)
     with pytest.raises(ValueError, match="ACTOR_CACHE_SECONDS"):
         Config.from_env()
+
+
+def test_topic_placement_is_inline_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TOPIC_PLACEMENT", raising=False)
+    assert Config().TOPIC_PLACEMENT == Config.from_env().TOPIC_PLACEMENT == "inline"
+    monkeypatch.setenv("TOPIC_PLACEMENT", "queue")
+    assert Config.from_env().TOPIC_PLACEMENT == "queue"
+
+
+def test_topic_placement_refuses_unknown_modes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOPIC_PLACEMENT", "later")
+    with pytest.raises(ValueError, match="TOPIC_PLACEMENT"):
+        Config.from_env()

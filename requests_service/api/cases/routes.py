@@ -34,6 +34,7 @@ from requests_service.api.etags import IF_MATCH, case_etag_data, check_if_match
 from requests_service.api.schemas_base import BaseSchema
 from requests_service.db.session import current_session, reads_only
 from requests_service.domain.lifecycle import Action, Role
+from requests_service.jobs import placement as placement_jobs
 from requests_service.services import attachments as attachment_service
 from requests_service.services import case_views
 from requests_service.services import cases as case_service
@@ -98,10 +99,13 @@ class Cases(MethodView):
         secret_key = current_app.config["SECRET_KEY"]
         key = request.headers.get("Idempotency-Key")
         registration = registration_from(data)
+        deferred = placement_jobs.deferred(current_app)
         if key is None:
             case, secret = case_service.register_case(
-                session, actor, registration, secret_key=secret_key
+                session, actor, registration, secret_key=secret_key, defer_placement=deferred
             )
+            if deferred:
+                placement_jobs.kick(current_app)
             return _detail(case, actor.role_set, tracking_secret=secret)
         if not (1 <= len(key.strip()) <= 60):
             abort(400, message="Idempotency-Key长度应为1至60个字符。")
@@ -118,7 +122,10 @@ class Cases(MethodView):
             secret_key=secret_key,
             idempotency_key=key.strip(),
             render=render,
+            defer_placement=deferred,
         )
+        if deferred:
+            placement_jobs.kick(current_app)
         return jsonify(body), 200 if replayed else 201
 
 

@@ -37,6 +37,7 @@ from requests_service.api.public.schemas import (
 from requests_service.api.schemas_base import BaseSchema
 from requests_service.db.session import current_session, reads_only
 from requests_service.domain.lifecycle import Action
+from requests_service.jobs import placement as placement_jobs
 from requests_service.letters.service_adapter import pdf_renderer
 from requests_service.services import applicant_uploads, public_view
 from requests_service.services import cases as case_service
@@ -95,13 +96,17 @@ class PublicApplications(MethodView):
         key = request.headers.get("Idempotency-Key")
         if key is not None and not (1 <= len(key.strip()) <= 100):
             abort(400, message="Idempotency-Key长度应为1至100个字符。")
+        deferred = placement_jobs.deferred(current_app)
         body, replayed = case_service.submit_online(
             current_session(),
             submission_from(data),
             secret_key=current_app.config["SECRET_KEY"],
             idempotency_key=key.strip() if key else None,
             render=public_view.submission_receipt,
+            defer_placement=deferred,
         )
+        if deferred:
+            placement_jobs.kick(current_app)  # committed: the case is there to be placed
         return body, 200 if replayed else 201
 
 

@@ -114,6 +114,12 @@ class SurgeAlertSchema(BaseSchema):
 
 class RelatedSchema(BaseSchema):
     topic_id = fields.Integer(allow_none=True)
+    topic_pending = fields.Boolean(
+        metadata={
+            "description": "该申请尚在归入主题（几秒内完成）：此前同一主题的申请暂未列出，"
+            "判断是否重复申请请稍后再看"
+        }
+    )
     earlier_same_topic = fields.List(fields.Dict())
     repeat_suspected = fields.Boolean()
     excessive = fields.Dict(allow_none=True)
