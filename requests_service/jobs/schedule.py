@@ -140,10 +140,16 @@ def daily_jobs_in(app: Any) -> dict[str, Any]:
 
 def place_pending_topics(app: Any) -> int:
     """The scheduler's fallback for topic placement: whatever is still pending (nothing, unless
-    a kick was lost or no placement worker runs)."""
+    a kick was lost, no placement worker runs, or the installation went back to ``inline``).
+    Its failure is logged and never stops the tick: the statutory daily jobs after it (lapses,
+    deadline events) must run whatever happens to placement."""
     from requests_service.jobs.placement import place
 
-    placed = place(app)
+    try:
+        placed = place(app)
+    except Exception:
+        log.exception("pending topic placements failed; they are tried again at the next tick")
+        return 0
     if placed:
         log.info("placed %d pending application(s) in their topics", placed)
     return placed

@@ -17,8 +17,12 @@ the guard ever find it changed (a job not holding the lock), the whole batch —
 included — rolls back and is read again.  Two jobs at once wait for each other per agency, so
 arrival order holds as well.  The case row is written once more than inline (its INSERT, then
 this UPDATE), not twice.  A case without a topic that was never deferred (none is written
-today) is never picked.  A case on which placement itself fails is isolated and unmarked
-without a topic (:func:`_give_up_oldest`), so one bad case never stops an agency's placements.
+today) is never picked.  A case on which placement itself fails is isolated (placed alone),
+tried twice alone, then unmarked without a topic (:func:`_give_up`), so one bad case never stops
+an agency's placements; a run gives up at most one case and then fails, so a placement broken for
+every case (a bad deploy) leaves them pending instead of unmarking them all.  An online
+submission counts from the day it arrived and a clerk's registration from its receipt date, as
+in intake, whatever happened to the case before the job reached it.
 """
 
 from __future__ import annotations
@@ -28,12 +32,12 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, Update, bindparam, func, select, update
+from sqlalchemy import Integer, Row, Select, Update, bindparam, func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from requests_service.db.models import Agency, Case
-from requests_service.domain.channels import Channel
+from requests_service.db.models import Agency, Case, CaseEvent
+from requests_service.domain.lifecycle import CaseState
 from requests_service.services.clock import legal_date
 from requests_service.services.topics import (
     key_params,
@@ -51,12 +55,17 @@ BATCH = 10
 _LOCK_CLASS = 16_016
 
 _CASES = Case.metadata.tables[Case.__tablename__]
+_EVENTS = CaseEvent.metadata.tables[CaseEvent.__tablename__]
+# The mark as the partial index ``ix_cases_topic_pending`` states it (``WHERE topic_pending``):
+# SQLite uses that index only for this term, not for the ``topic_pending = 1`` a Boolean column
+# compiles to there — nor for the same column typed Boolean, so the term is untyped text.
+_IS_PENDING = text("cases.topic_pending")
 
 log = logging.getLogger(__name__)
 
 
 def pending_count(session: Session, agency_id: int | None = None) -> int:
-    query = select(func.count()).select_from(_CASES).where(_CASES.c.topic_pending)
+    query = select(func.count()).select_from(_CASES).where(_IS_PENDING)
     if agency_id is not None:
         query = query.where(_CASES.c.agency_id == agency_id)
     return int(session.execute(query).scalar_one())
@@ -68,76 +77,98 @@ def place_pending(session: Session, *, agency_id: int | None = None, batch: int 
     if agency_id is not None:
         agencies = [agency_id]
     else:
-        agencies = list(
-            session.execute(
-                select(_CASES.c.agency_id).where(_CASES.c.topic_pending).distinct()
-            ).scalars()
-        )
+        agencies = list(session.execute(_pending_agencies()).scalars())
         session.rollback()  # the read's transaction; each batch is one of its own
-    placed = 0
-    for agency in agencies:
-        size, lost = batch, 0
-        while True:
-            try:
-                count, more = _place_batch(session, agency, size)
-            except _Lost:
-                lost += 1
-                if lost > 3:
-                    raise
-                continue  # rolled back: read the pending cases again
-            except SQLAlchemyError:
-                raise  # the database's trouble (connection, deadlock): the next run retries
-            except Exception:
-                if size > 1:
-                    size = 1  # find the case that fails: one a transaction from here
-                    continue
-                _give_up_oldest(session, agency)
-                count, more = 0, True
-            placed += count
-            if not more:
-                break
-    return placed
+    return sum(_place_agency(session, agency, batch) for agency in agencies)
 
 
-def _give_up_oldest(session: Session, agency_id: int) -> None:
-    """The agency's oldest pending case cannot be placed (placement itself fails on it, not the
-    database): it is unmarked without a topic, so that it does not hold back every later
-    application, and logged; an officer can still put it in a topic (``move_case``).  Inline
-    intake would have refused the submission instead."""
-    log.exception("topic placement failed for the oldest pending case of agency %s", agency_id)
+# A case is given up only when placement failed on it alone this many times: a one-off (a job
+# timeout that happened to land in it) is not the case's fault.  And a run gives up at most one
+# case: a second one failing means placement itself is broken (a bad deploy), and the run fails
+# visibly instead of unmarking every pending application one after another.
+ATTEMPTS_ALONE = 2
+
+
+def _place_agency(session: Session, agency_id: int, batch: int) -> int:
+    placed, size, lost = 0, batch, 0
+    failures: dict[int, int] = {}
+    suspect: int | None = None  # the case a failed batch named: placed alone until it is done
+    given_up = False
+    while True:
+        try:
+            done, more = _place_batch(session, agency_id, size)
+        except _Lost:
+            lost += 1
+            if lost > 3:
+                raise
+            continue  # rolled back: read the pending cases again
+        except _Failed as failed:
+            alone, suspect, size = size == 1, failed.case_id, 1
+            if alone:
+                failures[failed.case_id] = failures.get(failed.case_id, 0) + 1
+            if failures.get(failed.case_id, 0) < ATTEMPTS_ALONE:
+                continue  # (again) alone: the cases before it are placed on the way
+            if given_up:
+                raise
+            _give_up(session, agency_id, failed.case_id)
+            given_up, suspect, size = True, None, batch
+            continue
+        placed += len(done)
+        if suspect is not None and suspect in done:
+            suspect, size = None, batch  # the failure was a one-off: batches again
+        if not more:
+            return placed
+
+
+class _Failed(Exception):
+    """Placement itself (not the database) failed on this case; raised from the error."""
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__(f"topic placement failed on case {case_id}")
+        self.case_id = case_id
+
+
+def _give_up(session: Session, agency_id: int, case_id: int) -> None:
+    """Placement fails on this case each time, alone: it is unmarked without a topic, so that
+    it does not hold back every later application of its agency, and logged; an officer can
+    still put it in a topic (``move_case``).  Inline intake would have refused the submission
+    instead."""
+    log.exception("topic placement failed on case %s (agency %s)", case_id, agency_id)
     with UnitOfWork(session) as uow:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, agency_id))).scalar_one()
-        row = session.execute(_pending(), {"pending_agency_id": agency_id, "batch": 1}).first()
-        if row is not None:
-            session.execute(_unmark(), {"unmarked_case_id": row.id})
+        session.execute(_unmark(), {"unmarked_case_id": case_id})
         uow.commit()
-    if row is not None:
-        log.error("case %s left without a topic (its placement failed)", row.id)
+    log.error("case %s left without a topic (its placement failed)", case_id)
 
 
 class _Lost(Exception):
     """A case's guarded UPDATE found it no longer pending: another job placed it."""
 
 
-def _place_batch(session: Session, agency_id: int, batch: int) -> tuple[int, bool]:
+def _place_batch(session: Session, agency_id: int, batch: int) -> tuple[list[int], bool]:
     """One transaction: lock the agency's placement, read up to ``batch`` of its pending cases
-    (oldest first) and place them in that order.  Returns how many were placed and whether
-    more may be pending."""
+    (oldest first) and place them in that order.  Returns the cases placed and whether more
+    may be pending."""
     with UnitOfWork(session) as uow:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, agency_id))).scalar_one()
         pending = session.execute(
             _pending(), {"pending_agency_id": agency_id, "batch": batch}
         ).all()
-        placed = 0
+        placed: list[int] = []
         if pending:
             agency = session.get(Agency, agency_id)
             assert agency is not None
             for row in pending:
                 if row.topic_id is None:
-                    _place(session, agency, row)
-                    placed += 1
+                    try:
+                        _place(session, agency, row)
+                    except (_Lost, SQLAlchemyError):
+                        raise  # the batch is read again, or the next run retries
+                    except Exception as error:
+                        raise _Failed(row.id) from error
+                    placed.append(row.id)
                 else:
                     # Put in a topic by other means (moving is refused while it is pending):
                     # only unmarked.
@@ -148,14 +179,14 @@ def _place_batch(session: Session, agency_id: int, batch: int) -> tuple[int, boo
 
 def _place(session: Session, agency: Agency, row: Row[Any]) -> None:
     """Intake's placement of one pending case, as it would have run in its intake: an online
-    application counts from the day it was submitted (its receipt date comes later, Art. 31),
-    a registered one from its receipt date."""
+    submission counts from the day it was submitted (its receipt date comes later, Art. 31), a
+    case a clerk registered — by whatever channel it came, online included — from the receipt
+    date it was registered with.  Which of the two the case was is its first audit event's
+    (it entered REGISTERED, not RECEIVED), not its channel or its receipt date now: an online
+    submission may have been confirmed before the job reached it."""
     arrived_on = legal_date(row.submitted_at)
-    received: date = (
-        arrived_on
-        if row.channel == Channel.ONLINE or row.receipt_date is None
-        else row.receipt_date
-    )
+    registered = row.entered_as == CaseState.REGISTERED and row.receipt_date is not None
+    received: date = row.receipt_date if registered else arrived_on
     placement = place_request(
         session,
         agency_id=agency.id,
@@ -182,6 +213,11 @@ def _place(session: Session, agency: Agency, row: Row[Any]) -> None:
 
 
 @lru_cache(maxsize=1)
+def _pending_agencies() -> Select[Any]:
+    return select(_CASES.c.agency_id).where(_IS_PENDING).distinct()
+
+
+@lru_cache(maxsize=1)
 def _pending() -> Select[Any]:
     """The agency's oldest pending cases, with what placement reads of them (the partial index
     ``ix_cases_topic_pending`` answers it)."""
@@ -194,10 +230,16 @@ def _pending() -> Select[Any]:
             _CASES.c.submitted_at,
             _CASES.c.receipt_date,
             _CASES.c.topic_id,
+            # The state it entered with (its first audit event): a clerk's registration or an
+            # online submission.
+            select(_EVENTS.c.to_state)
+            .where(_EVENTS.c.case_id == _CASES.c.id, _EVENTS.c.seq == 1)
+            .scalar_subquery()
+            .label("entered_as"),
         )
         .where(
             _CASES.c.agency_id == bindparam("pending_agency_id", type_=Integer),
-            _CASES.c.topic_pending,
+            _IS_PENDING,
         )
         .order_by(_CASES.c.id)
         .limit(bindparam("batch", type_=Integer))

@@ -551,3 +551,176 @@ def test_a_case_placed_meanwhile_rolls_the_batch_back_and_it_is_read_again(
     outcome = _outcome(queued, ids)
     assert outcome["pending"] == [False, False]
     assert [t[:3] for t in outcome["topics"]] == [((0,), 1, 1), ((1,), 1, 1)]
+
+
+def _received_on(app: Any, case_id: int) -> set[Any]:
+    session = _session(app)
+    try:
+        return set(
+            session.scalars(
+                select(RequestBandKey.received_on).where(RequestBandKey.case_id == case_id)
+            ).all()
+        )
+    finally:
+        session.close()
+
+
+def test_online_application_a_clerk_registers_counts_from_its_receipt_date(
+    app: Any, client: Any, world: World
+) -> None:
+    """A clerk may register an application that came online (channel ``online``) with its
+    confirmation date: inline intake places it from that receipt date, and so must the job —
+    what decides is how the case was taken in (registered), not its channel.  Found by review:
+    the job took the submission day."""
+    results = []
+    for serial, mode in enumerate(("inline", "queue"), start=1):
+        app.config.update(TOPIC_PLACEMENT=mode, REDIS_URL=DEAD_REDIS)
+        response = client.post(
+            "/cases",
+            json={
+                "channel": "online",
+                "applicant": person(serial),
+                "requested_information": PARAPHRASES[serial - 1],
+                "submitted_at": "2026-03-02T10:00:00+08:00",
+                "confirmed_at": "2026-03-09T10:00:00+08:00",
+            },
+            headers=world.auth("registrar"),
+        )
+        assert response.status_code == 201, response.json
+        if mode == "queue":
+            session = _session(app)
+            try:
+                assert place_pending(session) == 1
+            finally:
+                session.close()
+        results.append(_received_on(app, response.json["id"]))
+    app.extensions.pop("placement_kick_paused_until", None)
+    assert results == [{datetime.fromisoformat("2026-03-09").date()}] * 2
+
+
+def test_online_submission_confirmed_before_the_job_counts_from_its_submission_day(
+    queued: Any, client: Any, world: World, fixed_clock: Any
+) -> None:
+    """Inline intake places an online submission from the day it arrived (its receipt date is
+    fixed later, on confirmation, Art. 31).  A job that runs only after the registrar confirmed
+    it (a lost kick, a stopped worker) must not take the receipt date instead."""
+    from datetime import timedelta
+
+    from tests.helpers import act, ok
+
+    case_id = _submit(client, world.agencies["A"], PARAPHRASES[0], 1)
+    fixed_clock.advance(timedelta(days=2))
+    confirmed = ok(act(client, world, "registrar", case_id, "register"))
+    assert confirmed["receipt_date"] == "2026-03-12"
+    session = _session(queued)
+    try:
+        assert place_pending(session) == 1
+    finally:
+        session.close()
+    assert _received_on(queued, case_id) == {datetime.fromisoformat("2026-03-10").date()}
+
+
+def _failing_on(monkeypatch: pytest.MonkeyPatch, fails: Any) -> None:
+    from requests_service.services import topic_placement
+
+    real = topic_placement.place_request
+
+    def failing(session: Any, **kwargs: Any) -> Any:
+        if fails(kwargs["text"]):
+            raise ValueError("placement failed")
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(topic_placement, "place_request", failing)
+
+
+def test_a_one_off_failure_gives_nothing_up(
+    queued: Any, client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Placement failing once on a case (a job timeout landing in it, say) is not the case's
+    fault: it is tried again alone, placed, and the rest go on in batches."""
+    failed: list[str] = []
+
+    def once(text: str) -> bool:
+        if text == PARAPHRASES[1] and not failed:
+            failed.append(text)
+            return True
+        return False
+
+    _failing_on(monkeypatch, once)
+    ids = [
+        _submit(client, world.agencies["A"], text, serial)
+        for serial, text in enumerate(PARAPHRASES[:3], start=1)
+    ]
+    session = _session(queued)
+    try:
+        assert place_pending(session) == 3
+    finally:
+        session.close()
+    outcome = _outcome(queued, ids)
+    assert outcome["pending"] == [False] * 3
+    assert outcome["topics"][0][:3] == ((0, 1, 2), 3, 3)
+
+
+def test_placement_failing_on_every_case_gives_up_one_and_fails_the_run(
+    queued: Any, client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When placement fails on every case (a bad deploy, not bad cases), a run gives up at most
+    one case and then fails visibly: the others stay pending for a fixed placement, instead of
+    being unmarked one after another without a topic."""
+    _failing_on(monkeypatch, lambda text: True)
+    ids = [
+        _submit(client, world.agencies["A"], text, serial)
+        for serial, text in enumerate(PARAPHRASES[:3], start=1)
+    ]
+    session = _session(queued)
+    try:
+        with pytest.raises(Exception, match="placement failed on case"):
+            place_pending(session)
+        session.rollback()
+        pending = [session.get(Case, case_id).topic_pending for case_id in ids]  # type: ignore[union-attr]
+    finally:
+        session.close()
+    assert pending == [False, True, True]
+
+
+def test_a_failing_placement_does_not_stop_the_daily_jobs(
+    queued: Any, client: Any, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler's tick places pending cases first; that failing (the database, a bad
+    deploy) is logged and the statutory daily jobs still run."""
+    from requests_service.jobs import schedule
+
+    def broken(app: Any, *, agency_id: int | None = None) -> int:
+        raise RuntimeError("placement is broken")
+
+    monkeypatch.setattr(placement_jobs, "place", broken)
+    ran: list[str] = []
+    monkeypatch.setattr(schedule, "run_due_jobs", lambda app, day=None: ran.append("daily") or [])
+    assert place_pending_topics(queued) == 0
+    schedule.daily_jobs_in(queued)
+    assert ran == ["daily"]
+
+
+def test_sqlite_finds_pending_cases_through_the_partial_index(queued: Any) -> None:
+    """``WHERE topic_pending`` as the index states it: SQLite does not match the index to the
+    ``topic_pending = 1`` a Boolean column compiles to (found by review)."""
+    from requests_service.services import topic_placement
+
+    engine = queued.extensions["db_engine"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the planner's choice is checked on SQLite; PostgreSQL renders the bare term")
+    session = _session(queued)
+    try:
+        for query, params in (
+            (topic_placement._pending(), {"pending_agency_id": 1, "batch": 10}),
+            (topic_placement._pending_agencies(), {}),
+        ):
+            bound = query.params(**params)
+            sql = str(bound.compile(engine, compile_kwargs={"literal_binds": True}))
+            plan = " ".join(
+                str(row[-1])
+                for row in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
+            )
+            assert "ix_cases_topic_pending" in plan, plan
+    finally:
+        session.close()
