@@ -475,6 +475,12 @@ def test_cluster_scores_pairs_as_score_and_veto_does(
             want.append(clustering.VETOED if reason is not None else s)
     assert got.tolist() == want
     assert clustering.VETOED in want and any(0 < s < 1 for s in want)
+    # the pairs vetoed for another year, month or facet, found for all pairs at once
+    sure = clustering._surely_vetoed(feats, cand_of, starts)
+    assert sure.any() and not sure.all()
+    assert all(want[k] == clustering.VETOED for k in np.flatnonzero(sure))
+    got = clustering._scores_of_range(feats, cand_of, starts, 0, len(feats), sure)
+    assert got.tolist() == want
 
 
 def test_cluster_of_nothing() -> None:

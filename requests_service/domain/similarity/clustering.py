@@ -485,10 +485,13 @@ def _candidate_scores(
     """:func:`~.scoring.score_and_veto` of every slot with each of its candidates, aligned with
     ``cand_of``: the score, or :data:`VETOED`.  The pairs do not depend on the topics, so
     ``workers`` forked processes (they inherit ``feats``) score ranges of slots beside this one
-    — about all the pairs are needed: only a topic's :data:`PER_TOPIC` best are compared."""
+    — about all the pairs are needed: only a topic's :data:`PER_TOPIC` best are compared.
+    Most pairs are vetoed for another year, month or facet: :func:`_surely_vetoed` finds those
+    for all pairs at once, and only the rest are scored one by one."""
     n = len(feats)
+    sure = _surely_vetoed(feats, cand_of, starts)
     if workers < 1 or len(cand_of) < 2:
-        return _scores_of_range(feats, cand_of, starts, 0, n)
+        return _scores_of_range(feats, cand_of, starts, 0, n, sure)
     bounds = [0]
     for part in range(1, workers + 1):  # ranges with about as many pairs each
         bounds.append(bisect.bisect_left(starts, part * len(cand_of) // (workers + 1), hi=n))
@@ -498,11 +501,48 @@ def _candidate_scores(
         workers,
         mp_context=context,
         initializer=_keep_for_workers,
-        initargs=(feats, cand_of, starts),
+        initargs=(feats, cand_of, starts, sure),
     ) as pool:
         jobs = [pool.submit(_scores_in_worker, a, b) for a, b in pairwise(bounds[1:])]
-        mine = _scores_of_range(feats, cand_of, starts, bounds[0], bounds[1])
+        mine = _scores_of_range(feats, cand_of, starts, bounds[0], bounds[1], sure)
         return np.concatenate([mine, *(job.result() for job in jobs)])
+
+
+def _surely_vetoed(
+    feats: list[Features], cand_of: npt.NDArray[np.int64], starts: list[int]
+) -> npt.NDArray[np.bool_]:
+    """Aligned with ``cand_of``: True where the pair is certainly vetoed, because both texts
+    name a year (month, facet) and none in common.  Each value has a bit (value number mod
+    64), so disjoint masks mean disjoint sets; a pair not found here is scored in full.
+    Pairs of equal or empty normalised texts are never marked (they score 1.0 or 0.0)."""
+    n = len(feats)
+    if not len(cand_of):
+        return np.zeros(0, dtype=bool)
+    bit_of: dict[object, int] = {}
+    first_of_norm: dict[str, int] = {}
+    masks: list[list[int]] = [[], [], []]
+    norm_ids: list[int] = []
+    for k, f in enumerate(feats):
+        norm_ids.append(first_of_norm.setdefault(f.norm, k) if f.norm else -1 - k)
+        for out, values in zip(masks, (f.years, f.months, f.facets), strict=True):
+            m = 0
+            for v in values:
+                bit = bit_of.get(v)
+                if bit is None:
+                    bit = bit_of[v] = 1 << (len(bit_of) % 64)
+                m |= bit
+            out.append(m)
+    bounds = np.asarray(starts, dtype=np.int64)
+    js = np.repeat(np.arange(n), bounds[1:] - bounds[:-1])
+    norm_id = np.asarray(norm_ids, dtype=np.int64)
+    distinct = (norm_id[js] != norm_id[cand_of]) & (norm_id[js] >= 0) & (norm_id[cand_of] >= 0)
+    sure = np.zeros(len(cand_of), dtype=bool)
+    for of_slot in masks:
+        mask = np.asarray(of_slot, dtype=np.uint64)
+        mj, mc = mask[js], mask[cand_of]
+        sure |= ((mj & mc) == 0) & (mj != 0) & (mc != 0)
+    sure &= distinct
+    return sure
 
 
 _IN_WORKER: list[Any] = []
@@ -514,8 +554,8 @@ def _keep_for_workers(*state: Any) -> None:
 
 
 def _scores_in_worker(j_lo: int, j_hi: int) -> npt.NDArray[np.float64]:
-    feats, cand_of, starts = _IN_WORKER
-    return _scores_of_range(feats, cand_of, starts, j_lo, j_hi)
+    feats, cand_of, starts, sure = _IN_WORKER
+    return _scores_of_range(feats, cand_of, starts, j_lo, j_hi, sure)
 
 
 def _scores_of_range(
@@ -524,12 +564,15 @@ def _scores_of_range(
     starts: list[int],
     j_lo: int,
     j_hi: int,
+    sure: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.float64]:
-    """:func:`_candidate_scores` of the slots ``j_lo <= j < j_hi``.
-    :func:`~.scoring.score_and_veto` inlined: its cosine summed in the same order, so the
-    scores are the same floats."""
+    """:func:`_candidate_scores` of the slots ``j_lo <= j < j_hi``; ``sure`` marks the pairs
+    known to be vetoed (:func:`_surely_vetoed`).  :func:`~.scoring.score_and_veto` inlined:
+    its cosine summed in the same order, so the scores are the same floats."""
     out: list[float] = []
     head_weighted = bool(scoring.HEAD_WEIGHT)  # off (0.0): the plain cosine inline
+    lo_all, hi_all = starts[j_lo], starts[j_hi]
+    vetoed = sure[lo_all:hi_all].tolist() if sure is not None else [False] * (hi_all - lo_all)
     for j in range(j_lo, j_hi):
         lo, hi = starts[j], starts[j + 1]
         if lo == hi:
@@ -540,7 +583,12 @@ def _scores_of_range(
         size_j = len(content_j)
         norm_j = fj.content_norm
         slots_j = fj.slots_key
-        for c in cand_of[lo:hi].tolist():
+        for c, surely in zip(
+            cand_of[lo:hi].tolist(), vetoed[lo - lo_all : hi - lo_all], strict=True
+        ):
+            if surely:
+                out.append(VETOED)
+                continue
             fc = feats[c]
             if head_weighted or not norm or not fc.norm or fc.norm == norm:
                 s, reason = score_and_veto(fj, fc)
