@@ -571,10 +571,11 @@ def _scores_of_range(
     its cosine summed in the same order, so the scores are the same floats."""
     out: list[float] = []
     head_weighted = bool(scoring.HEAD_WEIGHT)  # off (0.0): the plain cosine inline
-    lo_all, hi_all = starts[j_lo], starts[j_hi]
-    vetoed = sure[lo_all:hi_all].tolist() if sure is not None else [False] * (hi_all - lo_all)
+    base, end = starts[j_lo], starts[j_hi]
+    vetoed = sure[base:end].tolist() if sure is not None else [False] * (end - base)
+    cands = cand_of[base:end].tolist()  # one conversion, then list slices
     for j in range(j_lo, j_hi):
-        lo, hi = starts[j], starts[j + 1]
+        lo, hi = starts[j] - base, starts[j + 1] - base
         if lo == hi:
             continue
         fj = feats[j]
@@ -583,9 +584,7 @@ def _scores_of_range(
         size_j = len(content_j)
         norm_j = fj.content_norm
         slots_j = fj.slots_key
-        for c, surely in zip(
-            cand_of[lo:hi].tolist(), vetoed[lo - lo_all : hi - lo_all], strict=True
-        ):
+        for c, surely in zip(cands[lo:hi], vetoed[lo:hi], strict=True):
             if surely:
                 out.append(VETOED)
                 continue
@@ -620,6 +619,7 @@ def _assign_in_order(
     from :func:`_candidate_scores`: the same candidates in the same order, the same scores and
     the same choice (``tests/unit/test_grouping_quality.py`` holds it to :func:`assign`)."""
     profiles: dict[int, Features] = {}
+    cands, pair_scores = cand_of.tolist(), scores.tolist()  # list slices, not array slices
     for j, norm in enumerate(norms):
         if not norm:
             continue
@@ -632,7 +632,7 @@ def _assign_in_order(
         vetoed: set[int] = set()
         seen: dict[int, int] = {}
         scored: list[tuple[float, int, int]] = []
-        pairs = zip(cand_of[lo:hi].tolist(), scores[lo:hi].tolist(), strict=True)
+        pairs = zip(cands[lo:hi], pair_scores[lo:hi], strict=True)
         for k, (c, s) in enumerate(pairs):
             topic = topic_of[c]
             if topic in vetoed or topic in forbidden:
