@@ -475,7 +475,7 @@ def test_cluster_scores_pairs_as_score_and_veto_does(
             want.append(clustering.VETOED if reason is not None else s)
     assert got.tolist() == want
     assert clustering.VETOED in want and any(0 < s < 1 for s in want)
-    # the pairs vetoed for another year, month or facet, found for all pairs at once
+    # the pairs vetoed for another year, month, facet or kind, found for all pairs at once
     sure = clustering._surely_vetoed(feats, cand_of, starts)
     assert sure.any() and not sure.all()
     assert all(want[k] == clustering.VETOED for k in np.flatnonzero(sure))

@@ -45,6 +45,7 @@ from requests_service.domain.similarity.lsh import (
 from requests_service.domain.similarity.normalise import clauses
 from requests_service.domain.similarity.scoring import (
     SAME_TOPIC_THRESHOLD,
+    _kind_conflict,
     score,
     score_and_veto,
     veto,
@@ -512,8 +513,9 @@ def _surely_vetoed(
     feats: list[Features], cand_of: npt.NDArray[np.int64], starts: list[int]
 ) -> npt.NDArray[np.bool_]:
     """Aligned with ``cand_of``: True where the pair is certainly vetoed, because both texts
-    name a year (month, facet) and none in common.  Each value has a bit (value number mod
-    64), so disjoint masks mean disjoint sets; a pair not found here is scored in full.
+    name a year (month, facet) and none in common — each value has a bit (value number mod
+    64), so disjoint masks mean disjoint sets — or name conflicting document kinds (each
+    distinct pair of kind sets judged once).  A pair not found here is scored in full.
     Pairs of equal or empty normalised texts are never marked (they score 1.0 or 0.0)."""
     n = len(feats)
     if not len(cand_of):
@@ -522,8 +524,11 @@ def _surely_vetoed(
     first_of_norm: dict[str, int] = {}
     masks: list[list[int]] = [[], [], []]
     norm_ids: list[int] = []
+    kind_sets: dict[frozenset[str], int] = {}
+    kind_ids: list[int] = []
     for k, f in enumerate(feats):
         norm_ids.append(first_of_norm.setdefault(f.norm, k) if f.norm else -1 - k)
+        kind_ids.append(kind_sets.setdefault(f.kinds, len(kind_sets)))
         for out, values in zip(masks, (f.years, f.months, f.facets), strict=True):
             m = 0
             for v in values:
@@ -542,6 +547,17 @@ def _surely_vetoed(
         mj, mc = mask[js], mask[cand_of]
         sure |= ((mj & mc) == 0) & (mj != 0) & (mc != 0)
     sure &= distinct
+    # another document kind: a few hundred distinct pairs of kind sets, each judged once
+    open_pairs = np.flatnonzero(distinct & ~sure)
+    kind_id = np.asarray(kind_ids, dtype=np.int64)
+    kind_pair = kind_id[js[open_pairs]] * len(kind_sets) + kind_id[cand_of[open_pairs]]
+    unique, which = np.unique(kind_pair, return_inverse=True)
+    sets = list(kind_sets)
+    conflict = np.array(
+        [_kind_conflict(sets[u // len(sets)], sets[u % len(sets)]) for u in unique.tolist()],
+        dtype=bool,
+    )
+    sure[open_pairs] = conflict[which.reshape(-1)] if len(unique) else False
     return sure
 
 
