@@ -213,6 +213,11 @@ def _band_pair_keys(sigs: npt.NDArray[np.uint32], star: int) -> npt.NDArray[np.i
     return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
+_RANK_CHUNK: Final = 1 << 20
+"""Candidate pairs ranked at a time by :func:`_ranked_candidates`: the temporaries stay small
+(one pass over the whole set allocated, and page-faulted, a dozen arrays of tens of millions)."""
+
+
 def _ranked_candidates(
     band_keys: npt.NDArray[np.int64], extra: npt.NDArray[np.int64], n: int
 ) -> tuple[npt.NDArray[np.int64], list[int]]:
@@ -220,13 +225,45 @@ def _ranked_candidates(
     shared slot key once more: ``extra`` repeats a pair (i, j) once per slot key), then latest
     first, at most :data:`MAX_CANDIDATES`: ``cand_of[starts[j]:starts[j + 1]]``.
     ``band_keys`` are sorted unique ``j * n + i`` (:func:`_band_pair_keys`).  Vectorised,
-    with no sort of the whole set but merges of sorted runs: tens of millions of pairs."""
+    with no sort of the whole set but merges of sorted runs, in ranges of j of about
+    :data:`_RANK_CHUNK` pairs: tens of millions of pairs."""
     if len(extra):
         ex = extra[:, 1] * n + extra[:, 0]
         ex = ex[extra[:, 0] != extra[:, 1]]
     else:
         ex = np.empty(0, dtype=np.int64)
     ex, ex_counts = np.unique(ex, return_counts=True)
+    parts: list[npt.NDArray[np.int64]] = []
+    js_parts: list[npt.NDArray[np.int64]] = []
+    b_lo = e_lo = 0
+    while b_lo < len(band_keys) or e_lo < len(ex):
+        # the next range of j: whole slots, about _RANK_CHUNK band pairs
+        if b_lo + _RANK_CHUNK < len(band_keys):
+            j_end = int(band_keys[b_lo + _RANK_CHUNK]) // n + 1
+            b_hi = int(np.searchsorted(band_keys, j_end * n))
+            e_hi = int(np.searchsorted(ex, j_end * n))
+        else:
+            b_hi, e_hi = len(band_keys), len(ex)
+        cands, js = _ranked_part(band_keys[b_lo:b_hi], ex[e_lo:e_hi], ex_counts[e_lo:e_hi], n)
+        parts.append(cands)
+        js_parts.append(js)
+        b_lo, e_lo = b_hi, e_hi
+    if not parts:
+        return np.empty(0, dtype=np.int64), [0] * (n + 1)
+    js_all = np.concatenate(js_parts)
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(js_all, minlength=n), out=starts[1:])
+    return np.concatenate(parts), starts.tolist()
+
+
+def _ranked_part(
+    band_keys: npt.NDArray[np.int64],
+    ex: npt.NDArray[np.int64],
+    ex_counts: npt.NDArray[np.int64],
+    n: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """:func:`_ranked_candidates` of the slots whose pairs these are (``ex``: the slot-key
+    pairs, sorted unique, ``ex_counts`` times each): the candidates and their slots, in order."""
     pos = np.searchsorted(band_keys, ex)
     hit = pos < len(band_keys)
     hit[hit] = band_keys[pos[hit]] == ex[hit]
@@ -236,7 +273,7 @@ def _ranked_candidates(
     counts = np.concatenate([counts, ex_counts[~hit]])
     m = len(keys)
     if not m:
-        return np.empty(0, dtype=np.int64), [0] * (n + 1)
+        return keys, keys
     order = np.argsort(keys, kind="stable")  # two sorted runs: a merge
     keys, counts = keys[order], counts[order]
     js = keys // n
@@ -253,9 +290,7 @@ def _ranked_candidates(
     # most shared keys first; stable, so ties stay latest first (nearly sorted: fast)
     keys = keys[np.argsort(js * top + (top - 1 - counts), kind="stable")]
     sel = np.arange(m) - first < MAX_CANDIDATES
-    keys, js = keys[sel], js[sel]
-    starts = np.searchsorted(js, np.arange(n + 1), side="left")
-    return keys % n, starts.tolist()
+    return keys[sel] % n, js[sel]
 
 
 def cluster(
