@@ -19,7 +19,6 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any, Final, Generic, TypeVar
 
 import numpy as np
@@ -371,11 +370,9 @@ def _cluster(
         band_keys = band_job.result() if band_job is not None else _band_keys_of(norms, star)
         cand_of, starts = _ranked_candidates(band_keys, _slot_key_pairs(feats, star), n)
         del band_keys
-        # this process scores a share too: one worker fewer than cores (each copies pages)
-        scores = _candidate_scores(
-            feats, cand_of, starts, workers=min(workers, max(1, (os.cpu_count() or 1) - 1))
-        )
-        _assign_in_order(norms, feats, cand_of, starts, scores, cannot, threshold, topic_of)
+        # workers score ranges of slots in order while this process assigns the ranges done
+        scored = _scores_in_order(feats, cand_of, starts, workers=workers)
+        _assign_in_order(norms, feats, cand_of, starts, scored, cannot, threshold, topic_of)
     if must_link:
         _apply_must_links(must_link, slot_of_id, cannot, topic_of)
     return _topics(ids, originals, norm_of_item, norms, topic_of)
@@ -508,29 +505,38 @@ def _slot_key_pairs(feats: list[Features], star: int) -> npt.NDArray[np.int64]:
 
 
 VETOED: Final = -1.0
-"""In :func:`_candidate_scores`: the pair is vetoed (scores are never negative)."""
+"""In :func:`_scores_in_order`: the pair is vetoed (scores are never negative)."""
 
 
-def _candidate_scores(
+_SCORE_PARTS_PER_WORKER: Final = 8
+"""Ranges of slots per scoring worker in :func:`_scores_in_order`: the first is assigned while
+the others are scored."""
+
+
+def _scores_in_order(
     feats: list[Features],
     cand_of: npt.NDArray[np.int64],
     starts: list[int],
     *,
     workers: int = 0,
-) -> npt.NDArray[np.float64]:
-    """:func:`~.scoring.score_and_veto` of every slot with each of its candidates, aligned with
-    ``cand_of``: the score, or :data:`VETOED`.  The pairs do not depend on the topics, so
-    ``workers`` forked processes (they inherit ``feats``) score ranges of slots beside this one
-    — about all the pairs are needed: only a topic's :data:`PER_TOPIC` best are compared.
-    Most pairs are vetoed for another year, month or facet: :func:`_surely_vetoed` finds those
-    for all pairs at once, and only the rest are scored one by one."""
+) -> Iterator[tuple[int, int, npt.NDArray[np.float64]]]:
+    """:func:`~.scoring.score_and_veto` of every slot with each of its candidates: ranges
+    ``(j_lo, j_hi, scores)`` in order of j, ``scores`` aligned with
+    ``cand_of[starts[j_lo]:starts[j_hi]]`` (the score, or :data:`VETOED`).  The pairs do not
+    depend on the topics, so ``workers`` forked processes (they inherit ``feats``) score the
+    ranges while the caller assigns those already scored — about all the pairs are needed: only
+    a topic's :data:`PER_TOPIC` best are compared.  Most pairs are vetoed for another year,
+    month, facet or kind: :func:`_surely_vetoed` finds those for all pairs at once, and only
+    the rest are scored one by one."""
     n = len(feats)
     sure = _surely_vetoed(feats, cand_of, starts)
     if workers < 1 or len(cand_of) < 2:
-        return _scores_of_range(feats, cand_of, starts, 0, n, sure)
+        yield 0, n, _scores_of_range(feats, cand_of, starts, 0, n, sure)
+        return
+    parts = workers * _SCORE_PARTS_PER_WORKER
     bounds = [0]
-    for part in range(1, workers + 1):  # ranges with about as many pairs each
-        bounds.append(bisect.bisect_left(starts, part * len(cand_of) // (workers + 1), hi=n))
+    for part in range(1, parts):  # ranges with about as many pairs each
+        bounds.append(bisect.bisect_left(starts, part * len(cand_of) // parts, hi=n))
     bounds.append(n)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
@@ -539,9 +545,8 @@ def _candidate_scores(
         initializer=_keep_for_workers,
         initargs=(feats, cand_of, starts, sure),
     ) as pool:
-        jobs = [pool.submit(_scores_in_worker, a, b) for a, b in pairwise(bounds[1:])]
-        mine = _scores_of_range(feats, cand_of, starts, bounds[0], bounds[1], sure)
-        return np.concatenate([mine, *(job.result() for job in jobs)])
+        done = pool.map(_scores_in_worker, bounds[:-1], bounds[1:])
+        yield from zip(bounds[:-1], bounds[1:], done, strict=True)
 
 
 def _surely_vetoed(
@@ -617,7 +622,7 @@ def _scores_of_range(
     j_hi: int,
     sure: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.float64]:
-    """:func:`_candidate_scores` of the slots ``j_lo <= j < j_hi``; ``sure`` marks the pairs
+    """:func:`_scores_in_order` of the slots ``j_lo <= j < j_hi``; ``sure`` marks the pairs
     known to be vetoed (:func:`_surely_vetoed`).  :func:`~.scoring.score_and_veto` inlined:
     its cosine summed in the same order, so the scores are the same floats."""
     out: list[float] = []
@@ -659,7 +664,7 @@ def _assign_in_order(
     feats: list[Features],
     cand_of: npt.NDArray[np.int64],
     starts: list[int],
-    scores: npt.NDArray[np.float64],
+    scored_ranges: Iterable[tuple[int, int, npt.NDArray[np.float64]]],
     cannot: Mapping[int, set[int]],
     threshold: float,
     topic_of: list[int],
@@ -667,14 +672,38 @@ def _assign_in_order(
     """The intake rule (:func:`assign`) for each slot in input order; updates ``topic_of``.
 
     :func:`assign` inlined for the batch (millions of candidate pairs), with the pairs' scores
-    from :func:`_candidate_scores`: the same candidates in the same order, the same scores and
-    the same choice (``tests/unit/test_grouping_quality.py`` holds it to :func:`assign`)."""
+    from :func:`_scores_in_order` (ranges of slots, in order): the same candidates in the
+    same order, the same scores and the same choice (``tests/unit/test_grouping_quality.py``
+    holds it to :func:`assign`)."""
     profiles: dict[int, Features] = {}
-    cands, pair_scores = cand_of.tolist(), scores.tolist()  # list slices, not array slices
-    for j, norm in enumerate(norms):
-        if not norm:
+    for j_lo, j_hi, scores in scored_ranges:
+        _assign_range(
+            norms, feats, cand_of, starts, j_lo, j_hi, scores, cannot, threshold, topic_of, profiles
+        )
+
+
+def _assign_range(
+    norms: list[str],
+    feats: list[Features],
+    cand_of: npt.NDArray[np.int64],
+    starts: list[int],
+    j_lo: int,
+    j_hi: int,
+    scores: npt.NDArray[np.float64],
+    cannot: Mapping[int, set[int]],
+    threshold: float,
+    topic_of: list[int],
+    profiles: dict[int, Features],
+) -> None:
+    """:func:`_assign_in_order` of the slots ``j_lo <= j < j_hi`` (``scores``: their pairs');
+    updates ``topic_of`` and the topics' merged slots ``profiles``."""
+    base = starts[j_lo]
+    cands = cand_of[base : starts[j_hi]].tolist()  # list slices, not array slices
+    pair_scores = scores.tolist()
+    for j in range(j_lo, j_hi):
+        if not norms[j]:
             continue
-        lo, hi = starts[j], starts[j + 1]
+        lo, hi = starts[j] - base, starts[j + 1] - base
         fj = feats[j]
         if lo == hi:
             profiles[j] = fj
