@@ -19,6 +19,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Final, Generic, TypeVar
 
 import numpy as np
@@ -370,8 +371,12 @@ def _cluster(
         band_keys = band_job.result() if band_job is not None else _band_keys_of(norms, star)
         cand_of, starts = _ranked_candidates(band_keys, _slot_key_pairs(feats, star), n)
         del band_keys
-        # workers score ranges of slots in order while this process assigns the ranges done
-        scored = _scores_in_order(feats, cand_of, starts, workers=workers)
+        # a worker scores ranges of slots in order while this process assigns those done and,
+        # meanwhile, scores the latest ones itself: one worker fewer than cores (each copies
+        # pages)
+        scored = _scores_in_order(
+            feats, cand_of, starts, workers=min(workers, max(1, (os.cpu_count() or 1) - 1))
+        )
         _assign_in_order(norms, feats, cand_of, starts, scored, cannot, threshold, topic_of)
     if must_link:
         _apply_must_links(must_link, slot_of_id, cannot, topic_of)
@@ -509,8 +514,8 @@ VETOED: Final = -1.0
 
 
 _SCORE_PARTS_PER_WORKER: Final = 8
-"""Ranges of slots per scoring worker in :func:`_scores_in_order`: the first is assigned while
-the others are scored."""
+"""Ranges of slots per scoring process in :func:`_scores_in_order`: the first is assigned
+while the others are scored."""
 
 
 def _scores_in_order(
@@ -524,16 +529,17 @@ def _scores_in_order(
     ``(j_lo, j_hi, scores)`` in order of j, ``scores`` aligned with
     ``cand_of[starts[j_lo]:starts[j_hi]]`` (the score, or :data:`VETOED`).  The pairs do not
     depend on the topics, so ``workers`` forked processes (they inherit ``feats``) score the
-    ranges while the caller assigns those already scored — about all the pairs are needed: only
-    a topic's :data:`PER_TOPIC` best are compared.  Most pairs are vetoed for another year,
-    month, facet or kind: :func:`_surely_vetoed` finds those for all pairs at once, and only
-    the rest are scored one by one."""
+    ranges from the first while the caller assigns those already scored and, when the next is
+    not ready, this process scores the latest range not yet started — about all the pairs
+    are needed: only a topic's :data:`PER_TOPIC` best are compared.  Most pairs are vetoed
+    for another year, month, facet or kind: :func:`_surely_vetoed` finds those for all pairs
+    at once, and only the rest are scored one by one."""
     n = len(feats)
     sure = _surely_vetoed(feats, cand_of, starts)
     if workers < 1 or len(cand_of) < 2:
         yield 0, n, _scores_of_range(feats, cand_of, starts, 0, n, sure)
         return
-    parts = workers * _SCORE_PARTS_PER_WORKER
+    parts = (workers + 1) * _SCORE_PARTS_PER_WORKER
     bounds = [0]
     for part in range(1, parts):  # ranges with about as many pairs each
         bounds.append(bisect.bisect_left(starts, part * len(cand_of) // parts, hi=n))
@@ -545,8 +551,18 @@ def _scores_in_order(
         initializer=_keep_for_workers,
         initargs=(feats, cand_of, starts, sure),
     ) as pool:
-        done = pool.map(_scores_in_worker, bounds[:-1], bounds[1:])
-        yield from zip(bounds[:-1], bounds[1:], done, strict=True)
+        jobs = [pool.submit(_scores_in_worker, a, b) for a, b in pairwise(bounds)]
+        mine: dict[int, npt.NDArray[np.float64]] = {}
+        last = len(jobs) - 1  # the latest range this process may still take back
+        for k, job in enumerate(jobs):
+            # while range k is being scored, this process scores the latest one not started
+            while k not in mine and not job.done() and last > k:
+                if jobs[last].cancel():
+                    mine[last] = _scores_of_range(
+                        feats, cand_of, starts, bounds[last], bounds[last + 1], sure
+                    )
+                last -= 1
+            yield bounds[k], bounds[k + 1], mine.pop(k) if k in mine else job.result()
 
 
 def _surely_vetoed(
