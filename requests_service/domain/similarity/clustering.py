@@ -423,13 +423,15 @@ def _clauses_of(texts: list[str]) -> list[tuple[Clauses, str]]:
 
 def _all_clauses(texts: list[str], pool: Executor | None) -> list[tuple[Clauses, str]]:
     """:func:`~.normalise.clauses` of each text and their :func:`~.normalise.normalise`, in
-    order; in chunks over ``pool``."""
+    order; in chunks over ``pool``, the first in this process meanwhile."""
     if pool is None or len(texts) < 2:
         return _clauses_of(texts)
     size = -(-len(texts) // 16)  # a few chunks per worker: they finish together
-    out: list[tuple[Clauses, str]] = []
-    for chunk in pool.map(_clauses_of, [texts[k : k + size] for k in range(0, len(texts), size)]):
-        out.extend(chunk)
+    chunks = [texts[k : k + size] for k in range(0, len(texts), size)]
+    jobs = [pool.submit(_clauses_of, chunk) for chunk in chunks[1:]]
+    out = _clauses_of(chunks[0])
+    for job in jobs:
+        out.extend(job.result())
     return out
 
 
@@ -816,11 +818,17 @@ def _topics(
     topic_of: list[int],
 ) -> list[Topic[IdT]]:
     """The topics by size (largest first), then by their first member's input position."""
-    members: dict[int, list[int]] = defaultdict(list)
-    for pos, slot in enumerate(norm_of_item):
-        members[topic_of[slot]].append(pos)
+    if not norm_of_item:
+        return []
+    # each topic's member positions, in input order: one stable sort by topic
+    topic_at = np.asarray(topic_of, dtype=np.int64)[np.asarray(norm_of_item, dtype=np.int64)]
+    order = np.argsort(topic_at, kind="stable")
+    ranked = topic_at[order]
+    bounds = [0, *(np.flatnonzero(ranked[1:] != ranked[:-1]) + 1).tolist(), len(order)]
+    in_topic_order = order.tolist()
     topics: list[tuple[int, Topic[IdT]]] = []
-    for positions in members.values():
+    for lo, hi in pairwise(bounds):
+        positions = in_topic_order[lo:hi]
         if len(positions) == 1:  # most topics: the one member represents it
             topics.append((positions[0], Topic(originals[positions[0]], (ids[positions[0]],))))
             continue
