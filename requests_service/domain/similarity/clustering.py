@@ -498,17 +498,32 @@ def _slot_cannot_links(
 
 def _slot_key_pairs(feats: list[Features], star: int) -> npt.NDArray[np.int64]:
     """Pairs (i, j), i < j, sharing a slot key (entity, place, document kind): each text
-    meets its ``star`` latest predecessors in every bucket, like a band bucket."""
-    extra: list[int] = []
-    buckets: dict[str, list[int]] = defaultdict(list)
-    for j, feat in enumerate(feats):
-        for key in slot_keys(feat):
-            bucket = buckets[key]
-            for i in bucket[-star:]:
-                extra.append(i)
-                extra.append(j)
-            bucket.append(j)
-    return np.asarray(extra, dtype=np.int64).reshape(-1, 2)
+    meets its ``star`` latest predecessors in every bucket, like a band bucket.  Rows as
+    ``[i, j]``, in no particular order (:func:`_ranked_candidates` counts them)."""
+    number_of: dict[str, int] = {}
+    keys: list[int] = []
+    per_slot: list[int] = []
+    for feat in feats:
+        mine = slot_keys(feat)
+        per_slot.append(len(mine))
+        keys.extend([number_of.setdefault(k, len(number_of)) for k in mine])
+    if not keys:
+        return np.empty((0, 2), dtype=np.int64)
+    key = np.asarray(keys, dtype=np.int64)
+    owner = np.repeat(np.arange(len(feats), dtype=np.int64), per_slot)
+    order = np.argsort(key, kind="stable")  # each bucket in input order
+    key, owner = key[order], owner[order]
+    positions = np.arange(len(key))
+    run_start = np.ones(len(key), dtype=bool)
+    run_start[1:] = key[1:] != key[:-1]
+    pos_in_run = positions - np.maximum.accumulate(np.where(run_start, positions, 0))
+    rows: list[npt.NDArray[np.int64]] = [np.empty((0, 2), dtype=np.int64)]
+    for d in range(1, star + 1):
+        ok = np.flatnonzero(pos_in_run[d:] >= d)
+        if not len(ok):  # no bucket has more than d members
+            break
+        rows.append(np.stack([owner[ok], owner[ok + d]], axis=1))
+    return np.concatenate(rows)
 
 
 VETOED: Final = -1.0
