@@ -157,7 +157,10 @@ def install_pair_rule(rule: PairRule) -> None:
             return s, reason
         return rule(fa, fb, a, b, s)
 
-    def scores_of_range(feats: Any, cand_of: Any, starts: Any, lo: int, hi: int) -> Any:
+    def scores_of_range(
+        feats: Any, cand_of: Any, starts: Any, lo: int, hi: int, sure: Any = None
+    ) -> Any:
+        # ``sure`` (pairs vetoed for another year, month or facet) is not needed: all scored
         out = []
         for j in range(lo, hi):
             for c in cand_of[starts[j] : starts[j + 1]].tolist():

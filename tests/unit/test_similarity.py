@@ -453,6 +453,39 @@ def test_cluster_in_worker_processes_gives_the_same_topics(
     assert cluster(items[:1], workers=2) == cluster(items[:1], workers=0)
 
 
+def test_cluster_in_worker_processes_on_a_synthetic_batch() -> None:
+    """A templated batch like ``bench/bench_similarity.py``'s — places, years, document kinds
+    and facets that veto most candidate pairs, paraphrases, repeats, numerals written three
+    ways — grouped in forked workers (features, band keys, pair scores in ranges assigned as
+    they come) gives the topics of one process."""
+    import random
+
+    rng = random.Random(13)
+    places = ["滨河区", "东湖区", "锦华县", "松林镇", "江州市", "和平村", "阳光区", "北仑区"]
+    subjects = [
+        "征收补偿方案",
+        "环境行政处罚决定书",
+        "公办幼儿园保教费标准",
+        "耕地占补平衡指标交易材料",
+        "医疗服务项目价格",
+        "保障性住房配租名单",
+        "农机购置补贴资金分配表",
+        "违章建筑拆除决定",
+    ]
+    years = ["2021", "二〇二二", "2023", "２０２４"]
+    forms = [
+        "申请公开{p}{y}年{s}",
+        "请提供{p}{y}年度的{s}，谢谢",
+        "您好，依申请公开{y}年{p}{s}全文",
+    ]
+    texts = [
+        rng.choice(forms).format(p=rng.choice(places), y=rng.choice(years), s=rng.choice(subjects))
+        for _ in range(1500)
+    ]
+    items = list(enumerate([*texts, *texts[:100], ""]))
+    assert cluster(items, workers=2) == cluster(items, workers=0)
+
+
 def test_cluster_scores_pairs_as_score_and_veto_does(
     labelled: tuple[list[str], list[str]],
 ) -> None:
@@ -475,6 +508,12 @@ def test_cluster_scores_pairs_as_score_and_veto_does(
             want.append(clustering.VETOED if reason is not None else s)
     assert got.tolist() == want
     assert clustering.VETOED in want and any(0 < s < 1 for s in want)
+    # the pairs vetoed for another year, month, facet or kind, found for all pairs at once
+    sure = clustering._surely_vetoed(feats, cand_of, starts)
+    assert sure.any() and not sure.all()
+    assert all(want[k] == clustering.VETOED for k in np.flatnonzero(sure))
+    got = clustering._scores_of_range(feats, cand_of, starts, 0, len(feats), sure)
+    assert got.tolist() == want
 
 
 def test_cluster_of_nothing() -> None:

@@ -45,6 +45,7 @@ from requests_service.domain.similarity.lsh import (
 from requests_service.domain.similarity.normalise import clauses
 from requests_service.domain.similarity.scoring import (
     SAME_TOPIC_THRESHOLD,
+    _kind_conflict,
     score,
     score_and_veto,
     veto,
@@ -212,6 +213,11 @@ def _band_pair_keys(sigs: npt.NDArray[np.uint32], star: int) -> npt.NDArray[np.i
     return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
 
 
+_RANK_CHUNK: Final = 1 << 20
+"""Candidate pairs ranked at a time by :func:`_ranked_candidates`: the temporaries stay small
+(one pass over the whole set allocated, and page-faulted, a dozen arrays of tens of millions)."""
+
+
 def _ranked_candidates(
     band_keys: npt.NDArray[np.int64], extra: npt.NDArray[np.int64], n: int
 ) -> tuple[npt.NDArray[np.int64], list[int]]:
@@ -219,13 +225,45 @@ def _ranked_candidates(
     shared slot key once more: ``extra`` repeats a pair (i, j) once per slot key), then latest
     first, at most :data:`MAX_CANDIDATES`: ``cand_of[starts[j]:starts[j + 1]]``.
     ``band_keys`` are sorted unique ``j * n + i`` (:func:`_band_pair_keys`).  Vectorised,
-    with no sort of the whole set but merges of sorted runs: tens of millions of pairs."""
+    with no sort of the whole set but merges of sorted runs, in ranges of j of about
+    :data:`_RANK_CHUNK` pairs: tens of millions of pairs."""
     if len(extra):
         ex = extra[:, 1] * n + extra[:, 0]
         ex = ex[extra[:, 0] != extra[:, 1]]
     else:
         ex = np.empty(0, dtype=np.int64)
     ex, ex_counts = np.unique(ex, return_counts=True)
+    parts: list[npt.NDArray[np.int64]] = []
+    js_parts: list[npt.NDArray[np.int64]] = []
+    b_lo = e_lo = 0
+    while b_lo < len(band_keys) or e_lo < len(ex):
+        # the next range of j: whole slots, about _RANK_CHUNK band pairs
+        if b_lo + _RANK_CHUNK < len(band_keys):
+            j_end = int(band_keys[b_lo + _RANK_CHUNK]) // n + 1
+            b_hi = int(np.searchsorted(band_keys, j_end * n))
+            e_hi = int(np.searchsorted(ex, j_end * n))
+        else:
+            b_hi, e_hi = len(band_keys), len(ex)
+        cands, js = _ranked_part(band_keys[b_lo:b_hi], ex[e_lo:e_hi], ex_counts[e_lo:e_hi], n)
+        parts.append(cands)
+        js_parts.append(js)
+        b_lo, e_lo = b_hi, e_hi
+    if not parts:
+        return np.empty(0, dtype=np.int64), [0] * (n + 1)
+    js_all = np.concatenate(js_parts)
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(js_all, minlength=n), out=starts[1:])
+    return np.concatenate(parts), starts.tolist()
+
+
+def _ranked_part(
+    band_keys: npt.NDArray[np.int64],
+    ex: npt.NDArray[np.int64],
+    ex_counts: npt.NDArray[np.int64],
+    n: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """:func:`_ranked_candidates` of the slots whose pairs these are (``ex``: the slot-key
+    pairs, sorted unique, ``ex_counts`` times each): the candidates and their slots, in order."""
     pos = np.searchsorted(band_keys, ex)
     hit = pos < len(band_keys)
     hit[hit] = band_keys[pos[hit]] == ex[hit]
@@ -235,7 +273,7 @@ def _ranked_candidates(
     counts = np.concatenate([counts, ex_counts[~hit]])
     m = len(keys)
     if not m:
-        return np.empty(0, dtype=np.int64), [0] * (n + 1)
+        return keys, keys
     order = np.argsort(keys, kind="stable")  # two sorted runs: a merge
     keys, counts = keys[order], counts[order]
     js = keys // n
@@ -252,9 +290,7 @@ def _ranked_candidates(
     # most shared keys first; stable, so ties stay latest first (nearly sorted: fast)
     keys = keys[np.argsort(js * top + (top - 1 - counts), kind="stable")]
     sel = np.arange(m) - first < MAX_CANDIDATES
-    keys, js = keys[sel], js[sel]
-    starts = np.searchsorted(js, np.arange(n + 1), side="left")
-    return keys % n, starts.tolist()
+    return keys[sel] % n, js[sel]
 
 
 def cluster(
@@ -335,11 +371,13 @@ def _cluster(
         band_keys = band_job.result() if band_job is not None else _band_keys_of(norms, star)
         cand_of, starts = _ranked_candidates(band_keys, _slot_key_pairs(feats, star), n)
         del band_keys
-        # this process scores a share too: one worker fewer than cores (each copies pages)
-        scores = _candidate_scores(
+        # a worker scores ranges of slots in order while this process assigns those done and,
+        # meanwhile, scores the latest ones itself: one worker fewer than cores (each copies
+        # pages)
+        scored = _scores_in_order(
             feats, cand_of, starts, workers=min(workers, max(1, (os.cpu_count() or 1) - 1))
         )
-        _assign_in_order(norms, feats, cand_of, starts, scores, cannot, threshold, topic_of)
+        _assign_in_order(norms, feats, cand_of, starts, scored, cannot, threshold, topic_of)
     if must_link:
         _apply_must_links(must_link, slot_of_id, cannot, topic_of)
     return _topics(ids, originals, norm_of_item, norms, topic_of)
@@ -385,13 +423,15 @@ def _clauses_of(texts: list[str]) -> list[tuple[Clauses, str]]:
 
 def _all_clauses(texts: list[str], pool: Executor | None) -> list[tuple[Clauses, str]]:
     """:func:`~.normalise.clauses` of each text and their :func:`~.normalise.normalise`, in
-    order; in chunks over ``pool``."""
+    order; in chunks over ``pool``, the first in this process meanwhile."""
     if pool is None or len(texts) < 2:
         return _clauses_of(texts)
     size = -(-len(texts) // 16)  # a few chunks per worker: they finish together
-    out: list[tuple[Clauses, str]] = []
-    for chunk in pool.map(_clauses_of, [texts[k : k + size] for k in range(0, len(texts), size)]):
-        out.extend(chunk)
+    chunks = [texts[k : k + size] for k in range(0, len(texts), size)]
+    jobs = [pool.submit(_clauses_of, chunk) for chunk in chunks[1:]]
+    out = _clauses_of(chunks[0])
+    for job in jobs:
+        out.extend(job.result())
     return out
 
 
@@ -458,51 +498,140 @@ def _slot_cannot_links(
 
 def _slot_key_pairs(feats: list[Features], star: int) -> npt.NDArray[np.int64]:
     """Pairs (i, j), i < j, sharing a slot key (entity, place, document kind): each text
-    meets its ``star`` latest predecessors in every bucket, like a band bucket."""
-    extra: list[int] = []
-    buckets: dict[str, list[int]] = defaultdict(list)
-    for j, feat in enumerate(feats):
-        for key in slot_keys(feat):
-            bucket = buckets[key]
-            for i in bucket[-star:]:
-                extra.append(i)
-                extra.append(j)
-            bucket.append(j)
-    return np.asarray(extra, dtype=np.int64).reshape(-1, 2)
+    meets its ``star`` latest predecessors in every bucket, like a band bucket.  Rows as
+    ``[i, j]``, in no particular order (:func:`_ranked_candidates` counts them)."""
+    number_of: dict[str, int] = {}
+    keys: list[int] = []
+    per_slot: list[int] = []
+    for feat in feats:
+        mine = slot_keys(feat)
+        per_slot.append(len(mine))
+        keys.extend([number_of.setdefault(k, len(number_of)) for k in mine])
+    if not keys:
+        return np.empty((0, 2), dtype=np.int64)
+    key = np.asarray(keys, dtype=np.int64)
+    owner = np.repeat(np.arange(len(feats), dtype=np.int64), per_slot)
+    order = np.argsort(key, kind="stable")  # each bucket in input order
+    key, owner = key[order], owner[order]
+    positions = np.arange(len(key))
+    run_start = np.ones(len(key), dtype=bool)
+    run_start[1:] = key[1:] != key[:-1]
+    pos_in_run = positions - np.maximum.accumulate(np.where(run_start, positions, 0))
+    rows: list[npt.NDArray[np.int64]] = [np.empty((0, 2), dtype=np.int64)]
+    for d in range(1, star + 1):
+        ok = np.flatnonzero(pos_in_run[d:] >= d)
+        if not len(ok):  # no bucket has more than d members
+            break
+        rows.append(np.stack([owner[ok], owner[ok + d]], axis=1))
+    return np.concatenate(rows)
 
 
 VETOED: Final = -1.0
-"""In :func:`_candidate_scores`: the pair is vetoed (scores are never negative)."""
+"""In :func:`_scores_in_order`: the pair is vetoed (scores are never negative)."""
 
 
-def _candidate_scores(
+_SCORE_PARTS_PER_WORKER: Final = 8
+"""Ranges of slots per scoring process in :func:`_scores_in_order`: the first is assigned
+while the others are scored."""
+
+
+def _scores_in_order(
     feats: list[Features],
     cand_of: npt.NDArray[np.int64],
     starts: list[int],
     *,
     workers: int = 0,
-) -> npt.NDArray[np.float64]:
-    """:func:`~.scoring.score_and_veto` of every slot with each of its candidates, aligned with
-    ``cand_of``: the score, or :data:`VETOED`.  The pairs do not depend on the topics, so
-    ``workers`` forked processes (they inherit ``feats``) score ranges of slots beside this one
-    — about all the pairs are needed: only a topic's :data:`PER_TOPIC` best are compared."""
+) -> Iterator[tuple[int, int, npt.NDArray[np.float64]]]:
+    """:func:`~.scoring.score_and_veto` of every slot with each of its candidates: ranges
+    ``(j_lo, j_hi, scores)`` in order of j, ``scores`` aligned with
+    ``cand_of[starts[j_lo]:starts[j_hi]]`` (the score, or :data:`VETOED`).  The pairs do not
+    depend on the topics, so ``workers`` forked processes (they inherit ``feats``) score the
+    ranges from the first while the caller assigns those already scored and, when the next is
+    not ready, this process scores the latest range not yet started — about all the pairs
+    are needed: only a topic's :data:`PER_TOPIC` best are compared.  Most pairs are vetoed
+    for another year, month, facet or kind: :func:`_surely_vetoed` finds those for all pairs
+    at once, and only the rest are scored one by one."""
     n = len(feats)
+    sure = _surely_vetoed(feats, cand_of, starts)
     if workers < 1 or len(cand_of) < 2:
-        return _scores_of_range(feats, cand_of, starts, 0, n)
+        yield 0, n, _scores_of_range(feats, cand_of, starts, 0, n, sure)
+        return
+    parts = (workers + 1) * _SCORE_PARTS_PER_WORKER
     bounds = [0]
-    for part in range(1, workers + 1):  # ranges with about as many pairs each
-        bounds.append(bisect.bisect_left(starts, part * len(cand_of) // (workers + 1), hi=n))
+    for part in range(1, parts):  # ranges with about as many pairs each
+        bounds.append(bisect.bisect_left(starts, part * len(cand_of) // parts, hi=n))
     bounds.append(n)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
         workers,
         mp_context=context,
         initializer=_keep_for_workers,
-        initargs=(feats, cand_of, starts),
+        initargs=(feats, cand_of, starts, sure),
     ) as pool:
-        jobs = [pool.submit(_scores_in_worker, a, b) for a, b in pairwise(bounds[1:])]
-        mine = _scores_of_range(feats, cand_of, starts, bounds[0], bounds[1])
-        return np.concatenate([mine, *(job.result() for job in jobs)])
+        jobs = [pool.submit(_scores_in_worker, a, b) for a, b in pairwise(bounds)]
+        mine: dict[int, npt.NDArray[np.float64]] = {}
+        last = len(jobs) - 1  # the latest range this process may still take back
+        for k, job in enumerate(jobs):
+            # while range k is being scored, this process scores the latest one not started
+            while k not in mine and not job.done() and last > k:
+                if jobs[last].cancel():
+                    mine[last] = _scores_of_range(
+                        feats, cand_of, starts, bounds[last], bounds[last + 1], sure
+                    )
+                last -= 1
+            yield bounds[k], bounds[k + 1], mine.pop(k) if k in mine else job.result()
+
+
+def _surely_vetoed(
+    feats: list[Features], cand_of: npt.NDArray[np.int64], starts: list[int]
+) -> npt.NDArray[np.bool_]:
+    """Aligned with ``cand_of``: True where the pair is certainly vetoed, because both texts
+    name a year (month, facet) and none in common — each value has a bit (value number mod
+    64), so disjoint masks mean disjoint sets — or name conflicting document kinds (each
+    distinct pair of kind sets judged once).  A pair not found here is scored in full.
+    Pairs of equal or empty normalised texts are never marked (they score 1.0 or 0.0)."""
+    n = len(feats)
+    if not len(cand_of):
+        return np.zeros(0, dtype=bool)
+    bit_of: dict[object, int] = {}
+    first_of_norm: dict[str, int] = {}
+    masks: list[list[int]] = [[], [], []]
+    norm_ids: list[int] = []
+    kind_sets: dict[frozenset[str], int] = {}
+    kind_ids: list[int] = []
+    for k, f in enumerate(feats):
+        norm_ids.append(first_of_norm.setdefault(f.norm, k) if f.norm else -1 - k)
+        kind_ids.append(kind_sets.setdefault(f.kinds, len(kind_sets)))
+        for out, values in zip(masks, (f.years, f.months, f.facets), strict=True):
+            m = 0
+            for v in values:
+                bit = bit_of.get(v)
+                if bit is None:
+                    bit = bit_of[v] = 1 << (len(bit_of) % 64)
+                m |= bit
+            out.append(m)
+    bounds = np.asarray(starts, dtype=np.int64)
+    js = np.repeat(np.arange(n), bounds[1:] - bounds[:-1])
+    norm_id = np.asarray(norm_ids, dtype=np.int64)
+    distinct = (norm_id[js] != norm_id[cand_of]) & (norm_id[js] >= 0) & (norm_id[cand_of] >= 0)
+    sure = np.zeros(len(cand_of), dtype=bool)
+    for of_slot in masks:
+        mask = np.asarray(of_slot, dtype=np.uint64)
+        mj, mc = mask[js], mask[cand_of]
+        sure |= ((mj & mc) == 0) & (mj != 0) & (mc != 0)
+    sure &= distinct
+    # another document kind: a few hundred distinct pairs of kind sets, each judged once
+    open_pairs = np.flatnonzero(distinct & ~sure)
+    kind_id = np.asarray(kind_ids, dtype=np.int64)
+    kind_pair = kind_id[js[open_pairs]] * len(kind_sets) + kind_id[cand_of[open_pairs]]
+    unique, which = np.unique(kind_pair, return_inverse=True)
+    sets = list(kind_sets)
+    conflict = np.array(
+        [_kind_conflict(sets[u // len(sets)], sets[u % len(sets)]) for u in unique.tolist()],
+        dtype=bool,
+    )
+    sure[open_pairs] = conflict[which.reshape(-1)] if len(unique) else False
+    return sure
 
 
 _IN_WORKER: list[Any] = []
@@ -514,8 +643,8 @@ def _keep_for_workers(*state: Any) -> None:
 
 
 def _scores_in_worker(j_lo: int, j_hi: int) -> npt.NDArray[np.float64]:
-    feats, cand_of, starts = _IN_WORKER
-    return _scores_of_range(feats, cand_of, starts, j_lo, j_hi)
+    feats, cand_of, starts, sure = _IN_WORKER
+    return _scores_of_range(feats, cand_of, starts, j_lo, j_hi, sure)
 
 
 def _scores_of_range(
@@ -524,14 +653,18 @@ def _scores_of_range(
     starts: list[int],
     j_lo: int,
     j_hi: int,
+    sure: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.float64]:
-    """:func:`_candidate_scores` of the slots ``j_lo <= j < j_hi``.
-    :func:`~.scoring.score_and_veto` inlined: its cosine summed in the same order, so the
-    scores are the same floats."""
+    """:func:`_scores_in_order` of the slots ``j_lo <= j < j_hi``; ``sure`` marks the pairs
+    known to be vetoed (:func:`_surely_vetoed`).  :func:`~.scoring.score_and_veto` inlined:
+    its cosine summed in the same order, so the scores are the same floats."""
     out: list[float] = []
     head_weighted = bool(scoring.HEAD_WEIGHT)  # off (0.0): the plain cosine inline
+    base, end = starts[j_lo], starts[j_hi]
+    vetoed = sure[base:end].tolist() if sure is not None else [False] * (end - base)
+    cands = cand_of[base:end].tolist()  # one conversion, then list slices
     for j in range(j_lo, j_hi):
-        lo, hi = starts[j], starts[j + 1]
+        lo, hi = starts[j] - base, starts[j + 1] - base
         if lo == hi:
             continue
         fj = feats[j]
@@ -540,7 +673,10 @@ def _scores_of_range(
         size_j = len(content_j)
         norm_j = fj.content_norm
         slots_j = fj.slots_key
-        for c in cand_of[lo:hi].tolist():
+        for c, surely in zip(cands[lo:hi], vetoed[lo:hi], strict=True):
+            if surely:
+                out.append(VETOED)
+                continue
             fc = feats[c]
             if head_weighted or not norm or not fc.norm or fc.norm == norm:
                 s, reason = score_and_veto(fj, fc)
@@ -561,7 +697,7 @@ def _assign_in_order(
     feats: list[Features],
     cand_of: npt.NDArray[np.int64],
     starts: list[int],
-    scores: npt.NDArray[np.float64],
+    scored_ranges: Iterable[tuple[int, int, npt.NDArray[np.float64]]],
     cannot: Mapping[int, set[int]],
     threshold: float,
     topic_of: list[int],
@@ -569,13 +705,38 @@ def _assign_in_order(
     """The intake rule (:func:`assign`) for each slot in input order; updates ``topic_of``.
 
     :func:`assign` inlined for the batch (millions of candidate pairs), with the pairs' scores
-    from :func:`_candidate_scores`: the same candidates in the same order, the same scores and
-    the same choice (``tests/unit/test_grouping_quality.py`` holds it to :func:`assign`)."""
+    from :func:`_scores_in_order` (ranges of slots, in order): the same candidates in the
+    same order, the same scores and the same choice (``tests/unit/test_grouping_quality.py``
+    holds it to :func:`assign`)."""
     profiles: dict[int, Features] = {}
-    for j, norm in enumerate(norms):
-        if not norm:
+    for j_lo, j_hi, scores in scored_ranges:
+        _assign_range(
+            norms, feats, cand_of, starts, j_lo, j_hi, scores, cannot, threshold, topic_of, profiles
+        )
+
+
+def _assign_range(
+    norms: list[str],
+    feats: list[Features],
+    cand_of: npt.NDArray[np.int64],
+    starts: list[int],
+    j_lo: int,
+    j_hi: int,
+    scores: npt.NDArray[np.float64],
+    cannot: Mapping[int, set[int]],
+    threshold: float,
+    topic_of: list[int],
+    profiles: dict[int, Features],
+) -> None:
+    """:func:`_assign_in_order` of the slots ``j_lo <= j < j_hi`` (``scores``: their pairs');
+    updates ``topic_of`` and the topics' merged slots ``profiles``."""
+    base = starts[j_lo]
+    cands = cand_of[base : starts[j_hi]].tolist()  # list slices, not array slices
+    pair_scores = scores.tolist()
+    for j in range(j_lo, j_hi):
+        if not norms[j]:
             continue
-        lo, hi = starts[j], starts[j + 1]
+        lo, hi = starts[j] - base, starts[j + 1] - base
         fj = feats[j]
         if lo == hi:
             profiles[j] = fj
@@ -584,7 +745,7 @@ def _assign_in_order(
         vetoed: set[int] = set()
         seen: dict[int, int] = {}
         scored: list[tuple[float, int, int]] = []
-        pairs = zip(cand_of[lo:hi].tolist(), scores[lo:hi].tolist(), strict=True)
+        pairs = zip(cands[lo:hi], pair_scores[lo:hi], strict=True)
         for k, (c, s) in enumerate(pairs):
             topic = topic_of[c]
             if topic in vetoed or topic in forbidden:
@@ -672,11 +833,17 @@ def _topics(
     topic_of: list[int],
 ) -> list[Topic[IdT]]:
     """The topics by size (largest first), then by their first member's input position."""
-    members: dict[int, list[int]] = defaultdict(list)
-    for pos, slot in enumerate(norm_of_item):
-        members[topic_of[slot]].append(pos)
+    if not norm_of_item:
+        return []
+    # each topic's member positions, in input order: one stable sort by topic
+    topic_at = np.asarray(topic_of, dtype=np.int64)[np.asarray(norm_of_item, dtype=np.int64)]
+    order = np.argsort(topic_at, kind="stable")
+    ranked = topic_at[order]
+    bounds = [0, *(np.flatnonzero(ranked[1:] != ranked[:-1]) + 1).tolist(), len(order)]
+    in_topic_order = order.tolist()
     topics: list[tuple[int, Topic[IdT]]] = []
-    for positions in members.values():
+    for lo, hi in pairwise(bounds):
+        positions = in_topic_order[lo:hi]
         if len(positions) == 1:  # most topics: the one member represents it
             topics.append((positions[0], Topic(originals[positions[0]], (ids[positions[0]],))))
             continue

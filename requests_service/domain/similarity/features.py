@@ -1456,9 +1456,15 @@ _NARROWER: Final = tuple(
 )
 
 
+_ANY_NARROWER_HEAD: Final = re.compile("|".join(f"(?:{head.pattern})" for _, head, *_ in _NARROWER))
+"""Matches where any :data:`NARROWER_KINDS` head does: most texts name none (one search)."""
+
+
 def _narrower_levels(parts: list[tuple[str, bool]]) -> set[tuple[str, str]]:
     """The :data:`NARROWER_KINDS` levels of a text (once per text, not per pair)."""
     whole = "".join(clause for clause, _ in parts)
+    if _ANY_NARROWER_HEAD.search(whole) is None:
+        return set()
     request = "".join(clause for clause, story in parts if not story)
     found: set[tuple[str, str]] = set()
     for scale, head, kind_re, kinds, hint in _NARROWER:
@@ -1513,7 +1519,6 @@ def features_from_slots(
     parts: list[tuple[str, bool]], slots_of: list[ClauseSlots], *, weigh_grams: bool = True
 ) -> Features:
     """The rest of :func:`features_of_clauses` from :func:`clause_slots`' output."""
-    content: dict[str, float] = {}
     norm_parts: list[str] = []
     kinds: set[str] = set()
     years: set[str] = set()
@@ -1551,8 +1556,9 @@ def features_from_slots(
     # A level in the story counts unless the request names one of the same scale: in
     # "一直在轮候，申请公开…配租名单" the applicant's status is not what is asked for, in
     # "我是初中学生家长，请公开划片范围" the story's level is all the request has.
-    asked_scales = {scale for scale, _ in levels}
-    levels.update(lv for lv in story_levels if lv[0] not in asked_scales)
+    if story_levels:
+        asked_scales = {scale for scale, _ in levels}
+        levels.update(lv for lv in story_levels if lv[0] not in asked_scales)
     levels |= _narrower_levels(parts)
     # So do the story's numbers and named things, marked as the story's (STORY_MARK):
     # "我是锦华路5号的邻居，申请公开…拆除决定书" asks about 5号, but "本人住阳光小区，请公开
@@ -1563,25 +1569,23 @@ def features_from_slots(
     # full, only when the request names no place and no named thing: "本人是松林村村民，申请
     # 公开征地批复" asks about 松林村, "本人家住和平村，请公开滨河片区征收补偿方案" about
     # 滨河片区 wherever one lives.
-    mark = "" if any(_BACK_REFERENCE_RE.search(t) for t in request_texts) else STORY_MARK
-    asked_units = {unit for unit, _ in serials}
-    serials.update((mark + u, n) for u, n in story_serials if u not in asked_units)
+    mark = STORY_MARK
+    if (story_serials or story_entities) and any(  # (most texts tell no story)
+        _BACK_REFERENCE_RE.search(t) for t in request_texts
+    ):
+        mark = ""
+    if story_serials:
+        asked_units = {unit for unit, _ in serials}
+        serials.update((mark + u, n) for u, n in story_serials if u not in asked_units)
     if not places and not entities:
         places.update(story_places)
     # "家里小轿车一年交多少钱，请公开税额标准": the story says what the request is about.
     if story_objects and not objects:
         objects.update(STORY_MARK + o for o in story_objects)
-    asked_kinds = {kind for kind, _ in entities}
-    entities.update((mark + k, n) for k, n in story_entities if k not in asked_kinds)
-    # Story grams first, so that a gram also in a request clause ends with the higher weight.
-    for text in story_texts:
-        content.update(dict.fromkeys(_grams(text), STORY_WEIGHT))
-    for text in request_texts:
-        content.update(dict.fromkeys(_grams(text), 1.0))
-    if weigh_grams:
-        weights = GRAM_WEIGHTS
-        for g in content.keys() & weights.keys():  # the few common grams of this text
-            content[g] *= weights[g]
+    if story_entities:
+        asked_kinds = {kind for kind, _ in entities}
+        entities.update((mark + k, n) for k, n in story_entities if k not in asked_kinds)
+    content = _content(story_texts, request_texts, weigh_grams=weigh_grams)
     slots = (
         frozenset(kinds),
         frozenset(years),
@@ -1604,6 +1608,26 @@ def features_from_slots(
         slots[7],
         slots[8],
     )
+
+
+def _content(
+    story_texts: list[str], request_texts: list[str], *, weigh_grams: bool
+) -> dict[str, float]:
+    """The weighted content grams of a text's story and request clauses."""
+    if story_texts or len(request_texts) != 1:
+        content: dict[str, float] = {}
+        # Story grams first, so that a gram also in a request clause ends with the higher weight.
+        for text in story_texts:
+            content.update(dict.fromkeys(_grams(text), STORY_WEIGHT))
+        for text in request_texts:
+            content.update(dict.fromkeys(_grams(text), 1.0))
+    else:  # the common case: one request clause
+        content = dict.fromkeys(_grams(request_texts[0]), 1.0)
+    if weigh_grams:
+        weights = GRAM_WEIGHTS
+        for g in content.keys() & weights.keys():  # the few common grams of this text
+            content[g] *= weights[g]
+    return content
 
 
 def slots_to_json(f: Features) -> dict[str, list[list[str]] | list[str]]:
