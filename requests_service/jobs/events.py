@@ -57,10 +57,7 @@ def drain(app: Any) -> DrainReport:
 
 def drain_events_in(app: Any) -> dict[str, int]:
     """Clear the wake-up flag, then drain (``requests_service.worker`` calls this for RQ)."""
-    try:
-        _redis(app).delete(kick_flag(app))
-    except Exception:
-        log.warning("could not clear the outbox kick flag")
+    clear_flag(app, kick_flag(app), "outbox")
     return drain(app).as_dict()
 
 
@@ -75,32 +72,51 @@ def _redis(app: Any) -> Any:
     return connection
 
 
-def kick(app: Any) -> bool:
-    """Wake a worker; True if a drain job was enqueued by this call."""
+def clear_flag(app: Any, flag: str, what: str) -> None:
+    """A job clears its wake-up flag before it starts, so work committed while it runs gets a
+    run of its own."""
+    try:
+        _redis(app).delete(flag)
+    except Exception:
+        log.warning("could not clear the %s kick flag", what)
+
+
+def wake(app: Any, *, flag: str, queue: str, task: str, paused_key: str, what: str) -> bool:
+    """Set ``flag`` and, if it was not set already, enqueue one ``task`` on ``queue``; True if
+    this call enqueued it.  Never raises: after a failure, calls stop trying for
+    ``KICK_BACKOFF_SECONDS`` (``app.extensions[paused_key]``) — with Redis unreachable every
+    commit would otherwise wait for the connect timeout — and the scheduler covers the gap."""
     import time
 
     from redis.exceptions import RedisError
     from rq import Queue
 
-    # After a failure, requests stop trying for a while: with Redis unreachable every commit
-    # would otherwise wait for the connect timeout. The scheduler's drain covers the gap.
-    if time.monotonic() < app.extensions.get("events_kick_paused_until", 0.0):
+    if time.monotonic() < app.extensions.get(paused_key, 0.0):
         return False
     try:
         connection = _redis(app)
-        if not connection.set(kick_flag(app), "1", nx=True, ex=300):
+        if not connection.set(flag, "1", nx=True, ex=300):
             return False
-        Queue(queue_name(app), connection=connection).enqueue(
-            "requests_service.worker.drain_events_task",
-            job_timeout=600,
-            result_ttl=600,
-            failure_ttl=7 * 24 * 3600,
+        Queue(queue, connection=connection).enqueue(
+            task, job_timeout=600, result_ttl=600, failure_ttl=7 * 24 * 3600
         )
         return True
-    except RedisError:
-        app.extensions["events_kick_paused_until"] = time.monotonic() + KICK_BACKOFF_SECONDS
-        log.warning("event queue unavailable; events wait in the outbox for the next drain")
+    except (RedisError, OSError):
+        app.extensions[paused_key] = time.monotonic() + KICK_BACKOFF_SECONDS
+        log.warning("%s queue unavailable; the work waits for the scheduler", what)
         return False
+
+
+def kick(app: Any) -> bool:
+    """Wake a worker to drain the outbox; True if a drain job was enqueued by this call."""
+    return wake(
+        app,
+        flag=kick_flag(app),
+        queue=queue_name(app),
+        task="requests_service.worker.drain_events_task",
+        paused_key="events_kick_paused_until",
+        what="event",
+    )
 
 
 def install_kick(app: Any) -> None:

@@ -12,15 +12,9 @@ first failed connection.
 
 from __future__ import annotations
 
-import logging
-import time
 from typing import Any
 
 from requests_service.services.topic_placement import place_pending
-
-KICK_BACKOFF_SECONDS = 30.0
-
-log = logging.getLogger(__name__)
 
 
 def deferred(app: Any) -> bool:
@@ -57,36 +51,21 @@ def place(app: Any, *, agency_id: int | None = None) -> int:
 
 def place_topics_in(app: Any) -> dict[str, int]:
     """Clear the wake-up flag, then place (``requests_service.worker`` calls this for RQ)."""
-    from requests_service.jobs.events import _redis
+    from requests_service.jobs.events import clear_flag
 
-    try:
-        _redis(app).delete(kick_flag(app))
-    except Exception:
-        log.warning("could not clear the placement kick flag")
+    clear_flag(app, kick_flag(app), "placement")
     return {"placed": place(app)}
 
 
 def kick(app: Any) -> bool:
     """Wake a placement worker; True if a job was enqueued by this call.  Never raises."""
-    from redis.exceptions import RedisError
-    from rq import Queue
+    from requests_service.jobs.events import wake
 
-    from requests_service.jobs.events import _redis
-
-    if time.monotonic() < app.extensions.get("placement_kick_paused_until", 0.0):
-        return False
-    try:
-        connection = _redis(app)
-        if not connection.set(kick_flag(app), "1", nx=True, ex=300):
-            return False
-        Queue(queue_name(app), connection=connection).enqueue(
-            "requests_service.worker.place_topics_task",
-            job_timeout=600,
-            result_ttl=600,
-            failure_ttl=7 * 24 * 3600,
-        )
-        return True
-    except (RedisError, OSError):
-        app.extensions["placement_kick_paused_until"] = time.monotonic() + KICK_BACKOFF_SECONDS
-        log.warning("placement queue unavailable; cases wait for the scheduler's placement")
-        return False
+    return wake(
+        app,
+        flag=kick_flag(app),
+        queue=queue_name(app),
+        task="requests_service.worker.place_topics_task",
+        paused_key="placement_kick_paused_until",
+        what="placement",
+    )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,3 +37,19 @@ def limited(app: Any) -> Iterator[Any]:
     finally:
         limiter.reset()
         app.config.update(saved)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis for the tests that start RQ workers: skipped without one, except in CI."""
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        Redis.from_url(url).ping()
+    except RedisError:
+        if os.environ.get("CI"):
+            pytest.fail("Redis unreachable (CI requires it)")
+        pytest.skip("Redis unreachable")
+    return url

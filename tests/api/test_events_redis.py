@@ -26,21 +26,6 @@ RQ = str(Path(sys.executable).with_name("rq"))
 
 
 @pytest.fixture
-def redis_url() -> str:
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        Redis.from_url(url).ping()
-    except RedisError:
-        if os.environ.get("CI"):
-            pytest.fail("Redis unreachable (CI requires it)")
-        pytest.skip("Redis unreachable")
-    return url
-
-
-@pytest.fixture
 def queue_app(app: Any, redis_url: str) -> Iterator[Any]:
     """The app waking RQ workers on a queue of its own (other test runs share the Redis)."""
     from redis import Redis

@@ -295,21 +295,6 @@ def test_moving_a_pending_case_waits_for_its_placement(
     assert response.status_code == 409, response.json
 
 
-@pytest.fixture
-def redis_url() -> str:
-    from redis import Redis
-    from redis.exceptions import RedisError
-
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    try:
-        Redis.from_url(url).ping()
-    except RedisError:
-        if os.environ.get("CI"):
-            pytest.fail("Redis unreachable (CI requires it)")
-        pytest.skip("Redis unreachable")
-    return url
-
-
 def test_queued_submission_kicks_one_job(
     queued: Any, client: Any, world: World, redis_url: str
 ) -> None:
